@@ -1,0 +1,96 @@
+export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+
+export interface StageSpec {
+  name: string;
+  run: string;
+}
+
+export interface StageState {
+  index: number;
+  count: number;
+  name: string;
+  phase?: string | null;
+}
+
+export interface ProgressState {
+  percent: number | null;
+  message?: string | null;
+  etaSeconds: number | null;
+  updatedAt?: string;
+}
+
+export interface Task {
+  id: string;
+  project: string;
+  description: string;
+  command?: string[] | null;
+  stages?: StageSpec[] | null;
+  cwd: string;
+  status: TaskStatus;
+  createdAt: string;
+  claimedAt?: string | null;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  pid?: number | null;
+  pidStartTime?: number | null;
+  commandPid?: number | null;
+  commandStartTime?: number | null;
+  env: Record<string, string>;
+  stage?: StageState | null;
+  progress?: ProgressState | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  error?: string | null;
+  logFile: string;
+  restartOf?: string | null;
+}
+
+export function isFinal(status: TaskStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+export function isActive(status: TaskStatus): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+/** A task file that exists but could not be read as a task. */
+export interface BrokenTask {
+  id: string;
+  broken: true;
+  error: string;
+}
+
+export type TaskEntry = Task | BrokenTask;
+
+export function isBroken(entry: TaskEntry): entry is BrokenTask {
+  return (entry as BrokenTask).broken === true;
+}
+
+/** Lists sort by creation time, oldest first; ids break ties. */
+export function compareTasks(a: Task, b: Task): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Checks the shape of a parsed task file; returns a reason when it is not a task. */
+export function taskShapeError(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const t = value as Record<string, unknown>;
+  for (const key of ['id', 'project', 'createdAt', 'cwd', 'logFile'] as const) {
+    if (typeof t[key] !== 'string') return `field "${key}" is missing or not a string`;
+  }
+  if (typeof t.description !== 'string') return 'field "description" is missing or not a string';
+  if (!TASK_STATUSES.includes(t.status as TaskStatus)) return `unknown status ${JSON.stringify(t.status)}`;
+  const hasCommand = Array.isArray(t.command) && t.command.every((a) => typeof a === 'string');
+  const hasStages = Array.isArray(t.stages);
+  if (!hasCommand && !hasStages) return 'neither "command" nor "stages" is set';
+  return null;
+}
+
+/** What identifies "the same job" for ETA history: project plus what runs. */
+export function historyKey(task: Pick<Task, 'project' | 'command' | 'stages'>): string {
+  return JSON.stringify([task.project, task.command ?? null, task.stages?.map((s) => s.run) ?? null]);
+}

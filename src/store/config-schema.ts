@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import type { Config } from './config.js';
+
+const stage = z.strictObject({
+  name: z.string().min(1, 'must be a non-empty string'),
+  run: z.string().min(1, 'must be a non-empty shell line'),
+});
+
+const project = z.strictObject({
+  cwd: z.string().min(1, 'must be a non-empty path').optional(),
+  env: z.record(z.string(), z.string('must be a string')).default({}),
+  stages: z.array(stage).default([]),
+});
+
+const schema = z.strictObject({
+  maxParallelTasks: z.int('must be a positive integer').positive('must be a positive integer').default(10),
+  cancelGraceMs: z.int('must be a non-negative integer (milliseconds)').nonnegative('must be a non-negative integer (milliseconds)').default(5000),
+  projects: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'project names use letters, digits, ".", "_" and "-"'), project).default({}),
+});
+
+export function parseConfig(raw: unknown): Config {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data as Config;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', ');
+    throw new UsageError(`config.json: unknown key ${keys}`);
+  }
+  if (issue.code === 'invalid_type' && where === '') throw new UsageError('config.json: must hold a JSON object');
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    throw new UsageError(`config.json: ${where} is required`);
+  }
+  const message = issue.message.startsWith('Invalid input') ? `has the wrong type (${issue.message})` : issue.message;
+  throw new UsageError(`config.json: ${where || 'the file'} ${message}`);
+}

@@ -1,0 +1,55 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TaskError } from '../core/errors.js';
+
+export interface StatePaths {
+  home: string;
+  config: string;
+  tasks: string;
+  done: string;
+  logs: string;
+  locks: string;
+  history: string;
+}
+
+export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.DEV_TOOLS_HOME;
+  return fromEnv ? resolve(fromEnv) : join(homedir(), '.dev-tools');
+}
+
+export function statePaths(home: string = stateHome()): StatePaths {
+  const tasks = join(home, 'tasks');
+  return {
+    home,
+    config: join(home, 'config.json'),
+    tasks,
+    done: join(tasks, 'done'),
+    logs: join(home, 'logs'),
+    locks: join(home, 'locks'),
+    history: join(home, 'history'),
+  };
+}
+
+/** Creates the state directory (0700 throughout) and tightens one left with looser permissions. */
+export function ensureStateDirs(paths: StatePaths): void {
+  for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history]) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const st = statSync(dir);
+      if (!st.isDirectory()) throw new TaskError(`state directory ${dir} is not a directory`);
+      if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+    } catch (err) {
+      if (err instanceof TaskError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      throw new TaskError(`cannot use state directory ${dir}: ${e.code ?? e.message}${hint(e.code)}`);
+    }
+  }
+}
+
+function hint(code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM') return ' (check its owner and permissions, or set DEV_TOOLS_HOME)';
+  if (code === 'ENOSPC') return ' (the disk is full)';
+  if (code === 'EROFS') return ' (read-only file system; set DEV_TOOLS_HOME)';
+  return '';
+}

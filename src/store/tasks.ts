@@ -1,0 +1,214 @@
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renameSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { TaskError } from '../core/errors.js';
+import { checkIdInput, makeId, resolveIdPrefix } from '../core/ids.js';
+import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
+import { createFileExclusive, safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
+import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
+
+const MAX_TASK_FILE = 16 * 1024 * 1024;
+
+/**
+ * Task files: active ones in tasks/<id>.json, finished ones moved to tasks/done/<id>.json,
+ * so listing what runs costs what is active, not the whole history.
+ */
+export class TaskStore {
+  readonly paths: StatePaths;
+
+  constructor(paths: StatePaths = statePaths()) {
+    this.paths = paths;
+  }
+
+  ensure(): this {
+    ensureStateDirs(this.paths);
+    return this;
+  }
+
+  activePath(id: string): string {
+    return join(this.paths.tasks, `${id}.json`);
+  }
+
+  donePath(id: string): string {
+    return join(this.paths.done, `${id}.json`);
+  }
+
+  logPath(id: string): string {
+    return join(this.paths.logs, `${id}.log`);
+  }
+
+  /** Writes a new task under a fresh id; never overwrites an existing one. */
+  create(fields: Omit<Task, 'id' | 'logFile'>): Task {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const id = makeId((n) => randomBytes(n));
+      if (exists(this.donePath(id)) || exists(this.logPath(id))) continue;
+      const task: Task = { id, ...fields, logFile: `logs/${id}.log` } as Task;
+      try {
+        createFileExclusive(this.activePath(id), serialize(task));
+        return task;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw storageError('cannot create task file', err);
+      }
+    }
+    throw new TaskError('cannot find a free task id');
+  }
+
+  /** Replaces the task's file atomically; a final task then moves to done/. */
+  write(task: Task): void {
+    try {
+      writeFileAtomic(this.activePath(task.id), serialize(task));
+    } catch (err) {
+      throw storageError(`cannot write task ${task.id}`, err);
+    }
+    if (isFinal(task.status)) this.archive(task.id);
+  }
+
+  /** Moves a finished task's file to done/; harmless if someone already did. */
+  archive(id: string): void {
+    try {
+      renameSync(this.activePath(id), this.donePath(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError(`cannot archive task ${id}`, err);
+    }
+  }
+
+  /** The task, from the active folder or done/; null when neither has it. */
+  read(id: string): TaskEntry | null {
+    checkIdInput(id);
+    return readEntry(this.activePath(id), id) ?? readEntry(this.donePath(id), id);
+  }
+
+  /** The task or a clear error: used by commands that act on one task. */
+  get(id: string): Task {
+    const entry = this.read(id);
+    if (!entry) throw new TaskError(`no task matches id "${id}"`);
+    if (isBroken(entry)) throw new TaskError(`task file of ${id} is unreadable: ${entry.error}`);
+    return entry;
+  }
+
+  listActive(): TaskEntry[] {
+    return this.listDir(this.paths.tasks);
+  }
+
+  listDone(): TaskEntry[] {
+    return this.listDir(this.paths.done);
+  }
+
+  /** Active tasks, plus finished ones with `all`; sorted by creation time, broken entries last. */
+  list(all = false): TaskEntry[] {
+    const entries = this.listActive();
+    if (all) {
+      const seen = new Set(entries.map((e) => e.id));
+      for (const e of this.listDone()) if (!seen.has(e.id)) entries.push(e);
+    }
+    return sortEntries(entries);
+  }
+
+  /** Finds the id for a unique prefix; hostile input is rejected before any file is touched. */
+  resolveId(input: string): string {
+    checkIdInput(input);
+    if (input.length === 8 && (exists(this.activePath(input)) || exists(this.donePath(input)))) return input;
+    return resolveIdPrefix(input, [...idsIn(this.paths.tasks), ...idsIn(this.paths.done)]);
+  }
+
+  /** Deletes a finished task's file and log. */
+  remove(id: string): void {
+    checkIdInput(id);
+    safeUnlink(this.donePath(id));
+    safeUnlink(this.logPath(id));
+  }
+
+  private listDir(dir: string): TaskEntry[] {
+    const out: TaskEntry[] = [];
+    for (const id of idsIn(dir)) {
+      const entry = readEntry(join(dir, `${id}.json`), id);
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
+}
+
+export function sortEntries(entries: TaskEntry[]): TaskEntry[] {
+  return entries.sort((a, b) => {
+    const ba = isBroken(a);
+    const bb = isBroken(b);
+    if (ba || bb) return ba === bb ? a.id.localeCompare(b.id) : ba ? 1 : -1;
+    return compareTasks(a, b);
+  });
+}
+
+function idsIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const ids: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json') || name.endsWith(TEMP_SUFFIX)) continue;
+    const id = name.slice(0, -5);
+    if (/^[a-z0-9]{1,8}$/.test(id)) ids.push(id);
+  }
+  return ids;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads one task file: null if absent, a broken entry if it is not a valid task. */
+export function readEntry(path: string, id: string): TaskEntry | null {
+  let text: string;
+  try {
+    // O_NOFOLLOW: a symlink planted at a task path is not read through.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const size = fstatSync(fd).size;
+      if (size > MAX_TASK_FILE) return { id, broken: true, error: `file is too large (${size} bytes)` };
+      const buf = Buffer.alloc(size);
+      let off = 0;
+      while (off < size) {
+        const n = readSync(fd, buf, off, size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      text = buf.toString('utf8', 0, off);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') return { id, broken: true, error: 'is a symbolic link (not followed)' };
+    return { id, broken: true, error: code ?? String(err) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { id, broken: true, error: text.length === 0 ? 'file is empty' : 'not valid JSON' };
+  }
+  const problem = taskShapeError(value);
+  if (problem) return { id, broken: true, error: problem };
+  const task = value as Task;
+  if (task.id !== id) return { id, broken: true, error: `file says id ${JSON.stringify(task.id)}` };
+  return task;
+}
+
+function serialize(task: Task): string {
+  return `${JSON.stringify(task, null, 2)}\n`;
+}
+
+function storageError(what: string, err: unknown): TaskError {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : (e.code ?? e.message);
+  return new TaskError(`${what}: ${reason}`);
+}
+
