@@ -176,14 +176,25 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
   return align === 'right' ? pad + text : text + pad;
 }
 
-/** A plain text table (no colour) that fits `width`. */
-export function renderTable(columns: Column[], rows: TaskCells[], width: number, gap = 2): string[] {
+/**
+ * A text table that fits `width`. `decorate` may wrap a fitted cell (e.g. in colour
+ * codes) after the layout is done, so widths stay right.
+ */
+export function renderTable(
+  columns: Column[],
+  rows: TaskCells[],
+  width: number,
+  decorate?: (key: string, text: string, rowIndex: number) => string,
+  gap = 2,
+): string[] {
   const layout = layoutColumns(columns, width, gap);
   const sep = ' '.repeat(gap);
-  const line = (cells: (c: Column) => string) =>
-    layout
-      .map(({ column, width: w }) => fit(cells(column), w, column.align))
-      .join(sep)
-      .trimEnd();
-  return [line((c) => c.header), ...rows.map((r) => line((c) => r[c.key] ?? ''))];
+  const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(sep).trimEnd();
+  const body = rows.map((r, i) => {
+    const cells = layout.map(({ column, width: w }) => fit(r[column.key] ?? '', w, column.align));
+    // Trim the padding of the last cell before decorating, so no trailing blanks.
+    cells[cells.length - 1] = cells[cells.length - 1]!.trimEnd();
+    return layout.map(({ column }, j) => (decorate ? decorate(column.key, cells[j]!, i) : cells[j]!)).join(sep);
+  });
+  return [header, ...body];
 }

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { TaskError, UsageError } from '../core/errors.js';
+import { isActive, isBroken, type Task } from '../core/task.js';
+import { cancelTask } from '../runner/actions.js';
+import { openContext, type Context } from './context.js';
+
+export function registerCancel(program: Command): void {
+  program
+    .command('cancel')
+    .description('stop a task and its whole process tree (TERM, grace, KILL); without an id, pick one')
+    .argument('[id]', 'task id or a unique prefix of one')
+    .option('--all', 'cancel every running and queued task')
+    .option('-p, --project <project>', "cancel this project's running and queued tasks")
+    .addHelpText('after', '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal')
+    .action(async (idInput: string | undefined, opts: { all?: boolean; project?: string }) => {
+      if (idInput && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
+      const ctx = await openContext();
+      let ids: string[];
+      if (idInput) ids = [ctx.store.resolveId(idInput)];
+      else if (opts.all || opts.project) ids = activeTasks(ctx, opts.project).map((t) => t.id);
+      else {
+        if (!process.stdin.isTTY || !process.stdout.isTTY) {
+          throw new UsageError('cancel needs a task id when not run in a terminal (or --all / --project <p>)');
+        }
+        const tasks = activeTasks(ctx);
+        if (tasks.length === 0) throw new TaskError('no running or queued task to cancel');
+        const { pickTask } = await import('./cancel-picker.js');
+        const picked = await pickTask(tasks);
+        if (!picked) return;
+        ids = [picked];
+      }
+      if (ids.length === 0) {
+        process.stdout.write(opts.project ? `No running or queued task in project ${opts.project}\n` : 'No running or queued task\n');
+        return;
+      }
+      if (ids.length === 1) {
+        process.stdout.write(`${(await cancelTask(ctx.store, ctx.config, ids[0]!)).message}\n`);
+        return;
+      }
+      const results = await Promise.allSettled(ids.map((id) => cancelTask(ctx.store, ctx.config, id)));
+      let failed = 0;
+      for (const r of results) {
+        if (r.status === 'fulfilled') process.stdout.write(`${r.value.message}\n`);
+        else if (!/is not running/.test(String((r.reason as Error).message))) {
+          failed++;
+          process.stderr.write(`dev-tools: ${(r.reason as Error).message}\n`);
+        }
+      }
+      if (failed) process.exitCode = 1;
+    });
+}
+
+function activeTasks(ctx: Context, project?: string): Task[] {
+  return ctx.store.listActive().filter((e): e is Task => !isBroken(e) && isActive(e.status) && (!project || e.project === project));
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../core/duration.js';
+import { UsageError } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import { isBroken, type TaskStatus } from '../core/task.js';
+import { fileSize } from '../store/logs.js';
+import { openContext } from './context.js';
+
+export function registerClean(program: Command): void {
+  program
+    .command('clean')
+    .description('remove finished tasks and their logs (never running or queued ones)')
+    .option('--older-than <duration>', 'only tasks that finished before this long ago (e.g. 30m, 12h, 7d)')
+    .option('--failed', 'remove failed and interrupted tasks (by default: completed and cancelled)')
+    .option('--all', 'remove every finished task, whatever its status')
+    .addHelpText('after', '\nExamples:\n  dev-tools clean\n  dev-tools clean --older-than 7d --all')
+    .action(async (opts: { olderThan?: string; failed?: boolean; all?: boolean }) => {
+      if (opts.failed && opts.all) throw new UsageError('--failed and --all do not go together');
+      let cutoff = Infinity;
+      if (opts.olderThan !== undefined) {
+        const seconds = parseDuration(opts.olderThan);
+        if (seconds === null) throw new UsageError(`--older-than takes a duration like 30m, 12h or 7d, not "${opts.olderThan}"`);
+        cutoff = Date.now() - seconds * 1000;
+      }
+      const statuses: TaskStatus[] = opts.all ? ['completed', 'cancelled', 'failed', 'interrupted'] : opts.failed ? ['failed', 'interrupted'] : ['completed', 'cancelled'];
+      const { store } = await openContext();
+      let count = 0;
+      let bytes = 0;
+      // Only done/ is touched: a task there is final, so running and queued tasks are safe.
+      for (const entry of store.listDone()) {
+        if (isBroken(entry)) continue;
+        if (!statuses.includes(entry.status)) continue;
+        const finished = Date.parse(entry.completedAt ?? entry.createdAt);
+        if (!(finished < cutoff)) continue;
+        bytes += fileSize(store.donePath(entry.id)) + fileSize(store.logPath(entry.id));
+        store.remove(entry.id);
+        count++;
+      }
+      process.stdout.write(count ? `removed ${count} task${count === 1 ? '' : 's'} (${formatBytes(bytes)} freed)\n` : 'nothing to clean\n');
+    });
+}

@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { launchTask } from '../runner/actions.js';
+import { openContext } from './context.js';
+import { openDashboard } from './ui.js';
+
+const SCRIPTS: Record<string, string> = {
+  'plan.sh': `#!/bin/sh
+echo "planning: $DEV_TOOLS_TASK_DESCRIPTION"
+for step in read-spec outline split-work; do
+  echo "::stage $step"
+  echo "  $step..."
+  sleep 1
+done
+`,
+  'build.sh': `#!/bin/sh
+# Prints progress markers: dev-tools turns them into a bar and an ETA.
+n=\${1:-20}
+i=1
+while [ $i -le $n ]; do
+  echo "compiling module $i of $n"
+  echo "::progress $((i * 100 / n)) module $i/$n"
+  sleep 0.5
+  i=$((i + 1))
+done
+echo "build finished"
+`,
+  'test.sh': `#!/bin/sh
+i=1
+while [ $i -le 12 ]; do
+  echo "ok $i - test case $i"
+  echo "::progress $((i * 100 / 12))"
+  sleep 0.4
+  i=$((i + 1))
+done
+`,
+  'flaky.sh': `#!/bin/sh
+echo "running integration tests"
+echo "::progress 30"
+sleep 2
+echo "FAIL: connection refused (demo failure)" >&2
+exit 3
+`,
+};
+
+const PROJECTS = {
+  'demo-web': {
+    cwd: '',
+    env: { DEMO: '1' },
+    stages: [
+      { name: 'plan', run: './plan.sh' },
+      { name: 'build', run: './build.sh 16' },
+      { name: 'test', run: './test.sh' },
+    ],
+  },
+  'demo-api': {
+    cwd: '',
+    env: {},
+    stages: [
+      { name: 'build', run: './build.sh 10' },
+      { name: 'integration', run: './flaky.sh' },
+    ],
+  },
+};
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('set up demo projects, launch a few tasks and open the dashboard')
+    .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
+    .action(async () => {
+      if (!process.env.DEV_TOOLS_HOME) process.env.DEV_TOOLS_HOME = join(homedir(), '.dev-tools-demo');
+      const home = process.env.DEV_TOOLS_HOME;
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      const dir = join(home, 'demo-project');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      for (const [name, text] of Object.entries(SCRIPTS)) {
+        writeFileSync(join(dir, name), text, { mode: 0o700 });
+        chmodSync(join(dir, name), 0o700);
+      }
+      writeDemoConfig(join(home, 'config.json'), dir);
+      const ctx = await openContext();
+      const launches = [
+        { project: 'demo-web', description: 'Add login page' },
+        { project: 'demo-api', description: 'Rate limiter' },
+        { project: 'demo-web', description: 'Dark mode', command: ['sh', './build.sh', '30'] },
+        { project: 'demo-web', description: 'Nightly build', command: ['sh', './build.sh', '24'] },
+        { project: 'demo-api', description: 'Regenerate client', command: ['sh', './test.sh'] },
+      ];
+      for (const spec of launches) {
+        const r = await launchTask(ctx.store, ctx.config, spec);
+        process.stdout.write(`${r.started ? 'started' : 'queued '} ${r.task.id}  ${spec.project}: ${spec.description}\n`);
+      }
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        await openDashboard(ctx);
+        return;
+      }
+      process.stdout.write(
+        `\nNo terminal here, so no dashboard. Watch the demo with:\n  DEV_TOOLS_HOME=${home} dev-tools status\n  DEV_TOOLS_HOME=${home} dev-tools ui\n`,
+      );
+    });
+}
+
+/** Adds the demo projects to the config, keeping whatever else is there. */
+function writeDemoConfig(path: string, dir: string): void {
+  let config: Record<string, unknown> = { maxParallelTasks: 3, cancelGraceMs: 2000 };
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`config.json: cannot add the demo projects: ${(err as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError('config.json: must hold a JSON object');
+  const projects = { ...((config.projects as Record<string, unknown> | undefined) ?? {}) };
+  for (const [name, p] of Object.entries(PROJECTS)) projects[name] = { ...p, cwd: dir };
+  writeFileAtomic(path, `${JSON.stringify({ ...config, projects }, null, 2)}\n`);
+}

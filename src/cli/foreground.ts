@@ -1,0 +1,44 @@
+import { isFinal } from '../core/task.js';
+import { cancelTask } from '../runner/actions.js';
+import { followTask } from '../runner/follow.js';
+import type { Context } from './context.js';
+import { statusExitCode } from './output.js';
+
+/**
+ * Streams a task's output until it ends and returns the exit code to use.
+ * Ctrl+C cancels the task gracefully (a second Ctrl+C leaves without waiting).
+ */
+export async function runForeground(ctx: Context, id: string): Promise<number> {
+  let interrupted = false;
+  let cancelling: Promise<unknown> | null = null;
+  const onSigint = () => {
+    if (interrupted) {
+      process.stderr.write('\ndev-tools: leaving; the worker finishes the cancel\n');
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write(`\ndev-tools: cancelling ${id} (Ctrl+C again to leave at once)\n`);
+    cancelling = cancelTask(ctx.store, ctx.config, id).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const final = await followTask(ctx.store, ctx.config, id, {
+      offset: 0,
+      onData: (d) => process.stdout.write(d),
+      onTruncate: () => process.stderr.write('dev-tools: the log was truncated; following from its start\n'),
+    });
+    if (cancelling) await cancelling;
+    if (!final) return 1;
+    const task = ctx.store.get(id);
+    if (!isFinal(task.status)) return 1;
+    if (task.status !== 'completed') {
+      const why = task.error ?? (task.signal ? `killed by ${task.signal}` : `exit code ${task.exitCode}`);
+      process.stderr.write(`dev-tools: task ${id} ${task.status}: ${why}\n`);
+    }
+    return statusExitCode(task.status, task.exitCode);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

@@ -1,0 +1,71 @@
+import { Command, CommanderError } from 'commander';
+import { TaskError, UsageError } from '../core/errors.js';
+import { dashed } from './argv.js';
+import { disableColor } from './output.js';
+import { registerTask } from './task.js';
+import { registerStatus } from './status.js';
+import { registerLogs } from './logs.js';
+import { registerCancel } from './cancel.js';
+import { registerRestart } from './restart.js';
+import { registerWait } from './wait.js';
+import { registerClean } from './clean.js';
+import { registerUi } from './ui.js';
+import { registerDemo } from './demo.js';
+
+
+function buildProgram(): Command {
+  const program = new Command('dev-tools')
+    .description('Run long developer tasks as detached background workers, with progress, ETA, a queue and a live dashboard.')
+    .version('0.1.0', '-V, --version')
+    .option('--no-color', 'plain output, no colour (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dev-tools task web "Build the site" -b -- npm run build
+  dev-tools status
+  dev-tools logs -f mh3k
+  dev-tools ui
+
+State lives in $DEV_TOOLS_HOME (default ~/.dev-tools). Exit codes: 0 ok, 1 failure, 2 usage error.`,
+    );
+  for (const register of [registerTask, registerStatus, registerLogs, registerCancel, registerRestart, registerWait, registerClean, registerUi, registerDemo]) {
+    register(program);
+  }
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+  return program;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`dev-tools: ${message}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args = argv.slice(2);
+  if (args.includes('--no-color')) disableColor();
+  const dashes = args.indexOf('--');
+  if (dashes >= 0) {
+    dashed.command = args.slice(dashes + 1);
+    args = args.slice(0, dashes);
+  }
+  const program = buildProgram();
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+      process.exit(2); // commander already printed the reason
+    }
+    if (err instanceof UsageError) fail(err.message, 2);
+    if (err instanceof TaskError) fail(err.message, 1);
+    const e = err as NodeJS.ErrnoException;
+    if (process.env.DEV_TOOLS_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    fail(`unexpected error: ${e?.message ?? String(err)}${e?.code ? ` (${e.code})` : ''}`, 1);
+  }
+}
+
+await main(process.argv);

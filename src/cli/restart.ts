@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { restartTask } from '../runner/actions.js';
+import { openContext } from './context.js';
+import { runForeground } from './foreground.js';
+import { printLaunched, queuedLine } from './task.js';
+
+export function registerRestart(program: Command): void {
+  program
+    .command('restart')
+    .description('run a finished task again as a new task (same project, command or stages, cwd, env)')
+    .argument('<id>', 'task id or a unique prefix of one')
+    .option('-b, --background', 'start a detached worker and return at once')
+    .option('--json', 'print the new task object (with -b)')
+    .addHelpText('after', '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b')
+    .action(async (idInput: string, opts: { background?: boolean; json?: boolean }) => {
+      if (opts.json && !opts.background) throw new UsageError('--json goes with -b (a foreground task streams its output)');
+      const ctx = await openContext();
+      const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput));
+      if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
+      process.stderr.write(`restarted as ${result.task.id}${result.started ? '' : ` (${queuedLine(result)})`}\n`);
+      process.exitCode = await runForeground(ctx, result.task.id);
+    });
+}

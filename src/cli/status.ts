@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { renderTable, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/format.js';
+import { isBroken, type Task } from '../core/task.js';
+import { schedule, reapIfDead } from '../runner/scheduler.js';
+import { openContext } from './context.js';
+import { paint, printJson, terminalWidth, warn } from './output.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('list running and queued tasks (--all: finished ones too)')
+    .argument('[project]', 'only this project')
+    .option('-a, --all', 'include finished tasks')
+    .option('--json', 'print an array of task objects')
+    .addHelpText('after', '\nExamples:\n  dev-tools status\n  dev-tools status web --all\n  dev-tools status --json | jq -r \'.[] | select(.status=="running") | .id\'')
+    .action(async (project: string | undefined, opts: { all?: boolean; json?: boolean }) => {
+      const { store, config } = await openContext();
+      // Reap dead workers and fill free slots, but never block on a busy scheduler.
+      const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);
+      const entries = store.list(Boolean(opts.all));
+      if (!sched?.locked) {
+        for (const e of entries) if (!isBroken(e) && e.status === 'running') reapIfDead(store, e, config);
+      }
+      const tasks: Task[] = [];
+      const fresh = sched?.locked ? entries : store.list(Boolean(opts.all));
+      for (const e of fresh) {
+        if (isBroken(e)) {
+          warn(`task file ${e.id}.json is unreadable (${e.error}); skipped`);
+          continue;
+        }
+        if (project && e.project !== project) continue;
+        tasks.push(e);
+      }
+      if (opts.json) return printJson(tasks);
+      if (tasks.length === 0) {
+        process.stdout.write(opts.all ? 'No tasks\n' : 'No running tasks\n');
+        return;
+      }
+      const now = Date.now();
+      const width = terminalWidth();
+      const rows = tasks.map((t) => taskCells(t, now));
+      const lines = renderTable(TASK_COLUMNS, rows, width, (key, text, i) => {
+        if (key === 'status') return paint(STATUS_COLORS[tasks[i]!.status], text);
+        if (key === 'id') return paint('bold', text);
+        return text;
+      });
+      lines[0] = paint('dim', lines[0]!);
+      const running = tasks.filter((t) => t.status === 'running').length;
+      const queued = tasks.filter((t) => t.status === 'queued').length;
+      const summary = `running ${running}/${config.maxParallelTasks}${queued ? ` · queued ${queued}` : ''}`;
+      process.stdout.write(`${lines.join('\n')}\n${paint('dim', summary)}\n`);
+    });
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { launchTask, type LaunchResult } from '../runner/actions.js';
+import { openContext, type Context } from './context.js';
+import { dashed } from './argv.js';
+import { paint, printJson } from './output.js';
+import { runForeground } from './foreground.js';
+
+export function registerTask(program: Command): void {
+  program
+    .command('task')
+    .description("run a task: the project's pipeline, or the command after --")
+    .argument('<project>', 'project name (configured in config.json, or any label with -- <cmd>)')
+    .argument('<description>', 'what the task does (quote it); reaches the command as $DEV_TOOLS_TASK_DESCRIPTION')
+    .option('-b, --background', 'start a detached worker and return at once')
+    .option('--no-queue', 'refuse instead of queueing when maxParallelTasks are running')
+    .option('--json', 'print the task object (with -b)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dev-tools task web "Build for release" -b -- npm run build
+  dev-tools task web "Add login page"          # runs the stages of project "web"
+  id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
+    )
+    .action(async (project: string, description: string, opts: { background?: boolean; queue: boolean; json?: boolean }, cmd: Command) => {
+      if (cmd.args.length > 2) {
+        throw new UsageError(`unexpected argument "${cmd.args[2]}": quote the description, and put the command after --`);
+      }
+      const ctx = await openContext();
+      const result = await launchTask(ctx.store, ctx.config, {
+        project,
+        description,
+        command: dashed.command,
+        noQueue: !opts.queue,
+      });
+      if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
+      if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
+      if (!result.started) process.stderr.write(`${queuedLine(result)}\n`);
+      process.exitCode = await runForeground(ctx, result.task.id);
+    });
+}
+
+export function queuedLine(r: LaunchResult): string {
+  const place = r.queuePosition ? `, ${ordinal(r.queuePosition)} in line` : '';
+  return `queued: ${r.running}/${r.max} running${place}`;
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}
+
+export function printLaunched(ctx: Context, result: LaunchResult, json: boolean): void {
+  const { task } = result;
+  if (json) return printJson(task);
+  const state = result.started ? paint('cyan', 'started') : paint('gray', queuedLine(result));
+  const lines = [
+    `${state} ${paint('bold', task.id)} (${task.project}: ${task.description.split('\n')[0]!.slice(0, 80)})`,
+    `  log:     ${ctx.store.logPath(task.id)}`,
+    `  follow:  dev-tools logs -f ${task.id}`,
+    `  status:  dev-tools status`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

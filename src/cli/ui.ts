@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { openContext, type Context } from './context.js';
+import { withInteractiveImport } from './interactive.js';
+
+export function registerUi(program: Command): void {
+  program
+    .command('ui')
+    .description('open the live dashboard (full screen; q quits, ? lists the keys)')
+    .addHelpText('after', '\nExamples:\n  dev-tools ui\n  DEV_TOOLS_HOME=/tmp/state dev-tools ui')
+    .action(async () => {
+      const ctx = await openContext();
+      await openDashboard(ctx);
+    });
+}
+
+export async function openDashboard(ctx: Context): Promise<void> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new UsageError('dev-tools ui needs an interactive terminal; use dev-tools status');
+  }
+  const { runDashboard } = await withInteractiveImport(() => import('../../components/run-dashboard.js'));
+  await runDashboard({ store: ctx.store, config: ctx.config });
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { formatStatus } from '../core/format.js';
+import { isBroken, isFinal, type Task } from '../core/task.js';
+import { reapIfDead, schedule } from '../runner/scheduler.js';
+import { sleep } from '../runner/sleep.js';
+import { openContext } from './context.js';
+import { paint, printJson, STATUS_COLORS } from './output.js';
+
+export function registerWait(program: Command): void {
+  program
+    .command('wait')
+    .description('block until the tasks have finished; exit 0 only if all completed')
+    .argument('<ids...>', 'task ids or unique prefixes')
+    .option('--json', 'print the final task objects')
+    .addHelpText('after', '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"')
+    .action(async (inputs: string[], opts: { json?: boolean }) => {
+      const { store, config } = await openContext();
+      const ids = [...new Set(inputs.map((i) => store.resolveId(i)))];
+      const done = new Map<string, Task>();
+      let lastSchedule = 0;
+      for (;;) {
+        for (const id of ids) {
+          if (done.has(id)) continue;
+          const t = store.get(id);
+          if (t.status === 'running') reapIfDead(store, t, config);
+          const now = store.read(id);
+          if (now && !isBroken(now) && isFinal(now.status)) {
+            done.set(id, now);
+            if (!opts.json) process.stdout.write(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
+          }
+        }
+        if (done.size === ids.length) break;
+        if (Date.now() - lastSchedule >= 1000) {
+          lastSchedule = Date.now();
+          await schedule(store, config, { lockWaitMs: 200 }).catch(() => undefined);
+        }
+        await sleep(100);
+      }
+      const finals = ids.map((id) => done.get(id)!);
+      if (opts.json) printJson(finals);
+      process.exitCode = finals.every((t) => t.status === 'completed') ? 0 : 1;
+    });
+}
+
+function describe(t: Task): string {
+  if (t.error) return ` (${t.error})`;
+  if (t.signal) return ` (signal ${t.signal})`;
+  if (typeof t.exitCode === 'number') return ` (exit ${t.exitCode})`;
+  return '';
+}

@@ -1,0 +1,57 @@
+import { isBroken, isFinal, type Task } from '../core/task.js';
+import type { Config } from '../store/config.js';
+import { readFrom } from '../store/logs.js';
+import type { TaskStore } from '../store/tasks.js';
+import { reapIfDead, schedule } from './scheduler.js';
+import { sleep } from './sleep.js';
+
+export interface FollowOptions {
+  /** Byte offset in the log to start from. */
+  offset: number;
+  onData: (data: Buffer) => void;
+  onTruncate?: () => void;
+  /** Stop early (e.g. Ctrl+C). */
+  stopped?: () => boolean;
+  intervalMs?: number;
+}
+
+/**
+ * Streams a task's log as it grows until the task is final, then the rest of it.
+ * While waiting it runs the scheduler each second, so a queued task starts even
+ * when no worker is left to start it.
+ */
+export async function followTask(store: TaskStore, config: Config, id: string, opts: FollowOptions): Promise<Task | null> {
+  const interval = opts.intervalMs ?? 100;
+  const logPath = store.logPath(id);
+  let offset = opts.offset;
+  let lastSchedule = Date.now();
+  const drain = () => {
+    for (;;) {
+      const r = readFrom(logPath, offset);
+      if (r.truncated) {
+        offset = 0;
+        opts.onTruncate?.();
+        continue;
+      }
+      if (r.data.length) opts.onData(r.data);
+      offset = r.next;
+      if (r.data.length === 0 || r.data.length < 4 * 1024 * 1024) return;
+    }
+  };
+  for (;;) {
+    drain();
+    const entry = store.read(id);
+    if (!entry || isBroken(entry)) return null;
+    if (isFinal(entry.status)) {
+      drain();
+      return entry;
+    }
+    if (opts.stopped?.()) return entry;
+    if (Date.now() - lastSchedule >= 1000) {
+      lastSchedule = Date.now();
+      if (entry.status === 'running') reapIfDead(store, entry, config);
+      await schedule(store, config, { lockWaitMs: 200 }).catch(() => undefined);
+    }
+    await sleep(interval);
+  }
+}

@@ -1,0 +1,98 @@
+import { readFileSync, statSync } from 'node:fs';
+import { createFileExclusive, safeUnlink } from '../store/atomic.js';
+import { isAlive, startTimeOf } from './proc.js';
+import { sleep } from './sleep.js';
+
+interface Owner {
+  pid: number;
+  startTime: number | null;
+  token: string;
+}
+
+const BREAK_LOCK_STALE_MS = 5000;
+
+/**
+ * An exclusive-create lock file holding its owner's pid and start time. It is
+ * stale when the owner is dead; a stale lock is broken under a second lock so two
+ * breakers cannot remove each other's fresh locks. Released only by its owner.
+ */
+export class FileLock {
+  private token: string | null = null;
+
+  constructor(readonly path: string) {}
+
+  /** Tries for up to `waitMs`; false when someone else holds the lock. */
+  async acquire(waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (this.tryOnce()) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(5 + Math.random() * 20);
+    }
+  }
+
+  tryOnce(): boolean {
+    if (this.create()) return true;
+    this.breakIfStale();
+    return false;
+  }
+
+  private create(): boolean {
+    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const owner: Owner = { pid: process.pid, startTime: startTimeOf(process.pid), token };
+    try {
+      createFileExclusive(this.path, JSON.stringify(owner));
+      this.token = token;
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    return false;
+  }
+
+  release(): void {
+    if (!this.token) return;
+    const current = readOwner(this.path);
+    if (current?.token === this.token) safeUnlink(this.path);
+    this.token = null;
+  }
+
+  private breakIfStale(): void {
+    const owner = readOwner(this.path);
+    if (owner && isAlive(owner.pid, owner.startTime)) return;
+    if (!owner && !olderThan(this.path, 1000)) return;
+    const breaker = new FileLock(`${this.path}.break`);
+    if (!breaker.create()) {
+      if (olderThan(breaker.path, BREAK_LOCK_STALE_MS)) safeUnlink(breaker.path);
+      return;
+    }
+    try {
+      const again = readOwner(this.path);
+      if (again?.token === owner?.token && !(again && isAlive(again.pid, again.startTime))) safeUnlink(this.path);
+    } finally {
+      breaker.releaseWithoutCheck();
+    }
+  }
+
+  private releaseWithoutCheck(): void {
+    safeUnlink(this.path);
+    this.token = null;
+  }
+}
+
+function readOwner(path: string): Owner | null {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as Owner;
+    return typeof v.pid === 'number' && typeof v.token === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}

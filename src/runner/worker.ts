@@ -1,0 +1,351 @@
+// The detached worker: `node worker.js <stateHome> <taskId>`. It runs the task's
+// command or stages, appends output to the log, reads progress markers, and is the
+// only writer of its task file while the task runs.
+import { statSync, writeSync, closeSync } from 'node:fs';
+import { execa } from 'execa';
+import { EtaEstimator, etaFromHistory } from '../core/eta.js';
+import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
+import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
+import { DEFAULT_CONFIG, loadConfig, type Config } from '../store/config.js';
+import { recentDurations, recordDuration } from '../store/history.js';
+import { statePaths } from '../store/paths.js';
+import { TaskStore } from '../store/tasks.js';
+import { openLogForAppend } from './executor.js';
+import { groupAlive, startTimeOf } from './proc.js';
+import { schedule } from './scheduler.js';
+import { stopGroup } from './stop-group.js';
+
+const WRITE_INTERVAL_MS = 250;
+const PIPE_DRAIN_MS = 2000;
+
+interface StepResult {
+  exitCode: number | null;
+  signal: string | null;
+  error: string | null;
+}
+
+class Worker {
+  private task: Task;
+  private readonly startedMs = Date.now();
+  private readonly eta = new EtaEstimator();
+  private readonly historyDurations: number[];
+  private stagePercent: number | null = null;
+  private message: string | null = null;
+  private dirty = false;
+  private lastWrite = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private cancelling = false;
+  private currentGroup: { pgid: number; startTime: number | null } | null = null;
+  private logError: string | null = null;
+  private bytesLost = 0;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly config: Config,
+    task: Task,
+    private readonly logFd: number,
+  ) {
+    this.task = task;
+    this.eta.begin(this.startedMs);
+    this.historyDurations = recentDurations(store.paths, historyKey(task));
+  }
+
+  onCancel(): void {
+    if (this.cancelling) return;
+    this.cancelling = true;
+    if (this.currentGroup) void this.stopCurrent();
+  }
+
+  private async stopCurrent(): Promise<void> {
+    const g = this.currentGroup;
+    if (g) await stopGroup(g.pgid, g.startTime, this.config.cancelGraceMs);
+  }
+
+  async run(): Promise<void> {
+    const steps = this.task.command
+      ? [{ name: this.task.project, argv: ['sh', '-c', 'exec "$@" 2>&1', 'sh', ...this.task.command], label: null as string | null }]
+      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: ['sh', '-c', `exec 2>&1\n${s.run}`], label: s.run }));
+    const count = steps.length;
+    let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
+    for (let index = 0; index < count; index++) {
+      if (this.cancelling) {
+        final = { status: 'cancelled', result: { exitCode: null, signal: null, error: null } };
+        break;
+      }
+      const step = steps[index]!;
+      if (this.task.stages) {
+        this.log(`==> [dev-tools] stage ${index + 1}/${count}: ${step.name}\n`);
+        this.task.stage = { index, count, name: step.name, phase: null };
+        this.stagePercent = null;
+        this.message = null;
+      }
+      const result = await this.runStep(step.argv, index, count);
+      if (this.cancelling) {
+        final = { status: 'cancelled', result };
+        break;
+      }
+      if (result.error || result.exitCode !== 0) {
+        final = { status: 'failed', result };
+        break;
+      }
+    }
+    await this.finish(final.status, final.result);
+  }
+
+  private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
+    const env: Record<string, string> = {
+      ...this.task.env,
+      DEV_TOOLS_TASK_ID: this.task.id,
+      DEV_TOOLS_PROJECT: this.task.project,
+      DEV_TOOLS_TASK_DESCRIPTION: this.task.description,
+      DEV_TOOLS_STAGE: this.task.stage?.name ?? '',
+    };
+    try {
+      if (!statSync(this.task.cwd).isDirectory()) throw new Error('not a directory');
+    } catch {
+      return { exitCode: null, signal: null, error: `working directory does not exist: ${this.task.cwd}` };
+    }
+    const sub = execa(argv[0]!, argv.slice(1), {
+      cwd: this.task.cwd,
+      env,
+      extendEnv: true,
+      detached: true,
+      cleanup: false,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      forceKillAfterDelay: false,
+    });
+    const done = sub.then(
+      (r) => r,
+      (e: unknown) => e as { exitCode?: number; signal?: string; message?: string },
+    );
+    if (!sub.pid) {
+      const r = (await done) as { message?: string };
+      return { exitCode: null, signal: null, error: `cannot start command: ${r.message ?? 'unknown error'}` };
+    }
+    const pgid = sub.pid;
+    this.currentGroup = { pgid, startTime: startTimeOf(pgid) };
+    const first = index === 0;
+    this.task = {
+      ...this.task,
+      ...(first ? { pid: process.pid, pidStartTime: startTimeOf(process.pid), startedAt: new Date(this.startedMs).toISOString() } : {}),
+      commandPid: pgid,
+      commandStartTime: this.currentGroup.startTime,
+    };
+    if (this.task.stages) this.setProgress(overallPercent(index, count, null), false);
+    else if (this.historyDurations.length) this.refreshEta();
+    // The first write holds the worker's pid and the command's together.
+    this.writeNow();
+    if (this.cancelling) void this.stopCurrent();
+
+    const scanner = new MarkerScanner();
+    const onData = (chunk: Buffer) => {
+      const { output, markers } = scanner.feed(chunk);
+      for (const buf of output) this.writeLog(buf);
+      for (const m of markers) this.onMarker(m);
+    };
+    sub.stdout!.on('data', onData);
+    // stderr is merged into stdout by the shell; anything the shell itself says still lands in the log.
+    sub.stderr!.on('data', (chunk: Buffer) => this.writeLog(chunk));
+    const streamsEnded = Promise.all([
+      new Promise<void>((r) => sub.stdout!.once('close', () => r())),
+      new Promise<void>((r) => sub.stderr!.once('close', () => r())),
+    ]);
+
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit) => {
+      sub.once('exit', (code, signal) => resolveExit({ code, signal }));
+    });
+    // The main process ended the task: whatever it left in its group is stopped too.
+    if (groupAlive(pgid)) await stopGroup(pgid, this.currentGroup.startTime, this.config.cancelGraceMs);
+    // Never wait forever on pipes held open by processes that left the group.
+    const drained = await Promise.race([streamsEnded.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), PIPE_DRAIN_MS).unref())]);
+    if (!drained) {
+      sub.stdout!.destroy();
+      sub.stderr!.destroy();
+    }
+    const tail = scanner.end();
+    for (const buf of tail.output) this.writeLog(buf);
+    for (const m of tail.markers) this.onMarker(m);
+    await done;
+    this.currentGroup = null;
+    return { exitCode: exit.code, signal: exit.signal, error: null };
+  }
+
+  private writeLog(buf: Buffer | string): void {
+    if (this.logError) {
+      this.bytesLost += buf.length;
+      return;
+    }
+    try {
+      const b = typeof buf === 'string' ? Buffer.from(buf) : buf;
+      let off = 0;
+      while (off < b.length) off += writeSync(this.logFd, b, off, b.length - off);
+    } catch (err) {
+      // Keep draining the command's output so it is never blocked; record the loss.
+      this.logError = (err as NodeJS.ErrnoException).code ?? String(err);
+      this.bytesLost += buf.length;
+    }
+  }
+
+  private log(line: string): void {
+    this.writeLog(line);
+  }
+
+  private onMarker(m: Marker): void {
+    if (m.kind === 'stage') {
+      if (this.task.stages && this.task.stage) this.task.stage = { ...this.task.stage, phase: m.name };
+      else this.task.stage = { index: 0, count: 1, name: m.name, phase: null };
+      this.dirty = true;
+      this.scheduleWrite();
+      return;
+    }
+    this.stagePercent = m.percent;
+    if (m.message) this.message = m.message;
+    const st = this.task.stage;
+    const overall = this.task.stages && st ? overallPercent(st.index, st.count, m.percent) : m.percent;
+    this.setProgress(overall, true);
+  }
+
+  private setProgress(percent: number, measured: boolean): void {
+    const now = Date.now();
+    if (measured) this.eta.update(now, percent);
+    const etaSeconds = measured ? this.eta.etaSeconds(now, percent) : this.historyEta(now);
+    this.task.progress = { percent, message: this.message, etaSeconds, updatedAt: new Date(now).toISOString() };
+    this.dirty = true;
+    this.scheduleWrite();
+  }
+
+  private historyEta(now: number): number | null {
+    return etaFromHistory(this.historyDurations, now - this.startedMs);
+  }
+
+  private refreshEta(): void {
+    const now = Date.now();
+    this.task.progress = { percent: this.task.progress?.percent ?? null, message: this.message, etaSeconds: this.historyEta(now), updatedAt: new Date(now).toISOString() };
+  }
+
+  /** At most one write per interval, however fast markers arrive. */
+  private scheduleWrite(): void {
+    if (this.flushTimer) return;
+    const wait = Math.max(0, this.lastWrite + WRITE_INTERVAL_MS - Date.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      if (this.dirty) this.writeNow();
+    }, wait);
+  }
+
+  private writeNow(): void {
+    this.dirty = false;
+    this.lastWrite = Date.now();
+    try {
+      this.store.write(this.task);
+    } catch (err) {
+      // A full disk must not kill the task; the next write (or the final one) tries again.
+      process.stderr.write(`dev-tools worker: ${(err as Error).message}\n`);
+      this.dirty = true;
+    }
+  }
+
+  private async finish(status: TaskStatus, result: StepResult): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    const now = Date.now();
+    const errors = [result.error, this.logError ? `log write failed (${this.logError}); ${this.bytesLost} bytes of output lost` : null].filter(Boolean);
+    const percent = status === 'completed' ? 100 : (this.task.progress?.percent ?? null);
+    this.task = {
+      ...this.task,
+      status,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      error: errors.length ? errors.join('; ') : null,
+      completedAt: new Date(now).toISOString(),
+      progress: { percent, message: this.task.progress?.message ?? null, etaSeconds: null, updatedAt: new Date(now).toISOString() },
+      pid: this.task.pid ?? process.pid,
+      pidStartTime: this.task.pidStartTime ?? startTimeOf(process.pid),
+    };
+    if (status === 'failed' && this.task.stages && this.task.stage) {
+      this.log(`==> [dev-tools] stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeExit(result)})\n`);
+    }
+    if (status === 'cancelled') this.log('==> [dev-tools] cancelled\n');
+    if (result.error) this.log(`==> [dev-tools] ${result.error}\n`);
+    // The final state must land: retry a failing write a few times (e.g. a briefly full disk).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.store.write(this.task);
+        break;
+      } catch (err) {
+        if (attempt >= 20) {
+          process.stderr.write(`dev-tools worker: cannot record the final state: ${(err as Error).message}\n`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    if (status === 'completed') {
+      try {
+        recordDuration(this.store.paths, historyKey(this.task), now - this.startedMs);
+      } catch {
+        // history is a nicety
+      }
+    }
+  }
+}
+
+function describeExit(r: StepResult): string {
+  if (r.error) return r.error;
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit code ${r.exitCode}`;
+}
+
+async function main(): Promise<void> {
+  const [home, id] = process.argv.slice(2);
+  if (!home || !id) {
+    process.stderr.write('usage: worker.js <stateHome> <taskId>\n');
+    process.exit(2);
+  }
+  let worker: Worker | null = null;
+  let cancelEarly = false;
+  const onTerm = () => {
+    if (worker) worker.onCancel();
+    else cancelEarly = true;
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  process.on('SIGHUP', () => {}); // a closed terminal is not a cancel
+
+  const store = new TaskStore(statePaths(home));
+  const entry = store.read(id);
+  if (!entry || isBroken(entry) || entry.status !== 'running' || entry.pid) {
+    process.stderr.write(`dev-tools worker: task ${id} is not waiting for a worker\n`);
+    process.exit(1);
+  }
+  let config: Config;
+  try {
+    config = await loadConfig(store.paths);
+  } catch (err) {
+    config = DEFAULT_CONFIG;
+    store.write({ ...entry, status: 'failed', pid: process.pid, pidStartTime: startTimeOf(process.pid), completedAt: new Date().toISOString(), error: (err as Error).message });
+    return;
+  }
+  const logFd = openLogForAppend(store.logPath(id));
+  worker = new Worker(store, config, entry, logFd);
+  if (cancelEarly) worker.onCancel();
+  try {
+    await worker.run();
+  } finally {
+    closeSync(logFd);
+  }
+  // This worker freed a slot: start what waits.
+  await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`dev-tools worker crashed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
+
