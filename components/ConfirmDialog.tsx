@@ -1,0 +1,29 @@
+import { Box, Text, useInput } from 'ink';
+import { Action, actionFor } from './keymap.js';
+import { useColor } from './useColor.js';
+
+export interface ConfirmDialogProps {
+  question: string;
+  onAnswer: (yes: boolean) => void;
+  isActive?: boolean;
+}
+
+/** A yes/no question; anything but an explicit yes is No. */
+export function ConfirmDialog({ question, onAnswer, isActive = true }: ConfirmDialogProps) {
+  const paint = useColor();
+  useInput(
+    (input, key) => {
+      const action = actionFor('confirm', input, key);
+      if (action === Action.Yes) onAnswer(true);
+      else if (action === Action.No) onAnswer(false);
+    },
+    { isActive },
+  );
+  return (
+    <Box>
+      <Text color={paint('yellow')} bold wrap="truncate">
+        {question} <Text dimColor>[y/N]</Text>
+      </Text>
+    </Box>
+  );
+}

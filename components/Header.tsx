@@ -1,0 +1,46 @@
+import { Text } from 'ink';
+import { STATUS_COLORS } from '../src/core/format.js';
+import { isBroken, TASK_STATUSES, type TaskEntry, type TaskStatus } from '../src/core/task.js';
+import { useColor } from './useColor.js';
+
+export interface HeaderProps {
+  entries: TaskEntry[];
+  maxParallel: number;
+  showAll: boolean;
+  filter: string;
+}
+
+export function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', number> {
+  const counts = { broken: 0 } as Record<TaskStatus | 'broken', number>;
+  for (const s of TASK_STATUSES) counts[s] = 0;
+  for (const e of entries) counts[isBroken(e) ? 'broken' : e.status]++;
+  return counts;
+}
+
+/** `dev-tools  running 3/10 · queued 2 · failed 1   [active]` */
+export function Header({ entries, maxParallel, showAll, filter }: HeaderProps) {
+  const paint = useColor();
+  const counts = countByStatus(entries);
+  const parts: { text: string; color?: string }[] = [
+    { text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running },
+  ];
+  for (const s of TASK_STATUSES) {
+    if (s === 'running' || counts[s] === 0) continue;
+    parts.push({ text: `${s} ${counts[s]}`, color: STATUS_COLORS[s] });
+  }
+  if (counts.broken) parts.push({ text: `broken ${counts.broken}`, color: 'red' });
+  return (
+    <Text wrap="truncate">
+      <Text bold>dev-tools </Text>
+      {parts.map((p, i) => (
+        <Text key={p.text}>
+          {i > 0 ? ' · ' : ' '}
+          <Text color={paint(p.color)}>{p.text}</Text>
+        </Text>
+      ))}
+      <Text dimColor>
+        {'   '}[{showAll ? 'all tasks' : 'active'}]{filter ? ` filter: ${filter}` : ''}
+      </Text>
+    </Text>
+  );
+}

@@ -1,0 +1,116 @@
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import { STATUS_COLORS, formatStatus } from '../src/core/format.js';
+import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
+import { Action, actionFor } from './keymap.js';
+import { ProgressBar } from './ProgressBar.js';
+import { useColor } from './useColor.js';
+
+export interface LogPaneProps {
+  entry: TaskEntry | null;
+  /** Clean lines (see log-text.ts), oldest first. */
+  lines: string[];
+  width: number;
+  /** Lines available, the title included. */
+  height: number;
+  /** Focused: the pane owns the keys (scrolling, Esc back). */
+  focused: boolean;
+  onBack?: () => void;
+  onQuit?: () => void;
+}
+
+/** How a finished task ended, in one line; null while it is not final. */
+export function endLine(entry: TaskEntry): string | null {
+  if (isBroken(entry) || !isFinal(entry.status)) return null;
+  const parts = [`task ${entry.status}`];
+  if (entry.exitCode !== null && entry.exitCode !== undefined) parts.push(`exit code ${entry.exitCode}`);
+  if (entry.signal) parts.push(`signal ${entry.signal}`);
+  if (entry.error) parts.push(entry.error);
+  return parts.join(' · ');
+}
+
+/** The selected task's log: follows the end until scrolled, then stays where it was put. */
+export function LogPane({ entry, lines, width, height, focused, onBack, onQuit }: LogPaneProps) {
+  const paint = useColor();
+  const [scroll, setScroll] = useState<{ follow: boolean; top: number }>({ follow: true, top: 0 });
+  const ended = entry ? endLine(entry) : null;
+  const visible = Math.max(0, height - 1 - (ended ? 1 : 0));
+  const maxTop = Math.max(0, lines.length - visible);
+  const top = scroll.follow ? maxTop : Math.min(scroll.top, maxTop);
+
+  useInput(
+    (input, key) => {
+      const action = actionFor('log', input, key);
+      const to = (next: number) => setScroll(next >= maxTop ? { follow: true, top: maxTop } : { follow: false, top: Math.max(0, next) });
+      switch (action) {
+        case Action.LineUp:
+          return to(top - 1);
+        case Action.LineDown:
+          return to(top + 1);
+        case Action.PageUp:
+          return to(top - Math.max(1, visible - 1));
+        case Action.PageDown:
+          return to(top + Math.max(1, visible - 1));
+        case Action.Top:
+          return setScroll({ follow: maxTop === 0, top: 0 });
+        case Action.Bottom:
+          return setScroll({ follow: true, top: maxTop });
+        case Action.Back:
+          return onBack?.();
+        case Action.Quit:
+          return onQuit?.();
+        default:
+          return undefined;
+      }
+    },
+    { isActive: focused },
+  );
+
+  const shown = lines.slice(top, top + visible);
+  const where = lines.length > visible ? ` ${top + 1}-${top + shown.length}/${lines.length}${scroll.follow ? ' following' : ''}` : '';
+
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Box>
+        <Text wrap="truncate" bold={focused} color={paint(focused ? 'blue' : undefined)}>
+          {focused ? '▌' : '─'} log{' '}
+        </Text>
+        {entry ? (
+          <Text wrap="truncate">
+            {entry.id}{' '}
+            {isBroken(entry) ? (
+              <Text color={paint('red')}>broken task file</Text>
+            ) : (
+              <Text color={paint(STATUS_COLORS[entry.status])}>{formatStatus(entry.status)}</Text>
+            )}
+            <Text dimColor>{where}</Text>
+          </Text>
+        ) : (
+          <Text dimColor wrap="truncate">
+            no task selected
+          </Text>
+        )}
+        {entry && !isBroken(entry) && entry.progress?.percent != null && width >= 70 ? (
+          <Box marginLeft={2} flexShrink={0}>
+            <ProgressBar percent={entry.progress.percent} width={24} color={paint(STATUS_COLORS[entry.status])} />
+          </Box>
+        ) : null}
+      </Box>
+      {entry && isBroken(entry) ? (
+        <Text color={paint('red')} wrap="truncate">
+          {entry.error}
+        </Text>
+      ) : null}
+      {shown.map((line, i) => (
+        <Text key={top + i} wrap="truncate">
+          {line === '' ? ' ' : line}
+        </Text>
+      ))}
+      {ended ? (
+        <Text color={paint(entry && !isBroken(entry) ? STATUS_COLORS[entry.status] : undefined)} wrap="truncate">
+          {ended}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}

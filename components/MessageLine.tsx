@@ -1,0 +1,19 @@
+import { Text } from 'ink';
+import { useColor } from './useColor.js';
+
+export interface Message {
+  text: string;
+  kind: 'info' | 'error';
+}
+
+/** What the last action did. */
+export function MessageLine({ message }: { message: Message | null }) {
+  const paint = useColor();
+  if (!message) return <Text> </Text>;
+  return (
+    <Text color={paint(message.kind === 'error' ? 'red' : 'green')} wrap="truncate">
+      {message.kind === 'error' ? '✖ ' : ''}
+      {message.text}
+    </Text>
+  );
+}

@@ -1,0 +1,85 @@
+import { Box, Text } from 'ink';
+import { fit, layoutColumns, oneLine, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../src/core/format.js';
+import { isBroken, type TaskEntry } from '../src/core/task.js';
+import { useColor } from './useColor.js';
+
+export interface TaskTableProps {
+  entries: TaskEntry[];
+  selected: number;
+  width: number;
+  /** Lines available, the header line included. */
+  height: number;
+  now: number;
+  /** Shown when there are no entries. */
+  emptyText?: string;
+}
+
+const GAP = 2;
+// A marker column, so the selection shows even where inverse video does not (no colour support).
+const MARK = '› ';
+const NO_MARK = '  ';
+
+/** First row to draw so the selection stays in view, roughly centred. */
+export function windowStart(selected: number, count: number, visible: number): number {
+  if (count <= visible) return 0;
+  const start = selected - Math.floor(visible / 2);
+  return Math.max(0, Math.min(start, count - visible));
+}
+
+/** The task table: the same columns and cells as `status`, only the rows that fit. */
+export function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
+  const paint = useColor();
+  const layout = layoutColumns(TASK_COLUMNS, width - MARK.length, GAP);
+  const sep = ' '.repeat(GAP);
+  const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;
+  const visible = Math.max(0, height - 1);
+  const start = windowStart(selected, entries.length, visible);
+  const rows = entries.slice(start, start + visible);
+  const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(sep);
+
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text bold wrap="truncate">
+        {NO_MARK}
+        {header}
+      </Text>
+      {entries.length === 0 ? (
+        <Text dimColor wrap="truncate">
+          {NO_MARK}
+          {emptyText}
+        </Text>
+      ) : null}
+      {rows.map((entry, i) => {
+        const isSelected = start + i === selected;
+        if (isBroken(entry)) {
+          const idWidth = layout[0]?.width ?? 8;
+          const rest = Math.max(0, width - MARK.length - idWidth - GAP);
+          return (
+            <Text key={entry.id} inverse={isSelected} wrap="truncate">
+              {isSelected ? MARK : NO_MARK}
+              {fit(entry.id, idWidth)}
+              {sep}
+              <Text color={paint('red')}>{fit(oneLine(`✖ broken task file: ${entry.error}`), rest)}</Text>
+            </Text>
+          );
+        }
+        const cells = taskCells(entry, now, progressWidth);
+        return (
+          <Text key={entry.id} inverse={isSelected} wrap="truncate">
+            {isSelected ? MARK : NO_MARK}
+            {layout.map(({ column, width: w }, ci) => {
+              const text = fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? sep : '');
+              return column.key === 'status' ? (
+                <Text key={column.key} color={paint(STATUS_COLORS[entry.status])}>
+                  {text}
+                </Text>
+              ) : (
+                text
+              );
+            })}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,114 @@
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanLogLine, LogLines } from '../../components/log-text.js';
+import { LogPane } from '../../components/LogPane.js';
+import { KEYS, makeTask, tick } from './helpers.js';
+
+afterEach(() => cleanup());
+
+describe('log text', () => {
+  it('strips colours, cursor moves, titles and other control characters', () => {
+    expect(cleanLogLine('\x1b[31mred\x1b[0m plain \x1b[1;32mbold\x1b[m')).toBe('red plain bold');
+    expect(cleanLogLine('\x1b]0;title\x07after \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\')).toBe('after link');
+    expect(cleanLogLine('a\x1b[2Kb\x1b[10Gc\x07d\x00e\x7f')).toBe('abcde');
+    expect(cleanLogLine('tab\there')).toBe('tab    here');
+  });
+
+  it('keeps what a terminal would show for \\r rewrites', () => {
+    expect(cleanLogLine('progress 10%\rprogress 55%\rprogress 99%')).toBe('progress 99%');
+    expect(cleanLogLine('long old text\rnew')).toBe('newg old text');
+    expect(cleanLogLine('windows line\r')).toBe('windows line');
+  });
+
+  it('assembles lines across chunks, including split UTF-8, and keeps the last N', () => {
+    const log = new LogLines(3);
+    const euro = Buffer.from('€');
+    log.push(Buffer.concat([Buffer.from('one\ntw'), euro.subarray(0, 1)]));
+    expect(log.snapshot()).toEqual(['one', 'tw']);
+    log.push(Buffer.concat([euro.subarray(1), Buffer.from('o\nthree\nfour\n')]));
+    expect(log.snapshot()).toEqual(['tw€o', 'three', 'four']);
+    log.push('50%\r');
+    log.push('60%');
+    expect(log.snapshot()).toEqual(['tw€o', 'three', 'four', '60%']);
+  });
+});
+
+const lines = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`);
+
+describe('LogPane', () => {
+  it('follows the end of the log', () => {
+    const task = makeTask({ id: 'abc12345' });
+    const { lastFrame } = render(<LogPane entry={task} lines={lines} width={80} height={6} focused={false} />);
+    const frame = lastFrame()!;
+    expect(frame).toContain('abc12345');
+    expect(frame).toContain('▶ running');
+    expect(frame).toContain('line 50');
+    expect(frame).toContain('line 46');
+    expect(frame).not.toContain('line 45');
+  });
+
+  it('scrolls with PgUp/PgDn/Home/End and arrows when focused, and goes back with Esc', async () => {
+    let back = 0;
+    const task = makeTask({ id: 'abc12345' });
+    const { lastFrame, stdin } = render(<LogPane entry={task} lines={lines} width={80} height={6} focused onBack={() => back++} />);
+    await tick();
+    stdin.write(KEYS.pageUp);
+    await tick();
+    expect(lastFrame()).toContain('line 42');
+    expect(lastFrame()).not.toContain('line 50');
+    stdin.write(KEYS.home);
+    await tick();
+    expect(lastFrame()).toMatch(/line 1\n/);
+    stdin.write(KEYS.down);
+    await tick();
+    expect(lastFrame()).toMatch(/line 2\n/);
+    expect(lastFrame()).not.toMatch(/line 1\n/);
+    stdin.write(KEYS.pageDown);
+    await tick();
+    expect(lastFrame()).toContain('line 6');
+    stdin.write(KEYS.end);
+    await tick();
+    expect(lastFrame()).toContain('line 50');
+    stdin.write(KEYS.escape);
+    await tick();
+    expect(back).toBe(1);
+  });
+
+  it('stays put while scrolled back as new lines arrive, follows again at the end', async () => {
+    const task = makeTask({ id: 'abc12345' });
+    const { lastFrame, stdin, rerender } = render(<LogPane entry={task} lines={lines} width={80} height={6} focused />);
+    await tick();
+    stdin.write(KEYS.home);
+    await tick();
+    rerender(<LogPane entry={task} lines={[...lines, 'line 51']} width={80} height={6} focused />);
+    await tick();
+    expect(lastFrame()).toMatch(/line 1\n/);
+    stdin.write(KEYS.end);
+    await tick();
+    rerender(<LogPane entry={task} lines={[...lines, 'line 51', 'line 52']} width={80} height={6} focused />);
+    await tick();
+    expect(lastFrame()).toContain('line 52');
+  });
+
+  it('ignores keys when not focused', async () => {
+    const task = makeTask({ id: 'abc12345' });
+    const { lastFrame, stdin } = render(<LogPane entry={task} lines={lines} width={80} height={6} focused={false} />);
+    await tick();
+    stdin.write(KEYS.home);
+    await tick();
+    expect(lastFrame()).toContain('line 50');
+  });
+
+  it('shows how a finished task ended', () => {
+    const failed = makeTask({ id: 'abc12345', status: 'failed', exitCode: 3, error: 'stage build failed' });
+    const frame = render(<LogPane entry={failed} lines={['boom']} width={80} height={6} focused={false} />).lastFrame()!;
+    expect(frame).toContain('✖ failed');
+    expect(frame).toContain('task failed · exit code 3 · stage build failed');
+  });
+
+  it('shows a broken task file instead of a log', () => {
+    const frame = render(<LogPane entry={{ id: 'bad00001', broken: true, error: 'not valid JSON' }} lines={[]} width={80} height={6} focused={false} />).lastFrame()!;
+    expect(frame).toContain('broken task file');
+    expect(frame).toContain('not valid JSON');
+  });
+});

@@ -1,0 +1,75 @@
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
+import type { TaskEntry } from '../../src/core/task.js';
+import { TaskTable, windowStart } from '../../components/TaskTable.js';
+import { makeTask } from './helpers.js';
+
+afterEach(() => cleanup());
+
+const NOW = Date.parse('2024-01-01T00:01:40.000Z');
+
+describe('TaskTable', () => {
+  it('shows the same columns and cells as `status`', () => {
+    const task = makeTask({
+      id: 'abc12345',
+      startedAt: '2024-01-01T00:00:00.000Z',
+      stage: { index: 1, count: 3, name: 'b' },
+      progress: { percent: 42, etaSeconds: 31, updatedAt: '2024-01-01T00:01:40.000Z' },
+    });
+    const { lastFrame } = render(<TaskTable entries={[task]} selected={0} width={100} height={5} now={NOW} />);
+    const lines = lastFrame()!.split('\n').map((l) => l.trimEnd());
+    // Past the 2-column selection marker, the plain-text table of `status` is what the dashboard draws.
+    expect(lines[1]!.startsWith('› ')).toBe(true);
+    expect(lines.slice(0, 2).map((l) => l.slice(2))).toEqual(renderTable(TASK_COLUMNS, [taskCells(task, NOW)], 98).map((l) => l.trimEnd()));
+    expect(lines[1]).toContain('▶ running');
+    expect(lines[1]).toContain('2/3 b ');
+    expect(lines[1]).toContain('42%');
+    expect(lines[1]).toContain('31s');
+    expect(lines[1]).toContain('1m40s');
+  });
+
+  it('status is readable without colour: symbol and word', () => {
+    const entries = (['queued', 'completed', 'failed', 'cancelled', 'interrupted'] as const).map((status, i) =>
+      makeTask({ id: `t${i}000000`, status, createdAt: `2024-01-01T00:00:0${i}.000Z` }),
+    );
+    const frame = render(<TaskTable entries={entries} selected={0} width={100} height={8} now={NOW} />).lastFrame()!;
+    for (const s of ['… queued', '✔ completed', '✖ failed', '■ cancelled', '! interrupted']) expect(frame).toContain(s);
+  });
+
+  it('shows a broken task file as a broken row', () => {
+    const entries: TaskEntry[] = [makeTask({ id: 'good0001' }), { id: 'bad00001', broken: true, error: 'not valid JSON' }];
+    const frame = render(<TaskTable entries={entries} selected={1} width={100} height={5} now={NOW} />).lastFrame()!;
+    expect(frame).toMatch(/› bad00001\s+✖ broken task file: not valid JSON/);
+  });
+
+  it('renders only the rows that fit, keeping the selection in view', () => {
+    const entries = Array.from({ length: 5000 }, (_, i) => makeTask({ id: `t${String(i).padStart(7, '0')}`, createdAt: new Date(i * 1000).toISOString() }));
+    const { lastFrame } = render(<TaskTable entries={entries} selected={4000} width={100} height={6} now={NOW} />);
+    const lines = lastFrame()!.split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.some((l) => l.startsWith('› t0004000'))).toBe(true);
+    expect(windowStart(4000, 5000, 5)).toBe(3998);
+    expect(windowStart(0, 5000, 5)).toBe(0);
+    expect(windowStart(4999, 5000, 5)).toBe(4995);
+    expect(windowStart(2, 3, 5)).toBe(0);
+  });
+
+  it('marks the selected row, readable without any terminal styling', () => {
+    const entries = [makeTask({ id: 'aaaa0001' }), makeTask({ id: 'bbbb0002', createdAt: '2024-01-02T00:00:00.000Z' })];
+    const { lastFrame } = render(<TaskTable entries={entries} selected={1} width={100} height={4} now={NOW} />);
+    const lines = lastFrame()!.split('\n');
+    expect(lines.find((l) => l.includes('bbbb0002'))).toMatch(/^› bbbb0002/);
+    expect(lines.find((l) => l.includes('aaaa0001'))).toMatch(/^  aaaa0001/);
+  });
+
+  it('fits a narrow terminal by dropping columns', () => {
+    const frame = render(<TaskTable entries={[makeTask({ id: 'abc12345' })]} selected={0} width={60} height={3} now={NOW} />).lastFrame()!;
+    for (const line of frame.split('\n')) expect([...line.replace(/\x1b\[[0-9;]*m/g, '')].length).toBeLessThanOrEqual(60);
+    expect(frame).not.toContain('DESCRIPTION');
+  });
+
+  it('says so when there is nothing to show', () => {
+    expect(render(<TaskTable entries={[]} selected={0} width={80} height={3} now={NOW} emptyText="no active tasks" />).lastFrame()).toContain('no active tasks');
+  });
+});

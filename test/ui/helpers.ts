@@ -1,0 +1,41 @@
+import type { Task } from '../../src/core/task.js';
+
+/** Lets Ink handle a write to stdin and render. */
+export const tick = (ms = 20) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a truthy value; fails with the last frame at the deadline. */
+export async function waitFor<T>(check: () => T | null | undefined | false, what: string, timeoutMs = 5000, describe?: () => string | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `\n--- last frame ---\n${describe() ?? ''}` : ''}`);
+    await tick(15);
+  }
+}
+
+export function makeTask(fields: Partial<Task> & { id: string }): Task {
+  return {
+    project: 'web',
+    description: 'build it',
+    command: ['sh', '-c', 'true'],
+    cwd: '/tmp',
+    status: 'running',
+    createdAt: '2024-01-01T00:00:00.000Z',
+    env: {},
+    logFile: `logs/${fields.id}.log`,
+    ...fields,
+  };
+}
+
+export const KEYS = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  enter: '\r',
+  escape: '\x1b',
+  tab: '\t',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+  home: '\x1b[H',
+  end: '\x1b[F',
+} as const;
