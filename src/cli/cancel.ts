@@ -13,10 +13,10 @@ export function registerCancel(program: Command): void {
     .option('-p, --project <project>', "cancel this project's running and queued tasks")
     .addHelpText('after', '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal')
     .action(async (idInput: string | undefined, opts: { all?: boolean; project?: string }) => {
-      if (idInput && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
+      if (idInput !== undefined && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
       const ctx = await openContext();
       let ids: string[];
-      if (idInput) ids = [ctx.store.resolveId(idInput)];
+      if (idInput !== undefined) ids = [ctx.store.resolveId(idInput)];
       else if (opts.all || opts.project) ids = activeTasks(ctx, opts.project).map((t) => t.id);
       else {
         if (!process.stdin.isTTY || !process.stdout.isTTY) {

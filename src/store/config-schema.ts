@@ -29,9 +29,18 @@ export function parseConfig(raw: unknown): Config {
     throw new UsageError(`config.json: unknown key ${keys}`);
   }
   if (issue.code === 'invalid_type' && where === '') throw new UsageError('config.json: must hold a JSON object');
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) {
     throw new UsageError(`config.json: ${where} is required`);
   }
   const message = issue.message.startsWith('Invalid input') ? `has the wrong type (${issue.message})` : issue.message;
   throw new UsageError(`config.json: ${where || 'the file'} ${message}`);
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }

@@ -1,0 +1,216 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Task } from '../../src/core/task.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'dev-tools.js');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temporary state directory and the CLI pointed at it; `cleanup` ends every process it started. */
+export class Harness {
+  readonly home: string;
+  private children: ChildProcess[] = [];
+
+  constructor() {
+    this.home = mkdtempSync(join(tmpdir(), 'dev-tools-test-'));
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, DEV_TOOLS_HOME: this.home, NO_COLOR: '1', ...extra };
+    delete env.FORCE_COLOR;
+    return env;
+  }
+
+  /** Runs the CLI to completion (for commands that return quickly). */
+  run(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {}): RunResult {
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      env: this.env(opts.env),
+      cwd: opts.cwd ?? this.home,
+      input: opts.input ?? '',
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 60_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Starts the CLI without waiting (foreground tasks, wait, logs -f). */
+  start(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): RunningCli {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: this.env(opts.env),
+      cwd: opts.cwd ?? this.home,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.children.push(child);
+    return new RunningCli(child);
+  }
+
+  /** `task <project> <desc> -b --json -- cmd...` and the new task. */
+  launch(project: string, description: string, command: string[], extra: string[] = []): Task {
+    const r = this.run(['task', project, description, '-b', '--json', ...extra, '--', ...command]);
+    if (r.code !== 0) throw new Error(`launch failed (${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout) as Task;
+  }
+
+  sh(project: string, script: string, extra: string[] = []): Task {
+    return this.launch(project, `run ${project}`, ['sh', '-c', script], extra);
+  }
+
+  writeConfig(config: unknown): void {
+    writeFileSync(join(this.home, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  }
+
+  task(id: string): Task {
+    for (const p of [join(this.home, 'tasks', `${id}.json`), join(this.home, 'tasks', 'done', `${id}.json`)]) {
+      try {
+        return JSON.parse(readFileSync(p, 'utf8')) as Task;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') continue;
+      }
+    }
+    // Between the final write and the move to done/, retry once.
+    return JSON.parse(readFileSync(join(this.home, 'tasks', 'done', `${id}.json`), 'utf8')) as Task;
+  }
+
+  allTasks(): Task[] {
+    const out: Task[] = [];
+    for (const dir of [join(this.home, 'tasks'), join(this.home, 'tasks', 'done')]) {
+      for (const name of safeReaddir(dir)) {
+        if (!name.endsWith('.json')) continue;
+        try {
+          out.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as Task);
+        } catch {
+          // moved or mid-rename
+        }
+      }
+    }
+    return out;
+  }
+
+  log(id: string): string {
+    try {
+      return readFileSync(join(this.home, 'logs', `${id}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  async waitForStatus(id: string, statuses: string[], timeoutMs = 30_000): Promise<Task> {
+    return waitFor(
+      () => {
+        try {
+          const t = this.task(id);
+          return statuses.includes(t.status) ? t : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      `task ${id} to be ${statuses.join('/')}`,
+      timeoutMs,
+    );
+  }
+
+  /** Kills every process group a task of this home started, and every CLI child. */
+  cleanup(): void {
+    for (const t of this.allTasks()) {
+      for (const pid of [t.commandPid, t.pid]) if (pid) killGroup(pid);
+    }
+    for (const c of this.children) if (c.pid) killGroup(c.pid);
+    // Workers may have been spawned but not recorded yet: find them by their state dir argument.
+    const ps = spawnSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+    for (const line of ps.stdout.split('\n')) {
+      if (!line.includes(this.home)) continue;
+      const [pid, pgid] = line.trim().split(/\s+/).map(Number);
+      if (pgid) killGroup(pgid);
+      if (pid) killGroup(pid);
+    }
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export class RunningCli {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.child.pid) process.kill(this.child.pid, sig);
+  }
+}
+
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // not a group leader, or gone
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns something other than undefined/false; throws at the deadline. */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Is a process alive and not a zombie? */
+export function alive(pid: number | null | undefined): boolean {
+  if (!pid) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Live members of a process group. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}

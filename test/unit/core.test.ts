@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../../src/core/duration.js';
+import { EtaEstimator, etaFromHistory, median } from '../../src/core/eta.js';
+import { currentEta, fit, formatDuration, layoutColumns, progressBar, renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
+import { checkIdInput, makeId, resolveIdPrefix } from '../../src/core/ids.js';
+import { MarkerScanner, overallPercent, parseMarker } from '../../src/core/progress.js';
+import { taskShapeError, type Task } from '../../src/core/task.js';
+
+describe('ids', () => {
+  it('makes 8 lowercase alphanumerics from the given bytes', () => {
+    let seed = 1;
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => (seed = (seed * 97 + 13) % 256));
+    const id = makeId(bytes);
+    expect(id).toMatch(/^[a-z0-9]{8}$/);
+  });
+
+  it('skips biased bytes instead of folding them', () => {
+    const id = makeId((n) => Uint8Array.from({ length: n }, (_, i) => (i % 2 ? 255 : 0)));
+    expect(id).toBe('aaaaaaaa');
+  });
+
+  it('resolves unique prefixes and rejects ambiguous or unknown ones', () => {
+    const ids = ['abcd1234', 'abce5678', 'zz000000'];
+    expect(resolveIdPrefix('abcd', ids)).toBe('abcd1234');
+    expect(resolveIdPrefix('z', ids)).toBe('zz000000');
+    expect(() => resolveIdPrefix('abc', ids)).toThrow(/ambiguous.*abcd1234, abce5678/);
+    expect(() => resolveIdPrefix('q', ids)).toThrow(/no task matches/);
+  });
+
+  it.each(['', '../x', 'a/b', '/abs', '.', 'ABC', 'abc.json', 'x'.repeat(10_000), 'a b'])('rejects hostile id %j', (input) => {
+    expect(() => checkIdInput(input)).toThrow(/invalid task id/);
+  });
+});
+
+describe('markers', () => {
+  it('parses progress with and without a message', () => {
+    expect(parseMarker('::progress 42')).toEqual({ kind: 'progress', percent: 42, message: null });
+    expect(parseMarker('::progress 42.5 compiling  sources\r')).toEqual({ kind: 'progress', percent: 42.5, message: 'compiling  sources' });
+    expect(parseMarker('::stage build')).toEqual({ kind: 'stage', name: 'build' });
+  });
+
+  it.each(['::progress abc', '::progress 150', '::progress -3', '::progress', '::progress 1e3', '::stage', '::stage   ', '::progressx 4', 'x ::progress 4', '::unknown 4'])(
+    'ignores malformed %j',
+    (line) => {
+      expect(parseMarker(line)).toBeNull();
+    },
+  );
+
+  it('drops marker lines from the output and passes everything else byte for byte', () => {
+    const s = new MarkerScanner();
+    const input = Buffer.concat([Buffer.from('a\n::progress 10\nb'), Buffer.from([0xff, 0x00, 0xc3, 0x0a]), Buffer.from('::prog')]);
+    const r1 = s.feed(input);
+    const r2 = s.feed(Buffer.from('ress 20 half\n::stage x\n::progress abc\nend'));
+    const r3 = s.end();
+    const out = Buffer.concat([...r1.output, ...r2.output, ...r3.output]);
+    expect(out.equals(Buffer.concat([Buffer.from('a\nb'), Buffer.from([0xff, 0x00, 0xc3, 0x0a]), Buffer.from('::progress abc\nend')]))).toBe(true);
+    expect([...r1.markers, ...r2.markers, ...r3.markers].map((m) => m.kind)).toEqual(['progress', 'progress', 'stage']);
+  });
+
+  it('splits markers across chunk boundaries at any point', () => {
+    const text = 'line one\n::progress 33 a\n::stage s1\nplain ::progress 50\n::progress 66\nlast';
+    for (let cut = 1; cut < text.length; cut++) {
+      const s = new MarkerScanner();
+      const a = s.feed(Buffer.from(text.slice(0, cut)));
+      const b = s.feed(Buffer.from(text.slice(cut)));
+      const c = s.end();
+      expect(Buffer.concat([...a.output, ...b.output, ...c.output]).toString()).toBe('line one\nplain ::progress 50\nlast');
+      expect([...a.markers, ...b.markers, ...c.markers]).toHaveLength(3);
+    }
+  });
+
+  it('does not hold back a huge line that starts with "::"', () => {
+    const s = new MarkerScanner();
+    const big = Buffer.from(`::${'x'.repeat(5000)}`);
+    const r = s.feed(big);
+    expect(Buffer.concat(r.output).length).toBe(big.length);
+  });
+
+  it('computes overall percent over stages', () => {
+    expect(overallPercent(0, 4, null)).toBe(0);
+    expect(overallPercent(1, 4, 50)).toBe(37.5);
+    expect(overallPercent(3, 4, 100)).toBe(100);
+    expect(overallPercent(2, 4, 150)).toBe(75);
+  });
+});
+
+describe('eta', () => {
+  it('is unknown before any progress and estimates from the rate', () => {
+    const e = new EtaEstimator();
+    e.begin(0);
+    expect(e.etaSeconds(0, 0)).toBeNull();
+    e.update(10_000, 10); // 1% per second
+    expect(e.etaSeconds(10_000, 10)).toBe(90);
+  });
+
+  it('smooths a sudden jump instead of following it', () => {
+    const e = new EtaEstimator();
+    e.begin(0);
+    for (let t = 1; t <= 10; t++) e.update(t * 1000, t); // 1%/s
+    e.update(11_000, 31); // one burst of 20%
+    const eta = e.etaSeconds(11_000, 31)!;
+    const naive = (100 - 31) / 20; // what the last step alone would say
+    expect(eta).toBeGreaterThan(naive * 2);
+    expect(eta).toBeGreaterThan(0);
+  });
+
+  it('never returns 0 or negative while work remains', () => {
+    const e = new EtaEstimator();
+    e.begin(0);
+    e.update(1000, 50);
+    expect(e.etaSeconds(100_000, 50)).toBe(1);
+    expect(e.etaSeconds(100_000, 100)).toBeNull();
+  });
+
+  it('restarts measuring when progress goes backwards', () => {
+    const e = new EtaEstimator();
+    e.begin(0);
+    e.update(1000, 50);
+    e.update(2000, 10);
+    expect(e.etaSeconds(2000, 10)).toBeNull();
+  });
+
+  it('uses the median of recent runs, unknown once overdue', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([])).toBeNull();
+    expect(etaFromHistory([10_000, 12_000, 100_000], 2000)).toBe(10);
+    expect(etaFromHistory([10_000], 9500)).toBeNull();
+    expect(etaFromHistory([], 0)).toBeNull();
+    // Only the last few runs count.
+    expect(etaFromHistory([1e9, 1e9, 1e9, 1000, 1000, 1000, 1000, 1000], 0)).toBe(1);
+  });
+});
+
+describe('format', () => {
+  const task: Task = {
+    id: 'abcd1234',
+    project: 'web',
+    description: 'multi\nline\x1b[2J',
+    command: ['true'],
+    cwd: '/',
+    status: 'running',
+    createdAt: '2024-01-01T00:00:00.000Z',
+    startedAt: '2024-01-01T00:00:00.000Z',
+    env: {},
+    logFile: 'logs/abcd1234.log',
+    stage: { index: 1, count: 3, name: 'build' },
+    progress: { percent: 50, message: null, etaSeconds: 90, updatedAt: '2024-01-01T00:00:30.000Z' },
+  };
+
+  it('formats durations and unknowns', () => {
+    expect(formatDuration(null)).toBe('-');
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(125)).toBe('2m05s');
+    expect(formatDuration(7325)).toBe('2h02m');
+    expect(formatDuration(90000)).toBe('1d01h');
+  });
+
+  it('draws bars that stay within bounds', () => {
+    expect(progressBar(50, 12)).toBe('[#####.....]');
+    expect(progressBar(0, 7)).toBe('[.....]');
+    expect(progressBar(100, 7)).toBe('[#####]');
+    expect(progressBar(250, 7)).toBe('[#####]');
+    expect(progressBar(null, 7)).toBe('[     ]');
+  });
+
+  it('shows stage, progress, a counting-down ETA and elapsed', () => {
+    const now = Date.parse('2024-01-01T00:01:00.000Z');
+    const cells = taskCells(task, now);
+    expect(cells.stage).toBe('2/3 build');
+    expect(cells.progress).toContain('50%');
+    expect(cells.eta).toBe('1m00s');
+    expect(cells.elapsed).toBe('1m00s');
+    expect(cells.description).toBe('multi line[2J');
+    expect(currentEta({ ...task, status: 'completed' }, now)).toBeNull();
+    expect(currentEta(task, Date.parse('2024-01-01T00:05:00.000Z'))).toBeNull();
+  });
+
+  it('fits tables to the width by dropping and shrinking columns', () => {
+    for (const width of [40, 60, 80, 120, 200]) {
+      const lines = renderTable(TASK_COLUMNS, [taskCells(task, Date.now())], width);
+      for (const line of lines) expect([...line].length).toBeLessThanOrEqual(width);
+    }
+    const narrow = layoutColumns(TASK_COLUMNS, 50).map((c) => c.column.key);
+    expect(narrow).toContain('id');
+    expect(narrow).toContain('status');
+    expect(narrow).not.toContain('description');
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('ab', 4, 'right')).toBe('  ab');
+  });
+});
+
+describe('durations and task shape', () => {
+  it('parses durations', () => {
+    expect(parseDuration('90s')).toBe(90);
+    expect(parseDuration('1d12h')).toBe(129600);
+    expect(parseDuration('7')).toBeNull();
+    expect(parseDuration('-1d')).toBeNull();
+    expect(parseDuration('soon')).toBeNull();
+  });
+
+  it('names what is wrong with a task file', () => {
+    expect(taskShapeError([])).toMatch(/object/);
+    expect(taskShapeError({ id: 'a' })).toMatch(/project/);
+    expect(
+      taskShapeError({ id: 'a', project: 'p', description: 'd', createdAt: 'x', cwd: '/', logFile: 'l', status: 'weird', command: [] }),
+    ).toMatch(/unknown status/);
+  });
+});
