@@ -199,6 +199,27 @@ describe('logs', () => {
   });
 });
 
+describe('logs -f interrupted', () => {
+  it('Ctrl+C stops following with exit 0 and leaves the task running', async () => {
+    const t = h.sh('web', 'echo up; sleep 60');
+    await waitFor(() => h.log(t.id).includes('up') || undefined, 'output');
+    const f = h.start(['logs', '-f', t.id]);
+    await waitFor(() => f.stdout.includes('up') || undefined, 'the tail');
+    f.signal('SIGINT');
+    expect(await f.exited).toBe(0);
+    expect(h.task(t.id).status).toBe('running');
+  });
+});
+
+describe('help', () => {
+  it.each(['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'clean', 'ui', 'demo'])('%s --help shows an example and exits 0', (cmd) => {
+    const r = h.run([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: dev-tools/);
+    expect(r.stdout).toMatch(/Example/);
+  });
+});
+
 describe('ids', () => {
   it('rejects hostile, unknown and ambiguous ids with exit 1 and touches nothing', async () => {
     const outside = join(h.home, '..', `outside-${Date.now()}.json`);
