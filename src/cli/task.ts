@@ -57,6 +57,7 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   const state = result.started ? paint('cyan', 'started') : paint('gray', queuedLine(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${task.project}: ${task.description.split('\n')[0]!.slice(0, 80)})`,
+    ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),
     `  log:     ${ctx.store.logPath(task.id)}`,
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,

@@ -22,6 +22,8 @@ export interface LaunchSpec {
 export interface LaunchResult {
   task: Task;
   started: boolean;
+  /** The worker's pid when this launch started it. */
+  workerPid: number | null;
   /** 1-based place in the queue when the task waits. */
   queuePosition: number | null;
   running: number;
@@ -113,6 +115,7 @@ async function createAndSchedule(store: TaskStore, config: Config, fields: TaskF
   return {
     task: current,
     started: current.status !== 'queued',
+    workerPid: result.workerPids[task.id] ?? current.pid ?? null,
     queuePosition: current.status === 'queued' ? (position >= 0 ? position + 1 : null) : null,
     running: result.running,
     max: config.maxParallelTasks,

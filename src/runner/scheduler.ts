@@ -43,6 +43,8 @@ export function reapIfDead(store: TaskStore, task: Task, config: Config, now = D
 export interface ScheduleResult {
   locked: boolean;
   started: Task[];
+  /** Worker pid of each task started by this step. */
+  workerPids: Record<string, number>;
   reaped: Task[];
   running: number;
   queued: Task[];
@@ -56,7 +58,7 @@ export interface ScheduleResult {
 export async function schedule(store: TaskStore, config: Config, opts: { lockWaitMs?: number; executor?: Executor } = {}): Promise<ScheduleResult> {
   const executor = opts.executor ?? localExecutor;
   const lock = schedulerLock(store);
-  const result: ScheduleResult = { locked: false, started: [], reaped: [], running: 0, queued: [] };
+  const result: ScheduleResult = { locked: false, started: [], workerPids: {}, reaped: [], running: 0, queued: [] };
   if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) return result;
   result.locked = true;
   const claimed: Task[] = [];
@@ -89,7 +91,7 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
   }
   for (const task of claimed) {
     try {
-      executor.start(store, task);
+      result.workerPids[task.id] = executor.start(store, task).pid;
       result.started.push(task);
     } catch (err) {
       // No worker exists, so this write cannot race one.

@@ -35,6 +35,7 @@ describe('task -b', () => {
     const id = /started (\w{8})/.exec(r.stdout)?.[1];
     expect(id).toBeTruthy();
     expect(r.stdout).toContain(join(h.home, 'logs', `${id}.log`));
+    expect(r.stdout).toMatch(/worker:\s+pid \d+/);
     expect(r.stdout).toContain(`dev-tools logs -f ${id}`);
     expect(r.stdout).toContain('dev-tools status');
   });
