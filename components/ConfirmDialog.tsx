@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useModeInput } from './useModeKeys.js';
 import { Action, actionFor } from './keymap.js';
 import { useColor } from './useColor.js';
 
@@ -11,13 +12,14 @@ export interface ConfirmDialogProps {
 /** A yes/no question; anything but an explicit yes is No. */
 export function ConfirmDialog({ question, onAnswer, isActive = true }: ConfirmDialogProps) {
   const paint = useColor();
-  useInput(
+  useModeInput(
+    'confirm',
     (input, key) => {
       const action = actionFor('confirm', input, key);
       if (action === Action.Yes) onAnswer(true);
       else if (action === Action.No) onAnswer(false);
     },
-    { isActive },
+    isActive,
   );
   return (
     <Box>

@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useModeInput } from './useModeKeys.js';
 import TextInput from 'ink-text-input';
 import { Action, actionFor } from './keymap.js';
 import { useColor } from './useColor.js';
@@ -16,11 +17,12 @@ export interface FilterBarProps {
 /** Filters the table as you type, by id, project or description. */
 export function FilterBar({ value, onChange, onDone, onClear, isActive = true }: FilterBarProps) {
   const paint = useColor();
-  useInput(
+  useModeInput(
+    'filter',
     (input, key) => {
       if (actionFor('filter', input, key) === Action.Back) onClear();
     },
-    { isActive },
+    isActive,
   );
   return (
     <Box>

@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useModeInput } from './useModeKeys.js';
 import { Action, actionFor, bindingLabel, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
 
 export interface HelpOverlayProps {
@@ -11,11 +12,12 @@ const SHOWN: Mode[] = ['table', 'log', 'launch', 'confirm', 'filter'];
 
 /** Every key of every mode, straight from the keymap. */
 export function HelpOverlay({ height, onClose, isActive = true }: HelpOverlayProps) {
-  useInput(
+  useModeInput(
+    'help',
     (input, key) => {
       if (actionFor('help', input, key) === Action.Back) onClose();
     },
-    { isActive },
+    isActive,
   );
   const lines: { text: string; title?: boolean }[] = [];
   for (const mode of SHOWN) {

@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useModeInput } from './useModeKeys.js';
 import { useState } from 'react';
 import { STATUS_COLORS, formatStatus } from '../src/core/format.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
@@ -38,19 +39,26 @@ export function LogPane({ entry, lines, width, height, focused, onBack, onQuit }
   const maxTop = Math.max(0, lines.length - visible);
   const top = scroll.follow ? maxTop : Math.min(scroll.top, maxTop);
 
-  useInput(
+  useModeInput(
+    'log',
     (input, key) => {
       const action = actionFor('log', input, key);
-      const to = (next: number) => setScroll(next >= maxTop ? { follow: true, top: maxTop } : { follow: false, top: Math.max(0, next) });
+      // From the previous state, not this render's: keys can come faster than frames.
+      const move = (by: (top: number) => number) =>
+        setScroll((prev) => {
+          const next = by(prev.follow ? maxTop : Math.min(prev.top, maxTop));
+          return next >= maxTop ? { follow: true, top: maxTop } : { follow: false, top: Math.max(0, next) };
+        });
+      const page = Math.max(1, visible - 1);
       switch (action) {
         case Action.LineUp:
-          return to(top - 1);
+          return move((t) => t - 1);
         case Action.LineDown:
-          return to(top + 1);
+          return move((t) => t + 1);
         case Action.PageUp:
-          return to(top - Math.max(1, visible - 1));
+          return move((t) => t - page);
         case Action.PageDown:
-          return to(top + Math.max(1, visible - 1));
+          return move((t) => t + page);
         case Action.Top:
           return setScroll({ follow: maxTop === 0, top: 0 });
         case Action.Bottom:
@@ -63,7 +71,7 @@ export function LogPane({ entry, lines, width, height, focused, onBack, onQuit }
           return undefined;
       }
     },
-    { isActive: focused },
+    focused,
   );
 
   const shown = lines.slice(top, top + visible);

@@ -2,7 +2,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanLogLine, LogLines } from '../../components/log-text.js';
 import { LogPane } from '../../components/LogPane.js';
-import { KEYS, makeTask, tick } from './helpers.js';
+import { KEYS, makeTask, tick, waitFor } from './helpers.js';
 
 afterEach(() => cleanup());
 
@@ -51,27 +51,20 @@ describe('LogPane', () => {
     let back = 0;
     const task = makeTask({ id: 'abc12345' });
     const { lastFrame, stdin } = render(<LogPane entry={task} lines={lines} width={80} height={6} focused onBack={() => back++} />);
+    const shows = (re: RegExp) => waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
     await tick();
     stdin.write(KEYS.pageUp);
-    await tick();
-    expect(lastFrame()).toContain('line 42');
-    expect(lastFrame()).not.toContain('line 50');
+    await shows(/line 42\n(?![\s\S]*line 50)/);
     stdin.write(KEYS.home);
-    await tick();
-    expect(lastFrame()).toMatch(/line 1\n/);
+    await shows(/line 1\n/);
     stdin.write(KEYS.down);
-    await tick();
-    expect(lastFrame()).toMatch(/line 2\n/);
-    expect(lastFrame()).not.toMatch(/line 1\n/);
+    await shows(/^(?![\s\S]*line 1\n)[\s\S]*line 2\n/);
     stdin.write(KEYS.pageDown);
-    await tick();
-    expect(lastFrame()).toContain('line 6');
+    await shows(/line 6\n/);
     stdin.write(KEYS.end);
-    await tick();
-    expect(lastFrame()).toContain('line 50');
+    await shows(/line 50/);
     stdin.write(KEYS.escape);
-    await tick();
-    expect(back).toBe(1);
+    await waitFor(() => back === 1, 'Esc to go back');
   });
 
   it('stays put while scrolled back as new lines arrive, follows again at the end', async () => {

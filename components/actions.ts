@@ -1,0 +1,33 @@
+import type { Task } from '../src/core/task.js';
+import { cancelTask, launchTask, restartTask, schedule, type LaunchResult, type LaunchSpec } from '../src/runner/actions.js';
+import type { Config } from '../src/store/config.js';
+import type { TaskStore } from '../src/store/tasks.js';
+
+export type { LaunchResult, LaunchSpec };
+
+/**
+ * What the dashboard can do to tasks. The real one binds the runner's functions
+ * (the same code as the subcommands); component tests pass plain fakes.
+ */
+export interface DashboardActions {
+  launch(spec: LaunchSpec): Promise<LaunchResult>;
+  cancel(id: string): Promise<{ task: Task; message: string }>;
+  restart(id: string): Promise<LaunchResult>;
+  schedule(): Promise<unknown>;
+}
+
+export function runnerActions(store: TaskStore, config: Config): DashboardActions {
+  return {
+    launch: (spec) => launchTask(store, config, spec),
+    cancel: (id) => cancelTask(store, config, id),
+    restart: (id) => restartTask(store, config, id),
+    // The periodic step must not queue up behind a busy lock: the next one comes soon.
+    schedule: () => schedule(store, config, { lockWaitMs: 200 }),
+  };
+}
+
+/** `started abc12345 (web: build) — running 3/10` / `… — queued, #2 in queue` */
+export function describeLaunch(verb: string, r: LaunchResult): string {
+  const where = r.started ? `running ${r.running}/${r.max}` : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
+  return `${verb} ${r.task.id} (${r.task.project}: ${r.task.description}) — ${where}`;
+}

@@ -1,0 +1,93 @@
+import { basename } from 'node:path';
+import type { Config } from '../src/store/config.js';
+import type { TaskStore } from '../src/store/tasks.js';
+import { runnerActions, type DashboardActions } from './actions.js';
+
+export interface RunDashboardOptions {
+  store: TaskStore;
+  config: Config;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  /** Defaults to the runner's functions (the same code as the subcommands). */
+  actions?: DashboardActions;
+}
+
+const ENTER_ALT = '\x1b[?1049h';
+const LEAVE_ALT = '\x1b[?1049l';
+// Ink reads these when it is first imported and then prints only the last frame.
+const CI_VARS = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
+
+/**
+ * Ink decides at import time whether it runs in CI. In a real terminal the
+ * dashboard must draw every frame, so those variables are hidden while Ink loads
+ * and put back at once: the tasks it launches see the environment unchanged.
+ */
+async function importInk(interactive: boolean): Promise<typeof import('ink')> {
+  if (!interactive) return import('ink');
+  const saved = CI_VARS.map((name) => [name, process.env[name]] as const);
+  for (const [name] of saved) delete process.env[name];
+  try {
+    return await import('ink');
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/** Full-screen dashboard; resolves when the user quits. The alternate screen is left on every way out. */
+export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const ink = await importInk(Boolean(stdin.isTTY && stdout.isTTY));
+  const { App } = await import('./App.js');
+
+  let inAlt = false;
+  const leave = () => {
+    if (!inAlt) return;
+    inAlt = false;
+    stdout.write(LEAVE_ALT);
+  };
+  stdout.write(ENTER_ALT);
+  inAlt = true;
+
+  let instance: ReturnType<typeof ink.render> | null = null;
+  const fatal = (err: unknown) => {
+    try {
+      instance?.unmount();
+    } catch {
+      // Already torn down; leaving the screen is what matters now.
+    }
+    leave();
+    process.stderr.write(`dev-tools ui: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    try {
+      instance?.unmount();
+    } catch {
+      // See fatal().
+    }
+    leave();
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : 15));
+  };
+  const handlers: [string, (...args: never[]) => void][] = [
+    ['exit', leave],
+    ['uncaughtException', fatal],
+    ['unhandledRejection', fatal],
+    ['SIGTERM', onSignal],
+    ['SIGHUP', onSignal],
+  ];
+  for (const [event, fn] of handlers) process.on(event, fn as (...args: unknown[]) => void);
+
+  try {
+    const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
+    instance = ink.render(
+      <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config)} defaultProject={defaultProject} />,
+      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 30 },
+    );
+    await instance.waitUntilExit();
+  } finally {
+    // After Ink's final unmount, so its last frame lands in the alternate screen.
+    leave();
+    for (const [event, fn] of handlers) process.off(event, fn as (...args: unknown[]) => void);
+  }
+}

@@ -1,0 +1,52 @@
+import { useEffect, useRef } from 'react';
+import type { Task } from '../src/core/task.js';
+import { describeLaunch, type DashboardActions, type LaunchSpec } from './actions.js';
+import type { Message } from './MessageLine.js';
+
+export interface TaskCommands {
+  cancel(task: Task): void;
+  /** `cancelFirst`: the task still runs; cancel it, then restart it. */
+  restart(task: Task, cancelFirst: boolean): void;
+  launch(spec: LaunchSpec): void;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Runs the actions and reports on the message line; `onLaunched` gets the new task's id. */
+export function useTaskCommands(actions: DashboardActions, setMessage: (m: Message) => void, onLaunched: (id: string) => void): TaskCommands {
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
+  const say = (text: string, kind: Message['kind'] = 'info') => {
+    if (mounted.current) setMessage({ text, kind });
+  };
+  const fail = (err: unknown) => say(errorText(err), 'error');
+
+  return {
+    cancel(task) {
+      say(`cancelling ${task.id}…`);
+      actions.cancel(task.id).then((r) => say(r.message), fail);
+    },
+    restart(task, cancelFirst) {
+      say(cancelFirst ? `cancelling ${task.id} to restart it…` : `restarting ${task.id}…`);
+      const run = async () => {
+        if (cancelFirst) await actions.cancel(task.id);
+        const r = await actions.restart(task.id);
+        onLaunched(r.task.id);
+        say(describeLaunch(`restarted ${task.id} as`, r));
+      };
+      run().catch(fail);
+    },
+    launch(spec) {
+      say(`launching ${spec.project}…`);
+      actions.launch(spec).then((r) => {
+        onLaunched(r.task.id);
+        say(describeLaunch(r.started ? 'started' : 'queued', r));
+      }, fail);
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { basename } from 'node:path';
+import { useEffect, useRef, useState } from 'react';
+import { isBroken, type TaskEntry } from '../src/core/task.js';
+import { TEMP_SUFFIX } from '../src/store/atomic.js';
+import { readEntry, sortEntries, type TaskStore } from '../src/store/tasks.js';
+
+export interface UseTasksOptions {
+  store: TaskStore;
+  /** Also show finished tasks from tasks/done (loaded once, refreshed now and then). */
+  showAll: boolean;
+  /** The scheduler step, run now and then so queued tasks start even if every worker died. */
+  schedule?: () => Promise<unknown>;
+  scheduleEveryMs?: number;
+  /** Events within this window become one state update. */
+  coalesceMs?: number;
+  doneRefreshMs?: number;
+}
+
+export interface TasksView {
+  entries: TaskEntry[];
+  /** A watcher or scheduler problem worth telling the user. */
+  problem: string | null;
+}
+
+const TASK_FILE = /^([a-z0-9]{1,8})\.json$/;
+// chokidar drops a second "change" of a path within 50 ms: re-read once more after that window.
+const TRAILING_MS = 70;
+
+function same(a: TaskEntry | undefined, b: TaskEntry | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+}
+
+/**
+ * The tasks to show, live: chokidar watches tasks/ and each event re-reads only
+ * that file (from done/ if it was archived). Tasks that finish while the
+ * dashboard is open stay in view so their end is visible.
+ */
+export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coalesceMs = 16, doneRefreshMs = 10_000 }: UseTasksOptions): TasksView {
+  const active = useRef<Map<string, TaskEntry> | null>(null);
+  const finished = useRef(new Map<string, TaskEntry>());
+  const done = useRef(new Map<string, TaskEntry>());
+  const showAllRef = useRef(showAll);
+  showAllRef.current = showAll;
+
+  if (active.current === null) active.current = new Map(store.listActive().map((e) => [e.id, e]));
+
+  const compute = (): TaskEntry[] => {
+    const merged = new Map<string, TaskEntry>();
+    if (showAllRef.current) for (const [id, e] of done.current) merged.set(id, e);
+    for (const [id, e] of finished.current) merged.set(id, e);
+    for (const [id, e] of active.current!) merged.set(id, e);
+    return sortEntries([...merged.values()]);
+  };
+
+  const [entries, setEntries] = useState<TaskEntry[]>(compute);
+  const [problem, setProblem] = useState<string | null>(null);
+  const publish = () => setEntries(compute());
+
+  // Watch tasks/ and re-read changed files.
+  useEffect(() => {
+    const dirty = new Set<string>();
+    const trailing = new Set<string>();
+    let flushTimer: NodeJS.Timeout | null = null;
+    let trailingTimer: NodeJS.Timeout | null = null;
+    let closed = false;
+
+    const reread = (ids: Iterable<string>): boolean => {
+      let changed = false;
+      for (const id of ids) {
+        const now = readEntry(store.activePath(id), id);
+        if (now) {
+          if (!same(active.current!.get(id), now)) {
+            active.current!.set(id, now);
+            changed = true;
+          }
+          continue;
+        }
+        if (active.current!.delete(id)) changed = true;
+        const archived = readEntry(store.donePath(id), id);
+        if (archived) {
+          if (!same(finished.current.get(id), archived)) changed = true;
+          finished.current.set(id, archived);
+          if (showAllRef.current) done.current.set(id, archived);
+        } else {
+          // Removed (clean): gone from every view.
+          if (finished.current.delete(id)) changed = true;
+          if (done.current.delete(id)) changed = true;
+        }
+      }
+      return changed;
+    };
+
+    const flush = () => {
+      flushTimer = null;
+      if (closed) return;
+      const ids = [...dirty];
+      dirty.clear();
+      if (reread(ids)) publish();
+    };
+    const flushTrailing = () => {
+      trailingTimer = null;
+      if (closed) return;
+      const ids = [...trailing];
+      trailing.clear();
+      if (reread(ids)) publish();
+    };
+
+    const onEvent = (path: string) => {
+      const m = TASK_FILE.exec(basename(path));
+      if (!m) return;
+      dirty.add(m[1]!);
+      trailing.add(m[1]!);
+      flushTimer ??= setTimeout(flush, coalesceMs);
+      if (trailingTimer) clearTimeout(trailingTimer);
+      trailingTimer = setTimeout(flushTrailing, TRAILING_MS);
+    };
+
+    const watcher: FSWatcher = watch(store.paths.tasks, {
+      depth: 0,
+      ignoreInitial: true,
+      atomic: true,
+      ignored: (path: string) => path.endsWith(TEMP_SUFFIX) || path === store.paths.done,
+    });
+    watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
+    watcher.on('ready', () => {
+      // Files that changed between the first listing and the watch being in place.
+      if (closed) return;
+      const ids = new Set([...active.current!.keys(), ...store.listActive().map((e) => e.id)]);
+      if (reread(ids)) publish();
+    });
+    watcher.on('error', (err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      setProblem(
+        code === 'ENOSPC'
+          ? 'cannot watch more files: raise fs.inotify.max_user_watches (sysctl) — the table may lag'
+          : `watching tasks/ failed: ${code ?? String(err)}`,
+      );
+    });
+    return () => {
+      closed = true;
+      if (flushTimer) clearTimeout(flushTimer);
+      if (trailingTimer) clearTimeout(trailingTimer);
+      void watcher.close();
+    };
+    // The store is fixed for the dashboard's life.
+  }, [store]);
+
+  // Finished tasks from done/, only while "all" is shown.
+  useEffect(() => {
+    if (!showAll) {
+      done.current.clear();
+      publish();
+      return undefined;
+    }
+    const load = () => {
+      const next = new Map<string, TaskEntry>();
+      for (const e of store.listDone()) next.set(e.id, e);
+      done.current = next;
+      publish();
+    };
+    load();
+    const timer = setInterval(load, doneRefreshMs);
+    return () => clearInterval(timer);
+  }, [showAll, store, doneRefreshMs]);
+
+  // The scheduler step.
+  useEffect(() => {
+    if (!schedule) return undefined;
+    let running = false;
+    let stopped = false;
+    const step = () => {
+      if (running || stopped) return;
+      running = true;
+      schedule()
+        .then(() => setProblem((p) => (p?.startsWith('scheduler') ? null : p)))
+        .catch((err: unknown) => {
+          if (!stopped) setProblem(`scheduler: ${err instanceof Error ? err.message : String(err)}`);
+        })
+        .finally(() => {
+          running = false;
+        });
+    };
+    step();
+    const timer = setInterval(step, scheduleEveryMs);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [schedule, scheduleEveryMs]);
+
+  return { entries, problem };
+}
+
+/** Whether any shown task is running (elapsed and ETA then need a clock tick). */
+export function anyRunning(entries: TaskEntry[]): boolean {
+  return entries.some((e) => !isBroken(e) && e.status === 'running');
+}

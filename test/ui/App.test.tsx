@@ -1,0 +1,312 @@
+import { cleanup, render } from 'ink-testing-library';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import { App } from '../../components/App.js';
+import { isBroken, type Task } from '../../src/core/task.js';
+import type { Config } from '../../src/store/config.js';
+import { statePaths } from '../../src/store/paths.js';
+import { TaskStore } from '../../src/store/tasks.js';
+import { KEYS, tick, waitFor } from './helpers.js';
+
+// The real runner from the build: its worker file lives in dist/ (`npm test` builds first).
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+type Runner = typeof import('../../src/runner/actions.js');
+const runner = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', 'actions.js')).href)) as Runner;
+
+let home: string;
+let store: TaskStore;
+let config: Config;
+let actions: DashboardActions;
+const savedHome = process.env.DEV_TOOLS_HOME;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-'));
+  process.env.DEV_TOOLS_HOME = home;
+  store = new TaskStore(statePaths(home)).ensure();
+  config = {
+    maxParallelTasks: 4,
+    cancelGraceMs: 500,
+    projects: { pipe: { env: {}, stages: [{ name: 'only', run: 'echo stage-ran' }] } },
+  };
+  writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+  actions = {
+    launch: (spec) => runner.launchTask(store, config, spec),
+    cancel: (id) => runner.cancelTask(store, config, id),
+    restart: (id) => runner.restartTask(store, config, id),
+    schedule: () => runner.schedule(store, config, { lockWaitMs: 200 }),
+  };
+});
+
+afterEach(() => {
+  cleanup();
+  for (const e of store.list(true)) {
+    if (isBroken(e)) continue;
+    for (const pid of [e.pid, e.commandPid]) {
+      if (!pid) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  // A killed worker's last rename can race the removal: retry briefly.
+  rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  if (savedHome === undefined) delete process.env.DEV_TOOLS_HOME;
+  else process.env.DEV_TOOLS_HOME = savedHome;
+});
+
+const launch = async (description: string, line: string, extra: Partial<LaunchSpec> = {}) =>
+  (await runner.launchTask(store, config, { project: 'web', description, command: ['sh', '-c', line], ...extra })).task;
+
+const readTask = (id: string): Task | null => {
+  const e = store.read(id);
+  return e && !isBroken(e) ? e : null;
+};
+
+function mount(size = { columns: 100, rows: 30 }) {
+  const ui = render(<App store={store} config={config} actions={actions} size={size} defaultProject="adhoc" scheduleEveryMs={300} />);
+  const frame = () => ui.lastFrame() ?? '';
+  const see = (text: string | RegExp, timeoutMs = 5000) =>
+    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), `screen to show ${String(text)}`, timeoutMs, frame);
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      ui.stdin.write(k);
+      await tick();
+    }
+  };
+  /**
+   * ink-text-input and ink-select-input subscribe to keys in an effect that Ink
+   * runs only after it has drawn the frame: a key sent in between is dropped.
+   * So send, wait for the effect on screen, and send again only if it never came.
+   */
+  const pressUntil = async (keys: string, shows: string | RegExp) => {
+    for (let attempt = 0; ; attempt++) {
+      ui.stdin.write(keys);
+      try {
+        await see(shows, 1000);
+        // The widget's handler for the next key is bound to the state it just drew only once
+        // Ink is idle again: wait for no new frame for 100 ms (polled, with a deadline).
+        return await settled();
+      } catch (err) {
+        if (attempt === 2) throw err;
+      }
+    }
+  };
+  const settled = async () => {
+    let count = ui.frames.length;
+    let quietSince = Date.now();
+    await waitFor(
+      () => {
+        if (ui.frames.length !== count) {
+          count = ui.frames.length;
+          quietSince = Date.now();
+        }
+        return Date.now() - quietSince >= 100;
+      },
+      'the screen to settle',
+      3000,
+    );
+  };
+  return { ...ui, frame, see, press, pressUntil };
+}
+
+describe('App against a real state directory and real workers', () => {
+  it('shows running tasks with their log, live, and a task launched elsewhere appears', async () => {
+    const a = await launch('first', 'echo hello-from-a; echo "::progress 40 warming"; sleep 30');
+    const ui = mount();
+    await ui.see(a.id);
+    await ui.see('hello-from-a');
+    await ui.see(/running 1\/4/);
+    await ui.see('40%');
+    const b = await launch('second', 'sleep 30');
+    await ui.see(b.id, 2000);
+    await ui.see(/running 2\/4/);
+    // The frame is the root's rows - 1 lines, never more (Ink would clear the screen on every frame).
+    expect(ui.frame().split('\n').length).toBeLessThanOrEqual(29);
+  });
+
+  it('c then y cancels the selected running task for real', async () => {
+    const t = await launch('sleeper', 'sleep 30');
+    await waitFor(() => readTask(t.id)?.commandPid, 'the command to start');
+    const ui = mount();
+    await ui.see(t.id);
+    await ui.press('c');
+    await ui.see(`Cancel ${t.id} (web: sleeper)? [y/N]`);
+    await ui.press('y');
+    await waitFor(() => readTask(t.id)?.status === 'cancelled', 'the task file to say cancelled', 15_000);
+    await ui.see(`cancelled ${t.id}`, 15_000);
+    await ui.see('■ cancelled');
+  });
+
+  it('c then Enter (the default No) leaves the task running', async () => {
+    const t = await launch('sleeper', 'sleep 30');
+    const ui = mount();
+    await ui.see(t.id);
+    await ui.press('c');
+    await ui.see('[y/N]');
+    await ui.press(KEYS.enter);
+    await ui.see('nothing done');
+    await tick(300);
+    expect(readTask(t.id)?.status).toBe('running');
+  });
+
+  it('r on a finished task creates a new task with restartOf', async () => {
+    const t = await launch('quick', 'echo done-once');
+    await waitFor(() => readTask(t.id)?.status === 'completed', 'the task to complete', 10_000);
+    const ui = mount();
+    await ui.press('a');
+    await ui.see('✔ completed');
+    await ui.press('r');
+    const restarted = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.restartOf === t.id),
+      'a task restarted from the first',
+      10_000,
+      ui.frame,
+    );
+    await ui.see(`restarted ${t.id} as ${restarted.id}`);
+    expect(restarted.command).toEqual(['sh', '-c', 'echo done-once']);
+  });
+
+  it('r on a running task asks first, then cancels it and starts it again', async () => {
+    const t = await launch('long', 'sleep 30');
+    await waitFor(() => readTask(t.id)?.commandPid, 'the command to start');
+    const ui = mount();
+    await ui.see(t.id);
+    await ui.press('r');
+    await ui.see(`${t.id} is still running: cancel it and start it again? [y/N]`);
+    await ui.press('y');
+    const restarted = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.restartOf === t.id),
+      'a restarted task',
+      15_000,
+      ui.frame,
+    );
+    expect(readTask(t.id)?.status).toBe('cancelled');
+    await ui.see(restarted.id);
+  });
+
+  it('the launch form creates a task from "other command…"', async () => {
+    const ui = mount();
+    await ui.see('no active tasks');
+    await ui.press('n');
+    await ui.see('other command…');
+    await ui.pressUntil(KEYS.down, '❯ other command…');
+    await ui.pressUntil(KEYS.enter, 'Project name: adhoc');
+    await ui.pressUntil(KEYS.enter, 'Description:');
+    await ui.pressUntil('say hi', 'Description: say hi');
+    await ui.pressUntil(KEYS.enter, 'Command (sh -c):');
+    await ui.pressUntil('echo launched-from-form', 'Command (sh -c): echo launched-from-form');
+    await ui.pressUntil(KEYS.enter, /launching adhoc|started/);
+    const task = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.description === 'say hi'),
+      'the launched task',
+      10_000,
+      ui.frame,
+    );
+    expect(task.project).toBe('adhoc');
+    expect(task.command).toEqual(['sh', '-c', 'echo launched-from-form']);
+    await ui.see(task.id);
+    await ui.see('launched-from-form');
+  });
+
+  it('the launch form runs a configured pipeline, and Esc abandons it', async () => {
+    const ui = mount();
+    await ui.press('n');
+    await ui.see('pipe  (1 stage)');
+    await ui.press(KEYS.escape);
+    await ui.see('launch abandoned');
+    expect(store.list(true)).toHaveLength(0);
+    await ui.press('n');
+    await ui.see('pipe  (1 stage)');
+    await ui.pressUntil(KEYS.enter, 'Description:');
+    await ui.pressUntil('run the pipe', 'Description: run the pipe');
+    await ui.pressUntil(KEYS.enter, /launching pipe|started/);
+    const task = await waitFor(() => store.list(true).find((e): e is Task => !isBroken(e) && e.project === 'pipe'), 'the pipeline task', 10_000, ui.frame);
+    expect(task.stages).toEqual([{ name: 'only', run: 'echo stage-ran' }]);
+    await ui.see('stage-ran', 10_000);
+  });
+
+  it('filters by id, project or description; Esc clears', async () => {
+    const a = await launch('alpha job', 'sleep 30');
+    const b = await launch('beta job', 'sleep 30', { project: 'other' });
+    const ui = mount();
+    await ui.see(b.id);
+    await ui.press('/');
+    await ui.pressUntil('beta', '/beta');
+    await waitFor(() => !ui.frame().includes(a.id), 'alpha to be filtered out', 3000, ui.frame);
+    expect(ui.frame()).toContain(b.id);
+    await ui.press(KEYS.enter);
+    await ui.see('filter: beta');
+    await ui.press(KEYS.escape);
+    await ui.see(a.id);
+    await ui.press('/');
+    await ui.pressUntil('other', '/other');
+    await waitFor(() => !ui.frame().includes(a.id), 'filter by project', 3000, ui.frame);
+    await ui.press(KEYS.escape);
+    await ui.see(a.id);
+  });
+
+  it('a toggles between active tasks and all tasks', async () => {
+    const done = await launch('finished before', 'true');
+    await waitFor(() => readTask(done.id)?.status === 'completed', 'the task to complete', 10_000);
+    const live = await launch('still running', 'sleep 30');
+    const ui = mount();
+    await ui.see(live.id);
+    expect(ui.frame()).not.toContain(done.id);
+    await ui.press('a');
+    await ui.see(done.id);
+    await ui.see('[all tasks]');
+    await ui.press('a');
+    await waitFor(() => !ui.frame().includes(done.id), 'the finished task to leave the active view', 3000, ui.frame);
+  });
+
+  it('moves the selection with j/k/G/g and scrolls the focused log', async () => {
+    const tasks: Task[] = [];
+    for (let i = 0; i < 3; i++) tasks.push(await launch(`job ${i}`, `for i in $(seq 1 60); do echo job${i}-line-$i; done; sleep 30`));
+    const ui = mount();
+    await ui.see('job0-line-60');
+    await ui.press('j');
+    await ui.see('job1-line-60');
+    await ui.press('G');
+    await ui.see('job2-line-60');
+    await ui.press('k');
+    await ui.see('job1-line-60');
+    await ui.press('g');
+    await ui.see('job0-line-60');
+    await ui.press(KEYS.enter);
+    await ui.see('PgUp/PgDn');
+    await ui.press(KEYS.home);
+    await ui.see(/job0-line-1\n/);
+    expect(ui.frame()).not.toContain('job0-line-60');
+    await ui.press(KEYS.end);
+    await ui.see('job0-line-60');
+    await ui.press(KEYS.escape);
+    await ui.see('n new');
+  });
+
+  it('shows a broken task file as a broken row, not a crash', async () => {
+    writeFileSync(join(home, 'tasks', 'zzzz0000.json'), '{"id": "zzzz', { mode: 0o600 });
+    const ui = mount();
+    await ui.see(/zzzz0000\s+✖ broken task file: not valid JSON/);
+    await ui.see('broken 1');
+  });
+
+  it('shows the help overlay from the keymap, and closes it', async () => {
+    const ui = mount({ columns: 100, rows: 40 });
+    await ui.press('?');
+    await ui.see('cancel the selected task (asks first)');
+    await ui.press(KEYS.escape);
+    await ui.see('no active tasks');
+  });
+
+  it('says the terminal is too small instead of drawing a garbled dashboard', async () => {
+    const ui = mount({ columns: 50, rows: 10 });
+    await ui.see('terminal too small');
+    expect(ui.frame()).not.toContain('STATUS');
+  });
+});
