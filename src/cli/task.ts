@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { oneLine } from '../core/format.js';
 import { launchTask, type LaunchResult } from '../runner/actions.js';
 import { openContext, type Context } from './context.js';
 import { dashed } from './argv.js';
@@ -56,7 +57,7 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   if (json) return printJson(task);
   const state = result.started ? paint('cyan', 'started') : paint('gray', queuedLine(result));
   const lines = [
-    `${state} ${paint('bold', task.id)} (${task.project}: ${task.description.split('\n')[0]!.slice(0, 80)})`,
+    `${state} ${paint('bold', task.id)} (${task.project}: ${oneLine(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),
     `  log:     ${ctx.store.logPath(task.id)}`,
     `  follow:  dev-tools logs -f ${task.id}`,

@@ -1,0 +1,140 @@
+// Helpers the fault tests share on top of test/integration/harness.ts: real mounts,
+// hand-written task files, /proc sampling. Everything here is about injecting a fault.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Task } from '../../src/core/task.js';
+import { killGroup, waitFor, type Harness } from '../integration/harness.js';
+
+export const IS_ROOT = process.getuid?.() === 0;
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), as the runner records it. */
+export function startTime(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return null;
+  }
+}
+
+export function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+  } catch {
+    return null;
+  }
+}
+
+/** Peak resident set (VmHWM, KiB) of a live process, or null once it is gone. */
+export function peakRssKiB(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's VmHWM until it exits; resolves with the last (highest) value seen. */
+export async function samplePeakRss(pid: number, deadlineMs: number): Promise<number> {
+  let peak = 0;
+  await waitFor(
+    () => {
+      const v = peakRssKiB(pid);
+      if (v === null) return true;
+      peak = Math.max(peak, v);
+      return undefined;
+    },
+    `process ${pid} to exit`,
+    deadlineMs,
+    20,
+  );
+  return peak;
+}
+
+/** Writes a task file by hand (a state left behind by a crash, a reboot, another machine). */
+export function writeTask(h: Harness, task: Partial<Task> & { id: string }, folder: 'active' | 'done' = 'active'): Task {
+  const full: Task = {
+    project: 'web',
+    description: 'hand-written',
+    command: ['sh', '-c', 'true'],
+    stages: null,
+    cwd: h.home,
+    env: {},
+    restartOf: null,
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    logFile: `logs/${task.id}.log`,
+    ...task,
+  } as Task;
+  const dir = folder === 'active' ? join(h.home, 'tasks') : join(h.home, 'tasks', 'done');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(h.home, 'logs'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, `${task.id}.json`), JSON.stringify(full, null, 2));
+  return full;
+}
+
+/** An unrelated long-lived process in its own group (a process that "took over" a pid after a reboot). */
+export function bystander(seconds = 120): ChildProcess {
+  const child = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child;
+}
+
+export function killAll(children: (ChildProcess | number | undefined | null)[]): void {
+  for (const c of children) {
+    const pid = typeof c === 'number' ? c : c?.pid;
+    if (pid) killGroup(pid);
+  }
+}
+
+/** Pids whose command line contains every one of `parts` (e.g. a group-stopper for one pgid). */
+export function pidsMatching(...parts: string[]): number[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const out: number[] = [];
+  for (const line of ps.stdout.split('\n')) {
+    if (parts.every((p) => line.includes(p))) out.push(Number(line.trim().split(/\s+/)[0]));
+  }
+  return out.filter((p) => p !== process.pid);
+}
+
+/** Mounts a tmpfs of `size` over `dir`; false (test skips) when this machine cannot mount. */
+export function mountTmpfs(dir: string, size: string): boolean {
+  if (!IS_ROOT) return false;
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** Remounts `dir` read-only over itself (a bind mount); false when not possible. */
+export function bindReadOnly(dir: string): boolean {
+  if (!IS_ROOT) return false;
+  if (spawnSync('mount', ['--bind', dir, dir]).status !== 0) return false;
+  if (spawnSync('mount', ['-o', 'remount,bind,ro', dir]).status !== 0) {
+    unmount(dir);
+    return false;
+  }
+  return true;
+}
+
+export function unmount(dir: string): void {
+  // Lazy: a process still holding a file there must not keep the mount (and the test) stuck.
+  for (let i = 0; i < 3; i++) if (spawnSync('umount', ['-l', dir]).status !== 0) break;
+}
+
+/** Can a mount be made here at all? Checked once per file so tests skip cleanly in containers without it. */
+export function canMount(scratch: string): boolean {
+  const dir = join(scratch, 'probe-mount');
+  mkdirSync(dir, { recursive: true });
+  const ok = mountTmpfs(dir, '16k');
+  if (ok) unmount(dir);
+  return ok;
+}
+
+/** A user id without root's powers, for real EACCES (root bypasses permission bits). */
+export function setprivPrefix(): string[] | null {
+  if (!IS_ROOT) return null;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0']);
+  return r.status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : null;
+}
