@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TaskError } from '../core/errors.js';
@@ -36,7 +36,9 @@ export function ensureStateDirs(paths: StatePaths): void {
   for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history]) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const st = statSync(dir);
+      // The home may be a symlink (dotfiles); a folder inside it may not: chmod and writes would follow it.
+      const st = dir === paths.home ? statSync(dir) : lstatSync(dir);
+      if (st.isSymbolicLink()) throw new TaskError(`state directory ${dir} is a symbolic link (not followed; remove it)`);
       if (!st.isDirectory()) throw new TaskError(`state directory ${dir} is not a directory`);
       if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
     } catch (err) {

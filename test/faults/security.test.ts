@@ -1,0 +1,137 @@
+// Security: permissions whatever the umask, loose state directories, planted
+// symlinks, descriptions that never reach a shell, secrets that stay out of files.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, Harness, waitFor } from '../integration/harness.js';
+
+let h: Harness;
+let victims: string[];
+beforeEach(() => {
+  h = new Harness();
+  victims = [];
+});
+afterEach(() => {
+  h.cleanup();
+  for (const v of victims) rmSync(v, { recursive: true, force: true });
+});
+
+function victimDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dev-tools-victim-'));
+  victims.push(dir);
+  return dir;
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out.push(p);
+    if (lstatSync(p).isDirectory()) walk(p, out);
+  }
+  return out;
+}
+
+const mode = (p: string) => statSync(p).mode & 0o777;
+
+describe('permissions', () => {
+  it('state dir 0700 and every file 0600 even under umask 000', async () => {
+    rmSync(h.home, { recursive: true, force: true });
+    const r = spawnSync('sh', ['-c', `umask 000; exec "${process.execPath}" "${BIN}" task web perms -b --json -- sh -c 'echo out; echo "::progress 50"'`], {
+      env: h.env(),
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    const id = JSON.parse(r.stdout).id as string;
+    await h.waitForStatus(id, ['completed']);
+    // history is written after the final state: wait for it too.
+    await waitFor(() => readdirSync(join(h.home, 'history')).length > 0 || undefined, 'the history file');
+    expect(mode(h.home)).toBe(0o700);
+    const entries = walk(h.home);
+    expect(entries.length).toBeGreaterThan(5);
+    for (const p of entries) expect([p, mode(p)]).toEqual([p, statSync(p).isDirectory() ? 0o700 : 0o600]);
+  });
+
+  it('a pre-existing state dir with loose permissions is tightened, folders and all', () => {
+    for (const d of ['tasks', 'tasks/done', 'logs', 'locks', 'history']) mkdirSync(join(h.home, d), { recursive: true });
+    for (const d of ['', 'tasks', 'tasks/done', 'logs', 'locks', 'history']) chmodSync(join(h.home, d), 0o777);
+    expect(h.run(['status']).code).toBe(0);
+    for (const d of ['', 'tasks', 'tasks/done', 'logs', 'locks', 'history']) expect([d, mode(join(h.home, d))]).toEqual([d, 0o700]);
+  });
+
+  it('a symlink planted for a state folder (tasks/, logs/) is refused; its target keeps its permissions and gets no files', () => {
+    // A loose state dir let someone plant logs -> a directory of theirs (or of the user's elsewhere).
+    chmodSync(h.home, 0o777);
+    const target = victimDir();
+    chmodSync(target, 0o755);
+    symlinkSync(target, join(h.home, 'logs'));
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/logs.*symbolic link/);
+    expect(mode(target)).toBe(0o755);
+    expect(readdirSync(target)).toEqual([]);
+  });
+});
+
+describe('planted symlinks', () => {
+  it('a symlink planted at tasks/<id>.json of a running task is replaced, never written through', async () => {
+    const target = join(victimDir(), 'precious');
+    writeFileSync(target, 'do not touch\n');
+    const t = h.sh('web', 'sleep 0.5; echo "::progress 50"; sleep 0.5');
+    await waitFor(() => h.task(t.id).pid || undefined, 'the worker');
+    const path = join(h.home, 'tasks', `${t.id}.json`);
+    rmSync(path);
+    symlinkSync(target, path);
+    await h.waitForStatus(t.id, ['completed'], 15_000);
+    expect(readFileSync(target, 'utf8')).toBe('do not touch\n');
+  });
+
+  it('a symlink planted at logs/<id>.log of a queued task is not followed: the task fails with the reason, the target is untouched', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const target = join(victimDir(), 'precious');
+    writeFileSync(target, 'do not touch\n');
+    const flag = join(h.home, 'go');
+    const first = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    const queued = h.sh('web', 'echo written-through');
+    expect(queued.status).toBe('queued');
+    symlinkSync(target, join(h.home, 'logs', `${queued.id}.log`));
+    writeFileSync(flag, '');
+    await h.waitForStatus(first.id, ['completed']);
+    const failed = await h.waitForStatus(queued.id, ['failed', 'interrupted'], 20_000);
+    expect(failed.error).toMatch(/ELOOP|symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('do not touch\n');
+  });
+});
+
+describe('data never becomes code, secrets never become files', () => {
+  it("the description reaches a pipeline stage only as $DEV_TOOLS_TASK_DESCRIPTION, never in the stage's shell line", async () => {
+    const pwned = join(h.home, 'pwned');
+    h.writeConfig({ projects: { web: { cwd: h.home, stages: [{ name: 'show', run: 'printf "%s" "$DEV_TOOLS_TASK_DESCRIPTION"' }] } } });
+    const description = `$(touch ${pwned}); touch ${pwned} \`touch ${pwned}\` ' " \\`;
+    const r = h.run(['task', 'web', description, '-b', '--json']);
+    expect(r.code).toBe(0);
+    const id = JSON.parse(r.stdout).id as string;
+    await h.waitForStatus(id, ['completed']);
+    expect(h.log(id)).toContain(description);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it("the launching shell's secrets stay out of the task file, also after restart", async () => {
+    h.writeConfig({ projects: { web: { env: { NODE_ENV: 'development' } } } });
+    const secrets = { SECRET_TOKEN: 'hunter2-secret', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' };
+    const r = h.run(['task', 'web', 'env', '-b', '--json', '--', 'true'], { env: secrets });
+    const id = JSON.parse(r.stdout).id as string;
+    await h.waitForStatus(id, ['completed']);
+    const again = h.run(['restart', id, '-b'], { env: secrets });
+    expect(again.code).toBe(0);
+    const restartedId = /(\w{8})/.exec(again.stdout.split('\n')[0]!.replace(/^\S+\s/, ''))![1]!;
+    await h.waitForStatus(restartedId, ['completed']);
+    for (const tid of [id, restartedId]) {
+      const text = JSON.stringify(h.task(tid));
+      expect(text).not.toContain('hunter2-secret');
+      expect(text).not.toContain('aws-secret-value');
+      expect(h.task(tid).env).toEqual({ NODE_ENV: 'development' });
+    }
+  });
+});
