@@ -150,8 +150,8 @@ export function layoutColumns(columns: Column[], total: number, gap = 2): { colu
   }
   const widths = cols.map((c) => c.width ?? c.min);
   let used = widths.reduce((s, w) => s + w, 0) + gap * (cols.length - 1);
-  // Too wide: shrink toward minimums, flexible columns first.
-  const order = cols.map((c, i) => i).sort((a, b) => Number(Boolean(cols[b]!.grow)) - Number(Boolean(cols[a]!.grow)));
+  // Too wide: shrink toward minimums, the least important (first to drop) first.
+  const order = cols.map((_, i) => i).sort((a, b) => (cols[b]!.dropPriority ?? -1) - (cols[a]!.dropPriority ?? -1));
   for (const i of order) {
     if (used <= total) break;
     const can = widths[i]! - cols[i]!.min;

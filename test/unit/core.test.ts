@@ -184,6 +184,9 @@ describe('format', () => {
     expect(narrow).toContain('id');
     expect(narrow).toContain('status');
     expect(narrow).not.toContain('description');
+    // When space is short the description gives way before the stage.
+    const mid = Object.fromEntries(layoutColumns(TASK_COLUMNS, 110).map((c) => [c.column.key, c.width]));
+    expect(mid.stage).toBeGreaterThanOrEqual(16);
     expect(fit('abcdef', 4)).toBe('abc…');
     expect(fit('ab', 4, 'right')).toBe('  ab');
   });
