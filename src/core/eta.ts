@@ -26,15 +26,19 @@ export class EtaEstimator {
       this.rate = null;
       return;
     }
-    const dt = now - last.t;
-    if (dt < this.minSampleMs) {
-      if (this.rate === null && now > this.start!.t && percent > this.start!.p) {
-        this.rate = (percent - this.start!.p) / (now - this.start!.t);
-      }
+    const start = this.start!;
+    if (this.rate === null) {
+      // The first estimate waits for a second of history: a marker printed right at
+      // the start would otherwise suggest an absurd rate that smoothing takes long to forget.
+      if (now - start.t < 2 * this.minSampleMs || percent <= start.p) return;
+      this.rate = (percent - start.p) / (now - start.t);
+      this.last = { t: now, p: percent };
       return;
     }
+    const dt = now - last.t;
+    if (dt < this.minSampleMs) return;
     const inst = (percent - last.p) / dt;
-    this.rate = this.rate === null ? (percent - this.start!.p) / (now - this.start!.t) : this.alpha * inst + (1 - this.alpha) * this.rate;
+    this.rate = this.alpha * inst + (1 - this.alpha) * this.rate;
     this.last = { t: now, p: percent };
   }
 

@@ -112,6 +112,15 @@ describe('eta', () => {
     expect(e.etaSeconds(100_000, 100)).toBeNull();
   });
 
+  it('waits for a second of history before the first estimate', () => {
+    const e = new EtaEstimator();
+    e.begin(0);
+    e.update(50, 4); // a marker printed at once would mean 80%/s
+    expect(e.etaSeconds(50, 4)).toBeNull();
+    e.update(1050, 12);
+    expect(e.etaSeconds(1050, 12)).toBeGreaterThanOrEqual(7);
+  });
+
   it('restarts measuring when progress goes backwards', () => {
     const e = new EtaEstimator();
     e.begin(0);
