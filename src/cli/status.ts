@@ -19,7 +19,15 @@ export function registerStatus(program: Command): void {
       const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);
       const entries = store.list(Boolean(opts.all));
       if (!sched?.locked) {
-        for (const e of entries) if (!isBroken(e) && e.status === 'running') reapIfDead(store, e, config);
+        for (const e of entries) {
+          if (isBroken(e) || e.status !== 'running') continue;
+          // A full or read-only disk must not turn `status` into a failure: say it and list.
+          try {
+            reapIfDead(store, e, config);
+          } catch (err) {
+            warn(`cannot record ${e.id} as interrupted: ${(err as Error).message}`);
+          }
+        }
       }
       const tasks: Task[] = [];
       const fresh = sched?.locked ? entries : store.list(Boolean(opts.all));

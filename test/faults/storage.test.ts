@@ -1,0 +1,255 @@
+// Storage faults: broken task files and config, a read-only or forbidden state
+// directory, a full disk (a real 64 KiB tmpfs), logs cut or deleted while followed.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, groupMembers, Harness, waitFor } from '../integration/harness.js';
+import { bindReadOnly, canMount, mountTmpfs, setprivPrefix, unmount, writeTask } from './fault-kit.js';
+
+let h: Harness;
+let mounted: string[];
+let scratch: string;
+let mountable = false;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'dev-tools-faults-'));
+  mountable = canMount(scratch);
+});
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+beforeEach(() => {
+  h = new Harness();
+  mounted = [];
+});
+afterEach(() => {
+  // Processes first (they may hold files on the mount), then the mounts, then the folder.
+  for (const m of mounted) unmount(m);
+  h.cleanup();
+});
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
+const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json'));
+const tempFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+
+/** Checks that `check` stays true for `ms` (polled); fails as soon as it does not. */
+async function holds(check: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!check()) throw new Error(`expected ${what} for ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('broken task files', () => {
+  it('truncated, garbage, empty and foreign files: status warns and goes on, commands on them fail clearly, the queue still runs', async () => {
+    const good = h.sh('web', 'echo fine');
+    await h.waitForStatus(good.id, ['completed']);
+    const tasks = join(h.home, 'tasks');
+    const whole = JSON.stringify(h.task(good.id));
+    writeFileSync(join(tasks, 'trunc001.json'), whole.replace(good.id, 'trunc001').slice(0, 40));
+    writeFileSync(join(tasks, 'garbag01.json'), Buffer.from([0xff, 0x00, 0xfe, 0x7b, 0x0a]));
+    writeFileSync(join(tasks, 'empty001.json'), '');
+    writeFileSync(join(tasks, 'foreig01.json'), whole); // says another id
+    writeFileSync(join(tasks, 'shape001.json'), JSON.stringify({ id: 'shape001', status: 'exploded' }));
+    writeFileSync(join(tasks, 'done', 'trunc002.json'), '{"id": "trun');
+
+    const status = h.run(['status', '--all']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(good.id);
+    for (const id of ['trunc001', 'garbag01', 'empty001', 'foreig01', 'shape001', 'trunc002']) expect(status.stderr).toContain(`${id}.json is unreadable`);
+    noStack(status.stderr);
+    const json = h.run(['status', '--all', '--json']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { id: string }[]).map((t) => t.id)).toEqual([good.id]);
+
+    for (const args of [['logs', 'trunc001'], ['cancel', 'garbag01'], ['wait', 'empty001'], ['restart', 'trunc002']]) {
+      const r = h.run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/unreadable/);
+      noStack(r.stderr);
+    }
+    // The scheduler skips them: new tasks still start and finish.
+    const next = h.sh('web', 'echo after');
+    expect((await h.waitForStatus(next.id, ['completed'])).exitCode).toBe(0);
+    // Nothing rewrote or removed the broken files (they are evidence, not ours to fix).
+    expect(readFileSync(join(tasks, 'empty001.json'), 'utf8')).toBe('');
+  });
+});
+
+describe('config.json', () => {
+  const cases: [string, string | object, RegExp][] = [
+    ['invalid JSON', '{"maxParallelTasks": 3,', /not valid JSON/],
+    ['not an object', '[1, 2]', /must hold a JSON object/],
+    ['wrong type at the top', { maxParallelTasks: 'ten' }, /maxParallelTasks/],
+    ['zero slots', { maxParallelTasks: 0 }, /maxParallelTasks must be a positive integer/],
+    ['negative grace', { cancelGraceMs: -5 }, /cancelGraceMs/],
+    ['unknown key', { maxParalelTasks: 3 }, /unknown key maxParalelTasks/],
+    ['unknown nested key', { projects: { web: { stage: [] } } }, /unknown key projects\.web\.stage/],
+    ['wrong nested type', { projects: { web: { env: { A: 1 } } } }, /projects\.web\.env\.A/],
+    ['stage without run', { projects: { web: { stages: [{ name: 'b' }] } } }, /projects\.web\.stages\.0\.run/],
+  ];
+  it.each(cases)('%s: exit 2 with one line naming the problem, and no task is created', (_name, config, message) => {
+    h.writeConfig(config);
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(jsonFiles(join(h.home, 'tasks'))).toEqual([]);
+  });
+
+  it('config broken while a task waits in the queue: the task fails with the config error instead of hanging', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const flag = join(h.home, 'go');
+    const first = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    const queued = h.sh('web', 'echo never');
+    expect(queued.status).toBe('queued');
+    h.writeConfig('{"maxParallelTasks": 1, oops');
+    writeFileSync(flag, '');
+    await h.waitForStatus(first.id, ['completed']);
+    const failed = await h.waitForStatus(queued.id, ['failed'], 20_000);
+    expect(failed.error).toMatch(/config\.json: not valid JSON/);
+    expect(h.log(queued.id)).not.toContain('never');
+  });
+});
+
+describe('read-only and forbidden state directory', () => {
+  it('read-only (bind mount): launching fails with a clear error, reading still works, and a worker whose final write failed lands it once writable again', async (ctx) => {
+    if (!mountable) ctx.skip();
+    const done = h.sh('web', 'echo kept');
+    await h.waitForStatus(done.id, ['completed']);
+    const flag = join(scratch, `go-${done.id}`);
+    const running = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    await waitFor(() => h.task(running.id).pid || undefined, 'the worker');
+    expect(bindReadOnly(h.home)).toBe(true);
+    mounted.push(h.home);
+
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/read-only file system/);
+    noStack(r.stderr);
+    const status = h.run(['status', '--all']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(done.id);
+    expect(h.run(['logs', done.id]).stdout).toContain('kept');
+
+    // The command ends while the state is read-only: the worker's final write fails, and it retries.
+    const { commandPid } = h.task(running.id);
+    writeFileSync(flag, '');
+    await waitFor(() => groupMembers(commandPid!).length === 0 || undefined, 'the command to end');
+    await holds(() => h.task(running.id).status === 'running', 600, 'the task file to keep its last state');
+    unmount(h.home);
+    mounted = [];
+    const final = await h.waitForStatus(running.id, ['completed'], 10_000);
+    expect(final.exitCode).toBe(0);
+    rmSync(flag, { force: true });
+  });
+
+  it('EACCES (another user, as root cannot be refused): every command says which folder and what to check', (ctx) => {
+    const prefix = setprivPrefix();
+    if (!prefix) ctx.skip();
+    h.run(['status']);
+    chmodSync(h.home, 0o700);
+    for (const args of [['status'], ['task', 'web', 'x', '-b', '--', 'true'], ['logs', 'abcd']]) {
+      const r = spawnSync(prefix![0]!, [...prefix!.slice(1), process.execPath, BIN, ...args], { env: h.env(), encoding: 'utf8', cwd: '/' });
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/cannot use state directory .*: (EACCES|EPERM) \(check its owner and permissions, or set DEV_TOOLS_HOME\)/);
+      noStack(r.stderr);
+    }
+  });
+});
+
+describe('disk full (a 64 KiB tmpfs)', () => {
+  function fill(dir: string): void {
+    // Fill every page that is left; ENOSPC ends dd.
+    spawnSync('dd', ['if=/dev/zero', `of=${join(dir, 'filler')}`, 'bs=4096'], { stdio: 'ignore' });
+  }
+
+  it('launching on a full disk: a clear error, no half-written or temp file, the earlier task files intact', async (ctx) => {
+    if (!mountable) ctx.skip();
+    expect(mountTmpfs(h.home, '64k')).toBe(true);
+    mounted.push(h.home);
+    const t = h.sh('web', 'echo small');
+    await h.waitForStatus(t.id, ['completed']);
+    const before = readFileSync(join(h.home, 'tasks', 'done', `${t.id}.json`), 'utf8');
+    fill(h.home);
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the disk is full/);
+    noStack(r.stderr);
+    expect(jsonFiles(join(h.home, 'tasks'))).toEqual([]);
+    expect(tempFiles(join(h.home, 'tasks'))).toEqual([]);
+    expect(readFileSync(join(h.home, 'tasks', 'done', `${t.id}.json`), 'utf8')).toBe(before);
+  });
+
+  it('the disk fills while a task writes its log: the command is never blocked, the task file stays whole, the final state lands once space is freed', async (ctx) => {
+    if (!mountable) ctx.skip();
+    expect(mountTmpfs(h.home, '64k')).toBe(true);
+    mounted.push(h.home);
+    // 16 KiB set aside now and freed later: unlinking the log would free nothing (the worker holds it open).
+    writeFileSync(join(h.home, 'reserve'), Buffer.alloc(16 * 1024));
+    const flag = join(scratch, `go-${Date.now()}`);
+    const done = join(scratch, `done-${Date.now()}`);
+    // 200 KB of output into a 64 KiB disk, then progress (a state write), then the end.
+    const t = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done; head -c 200000 /dev/zero | tr '\\0' x; echo; echo "::progress 50 half"; touch ${done}`);
+    await waitFor(() => h.task(t.id).pid || undefined, 'the worker');
+    const path = join(h.home, 'tasks', `${t.id}.json`);
+    writeFileSync(flag, '');
+    // The command is not blocked by the full disk: it reaches its end.
+    await waitFor(() => { try { readFileSync(done); return true; } catch { return undefined; } }, 'the command to finish writing', 15_000);
+    // While full, every read of the task file is a whole, parseable task (never half a file).
+    for (let i = 0; i < 10; i++) {
+      const text = readFileSync(path, 'utf8');
+      expect(() => JSON.parse(text)).not.toThrow();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(h.task(t.id).status).toBe('running');
+    // Free space within the worker's retry window.
+    unlinkSync(join(h.home, 'reserve'));
+    const final = await h.waitForStatus(t.id, ['completed'], 10_000);
+    expect(final.error).toMatch(/log write failed \(ENOSPC\); \d+ bytes of output lost/);
+    rmSync(flag, { force: true });
+    rmSync(done, { force: true });
+  });
+
+  it('status on a full disk with a dead worker: warns that it cannot record interrupted, and still lists the tasks', async (ctx) => {
+    if (!mountable) ctx.skip();
+    expect(mountTmpfs(h.home, '64k')).toBe(true);
+    mounted.push(h.home);
+    h.run(['status']);
+    // A worker that died long ago (pid 2^22 - 1 is never a live process here).
+    writeTask(h, { id: 'deadwkr1', status: 'running', pid: 4194303, pidStartTime: 1, claimedAt: new Date(0).toISOString() });
+    fill(h.home);
+    const r = h.run(['status']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('deadwkr1');
+    expect(r.stderr).toMatch(/deadwkr1.*the disk is full/);
+    noStack(r.stderr);
+    // Once there is room, the next status records it.
+    rmSync(join(h.home, 'filler'));
+    h.run(['status']);
+    expect(h.task('deadwkr1').status).toBe('interrupted');
+  });
+});
+
+describe('log cut or deleted while followed', () => {
+  it('logs -f: a truncated log is followed from its new start, a deleted one does not stop it; it exits when the task ends', async () => {
+    const step = (n: number) => join(h.home, `step${n}`);
+    const big = 'b'.repeat(200);
+    const t = h.sh(
+      'web',
+      `for i in $(seq 50); do echo ${big}; done; echo before-cut; while [ ! -e ${step(1)} ]; do sleep 0.05; done; echo after-cut; while [ ! -e ${step(2)} ]; do sleep 0.05; done; echo after-delete`,
+    );
+    const follow = h.start(['logs', '-f', t.id]);
+    await waitFor(() => follow.stdout.includes('before-cut') || undefined, 'logs -f to show the first output');
+    truncateSync(join(h.home, 'logs', `${t.id}.log`), 0);
+    writeFileSync(step(1), '');
+    await waitFor(() => follow.stdout.includes('after-cut') || undefined, 'logs -f to show output after the cut');
+    expect(follow.stderr).toMatch(/truncated; following from its start/);
+    unlinkSync(join(h.home, 'logs', `${t.id}.log`));
+    writeFileSync(step(2), '');
+    await h.waitForStatus(t.id, ['completed']);
+    expect(await follow.exited).toBe(0);
+  });
+});
