@@ -1,0 +1,170 @@
+// Concurrency: many shells launching at once against a small limit, cancel and
+// restart racing the scheduler, two cancels of one task, clean while tasks finish.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Task } from '../../src/core/task.js';
+import { groupMembers, Harness, waitFor } from '../integration/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(() => {
+  h.cleanup();
+});
+
+/** Every line `start <id> <ns>` / `end <id> <ns>` the commands wrote to `file`. */
+function spans(file: string): Map<string, { starts: number; start: bigint; end: bigint | null }> {
+  const out = new Map<string, { starts: number; start: bigint; end: bigint | null }>();
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const [what, id, ns] = line.split(' ');
+    if (!id || !ns) continue;
+    const s = out.get(id) ?? { starts: 0, start: 0n, end: null };
+    if (what === 'start') {
+      s.starts++;
+      s.start = BigInt(ns);
+    } else s.end = BigInt(ns);
+    out.set(id, s);
+  }
+  return out;
+}
+
+/** Most commands alive at once; a command killed by a cancel wrote no end: its task's completedAt is. */
+function maxOverlap(s: Map<string, { start: bigint; end: bigint | null }>): number {
+  const events: [bigint, number][] = [];
+  for (const [id, v] of s) {
+    events.push([v.start, 1]);
+    const completed = Date.parse(h.task(id).completedAt ?? '');
+    events.push([v.end ?? (Number.isFinite(completed) ? BigInt(completed) * 1_000_000n : BigInt(Number.MAX_SAFE_INTEGER) * 1000n), -1]);
+  }
+  events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (cur += d));
+  return max;
+}
+
+const recorder = (file: string, body: string) => `echo "start $DEV_TOOLS_TASK_ID $(date +%s%N)" >> ${file}; ${body}; echo "end $DEV_TOOLS_TASK_ID $(date +%s%N)" >> ${file}`;
+
+describe('launch storm', () => {
+  it('50 simultaneous launches at a limit of 5: none lost, none started twice, never more than 5 running', async () => {
+    h.writeConfig({ maxParallelTasks: 5 });
+    const file = join(h.home, 'spans');
+    const launchers = Array.from({ length: 50 }, (_, i) => h.start(['task', 'storm', `task ${i}`, '-b', '--json', '--', 'sh', '-c', recorder(file, 'sleep 0.2')]));
+    let maxRunning = 0;
+    const sampler = setInterval(() => {
+      maxRunning = Math.max(maxRunning, h.allTasks().filter((t) => t.status === 'running').length);
+    }, 20);
+    try {
+      const codes = await Promise.all(launchers.map((l) => l.exited));
+      expect(codes.every((c) => c === 0)).toBe(true);
+      const ids = launchers.map((l) => (JSON.parse(l.stdout) as Task).id);
+      expect(new Set(ids).size).toBe(50);
+      await waitFor(() => ids.every((id) => h.task(id).status === 'completed') || undefined, 'all 50 to complete', 90_000, 100);
+      const s = spans(file);
+      expect([...s.keys()].sort()).toEqual([...ids].sort());
+      for (const [id, v] of s) expect([id, v.starts, v.end !== null]).toEqual([id, 1, true]);
+      const overlap = maxOverlap(s);
+      expect(overlap).toBeLessThanOrEqual(5);
+      expect(maxRunning).toBeLessThanOrEqual(5);
+      console.log(`[figure] 50 launches at limit 5: max commands at once ${overlap}, max running in files ${maxRunning}`);
+    } finally {
+      clearInterval(sampler);
+    }
+  });
+});
+
+describe('racing the scheduler', () => {
+  it('cancel of queued tasks while slots free up: a cancelled task never runs, the others run once', async () => {
+    h.writeConfig({ maxParallelTasks: 1, cancelGraceMs: 500 });
+    const file = join(h.home, 'spans');
+    const flag = join(h.home, 'go');
+    const first = h.sh('race', recorder(file, `while [ ! -e ${flag} ]; do sleep 0.02; done`));
+    const queued = Array.from({ length: 6 }, () => h.sh('race', recorder(file, 'sleep 0.1')));
+    expect(queued.every((t) => t.status === 'queued')).toBe(true);
+    const victims = [queued[0]!, queued[2]!, queued[4]!];
+    // Free the slot and cancel at the same moment.
+    writeFileSync(flag, '');
+    const cancels = victims.map((t) => h.start(['cancel', t.id]));
+    const codes = await Promise.all(cancels.map((c) => c.exited));
+    expect(codes.every((c) => c === 0)).toBe(true);
+    const all = [first, ...queued];
+    await waitFor(() => all.every((t) => ['completed', 'cancelled'].includes(h.task(t.id).status)) || undefined, 'all to be final', 30_000);
+    const s = spans(file);
+    for (const t of victims) {
+      const final = h.task(t.id);
+      expect(final.status).toBe('cancelled');
+      // Cancelled while queued: it never ran. (Claimed just before the cancel: stopped, and ran at most once.)
+      expect(s.get(t.id)?.starts ?? 0).toBeLessThanOrEqual(1);
+      if (!final.pid) expect(s.has(t.id)).toBe(false);
+    }
+    for (const t of all.filter((x) => !victims.includes(x))) {
+      expect(h.task(t.id).status).toBe('completed');
+      expect(s.get(t.id)?.starts).toBe(1);
+    }
+    expect(maxOverlap(s)).toBeLessThanOrEqual(1);
+  });
+
+  it('five restarts of one task at once, while the queue moves: five new tasks, each run once, the limit holds', async () => {
+    h.writeConfig({ maxParallelTasks: 2 });
+    const file = join(h.home, 'spans');
+    const original = h.sh('again', recorder(file, 'sleep 0.1'));
+    await h.waitForStatus(original.id, ['completed']);
+    const restarts = Array.from({ length: 5 }, () => h.start(['restart', original.id, '-b', '--json']));
+    expect((await Promise.all(restarts.map((r) => r.exited))).every((c) => c === 0)).toBe(true);
+    const ids = restarts.map((r) => (JSON.parse(r.stdout) as Task).id);
+    expect(new Set(ids).size).toBe(5);
+    await waitFor(() => ids.every((id) => h.task(id).status === 'completed') || undefined, 'the restarts to complete', 30_000);
+    for (const id of ids) expect(h.task(id).restartOf).toBe(original.id);
+    const s = spans(file);
+    for (const id of [original.id, ...ids]) expect(s.get(id)?.starts).toBe(1);
+    expect(maxOverlap(s)).toBeLessThanOrEqual(2);
+  });
+
+  it('two cancels of the same task at once: both return once it is stopped, one cancelled record, nothing left', async () => {
+    h.writeConfig({ cancelGraceMs: 500 });
+    const t = h.sh('web', `trap '' TERM; sleep 1000`);
+    const running = await waitFor(() => {
+      const x = h.task(t.id);
+      return x.pid && x.commandPid ? x : undefined;
+    }, 'the command');
+    const a = h.start(['cancel', t.id]);
+    const b = h.start(['cancel', t.id]);
+    const [ca, cb] = await Promise.all([a.exited, b.exited]);
+    // Each either saw it cancelled (0) or found it already final (1, "not running"); never a crash.
+    expect([ca, cb]).toContain(0);
+    for (const [code, out] of [[ca, b.stderr + a.stderr]] as const) if (code !== 0) expect(out).toMatch(/not running/);
+    expect(groupMembers(running.commandPid!)).toEqual([]);
+    const final = h.task(t.id);
+    expect(final.status).toBe('cancelled');
+    expect(h.log(t.id).match(/\[dev-tools\] cancelled/g)).toHaveLength(1);
+  });
+
+  it('clean while tasks finish: it removes only finished tasks, each with its log, and never a running or queued one', async () => {
+    h.writeConfig({ maxParallelTasks: 3 });
+    const file = join(h.home, 'spans');
+    const tasks = Array.from({ length: 9 }, (_, i) => h.sh('tidy', recorder(file, `sleep 0.${i % 4}`)));
+    const removed = new Set<string>();
+    for (let rounds = 0; ; rounds++) {
+      const before = new Map(h.allTasks().map((t) => [t.id, t.status]));
+      const r = h.run(['clean', '--all']);
+      expect(r.code).toBe(0);
+      for (const t of tasks) {
+        const present = existsSync(join(h.home, 'tasks', `${t.id}.json`)) || existsSync(join(h.home, 'tasks', 'done', `${t.id}.json`));
+        if (!present && !removed.has(t.id)) {
+          // Gone: it must have been final (in done/) and its log must be gone with it.
+          removed.add(t.id);
+          expect(['completed', 'failed', 'cancelled', 'interrupted', 'running', undefined]).toContain(before.get(t.id));
+          expect(existsSync(join(h.home, 'logs', `${t.id}.log`))).toBe(false);
+          expect(spans(file).get(t.id)?.end ?? null).not.toBeNull();
+        }
+      }
+      if (removed.size === tasks.length) break;
+      if (rounds > 400) throw new Error(`clean left ${tasks.length - removed.size} tasks`);
+    }
+    const s = spans(file);
+    for (const t of tasks) expect(s.get(t.id)?.starts).toBe(1);
+  });
+});
