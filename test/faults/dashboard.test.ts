@@ -1,0 +1,133 @@
+// The dashboard under hostile state: a task's output that tries to clear the screen
+// or move the cursor, a log cut while it is followed, a broken task file, and a
+// description carrying escape sequences. Driven with ink-testing-library.
+import { cleanup, render } from 'ink-testing-library';
+import { createElement } from 'react';
+import { mkdtempSync, rmSync, truncateSync, appendFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DashboardActions } from '../../components/actions.js';
+import { App } from '../../components/App.js';
+import type { Task } from '../../src/core/task.js';
+import type { Config } from '../../src/store/config.js';
+import { statePaths } from '../../src/store/paths.js';
+import { TaskStore } from '../../src/store/tasks.js';
+import { waitFor } from '../integration/harness.js';
+
+let home: string;
+let store: TaskStore;
+const config: Config = { maxParallelTasks: 4, cancelGraceMs: 500, projects: {} };
+// No task here runs: the fakes only have to exist.
+const actions: DashboardActions = {
+  launch: async () => Promise.reject(new Error('not in this test')),
+  cancel: async () => Promise.reject(new Error('not in this test')),
+  restart: async () => Promise.reject(new Error('not in this test')),
+  schedule: async () => undefined,
+};
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'dev-tools-faults-ui-'));
+  store = new TaskStore(statePaths(home)).ensure();
+});
+afterEach(() => {
+  cleanup();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function finished(id: string, fields: Partial<Task> = {}): Task {
+  const t: Task = {
+    id,
+    project: 'web',
+    description: 'hostile output',
+    command: ['sh', '-c', 'true'],
+    stages: null,
+    cwd: home,
+    env: {},
+    status: 'completed',
+    createdAt: new Date().toISOString(),
+    completedAt: new Date().toISOString(),
+    exitCode: 0,
+    logFile: `logs/${id}.log`,
+    ...fields,
+  } as Task;
+  writeFileSync(store.donePath(id), JSON.stringify(t));
+  return t;
+}
+
+/** Mounted and switched to all tasks (finished ones included), which these tests are about. */
+async function mount() {
+  const ui = render(createElement(App, { store, config, actions, size: { columns: 100, rows: 24 }, scheduleEveryMs: 60_000 }));
+  const frame = () => ui.lastFrame() ?? '';
+  const see = async (text: string, timeoutMs = 5000) => {
+    try {
+      await waitFor(() => frame().includes(text) || undefined, `the screen to show ${JSON.stringify(text)}`, timeoutMs, 15);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- last frame ---\n${frame()}`);
+    }
+  };
+  await see('active');
+  ui.stdin.write('a');
+  await waitFor(() => !frame().includes('No running') || undefined, 'the all-tasks view', 5000, 15).catch(() => undefined);
+  return { ...ui, frame, see };
+}
+
+// Everything a task may print that would move, clear or retitle the user's terminal.
+const HOSTILE = ['\x1b[2J', '\x1b[H', '\x1b[3;1H', '\x1b[?1049l', '\x1b[?25l', '\x1b]0;pwned\x07', '\x1b]8;;http://x\x1b\\', '\x1bc', '\x9b2J', '\r', '\x08', '\x07'];
+// Ink's own colours are SGR (`ESC [ ... m`); anything else in a frame came from the task.
+const FOREIGN = /\x1b(?!\[[0-9;]*m)|\x9b|[\x00-\x08\x0b-\x1f\x7f]/;
+
+describe('dashboard against hostile task state', () => {
+  it('a log full of screen-clearing, cursor-moving and title escapes is shown as plain text', async () => {
+    writeFileSync(store.logPath('ansi0001'), `first line\n${HOSTILE.join('x')}visible-after-escapes\n\x1b[31mred text\x1b[0m\nprogress 10%\rprogress 99%\nlast line\n`);
+    finished('ansi0001');
+    const ui = await mount();
+    await ui.see('last line');
+    await ui.see('visible-after-escapes');
+    await ui.see('progress 99%');
+    expect(ui.frame()).not.toMatch(FOREIGN);
+    expect(ui.frame()).not.toContain('pwned');
+  });
+
+  it('the followed log is cut to nothing and grows again: the new text is shown, the old is gone', async () => {
+    finished('cut00001', { status: 'running', completedAt: null, exitCode: null, pid: null, claimedAt: new Date().toISOString() });
+    writeFileSync(store.logPath('cut00001'), `${'old output line\n'.repeat(200)}old-tail\n`);
+    const ui = await mount();
+    await ui.see('old-tail');
+    truncateSync(store.logPath('cut00001'), 0);
+    appendFileSync(store.logPath('cut00001'), 'fresh start\n');
+    await ui.see('fresh start');
+    expect(ui.frame()).not.toContain('old-tail');
+    rmSync(store.logPath('cut00001'));
+    appendFileSync(store.logPath('cut00001'), 'recreated\n');
+    await ui.see('recreated');
+  });
+
+  it('a broken task file is a broken row, not a crash, and the other tasks still show', async () => {
+    finished('good0001', { description: 'the good one' });
+    writeFileSync(store.activePath('bad00001'), '{"id": "bad00001", "status": "runn');
+    const ui = await mount();
+    await ui.see('good0001');
+    await ui.see('broken task file');
+    expect(ui.frame()).toContain('bad00001');
+  });
+
+  it('a description carrying escape sequences does not reach the screen raw in the table', async () => {
+    finished('desc0001', { description: `evil${HOSTILE.join('')}desc`, status: 'running', completedAt: null, exitCode: null, claimedAt: new Date().toISOString() });
+    const ui = await mount();
+    await ui.see('desc0001');
+    expect(ui.frame()).not.toMatch(FOREIGN);
+  });
+
+  // Open fault, owned by the dashboard (components/App.tsx builds the question from the raw
+  // description; components/actions.ts describeLaunch does the same for the message line).
+  // Marked `fails` so CI stays green and flags the day it is fixed: then drop `.fails`.
+  it.fails('a description carrying escape sequences does not reach the screen raw in the cancel question', async () => {
+    finished('desc0002', { description: `evil${HOSTILE.join('')}desc`, status: 'running', completedAt: null, exitCode: null, claimedAt: new Date().toISOString() });
+    const ui = await mount();
+    await ui.see('desc0002');
+    ui.stdin.write('c');
+    await ui.see('Cancel desc0002');
+    expect(ui.frame()).not.toMatch(FOREIGN);
+  });
+});
