@@ -37,7 +37,12 @@ export function registerCancel(program: Command): void {
         process.stdout.write(`${(await cancelTask(ctx.store, ctx.config, ids[0]!)).message}\n`);
         return;
       }
-      const results = await Promise.allSettled(ids.map((id) => cancelTask(ctx.store, ctx.config, id)));
+      // Queued ones first, so a slot freed by a cancelled running task does not start one of them.
+      const queued = activeTasks(ctx).filter((t) => t.status === 'queued' && ids.includes(t.id)).map((t) => t.id);
+      const results: PromiseSettledResult<{ message: string }>[] = [];
+      for (const id of queued) results.push(...(await Promise.allSettled([cancelTask(ctx.store, ctx.config, id)])));
+      const rest = ids.filter((id) => !queued.includes(id));
+      results.push(...(await Promise.allSettled(rest.map((id) => cancelTask(ctx.store, ctx.config, id)))));
       let failed = 0;
       for (const r of results) {
         if (r.status === 'fulfilled') process.stdout.write(`${r.value.message}\n`);

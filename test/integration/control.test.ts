@@ -91,6 +91,21 @@ describe('cancel', () => {
   });
 });
 
+describe('cancel --all with a queue', () => {
+  it('cancels queued tasks before running ones, so none of them starts', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const running = h.sh('web', 'sleep 60');
+    await runningTask(running.id);
+    const marks = [join(h.home, 'q1'), join(h.home, 'q2')];
+    const queued = marks.map((m, i) => h.launch('web', `q${i}`, ['sh', '-c', `touch ${m}`]));
+    expect(queued.map((t) => t.status)).toEqual(['queued', 'queued']);
+    const r = h.run(['cancel', '--all']);
+    expect(r.code).toBe(0);
+    for (const t of [running, ...queued]) expect(h.task(t.id).status).toBe('cancelled');
+    for (const m of marks) expect(existsSync(m)).toBe(false);
+  });
+});
+
 describe('queue', () => {
   it('queues beyond the limit, says the place, and starts in order', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
