@@ -55,6 +55,20 @@ describe('dashboard in a real terminal', () => {
     expect(after).not.toContain(first.id);
   });
 
+  it('cancel without an id offers a picker in a terminal', async () => {
+    const t = h.sh('web', 'sleep 60');
+    await waitFor(() => h.task(t.id).pid || undefined, 'the task to run');
+    tmux(
+      'new-session', '-d', '-s', 'ui', '-x', '100', '-y', '20',
+      `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1 '${process.execPath}' '${BIN}' cancel; echo "PICK-EXIT:$?"; sleep 600`,
+    );
+    await waitFor(() => (screen().includes('Cancel which task?') && screen().includes(t.id) ? true : undefined), 'the picker', 20_000);
+    tmux('send-keys', '-t', 'ui', 'Enter');
+    await waitFor(() => (screen().includes('PICK-EXIT:0') ? true : undefined), 'the cancel to finish', 30_000);
+    expect(screen()).toContain(`cancelled ${t.id}`);
+    expect(h.task(t.id).status).toBe('cancelled');
+  });
+
   it('refuses without a terminal, pointing to status', () => {
     const r = h.run(['ui']);
     expect(r.code).toBe(2);
