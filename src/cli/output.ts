@@ -31,8 +31,6 @@ export function paint(color: string, text: string, stream: NodeJS.WriteStream = 
   return `\x1b[${c[0]}m${text}\x1b[${c[1]}m`;
 }
 
-export { STATUS_COLORS } from '../core/format.js';
-
 export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number {
   if (stream.isTTY && stream.columns) return stream.columns;
   const env = Number(process.env.COLUMNS);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { formatStatus } from '../core/format.js';
-import { isBroken, isFinal, type Task } from '../core/task.js';
-import { reapIfDead, schedule } from '../runner/scheduler.js';
+import { formatStatus, STATUS_COLORS } from '../core/format.js';
+import { isFinal, type Task } from '../core/task.js';
+import { scheduleTicker } from '../runner/scheduler.js';
 import { sleep } from '../runner/sleep.js';
 import { openContext } from './context.js';
-import { paint, printJson, STATUS_COLORS } from './output.js';
+import { paint, printJson } from './output.js';
 
 export function registerWait(program: Command): void {
   program
@@ -17,23 +17,18 @@ export function registerWait(program: Command): void {
       const { store, config } = await openContext();
       const ids = [...new Set(inputs.map((i) => store.resolveId(i)))];
       const done = new Map<string, Task>();
-      let lastSchedule = 0;
+      const tick = scheduleTicker(store, config);
       for (;;) {
         for (const id of ids) {
           if (done.has(id)) continue;
-          const t = store.get(id);
-          if (t.status === 'running') reapIfDead(store, t, config);
-          const now = store.read(id);
-          if (now && !isBroken(now) && isFinal(now.status)) {
+          const now = store.get(id);
+          if (isFinal(now.status)) {
             done.set(id, now);
             if (!opts.json) process.stdout.write(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
           }
         }
         if (done.size === ids.length) break;
-        if (Date.now() - lastSchedule >= 1000) {
-          lastSchedule = Date.now();
-          await schedule(store, config, { lockWaitMs: 200 }).catch(() => undefined);
-        }
+        await tick();
         await sleep(100);
       }
       const finals = ids.map((id) => done.get(id)!);

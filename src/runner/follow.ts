@@ -2,7 +2,7 @@ import { isBroken, isFinal, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { readFrom } from '../store/logs.js';
 import type { TaskStore } from '../store/tasks.js';
-import { reapIfDead, schedule } from './scheduler.js';
+import { scheduleTicker } from './scheduler.js';
 import { sleep } from './sleep.js';
 
 export interface FollowOptions {
@@ -24,7 +24,7 @@ export async function followTask(store: TaskStore, config: Config, id: string, o
   const interval = opts.intervalMs ?? 100;
   const logPath = store.logPath(id);
   let offset = opts.offset;
-  let lastSchedule = Date.now();
+  const tick = scheduleTicker(store, config);
   const drain = () => {
     for (;;) {
       const r = readFrom(logPath, offset);
@@ -47,11 +47,7 @@ export async function followTask(store: TaskStore, config: Config, id: string, o
       return entry;
     }
     if (opts.stopped?.()) return entry;
-    if (Date.now() - lastSchedule >= 1000) {
-      lastSchedule = Date.now();
-      if (entry.status === 'running') reapIfDead(store, entry, config);
-      await schedule(store, config, { lockWaitMs: 200 }).catch(() => undefined);
-    }
+    await tick();
     await sleep(interval);
   }
 }

@@ -100,3 +100,17 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
   }
   return result;
 }
+
+/**
+ * For loops that wait (wait, logs -f, a foreground task): runs the scheduler at most
+ * once a second without blocking on a busy lock, so queued tasks start and dead
+ * workers are reaped even when no worker is left to do it.
+ */
+export function scheduleTicker(store: TaskStore, config: Config, everyMs = 1000): () => Promise<void> {
+  let last = 0;
+  return async () => {
+    if (Date.now() - last < everyMs) return;
+    last = Date.now();
+    await schedule(store, config, { lockWaitMs: 200 }).catch(() => undefined);
+  };
+}
