@@ -31,6 +31,7 @@ function cleanText(s: string): string {
 
 const NL = 0x0a;
 const COLON = 0x3a;
+const NL_COLON = Buffer.from('\n:');
 
 /**
  * Splits a byte stream into what goes to the log and the markers it carries.
@@ -79,13 +80,14 @@ export class MarkerScanner {
         this.atLineStart = true;
         continue;
       }
-      const nl = data.indexOf(NL, pos);
-      if (nl === -1) {
-        this.atLineStart = false;
+      // Jump straight to the next line that starts with ':'; other lines are passed through untouched.
+      const next = data.indexOf(NL_COLON, pos);
+      if (next === -1) {
+        this.atLineStart = data[data.length - 1] === NL;
         pos = data.length;
         break;
       }
-      pos = nl + 1;
+      pos = next + 1;
       this.atLineStart = true;
     }
     if (pos > passStart) output.push(data.subarray(passStart, pos));
