@@ -114,7 +114,7 @@ function goalNotes(rows, probes) {
       'log throughput ≥ 50% of a shell redirect',
       `${thr.ratio >= 0.5 ? 'met' : `missed by ${((0.5 - thr.ratio) * 100).toFixed(0)} points`}: ${thr.value.median.toFixed(0)} MiB/s through ` +
         `the worker against ${thr.baseline.median.toFixed(0)} MiB/s for the shell alone (${(thr.ratio * 100).toFixed(0)}%). ` +
-        'Cause: the progress-marker scanner walks the output line by line; see "Causes and proposed fixes".',
+        'Cause: the progress-marker scanner still stops at every newline on short-line output; see "Causes and proposed fixes".',
     );
   }
   const lat = find(rows, 'task file change');
