@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { parseMarker } from '../src/core/progress.js';
 
 // CSI (colours, cursor moves), OSC (titles, links; ended by BEL or ST), then any other ESC pair.
 const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
@@ -46,13 +47,13 @@ export class LogLines {
       pieces.push(this.partial);
       this.partial = '';
     }
-    for (const p of pieces) this.lines.push(cleanLogLine(p));
+    for (const p of pieces) if (parseMarker(p) === null) this.lines.push(cleanLogLine(p));
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }
 
   /** Complete lines plus the line still being written (a progress bar redrawn with `\r`). */
   snapshot(): string[] {
-    if (this.partial === '') return [...this.lines];
+    if (this.partial === '' || parseMarker(this.partial) !== null) return [...this.lines];
     const last = cleanLogLine(this.partial);
     return last === '' ? [...this.lines] : [...this.lines, last];
   }

@@ -1,3 +1,4 @@
+import { MarkerScanner } from '../core/progress.js';
 import { isBroken, isFinal, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { readFrom } from '../store/logs.js';
@@ -24,16 +25,22 @@ export async function followTask(store: TaskStore, config: Config, id: string, o
   const interval = opts.intervalMs ?? 100;
   const logPath = store.logPath(id);
   let offset = opts.offset;
+  // The log keeps marker lines; what a follower prints leaves them out.
+  let scanner = new MarkerScanner();
+  const emit = (data: Buffer) => {
+    for (const out of scanner.feed(data).output) opts.onData(out);
+  };
   const tick = scheduleTicker(store, config);
   const drain = () => {
     for (;;) {
       const r = readFrom(logPath, offset);
       if (r.truncated) {
         offset = 0;
+        scanner = new MarkerScanner();
         opts.onTruncate?.();
         continue;
       }
-      if (r.data.length) opts.onData(r.data);
+      if (r.data.length) emit(r.data);
       offset = r.next;
       if (r.data.length === 0 || r.data.length < 4 * 1024 * 1024) return;
     }
@@ -44,6 +51,7 @@ export async function followTask(store: TaskStore, config: Config, id: string, o
     if (!entry || isBroken(entry)) return null;
     if (isFinal(entry.status)) {
       drain();
+      for (const out of scanner.end().output) opts.onData(out);
       return entry;
     }
     if (opts.stopped?.()) return entry;

@@ -1,7 +1,7 @@
 // The detached worker: `node worker.js <stateHome> <taskId>`. It runs the task's
 // command or stages, appends output to the log, reads progress markers, and is the
 // only writer of its task file while the task runs.
-import { statSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { execa } from 'execa';
 import { EtaEstimator, etaFromHistory } from '../core/eta.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
@@ -16,12 +16,63 @@ import { schedule } from './scheduler.js';
 import { stopGroup } from './stop-group.js';
 
 const WRITE_INTERVAL_MS = 250;
-const PIPE_DRAIN_MS = 2000;
+const MARKER_POLL_MS = 100;
 
 interface StepResult {
   exitCode: number | null;
   signal: string | null;
   error: string | null;
+}
+
+/**
+ * Reads the log as it grows, with one fixed buffer, and hands over the markers in it.
+ * The log keeps every byte the command wrote; readers hide marker lines.
+ */
+class LogMarkerReader {
+  private readonly buf = Buffer.alloc(256 * 1024);
+  private readonly scanner = new MarkerScanner();
+  private readonly fd: number | null;
+  private offset: number;
+
+  constructor(path: string, private readonly onMarker: (m: Marker) => void) {
+    let fd: number | null = null;
+    let size = 0;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      size = fstatSync(fd).size;
+    } catch {
+      fd = null;
+    }
+    this.fd = fd;
+    this.offset = size;
+  }
+
+  /** Reads what was appended since the last call, at most `maxBytes` (stays responsive to signals). */
+  poll(maxBytes = 64 * 1024 * 1024): void {
+    if (this.fd === null) return;
+    let read = 0;
+    while (read < maxBytes) {
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buf, 0, this.buf.length, this.offset);
+      } catch {
+        return;
+      }
+      if (n === 0) return;
+      this.offset += n;
+      read += n;
+      for (const m of this.scanner.feed(this.buf.subarray(0, n)).markers) this.onMarker(m);
+    }
+  }
+
+  drain(): void {
+    this.poll(Number.POSITIVE_INFINITY);
+  }
+
+  close(): void {
+    for (const m of this.scanner.end().markers) this.onMarker(m);
+    if (this.fd !== null) closeSync(this.fd);
+  }
 }
 
 class Worker {
@@ -36,8 +87,7 @@ class Worker {
   private flushTimer: NodeJS.Timeout | null = null;
   private cancelling = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
-  private logError: string | null = null;
-  private bytesLost = 0;
+  private readonly markers: LogMarkerReader;
 
   constructor(
     private readonly store: TaskStore,
@@ -48,6 +98,7 @@ class Worker {
     this.task = task;
     this.eta.begin(this.startedMs);
     this.historyDurations = recentDurations(store.paths, historyKey(task));
+    this.markers = new LogMarkerReader(store.logPath(task.id), (m) => this.onMarker(m));
   }
 
   onCancel(): void {
@@ -63,9 +114,10 @@ class Worker {
 
   async run(): Promise<void> {
     const steps = this.task.command
-      ? [{ name: this.task.project, argv: ['sh', '-c', 'exec "$@" 2>&1', 'sh', ...this.task.command], label: null as string | null }]
-      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: ['sh', '-c', `exec 2>&1\n${s.run}`], label: s.run }));
+      ? [{ name: this.task.project, argv: this.task.command }]
+      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: ['sh', '-c', s.run] }));
     const count = steps.length;
+    const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     for (let index = 0; index < count; index++) {
       if (this.cancelling) {
@@ -89,6 +141,9 @@ class Worker {
         break;
       }
     }
+    clearInterval(poll);
+    this.markers.drain();
+    this.markers.close();
     await this.finish(final.status, final.result);
   }
 
@@ -105,6 +160,8 @@ class Worker {
     } catch {
       return { exitCode: null, signal: null, error: `working directory does not exist: ${this.task.cwd}` };
     }
+    // execa's types take fd literals only; any open fd works at run time.
+    const logFd = this.logFd as 3;
     const sub = execa(argv[0]!, argv.slice(1), {
       cwd: this.task.cwd,
       env,
@@ -112,9 +169,10 @@ class Worker {
       detached: true,
       cleanup: false,
       stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
+      // The log fd itself, not a pipe: output goes to the file at the speed of a shell
+      // redirect, and the worker holds none of it in memory.
+      stdout: logFd,
+      stderr: logFd,
       reject: false,
       forceKillAfterDelay: false,
     });
@@ -141,57 +199,24 @@ class Worker {
     this.writeNow();
     if (this.cancelling) void this.stopCurrent();
 
-    const scanner = new MarkerScanner();
-    const onData = (chunk: Buffer) => {
-      const { output, markers } = scanner.feed(chunk);
-      for (const buf of output) this.writeLog(buf);
-      for (const m of markers) this.onMarker(m);
-    };
-    sub.stdout!.on('data', onData);
-    // stderr is merged into stdout by the shell; anything the shell itself says still lands in the log.
-    sub.stderr!.on('data', (chunk: Buffer) => this.writeLog(chunk));
-    const streamsEnded = Promise.all([
-      new Promise<void>((r) => sub.stdout!.once('close', () => r())),
-      new Promise<void>((r) => sub.stderr!.once('close', () => r())),
-    ]);
-
     const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit) => {
       sub.once('exit', (code, signal) => resolveExit({ code, signal }));
     });
     // The main process ended the task: whatever it left in its group is stopped too.
     if (groupAlive(pgid)) await stopGroup(pgid, this.currentGroup.startTime, this.config.cancelGraceMs);
-    // Never wait forever on pipes held open by processes that left the group.
-    const drained = await Promise.race([streamsEnded.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), PIPE_DRAIN_MS).unref())]);
-    if (!drained) {
-      sub.stdout!.destroy();
-      sub.stderr!.destroy();
-    }
-    const tail = scanner.end();
-    for (const buf of tail.output) this.writeLog(buf);
-    for (const m of tail.markers) this.onMarker(m);
     await done;
     this.currentGroup = null;
+    this.markers.drain();
     return { exitCode: exit.code, signal: exit.signal, error: null };
   }
 
-  private writeLog(buf: Buffer | string): void {
-    if (this.logError) {
-      this.bytesLost += buf.length;
-      return;
-    }
-    try {
-      const b = typeof buf === 'string' ? Buffer.from(buf) : buf;
-      let off = 0;
-      while (off < b.length) off += writeSync(this.logFd, b, off, b.length - off);
-    } catch (err) {
-      // Keep draining the command's output so it is never blocked; record the loss.
-      this.logError = (err as NodeJS.ErrnoException).code ?? String(err);
-      this.bytesLost += buf.length;
-    }
-  }
-
+  /** The worker's own lines (stage headers, the end): appended like the command's output. */
   private log(line: string): void {
-    this.writeLog(line);
+    try {
+      writeSync(this.logFd, line);
+    } catch {
+      // A full disk loses a header line, never the task.
+    }
   }
 
   private onMarker(m: Marker): void {
@@ -252,7 +277,7 @@ class Worker {
   private async finish(status: TaskStatus, result: StepResult): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const now = Date.now();
-    const errors = [result.error, this.logError ? `log write failed (${this.logError}); ${this.bytesLost} bytes of output lost` : null].filter(Boolean);
+    const errors = [result.error].filter(Boolean);
     const percent = status === 'completed' ? 100 : (this.task.progress?.percent ?? null);
     this.task = {
       ...this.task,

@@ -1,48 +1,57 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { parseMarker } from '../core/progress.js';
 
 const CHUNK = 64 * 1024;
+const NEWLINE = Buffer.from('\n');
 
 function openRead(path: string): number {
   return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
 }
 
+/** Marker lines stay in the log file (it is byte for byte what the command wrote); readers hide them. */
+export function isMarkerLine(line: Buffer): boolean {
+  return line.length > 2 && line[0] === 0x3a && line[1] === 0x3a && parseMarker(line.toString('utf8')) !== null;
+}
+
 /**
- * The last `n` lines of a file, read backwards from the end in chunks, so a 1 GB
- * log costs what a small one does. Returns raw bytes; the caller decides how to show them.
+ * The last `n` lines of a file, marker lines left out, read backwards from the end
+ * in chunks, so a 1 GB log costs what a small one does. Returns raw bytes.
  */
 export function tailLines(path: string, n: number, maxBytes = 8 * 1024 * 1024): { data: Buffer; size: number } {
   const fd = openRead(path);
   try {
     const size = fstatSync(fd).size;
     if (n <= 0 || size === 0) return { data: Buffer.alloc(0), size };
-    const chunks: Buffer[] = [];
+    const kept: Buffer[] = []; // newest first
     let pos = size;
-    let newlines = 0;
-    let collected = 0;
-    let start = -1;
-    // A final newline ends the last line; it does not start a new one.
-    let skipLast = true;
-    while (pos > 0 && start < 0 && collected < maxBytes) {
+    let carry = Buffer.alloc(0); // the start of the oldest line seen so far, maybe incomplete
+    let scanned = 0;
+    let endsWithNewline = false;
+    while (pos > 0 && kept.length < n && scanned < maxBytes) {
       const len = Math.min(CHUNK, pos);
       pos -= len;
-      const buf = Buffer.alloc(len);
-      readSync(fd, buf, 0, len, pos);
-      for (let i = len - 1; i >= 0; i--) {
-        if (buf[i] !== 0x0a) continue;
-        if (skipLast && pos + i === size - 1) continue;
-        newlines++;
-        if (newlines === n) {
-          start = pos + i + 1;
-          break;
-        }
+      const chunk = Buffer.alloc(len);
+      readSync(fd, chunk, 0, len, pos);
+      scanned += len;
+      let data = carry.length ? Buffer.concat([chunk, carry]) : chunk;
+      if (pos + len === size && data[data.length - 1] === 0x0a) {
+        // A final newline ends the last line; it does not start a new one.
+        endsWithNewline = true;
+        data = data.subarray(0, data.length - 1);
       }
-      skipLast = false;
-      chunks.unshift(buf);
-      collected += len;
+      let end = data.length;
+      for (let i = end - 1; i >= 0 && kept.length < n; i--) {
+        if (data[i] !== 0x0a) continue;
+        const line = data.subarray(i + 1, end);
+        if (!isMarkerLine(line)) kept.push(line);
+        end = i;
+      }
+      carry = Buffer.from(data.subarray(0, end));
     }
-    const all = Buffer.concat(chunks);
-    const from = start < 0 ? Math.max(0, all.length - maxBytes) : start - pos;
-    return { data: all.subarray(from), size };
+    if (kept.length < n && (pos === 0 || scanned >= maxBytes) && carry.length && !isMarkerLine(carry)) kept.push(carry);
+    const lines = kept.reverse();
+    const joined = Buffer.concat(lines.flatMap((l, i) => (i < lines.length - 1 ? [l, NEWLINE] : [l])));
+    return { data: endsWithNewline && lines.length ? Buffer.concat([joined, NEWLINE]) : joined, size };
   } finally {
     closeSync(fd);
   }

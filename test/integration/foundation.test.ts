@@ -190,7 +190,7 @@ describe('logs', () => {
 
   it('follows new output and exits by itself when the task ends', async () => {
     const gate = join(h.home, 'gate');
-    const t = h.sh('web', `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo second; exit 0`);
+    const t = h.sh('web', `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "::progress 50"; echo second; exit 0`);
     await waitFor(() => h.log(t.id).includes('first') || undefined, 'first line');
     const f = h.start(['logs', '-f', t.id]);
     await waitFor(() => f.stdout.includes('first') || undefined, 'follower to print the tail');
