@@ -31,7 +31,6 @@ function cleanText(s: string): string {
 
 const NL = 0x0a;
 const COLON = 0x3a;
-const NL_COLON = Buffer.from('\n:');
 
 /**
  * Splits a byte stream into what goes to the log and the markers it carries.
@@ -80,14 +79,16 @@ export class MarkerScanner {
         this.atLineStart = true;
         continue;
       }
-      // Jump straight to the next line that starts with ':'; other lines are passed through untouched.
-      const next = data.indexOf(NL_COLON, pos);
+      // Jump straight to the next line that starts with ':' (a one-byte search, then a look
+      // at the byte before); other lines are passed through untouched.
+      let next = data.indexOf(COLON, pos + 1);
+      while (next !== -1 && data[next - 1] !== NL) next = data.indexOf(COLON, next + 1);
       if (next === -1) {
         this.atLineStart = data[data.length - 1] === NL;
         pos = data.length;
         break;
       }
-      pos = next + 1;
+      pos = next;
       this.atLineStart = true;
     }
     if (pos > passStart) output.push(data.subarray(passStart, pos));
