@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { runnerActions, type DashboardActions } from './actions.js';
+import { withInteractiveEnv } from './interactive-env.js';
 
 export interface RunDashboardOptions {
   store: TaskStore;
@@ -14,30 +15,13 @@ export interface RunDashboardOptions {
 
 const ENTER_ALT = '\x1b[?1049h';
 const LEAVE_ALT = '\x1b[?1049l';
-// Ink reads these when it is first imported and then prints only the last frame.
-const CI_VARS = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
-
-/**
- * Ink decides at import time whether it runs in CI. In a real terminal the
- * dashboard must draw every frame, so those variables are hidden while Ink loads
- * and put back at once: the tasks it launches see the environment unchanged.
- */
-async function importInk(interactive: boolean): Promise<typeof import('ink')> {
-  if (!interactive) return import('ink');
-  const saved = CI_VARS.map((name) => [name, process.env[name]] as const);
-  for (const [name] of saved) delete process.env[name];
-  try {
-    return await import('ink');
-  } finally {
-    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
-  }
-}
 
 /** Full-screen dashboard; resolves when the user quits. The alternate screen is left on every way out. */
 export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
-  const ink = await importInk(Boolean(stdin.isTTY && stdout.isTTY));
+  const interactive = Boolean(stdin.isTTY && stdout.isTTY);
+  const ink = interactive ? await withInteractiveEnv(() => import('ink')) : await import('ink');
   const { App } = await import('./App.js');
 
   let inAlt = false;
@@ -82,7 +66,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
     const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
     instance = ink.render(
       <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config)} defaultProject={defaultProject} />,
-      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 30 },
+      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
     );
     await instance.waitUntilExit();
   } finally {

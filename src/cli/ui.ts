@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { openContext, type Context } from './context.js';
-import { withInteractiveImport } from './interactive.js';
 
 export function registerUi(program: Command): void {
   program
@@ -18,6 +17,8 @@ export async function openDashboard(ctx: Context): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError('dev-tools ui needs an interactive terminal; use dev-tools status');
   }
-  const { runDashboard } = await withInteractiveImport(() => import('../../components/run-dashboard.js'));
+  // run-dashboard pulls in React: load it (and Ink) under the interactive environment.
+  const { withInteractiveEnv } = await import('../../components/interactive-env.js');
+  const { runDashboard } = await withInteractiveEnv(() => import('../../components/run-dashboard.js'));
   await runDashboard({ store: ctx.store, config: ctx.config });
 }

@@ -121,8 +121,7 @@ describe('dashboard against hostile task state', () => {
 
   // Open fault, owned by the dashboard (components/App.tsx builds the question from the raw
   // description; components/actions.ts describeLaunch does the same for the message line).
-  // Marked `fails` so CI stays green and flags the day it is fixed: then drop `.fails`.
-  it.fails('a description carrying escape sequences does not reach the screen raw in the cancel question', async () => {
+  it('a description carrying escape sequences does not reach the screen raw in the cancel question', async () => {
     finished('desc0002', { description: `evil${HOSTILE.join('')}desc`, status: 'running', completedAt: null, exitCode: null, claimedAt: new Date().toISOString() });
     const ui = await mount();
     await ui.see('desc0002');
