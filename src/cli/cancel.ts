@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
 import { isActive, isBroken, type Task } from '../core/task.js';
-import { cancelTask } from '../runner/actions.js';
-import { openContext, type Context } from './context.js';
+import type { Context } from './context.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -14,6 +13,7 @@ export function registerCancel(program: Command): void {
     .addHelpText('after', '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal')
     .action(async (idInput: string | undefined, opts: { all?: boolean; project?: string }) => {
       if (idInput !== undefined && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
+      const [{ openContext }, { cancelTask }] = await Promise.all([import('./context.js'), import('../runner/actions.js')]);
       const ctx = await openContext();
       let ids: string[];
       if (idInput !== undefined) ids = [ctx.store.resolveId(idInput)];

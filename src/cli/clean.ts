@@ -3,8 +3,6 @@ import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { isBroken, type TaskStatus } from '../core/task.js';
-import { fileSize } from '../store/logs.js';
-import { openContext } from './context.js';
 
 export function registerClean(program: Command): void {
   program
@@ -23,6 +21,7 @@ export function registerClean(program: Command): void {
         cutoff = Date.now() - seconds * 1000;
       }
       const statuses: TaskStatus[] = opts.all ? ['completed', 'cancelled', 'failed', 'interrupted'] : opts.failed ? ['failed', 'interrupted'] : ['completed', 'cancelled'];
+      const [{ openContext }, { fileSize }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
       const { store } = await openContext();
       let count = 0;
       let bytes = 0;

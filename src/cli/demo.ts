@@ -3,9 +3,6 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { launchTask } from '../runner/actions.js';
-import { openContext } from './context.js';
 import { openDashboard } from './ui.js';
 
 const SCRIPTS: Record<string, string> = {
@@ -73,6 +70,11 @@ export function registerDemo(program: Command): void {
     .description('set up demo projects, launch a few tasks and open the dashboard')
     .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
     .action(async () => {
+      const [{ writeFileAtomic }, { launchTask }, { openContext }] = await Promise.all([
+        import('../store/atomic.js'),
+        import('../runner/actions.js'),
+        import('./context.js'),
+      ]);
       if (!process.env.DEV_TOOLS_HOME) process.env.DEV_TOOLS_HOME = join(homedir(), '.dev-tools-demo');
       const home = process.env.DEV_TOOLS_HOME;
       mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -82,7 +84,7 @@ export function registerDemo(program: Command): void {
         writeFileSync(join(dir, name), text, { mode: 0o700 });
         chmodSync(join(dir, name), 0o700);
       }
-      writeDemoConfig(join(home, 'config.json'), dir);
+      writeDemoConfig(join(home, 'config.json'), dir, writeFileAtomic);
       const ctx = await openContext();
       const launches = [
         { project: 'demo-web', description: 'Add login page' },
@@ -106,7 +108,7 @@ export function registerDemo(program: Command): void {
 }
 
 /** Adds the demo projects to the config, keeping whatever else is there. */
-function writeDemoConfig(path: string, dir: string): void {
+function writeDemoConfig(path: string, dir: string, writeFileAtomic: (path: string, data: string) => void): void {
   let config: Record<string, unknown> = { maxParallelTasks: 3, cancelGraceMs: 2000 };
   try {
     config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

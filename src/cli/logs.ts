@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { tailLines } from '../store/logs.js';
-import { followTask } from '../runner/follow.js';
-import { openContext } from './context.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -15,6 +12,7 @@ export function registerLogs(program: Command): void {
     .action(async (idInput: string, opts: { lines: string; follow?: boolean }) => {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines takes a whole number, not "${opts.lines}"`);
       const n = Number(opts.lines);
+      const [{ openContext }, { tailLines }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
       const { store, config } = await openContext();
       const id = store.resolveId(idInput);
       store.get(id);
@@ -32,6 +30,7 @@ export function registerLogs(program: Command): void {
       process.on('SIGINT', () => {
         stop = true;
       });
+      const { followTask } = await import('../runner/follow.js');
       await followTask(store, config, id, {
         offset,
         onData: (d) => process.stdout.write(d),

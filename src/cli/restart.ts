@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { restartTask } from '../runner/actions.js';
-import { openContext } from './context.js';
-import { runForeground } from './foreground.js';
 import { printLaunched, queuedLine } from './task.js';
 
 export function registerRestart(program: Command): void {
@@ -15,6 +12,11 @@ export function registerRestart(program: Command): void {
     .addHelpText('after', '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b')
     .action(async (idInput: string, opts: { background?: boolean; json?: boolean }) => {
       if (opts.json && !opts.background) throw new UsageError('--json goes with -b (a foreground task streams its output)');
+      const [{ openContext }, { restartTask }, { runForeground }] = await Promise.all([
+        import('./context.js'),
+        import('../runner/actions.js'),
+        import('./foreground.js'),
+      ]);
       const ctx = await openContext();
       const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput));
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));

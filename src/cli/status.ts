@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { renderTable, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/format.js';
 import { isBroken, type Task } from '../core/task.js';
-import { schedule, reapIfDead } from '../runner/scheduler.js';
-import { openContext } from './context.js';
 import { paint, printJson, terminalWidth, warn } from './output.js';
 
 export function registerStatus(program: Command): void {
@@ -14,6 +12,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print an array of task objects')
     .addHelpText('after', '\nExamples:\n  dev-tools status\n  dev-tools status web --all\n  dev-tools status --json | jq -r \'.[] | select(.status=="running") | .id\'')
     .action(async (project: string | undefined, opts: { all?: boolean; json?: boolean }) => {
+      const [{ openContext }, { schedule, reapIfDead }] = await Promise.all([import('./context.js'), import('../runner/scheduler.js')]);
       const { store, config } = await openContext();
       // Reap dead workers and fill free slots, but never block on a busy scheduler.
       const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);

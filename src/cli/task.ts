@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { oneLine } from '../core/format.js';
-import { launchTask, type LaunchResult } from '../runner/actions.js';
-import { openContext, type Context } from './context.js';
+import type { LaunchResult } from '../runner/actions.js';
+import type { Context } from './context.js';
 import { dashed } from './argv.js';
 import { paint, printJson } from './output.js';
-import { runForeground } from './foreground.js';
 
 export function registerTask(program: Command): void {
   program
@@ -28,6 +27,7 @@ Examples:
       if (cmd.args.length > 2) {
         throw new UsageError(`unexpected argument "${cmd.args[2]}": quote the description, and put the command after --`);
       }
+      const [{ openContext }, { launchTask }] = await Promise.all([import('./context.js'), import('../runner/actions.js')]);
       const ctx = await openContext();
       const result = await launchTask(ctx.store, ctx.config, {
         project,
@@ -38,6 +38,7 @@ Examples:
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
       if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
       if (!result.started) process.stderr.write(`${queuedLine(result)}\n`);
+      const { runForeground } = await import('./foreground.js');
       process.exitCode = await runForeground(ctx, result.task.id);
     });
 }

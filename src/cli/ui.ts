@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { openContext, type Context } from './context.js';
+import type { Context } from './context.js';
 
 export function registerUi(program: Command): void {
   program
@@ -8,6 +8,7 @@ export function registerUi(program: Command): void {
     .description('open the live dashboard (full screen; q quits, ? lists the keys)')
     .addHelpText('after', '\nExamples:\n  dev-tools ui\n  DEV_TOOLS_HOME=/tmp/state dev-tools ui')
     .action(async () => {
+      const { openContext } = await import('./context.js');
       const ctx = await openContext();
       await openDashboard(ctx);
     });

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { formatStatus, STATUS_COLORS } from '../core/format.js';
 import { isFinal, type Task } from '../core/task.js';
-import { scheduleTicker } from '../runner/scheduler.js';
-import { sleep } from '../runner/sleep.js';
-import { openContext } from './context.js';
 import { paint, printJson } from './output.js';
 
 export function registerWait(program: Command): void {
@@ -14,6 +11,11 @@ export function registerWait(program: Command): void {
     .option('--json', 'print the final task objects')
     .addHelpText('after', '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"')
     .action(async (inputs: string[], opts: { json?: boolean }) => {
+      const [{ openContext }, { scheduleTicker }, { sleep }] = await Promise.all([
+        import('./context.js'),
+        import('../runner/scheduler.js'),
+        import('../runner/sleep.js'),
+      ]);
       const { store, config } = await openContext();
       const ids = [...new Set(inputs.map((i) => store.resolveId(i)))];
       const done = new Map<string, Task>();
