@@ -21,7 +21,8 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const interactive = Boolean(stdin.isTTY && stdout.isTTY);
-  const ink = interactive ? await withInteractiveEnv(() => import('ink')) : await import('ink');
+  // React is already loaded with this module: Ink's reconciler must match its build.
+  const ink = interactive ? await withInteractiveEnv(() => import('ink'), { productionReact: false }) : await import('ink');
   const { App } = await import('./App.js');
 
   let inAlt = false;

@@ -17,6 +17,8 @@ done
   'build.sh': `#!/bin/sh
 # Prints progress markers: dev-tools turns them into a bar and an ETA.
 n=\${1:-20}
+# On its own (not a pipeline stage), name the phase so the table has a stage to show.
+[ -n "$DEV_TOOLS_STAGE" ] || echo "::stage compile"
 i=1
 while [ $i -le $n ]; do
   echo "compiling module $i of $n"

@@ -20,6 +20,6 @@ export async function openDashboard(ctx: Context): Promise<void> {
   }
   // run-dashboard pulls in React: load it (and Ink) under the interactive environment.
   const { withInteractiveEnv } = await import('../../components/interactive-env.js');
-  const { runDashboard } = await withInteractiveEnv(() => import('../../components/run-dashboard.js'));
+  const [{ runDashboard }] = await withInteractiveEnv(() => Promise.all([import('../../components/run-dashboard.js'), import('ink')]));
   await runDashboard({ store: ctx.store, config: ctx.config });
 }
