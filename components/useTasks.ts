@@ -43,7 +43,11 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
   const showAllRef = useRef(showAll);
   showAllRef.current = showAll;
 
-  if (active.current === null) active.current = new Map(store.listActive().map((e) => [e.id, e]));
+  const loadedAt = useRef(0);
+  if (active.current === null) {
+    loadedAt.current = Date.now();
+    active.current = new Map(store.listActive().map((e) => [e.id, e]));
+  }
 
   const compute = (): TaskEntry[] => {
     const merged = new Map<string, TaskEntry>();
@@ -124,9 +128,14 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
     });
     watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
     watcher.on('ready', () => {
-      // Files that changed between the first listing and the watch being in place.
+      // Files that appeared, went or changed between the first listing and the watch being
+      // in place: a stat each, not a second read of every file (5,000 tasks start faster).
       if (closed) return;
-      const ids = new Set([...active.current!.keys(), ...store.listActive().map((e) => e.id)]);
+      const listed = new Set(store.activeIds());
+      const ids = [...active.current!.keys()].filter((id) => !listed.has(id));
+      for (const id of listed) {
+        if (!active.current!.has(id) || store.modifiedSince(id, loadedAt.current - 1000)) ids.push(id);
+      }
       if (reread(ids)) publish();
     });
     watcher.on('error', (err: unknown) => {

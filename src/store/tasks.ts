@@ -87,6 +87,20 @@ export class TaskStore {
     return entry;
   }
 
+  /** Ids of the active task files, without reading them. */
+  activeIds(): string[] {
+    return idsIn(this.paths.tasks);
+  }
+
+  /** Whether an active task file changed at or after `ms` (or cannot be checked). */
+  modifiedSince(id: string, ms: number): boolean {
+    try {
+      return statSync(this.activePath(id)).mtimeMs >= ms;
+    } catch {
+      return true;
+    }
+  }
+
   listActive(): TaskEntry[] {
     return this.listDir(this.paths.tasks);
   }
