@@ -66,7 +66,7 @@ function goalNotes(rows, probes) {
         `the same plus our ${p.helpModules.length - 1} modules that \`main.js\` imports statically (the subcommand definitions; ` +
         `their runner and store code loads inside each action): +${p.ownModulesOnly.toFixed(0)} ms. The 1.2× budget is ${(p.node0 * 0.2).toFixed(0)} ms, ` +
         'less than the ESM loader and commander cost on their own. ' +
-        'See "Causes and proposed fixes".',
+        'See "Causes, what was changed, and what is left".',
     );
   }
   const s1k = find(rows, '`status --json`, 1,000');
@@ -124,7 +124,7 @@ function goalNotes(rows, probes) {
     say(
       'dashboard: file change → frame ≤ 100 ms p95',
       `${lat.verdict ? 'met' : `missed: p95 ${l.p95.toFixed(0)} ms, ${(l.p95 - 100).toFixed(0)} ms over`} (median ${l.median.toFixed(0)} ms, ` +
-        `max ${l.max.toFixed(0)} ms${l.missed ? `, ${l.missed} never shown` : ''}). See "Causes and proposed fixes" (Dashboard).`,
+        `max ${l.max.toFixed(0)} ms${l.missed ? `, ${l.missed} never shown` : ''}). See "Causes, what was changed, and what is left" (Dashboard).`,
     );
   }
   const st = find(rows, 'dashboard start to first frame, 5,000');
