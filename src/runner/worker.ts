@@ -75,6 +75,8 @@ class LogMarkerReader {
   }
 }
 
+class Abandoned extends Error {}
+
 class Worker {
   private task: Task;
   private readonly startedMs = Date.now();
@@ -195,6 +197,11 @@ class Worker {
     };
     if (this.task.stages) this.setProgress(overallPercent(index, count, null), false);
     else if (this.historyDurations.length) this.refreshEta();
+    if (first && !this.stillWaitingForUs()) {
+      // Reaped as "never started" while this worker was slow to start: that final state stands.
+      await stopGroup(pgid, this.currentGroup.startTime, 0);
+      throw new Abandoned(`task ${this.task.id} was marked final before its worker started; not running it`);
+    }
     // The first write holds the worker's pid and the command's together.
     this.writeNow();
     if (this.cancelling) void this.stopCurrent();
@@ -208,6 +215,11 @@ class Worker {
     this.currentGroup = null;
     this.markers.drain();
     return { exitCode: exit.code, signal: exit.signal, error: null };
+  }
+
+  private stillWaitingForUs(): boolean {
+    const entry = this.store.read(this.task.id);
+    return !!entry && !isBroken(entry) && entry.status === 'running' && !entry.pid;
   }
 
   /** The worker's own lines (stage headers, the end): appended like the command's output. */
@@ -369,7 +381,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`dev-tools worker crashed: ${(err as Error)?.stack ?? String(err)}\n`);
+    if (err instanceof Abandoned) process.stderr.write(`dev-tools worker: ${err.message}\n`);
+    else process.stderr.write(`dev-tools worker crashed: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);
   },
 );
