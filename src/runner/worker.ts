@@ -50,6 +50,12 @@ class LogMarkerReader {
   /** Reads what was appended since the last call, at most `maxBytes` (stays responsive to signals). */
   poll(maxBytes = 64 * 1024 * 1024): void {
     if (this.fd === null) return;
+    try {
+      // Someone truncated the log: the command goes on appending at the new end.
+      if (fstatSync(this.fd).size < this.offset) this.offset = 0;
+    } catch {
+      return;
+    }
     let read = 0;
     while (read < maxBytes) {
       let n: number;

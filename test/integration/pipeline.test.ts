@@ -129,6 +129,19 @@ describe('markers', () => {
     expect(h.run(['logs', t.id, '-n', '2']).stdout).toBe('::progress -3\nafter\n');
   });
 
+  it('keeps reading markers after the log is truncated under it', async () => {
+    const gate = join(h.home, 'gate');
+    const t = h.sh('web', `echo "::progress 10"; echo filler; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "::progress 60 after"; sleep 60`);
+    await waitFor(() => (h.task(t.id).progress?.percent === 10 ? true : undefined), 'the first marker');
+    writeFileSync(join(h.home, 'logs', `${t.id}.log`), '');
+    writeFileSync(gate, '');
+    const after = await waitFor(() => {
+      const x = h.task(t.id);
+      return x.progress?.percent === 60 ? x : undefined;
+    }, 'the marker written after the truncation');
+    expect(after.progress?.message).toBe('after');
+  });
+
   it('bounds task-file writes under a flood of 100,000 markers and stays responsive', async () => {
     const script = 'i=0; while [ $i -lt 100000 ]; do echo "::progress $((i % 100)) m"; i=$((i+1)); done; echo flood-done';
     const tasksDir = join(h.home, 'tasks');
