@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 import { homedir } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import type { StageSpec } from '../core/task.js';
@@ -18,10 +20,19 @@ export interface Config {
 
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, projects: {} };
 
-/** Loads config.json; zod is imported only when there is a file to check. */
+/**
+ * Loads config.json. zod is imported only when the file changed since it was last
+ * found valid: a valid config is remembered in config.validated.json under the
+ * file's size, mtime and inode, so everyday commands skip the validation cost.
+ */
 export async function loadConfig(paths: StatePaths): Promise<Config> {
+  let key: string;
   let text: string;
   try {
+    const st = statSync(paths.config);
+    key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const cached = readValidated(paths, key);
+    if (cached) return cached;
     text = readFileSync(paths.config, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -35,7 +46,26 @@ export async function loadConfig(paths: StatePaths): Promise<Config> {
     throw new UsageError(`config.json: not valid JSON (${(err as Error).message})`);
   }
   const { parseConfig } = await import('./config-schema.js');
-  return parseConfig(raw);
+  const config = parseConfig(raw);
+  try {
+    writeFileAtomic(validatedPath(paths), JSON.stringify({ key, config }));
+  } catch {
+    // A read-only state dir only means validating again next time.
+  }
+  return config;
+}
+
+function validatedPath(paths: StatePaths): string {
+  return join(paths.home, 'config.validated.json');
+}
+
+function readValidated(paths: StatePaths, key: string): Config | null {
+  try {
+    const v = JSON.parse(readFileSync(validatedPath(paths), 'utf8')) as { key?: unknown; config?: Config };
+    return v.key === key && v.config ? v.config : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `~` and `~/x` in a project's cwd mean the user's home. */

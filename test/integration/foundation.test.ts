@@ -279,6 +279,25 @@ describe('config and state directory', () => {
   });
 });
 
+describe('config validation cache', () => {
+  it('skips zod once a config was found valid, and validates again when it changes', () => {
+    h.writeConfig({ maxParallelTasks: 3 });
+    expect(h.run(['status']).code).toBe(0);
+    const out = join(h.home, 'imports.txt');
+    const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test/fixtures/record-imports.mjs'), BIN, 'status'], {
+      env: { ...h.env(), RECORD_IMPORTS_TO: out },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).not.toMatch(/node_modules\/zod\//);
+    // Same size, new content: the change is seen and the bad value named.
+    h.writeConfig({ maxParallelTasks: 0 });
+    const bad = h.run(['status']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/maxParallelTasks must be a positive integer/);
+  });
+});
+
 describe('fast paths', () => {
   const heavy = /node_modules\/(ink|react|react-reconciler|chokidar|execa|zod|yoga-layout)\//;
   it.each([[['--help']], [['status']], [['logs', 'zzzz']], [['task', 'web', 'x', '-b', '--', 'true']], [['status', '--json']]])('%j loads no heavy module', (args) => {
