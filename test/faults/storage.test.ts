@@ -105,6 +105,8 @@ describe('config.json', () => {
     const first = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
     const queued = h.sh('web', 'echo never');
     expect(queued.status).toBe('queued');
+    // The first worker must have loaded the good config before it breaks (on a loaded machine it may start late).
+    await waitFor(() => h.task(first.id).pid || undefined, 'the first worker to start');
     h.writeConfig('{"maxParallelTasks": 1, oops');
     writeFileSync(flag, '');
     await h.waitForStatus(first.id, ['completed']);
