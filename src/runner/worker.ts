@@ -88,7 +88,6 @@ class Worker {
   private readonly startedMs = Date.now();
   private readonly eta = new EtaEstimator();
   private readonly historyDurations: number[];
-  private stagePercent: number | null = null;
   private message: string | null = null;
   private dirty = false;
   private lastWrite = 0;
@@ -136,7 +135,6 @@ class Worker {
       if (this.task.stages) {
         this.log(`==> [dev-tools] stage ${index + 1}/${count}: ${step.name}\n`);
         this.task.stage = { index, count, name: step.name, phase: null };
-        this.stagePercent = null;
         this.message = null;
       }
       const result = await this.runStep(step.argv, index, count);
@@ -245,7 +243,6 @@ class Worker {
       this.scheduleWrite();
       return;
     }
-    this.stagePercent = m.percent;
     if (m.message) this.message = m.message;
     const st = this.task.stage;
     const overall = this.task.stages && st ? overallPercent(st.index, st.count, m.percent) : m.percent;
