@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createFileExclusive, safeUnlink } from '../store/atomic.js';
-import { isAlive, startTimeOf } from './proc.js';
+import { isAlive, ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
 
 interface Owner {
@@ -39,7 +39,7 @@ export class FileLock {
 
   private create(): boolean {
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const owner: Owner = { pid: process.pid, startTime: startTimeOf(process.pid), token };
+    const owner: Owner = { pid: process.pid, startTime: ownStartTime(), token };
     try {
       createFileExclusive(this.path, JSON.stringify(owner));
       this.token = token;

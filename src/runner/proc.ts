@@ -46,6 +46,13 @@ export function startTimeOf(pid: number): number | null {
   return procInfo(pid)?.startTime ?? null;
 }
 
+let own: number | null | undefined;
+/** This process's start time: it never changes, so it is looked up once (off Linux that is a `ps`). */
+export function ownStartTime(): number | null {
+  if (own === undefined) own = startTimeOf(process.pid);
+  return own;
+}
+
 /** Alive means: exists, is not a zombie, and (when known) started when we recorded it. */
 export function isAlive(pid: number | null | undefined, startTime?: number | null): boolean {
   if (!pid) return false;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isBroken, type Task } from '../core/task.js';
+import { compareTasks, isBroken, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import type { TaskStore } from '../store/tasks.js';
 import { localExecutor, stopGroupInBackground, type Executor } from './executor.js';
@@ -77,15 +77,20 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
         store.archive(entry.id); // a final task left behind by a crash between write and move
       }
     }
-    queued.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    queued.sort(compareTasks);
     const room = Math.max(0, config.maxParallelTasks - result.running);
-    for (const task of queued.slice(0, room)) {
-      const running: Task = { ...task, status: 'running', claimedAt: new Date().toISOString() };
-      store.write(running);
-      claimed.push(running);
+    try {
+      for (const task of queued.slice(0, room)) {
+        const running: Task = { ...task, status: 'running', claimedAt: new Date().toISOString() };
+        store.write(running);
+        claimed.push(running);
+      }
+    } catch (err) {
+      // A claim that cannot be written (full disk) stops claiming; what was claimed still starts below.
+      if (claimed.length === 0) throw err;
     }
     result.running += claimed.length;
-    result.queued = queued.slice(room);
+    result.queued = queued.slice(claimed.length);
   } finally {
     lock.release();
   }
@@ -94,8 +99,12 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
       result.workerPids[task.id] = executor.start(store, task).pid;
       result.started.push(task);
     } catch (err) {
-      // No worker exists, so this write cannot race one.
-      store.write({ ...task, status: 'failed', completedAt: new Date().toISOString(), error: `cannot start worker: ${(err as Error).message}` });
+      // No worker exists, so this write cannot race one; if even it fails, the task is reaped later.
+      try {
+        store.write({ ...task, status: 'failed', completedAt: new Date().toISOString(), error: `cannot start worker: ${(err as Error).message}` });
+      } catch {
+        // reaped as "never started" after STARTING_MS
+      }
     }
   }
   return result;

@@ -6,13 +6,14 @@ import { execa } from 'execa';
 import { EtaEstimator, etaFromHistory } from '../core/eta.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
 import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
-import { DEFAULT_CONFIG, loadConfig, type Config } from '../store/config.js';
+import { loadConfig, type Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { statePaths } from '../store/paths.js';
 import { TaskStore } from '../store/tasks.js';
 import { openLogForAppend } from './executor.js';
-import { groupAlive, startTimeOf } from './proc.js';
+import { groupAlive, ownStartTime, startTimeOf } from './proc.js';
 import { schedule } from './scheduler.js';
+import { sleep } from './sleep.js';
 import { stopGroup } from './stop-group.js';
 
 const WRITE_INTERVAL_MS = 250;
@@ -128,6 +129,7 @@ class Worker {
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     for (let index = 0; index < count; index++) {
       if (this.cancelling) {
+        if (index === 0 && !this.stillWaitingForUs()) throw new Abandoned(`task ${this.task.id} is no longer waiting for this worker`);
         final = { status: 'cancelled', result: { exitCode: null, signal: null, error: null } };
         break;
       }
@@ -195,7 +197,7 @@ class Worker {
     const first = index === 0;
     this.task = {
       ...this.task,
-      ...(first ? { pid: process.pid, pidStartTime: startTimeOf(process.pid), startedAt: new Date(this.startedMs).toISOString() } : {}),
+      ...(first ? { pid: process.pid, pidStartTime: ownStartTime(), startedAt: new Date(this.startedMs).toISOString() } : {}),
       commandPid: pgid,
       commandStartTime: this.currentGroup.startTime,
     };
@@ -303,7 +305,7 @@ class Worker {
       completedAt: new Date(now).toISOString(),
       progress: { percent, message: this.task.progress?.message ?? null, etaSeconds: null, updatedAt: new Date(now).toISOString() },
       pid: this.task.pid ?? process.pid,
-      pidStartTime: this.task.pidStartTime ?? startTimeOf(process.pid),
+      pidStartTime: this.task.pidStartTime ?? ownStartTime(),
     };
     if (status === 'failed' && this.task.stages && this.task.stage) {
       this.log(`==> [dev-tools] stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeExit(result)})\n`);
@@ -320,7 +322,7 @@ class Worker {
           process.stderr.write(`dev-tools worker: cannot record the final state: ${(err as Error).message}\n`);
           break;
         }
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
       }
     }
     if (status === 'completed') {
@@ -361,15 +363,22 @@ async function main(): Promise<void> {
     process.stderr.write(`dev-tools worker: task ${id} is not waiting for a worker\n`);
     process.exit(1);
   }
+  // Fails the task before any command ran, unless a reaper already recorded a final state.
+  const failEarly = (reason: string) => {
+    const now = store.read(id);
+    if (!now || isBroken(now) || now.status !== 'running' || now.pid) throw new Abandoned(`task ${id} is no longer waiting for this worker`);
+    store.write({ ...now, status: 'failed', pid: process.pid, pidStartTime: ownStartTime(), completedAt: new Date().toISOString(), error: reason });
+  };
   let config: Config;
+  let logFd: number;
   try {
     config = await loadConfig(store.paths);
+    logFd = openLogForAppend(store.logPath(id));
   } catch (err) {
-    config = DEFAULT_CONFIG;
-    store.write({ ...entry, status: 'failed', pid: process.pid, pidStartTime: startTimeOf(process.pid), completedAt: new Date().toISOString(), error: (err as Error).message });
+    const e = err as NodeJS.ErrnoException;
+    failEarly(e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message);
     return;
   }
-  const logFd = openLogForAppend(store.logPath(id));
   worker = new Worker(store, config, entry, logFd);
   if (cancelEarly) worker.onCancel();
   try {
