@@ -18,7 +18,9 @@ export async function runForeground(ctx: Context, id: string): Promise<number> {
     }
     interrupted = true;
     process.stderr.write(`\ndev-tools: cancelling ${id} (Ctrl+C again to leave at once)\n`);
-    cancelling = cancelTask(ctx.store, ctx.config, id).catch(() => undefined);
+    cancelling = cancelTask(ctx.store, ctx.config, id).catch((err: unknown) => {
+      process.stderr.write(`dev-tools: ${(err as Error).message}\n`);
+    });
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);

@@ -46,19 +46,19 @@ function fail(message: string, code: number): never {
 
 export async function main(argv: string[]): Promise<void> {
   let args = argv.slice(2);
-  if (args.includes('--no-color')) disableColor();
   const dashes = args.indexOf('--');
   if (dashes >= 0) {
     dashed.command = args.slice(dashes + 1);
     args = args.slice(0, dashes);
   }
+  if (args.includes('--no-color')) disableColor();
   const program = buildProgram();
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
-      process.exit(2); // commander already printed the reason
+      // --help and --version exit 0; a bare `dev-tools` (help on stderr) and bad usage exit 2.
+      process.exit(err.exitCode === 0 ? 0 : 2); // commander already printed the reason
     }
     if (err instanceof UsageError) fail(err.message, 2);
     if (err instanceof TaskError) fail(err.message, 1);

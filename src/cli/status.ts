@@ -18,19 +18,18 @@ export function registerStatus(program: Command): void {
       const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);
       const entries = store.list(Boolean(opts.all));
       if (!sched?.locked) {
-        for (const e of entries) {
-          if (isBroken(e) || e.status !== 'running') continue;
+        entries.forEach((e, i) => {
+          if (isBroken(e) || e.status !== 'running') return;
           // A full or read-only disk must not turn `status` into a failure: say it and list.
           try {
-            reapIfDead(store, e, config);
+            entries[i] = reapIfDead(store, e, config) ?? e;
           } catch (err) {
             warn(`cannot record ${e.id} as interrupted: ${(err as Error).message}`);
           }
-        }
+        });
       }
       const tasks: Task[] = [];
-      const fresh = sched?.locked ? entries : store.list(Boolean(opts.all));
-      for (const e of fresh) {
+      for (const e of entries) {
         if (isBroken(e)) {
           warn(`task file ${e.id}.json is unreadable (${e.error}); skipped`);
           continue;

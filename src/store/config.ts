@@ -18,6 +18,9 @@ export interface Config {
   projects: Record<string, ProjectConfig>;
 }
 
+// Bump when the schema changes, so a config validated by an older version is checked again.
+const CONFIG_SCHEMA_VERSION = 1;
+
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, projects: {} };
 
 /**
@@ -30,7 +33,7 @@ export async function loadConfig(paths: StatePaths): Promise<Config> {
   let text: string;
   try {
     const st = statSync(paths.config);
-    key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    key = `${CONFIG_SCHEMA_VERSION}:${st.size}:${st.mtimeMs}:${st.ino}`;
     const cached = readValidated(paths, key);
     if (cached) return cached;
     text = readFileSync(paths.config, 'utf8');
