@@ -3,6 +3,7 @@ import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { runnerActions, type DashboardActions } from './actions.js';
 import { withInteractiveEnv } from './interactive-env.js';
+import { ColorContext, colorsWanted } from './useColor.js';
 
 export interface RunDashboardOptions {
   store: TaskStore;
@@ -11,6 +12,8 @@ export interface RunDashboardOptions {
   stdout?: NodeJS.WriteStream;
   /** Defaults to the runner's functions (the same code as the subcommands). */
   actions?: DashboardActions;
+  /** Colours on or off (NO_COLOR, --no-color); defaults to NO_COLOR's word. */
+  color?: boolean;
 }
 
 const ENTER_ALT = '\x1b[?1049h';
@@ -66,7 +69,9 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   try {
     const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
     instance = ink.render(
-      <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config)} defaultProject={defaultProject} />,
+      <ColorContext.Provider value={opts.color ?? colorsWanted()}>
+        <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config)} defaultProject={defaultProject} />
+      </ColorContext.Provider>,
       { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
     );
     await instance.waitUntilExit();

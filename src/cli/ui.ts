@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
+import { colorEnabled } from './output.js';
 
 export function registerUi(program: Command): void {
   program
@@ -21,5 +22,5 @@ export async function openDashboard(ctx: Context): Promise<void> {
   // run-dashboard pulls in React: load it (and Ink) under the interactive environment.
   const { withInteractiveEnv } = await import('../../components/interactive-env.js');
   const [{ runDashboard }] = await withInteractiveEnv(() => Promise.all([import('../../components/run-dashboard.js'), import('ink')]));
-  await runDashboard({ store: ctx.store, config: ctx.config });
+  await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled() });
 }

@@ -33,6 +33,8 @@ describe('dashboard in a real terminal', () => {
     );
     await waitFor(() => (screen().includes(first.id) && screen().includes('running') ? true : undefined), 'the first task on screen', 20_000);
     expect(screen()).not.toContain('BEFORE-UI'); // alternate screen
+    // NO_COLOR: no foreground colours on screen (capture with escapes kept).
+    expect(tmux('capture-pane', '-p', '-e', '-t', 'ui')).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])(?:;[0-9;]*)?m/);
     await waitFor(() => (screen().includes('hello-e2e') ? true : undefined), 'its log in the log pane', 10_000);
 
     // Launched from another shell, it appears by itself.
