@@ -3,6 +3,7 @@ import { useModeInput } from './useModeKeys.js';
 import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
 import { useState } from 'react';
+import { PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
 import { Action, actionFor } from './keymap.js';
 import { useColor } from './useColor.js';
@@ -100,7 +101,7 @@ export function LaunchForm({ projects, defaultProject, height, onSubmit, onCance
             focus={isActive}
             onChange={setProject}
             onSubmit={(v) => {
-              if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) return setProblem('project names use letters, digits, ".", "_" and "-"');
+              if (!PROJECT_NAME_RE.test(v)) return setProblem(PROJECT_NAME_RULE);
               setProblem(null);
               setStep('description');
             }}

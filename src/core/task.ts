@@ -48,6 +48,10 @@ export interface Task {
   restartOf?: string | null;
 }
 
+/** Project names: what the CLI, the config and the launch form all accept. */
+export const PROJECT_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+export const PROJECT_NAME_RULE = 'project names are 1-64 letters, digits, ".", "_" and "-"';
+
 export function isFinal(status: TaskStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskError, UsageError } from '../core/errors.js';
-import { isBroken, isFinal, type Task } from '../core/task.js';
+import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from '../core/task.js';
 import { expandHome, type Config } from '../store/config.js';
 import type { TaskStore } from '../store/tasks.js';
 import { localExecutor, type Executor } from './executor.js';
@@ -32,14 +32,13 @@ export interface LaunchResult {
 
 // An environment variable holds at most 128 KiB on Linux; the description travels as one.
 export const MAX_DESCRIPTION = 64 * 1024;
-const PROJECT_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 type TaskFields = Pick<Task, 'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf'>;
 
 /** What a launch will run: the given command, or the project's pipeline. */
 export function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd()): TaskFields {
-  if (!PROJECT_RE.test(spec.project)) {
-    throw new UsageError(`invalid project name ${JSON.stringify(spec.project.slice(0, 40))}: use letters, digits, ".", "_" and "-"`);
+  if (!PROJECT_NAME_RE.test(spec.project)) {
+    throw new UsageError(`invalid project name ${JSON.stringify(spec.project.slice(0, 40))}: ${PROJECT_NAME_RULE}`);
   }
   checkDescription(spec.description);
   const project = config.projects[spec.project];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../core/task.js';
 import type { Config } from './config.js';
 
 const stage = z.strictObject({
@@ -16,7 +17,7 @@ const project = z.strictObject({
 const schema = z.strictObject({
   maxParallelTasks: z.int('must be a positive integer').positive('must be a positive integer').default(10),
   cancelGraceMs: z.int('must be a non-negative integer (milliseconds)').nonnegative('must be a non-negative integer (milliseconds)').default(5000),
-  projects: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'project names use letters, digits, ".", "_" and "-"'), project).default({}),
+  projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });
 
 export function parseConfig(raw: unknown): Config {
@@ -27,6 +28,10 @@ export function parseConfig(raw: unknown): Config {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', ');
     throw new UsageError(`config.json: unknown key ${keys}`);
+  }
+  if (issue.code === 'invalid_key') {
+    const name = String(issue.path[issue.path.length - 1]);
+    throw new UsageError(`config.json: invalid project name ${JSON.stringify(name.slice(0, 40))}: ${PROJECT_NAME_RULE}`);
   }
   if (issue.code === 'invalid_type' && where === '') throw new UsageError('config.json: must hold a JSON object');
   if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) {

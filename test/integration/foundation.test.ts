@@ -256,6 +256,7 @@ describe('config and state directory', () => {
     [{ bogus: 1 }, /unknown key bogus/],
     [{ projects: { web: { stages: [{ name: 'x' }] } } }, /projects\.web\.stages\.0\.run is required/],
     [{ projects: { web: { env: { A: 1 } } } }, /projects\.web\.env\.A must be a string/],
+    [{ projects: { 'a b': {} } }, /invalid project name "a b": project names are 1-64 letters/],
     ['{ not json', /not valid JSON/],
     ['[1,2]', /must hold a JSON object/],
   ])('rejects config %j with a one-line error and exit 2', (config, message) => {
