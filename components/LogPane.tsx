@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
 import { useState } from 'react';
-import { STATUS_COLORS, formatStatus } from '../src/core/format.js';
+import { STATUS_COLORS, formatStatus, describeEnd } from '../src/core/format.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { Action, actionFor } from './keymap.js';
 import { ProgressBar } from './ProgressBar.js';
@@ -23,11 +23,8 @@ export interface LogPaneProps {
 /** How a finished task ended, in one line; null while it is not final. */
 export function endLine(entry: TaskEntry): string | null {
   if (isBroken(entry) || !isFinal(entry.status)) return null;
-  const parts = [`task ${entry.status}`];
-  if (entry.exitCode !== null && entry.exitCode !== undefined) parts.push(`exit code ${entry.exitCode}`);
-  if (entry.signal) parts.push(`signal ${entry.signal}`);
-  if (entry.error) parts.push(entry.error);
-  return parts.join(' · ');
+  const end = describeEnd(entry);
+  return end ? `task ${entry.status} · ${end}` : `task ${entry.status}`;
 }
 
 /** The selected task's log: follows the end until scrolled, then stays where it was put. */

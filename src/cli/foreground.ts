@@ -1,3 +1,4 @@
+import { describeEnd } from '../core/format.js';
 import { isFinal } from '../core/task.js';
 import { cancelTask } from '../runner/actions.js';
 import { followTask } from '../runner/follow.js';
@@ -35,8 +36,7 @@ export async function runForeground(ctx: Context, id: string): Promise<number> {
     const task = ctx.store.get(id);
     if (!isFinal(task.status)) return 1;
     if (task.status !== 'completed') {
-      const why = task.error ?? (task.signal ? `killed by ${task.signal}` : `exit code ${task.exitCode}`);
-      process.stderr.write(`dev-tools: task ${id} ${task.status}: ${why}\n`);
+      process.stderr.write(`dev-tools: task ${id} ${task.status}${describeEnd(task) ? `: ${describeEnd(task)}` : ''}\n`);
     }
     return statusExitCode(task.status, task.exitCode);
   } finally {

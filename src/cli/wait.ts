@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatStatus, STATUS_COLORS } from '../core/format.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../core/format.js';
 import { isFinal, type Task } from '../core/task.js';
 import { paint, printJson } from './output.js';
 
@@ -40,8 +40,6 @@ export function registerWait(program: Command): void {
 }
 
 function describe(t: Task): string {
-  if (t.error) return ` (${t.error})`;
-  if (t.signal) return ` (signal ${t.signal})`;
-  if (typeof t.exitCode === 'number') return ` (exit ${t.exitCode})`;
-  return '';
+  const end = describeEnd(t);
+  return end ? ` (${end})` : '';
 }

@@ -55,6 +55,15 @@ export const STATUS_COLORS: Record<TaskStatus, string> = {
   interrupted: 'magenta',
 };
 
+/** How a task (or one of its steps) ended: exit code, signal, error; "" when nothing is known. */
+export function describeEnd(t: { exitCode?: number | null; signal?: string | null; error?: string | null }): string {
+  const parts: string[] = [];
+  if (typeof t.exitCode === 'number') parts.push(`exit code ${t.exitCode}`);
+  if (t.signal) parts.push(`killed by ${t.signal}`);
+  if (t.error) parts.push(t.error);
+  return parts.join(' · ');
+}
+
 export function formatStatus(status: TaskStatus): string {
   return `${STATUS_SYMBOLS[status]} ${status}`;
 }

@@ -4,6 +4,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { execa } from 'execa';
 import { EtaEstimator, etaFromHistory } from '../core/eta.js';
+import { describeEnd } from '../core/format.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
 import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
 import { loadConfig, type Config } from '../store/config.js';
@@ -308,7 +309,7 @@ class Worker {
       pidStartTime: this.task.pidStartTime ?? ownStartTime(),
     };
     if (status === 'failed' && this.task.stages && this.task.stage) {
-      this.log(`==> [dev-tools] stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeExit(result)})\n`);
+      this.log(`==> [dev-tools] stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeEnd(result)})\n`);
     }
     if (status === 'cancelled') this.log('==> [dev-tools] cancelled\n');
     if (result.error) this.log(`==> [dev-tools] ${result.error}\n`);
@@ -333,12 +334,6 @@ class Worker {
       }
     }
   }
-}
-
-function describeExit(r: StepResult): string {
-  if (r.error) return r.error;
-  if (r.signal) return `killed by ${r.signal}`;
-  return `exit code ${r.exitCode}`;
 }
 
 async function main(): Promise<void> {
