@@ -2,6 +2,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
 import { formatStatus, oneLine } from '../src/core/format.js';
 import type { Task } from '../src/core/task.js';
+import { Action, bindingLabel, matches, PICKER_KEYS } from './keymap.js';
 
 export interface TaskPickerProps {
   tasks: Task[];
@@ -17,7 +18,8 @@ export function TaskPicker({ tasks, title, onPick }: TaskPickerProps) {
     exit();
   };
   useInput((input, key) => {
-    if (key.escape || input === 'q') done(null);
+    const back = PICKER_KEYS.find((b) => b.action === Action.Back)!;
+    if (back.keys.some((spec) => matches(spec, input, key))) done(null);
   });
   const items = tasks.map((t) => ({
     key: t.id,
@@ -28,7 +30,7 @@ export function TaskPicker({ tasks, title, onPick }: TaskPickerProps) {
     <Box flexDirection="column">
       <Text bold>{title}</Text>
       <SelectInput items={items} onSelect={(item) => done(item.value)} />
-      <Text dimColor>↑/↓ choose · Enter select · Esc cancel</Text>
+      <Text dimColor>{PICKER_KEYS.map((b) => `${bindingLabel(b)} ${b.hint}`).join(' · ')}</Text>
     </Box>
   );
 }

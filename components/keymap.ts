@@ -105,6 +105,13 @@ export const KEYMAP: Record<Mode, Binding[]> = {
   ],
 };
 
+/** The task picker of `dev-tools cancel` (outside the dashboard, so not one of its modes). */
+export const PICKER_KEYS: Binding[] = [
+  { action: Action.Choose, keys: [k('upArrow'), k('downArrow')], description: 'choose a task', hint: 'choose' },
+  { action: Action.Submit, keys: [k('return')], description: 'select it', hint: 'select' },
+  { action: Action.Back, keys: [k('escape'), c('q')], description: 'leave without choosing', hint: 'leave' },
+];
+
 export const MODE_TITLES: Record<Mode, string> = {
   table: 'Task table',
   log: 'Log pane',
