@@ -40,7 +40,13 @@ export function registerCancel(program: Command): void {
       // Queued ones first, so a slot freed by a cancelled running task does not start one of them.
       const queued = activeTasks(ctx).filter((t) => t.status === 'queued' && ids.includes(t.id)).map((t) => t.id);
       const results: PromiseSettledResult<{ message: string }>[] = [];
-      for (const id of queued) results.push(...(await Promise.allSettled([cancelTask(ctx.store, ctx.config, id)])));
+      for (const id of queued) {
+        try {
+          results.push({ status: 'fulfilled', value: await cancelTask(ctx.store, ctx.config, id) });
+        } catch (reason) {
+          results.push({ status: 'rejected', reason });
+        }
+      }
       const rest = ids.filter((id) => !queued.includes(id));
       results.push(...(await Promise.allSettled(rest.map((id) => cancelTask(ctx.store, ctx.config, id)))));
       let failed = 0;

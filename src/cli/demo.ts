@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import { openDashboard } from './ui.js';
 
 const SCRIPTS: Record<string, string> = {
@@ -72,8 +73,7 @@ export function registerDemo(program: Command): void {
     .description('set up demo projects, launch a few tasks and open the dashboard')
     .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
     .action(async () => {
-      const [{ writeFileAtomic }, { launchTask }, { openContext }] = await Promise.all([
-        import('../store/atomic.js'),
+      const [{ launchTask }, { openContext }] = await Promise.all([
         import('../runner/actions.js'),
         import('./context.js'),
       ]);
@@ -86,7 +86,7 @@ export function registerDemo(program: Command): void {
         writeFileSync(join(dir, name), text, { mode: 0o700 });
         chmodSync(join(dir, name), 0o700);
       }
-      writeDemoConfig(join(home, 'config.json'), dir, writeFileAtomic);
+      writeDemoConfig(join(home, 'config.json'), dir);
       const ctx = await openContext();
       const launches = [
         { project: 'demo-web', description: 'Add login page' },
@@ -110,7 +110,7 @@ export function registerDemo(program: Command): void {
 }
 
 /** Adds the demo projects to the config, keeping whatever else is there. */
-function writeDemoConfig(path: string, dir: string, writeFileAtomic: (path: string, data: string) => void): void {
+function writeDemoConfig(path: string, dir: string): void {
   let config: Record<string, unknown> = { maxParallelTasks: 3, cancelGraceMs: 2000 };
   try {
     config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { MarkerScanner } from '../core/progress.js';
 import { isBroken, isFinal, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
-import { readFrom } from '../store/logs.js';
+import { READ_MAX, readFrom } from '../store/logs.js';
 import type { TaskStore } from '../store/tasks.js';
 import { scheduleTicker } from './scheduler.js';
 import { sleep } from './sleep.js';
@@ -42,7 +42,7 @@ export async function followTask(store: TaskStore, config: Config, id: string, o
       }
       if (r.data.length) emit(r.data);
       offset = r.next;
-      if (r.data.length === 0 || r.data.length < 4 * 1024 * 1024) return;
+      if (r.data.length < READ_MAX) return; // caught up; a full read means there may be more
     }
   };
   for (;;) {

@@ -77,7 +77,10 @@ export function tailBytes(path: string, bytes: number): { data: Buffer; size: nu
 }
 
 /** Bytes from `offset` up to the current end (at most `max`); `truncated` when the file shrank. */
-export function readFrom(path: string, offset: number, max = 4 * 1024 * 1024): { data: Buffer; next: number; truncated: boolean } {
+/** The most `readFrom` returns in one call by default. */
+export const READ_MAX = 4 * 1024 * 1024;
+
+export function readFrom(path: string, offset: number, max = READ_MAX): { data: Buffer; next: number; truncated: boolean } {
   let fd: number;
   try {
     fd = openRead(path);
