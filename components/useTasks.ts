@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { basename } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
+import { isIdPrefix } from '../src/core/ids.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { TEMP_SUFFIX } from '../src/store/atomic.js';
 import { readEntry, sortEntries, type TaskStore } from '../src/store/tasks.js';
@@ -23,7 +24,6 @@ export interface TasksView {
   problem: string | null;
 }
 
-const TASK_FILE = /^([a-z0-9]{1,8})\.json$/;
 // chokidar drops a second "change" of a path within 50 ms: re-read once more after that window.
 const TRAILING_MS = 70;
 
@@ -111,10 +111,11 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
     };
 
     const onEvent = (path: string) => {
-      const m = TASK_FILE.exec(basename(path));
-      if (!m) return;
-      dirty.add(m[1]!);
-      trailing.add(m[1]!);
+      const name = basename(path);
+      const id = name.slice(0, -'.json'.length);
+      if (!name.endsWith('.json') || !isIdPrefix(id)) return;
+      dirty.add(id);
+      trailing.add(id);
       flushTimer ??= setTimeout(flush, coalesceMs);
       if (trailingTimer) clearTimeout(trailingTimer);
       trailingTimer = setTimeout(flushTrailing, TRAILING_MS);

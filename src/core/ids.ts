@@ -18,9 +18,14 @@ export function makeId(randomBytes: (n: number) => Uint8Array): string {
 
 const PREFIX_RE = /^[a-z0-9]{1,8}$/;
 
+/** Could this be an id (or a prefix of one)? The one test used for input and for file names. */
+export function isIdPrefix(text: string): boolean {
+  return PREFIX_RE.test(text);
+}
+
 /** Rejects anything that is not a possible id prefix (path separators, dots, empty, too long). */
 export function checkIdInput(input: string): void {
-  if (!PREFIX_RE.test(input)) {
+  if (!isIdPrefix(input)) {
     const shown = input.length > 40 ? `${input.slice(0, 40)}…` : input;
     throw new TaskError(`invalid task id ${JSON.stringify(shown)}: ids are 1-8 characters of a-z and 0-9`);
   }

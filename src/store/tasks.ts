@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renam
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TaskError } from '../core/errors.js';
-import { checkIdInput, makeId, resolveIdPrefix } from '../core/ids.js';
+import { checkIdInput, isIdPrefix, makeId, resolveIdPrefix } from '../core/ids.js';
 import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
@@ -163,7 +163,7 @@ function idsIn(dir: string): string[] {
   for (const name of names) {
     if (!name.endsWith('.json') || name.endsWith(TEMP_SUFFIX)) continue;
     const id = name.slice(0, -5);
-    if (/^[a-z0-9]{1,8}$/.test(id)) ids.push(id);
+    if (isIdPrefix(id)) ids.push(id);
   }
   return ids;
 }
