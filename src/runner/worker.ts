@@ -313,6 +313,14 @@ class Worker {
     }
     if (status === 'cancelled') this.log('==> [dev-tools] cancelled\n');
     if (result.error) this.log(`==> [dev-tools] ${result.error}\n`);
+    // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
+    if (status === 'completed') {
+      try {
+        recordDuration(this.store.paths, historyKey(this.task), now - this.startedMs);
+      } catch {
+        // history is a nicety
+      }
+    }
     // The final state must land: retry a failing write a few times (e.g. a briefly full disk).
     for (let attempt = 0; ; attempt++) {
       try {
@@ -324,13 +332,6 @@ class Worker {
           break;
         }
         await sleep(250);
-      }
-    }
-    if (status === 'completed') {
-      try {
-        recordDuration(this.store.paths, historyKey(this.task), now - this.startedMs);
-      } catch {
-        // history is a nicety
       }
     }
   }
