@@ -177,6 +177,10 @@ export async function cancelTask(store: TaskStore, config: Config, id: string, e
   if (task.status === 'running') executor.signal(task, 'SIGTERM');
   const final = await waitForFinal(store, config, task.id, config.cancelGraceMs + 15_000, executor);
   if (!final) throw new TaskError(`task ${task.id} did not stop in time`);
+  // The worker exits right after its final write; returning once it has makes
+  // "cancelled" mean no process of the task is left, the worker included.
+  const workerDeadline = Date.now() + 3000;
+  while (final.pid && executor.isAlive(final) && Date.now() < workerDeadline) await sleep(20);
   await schedule(store, config, { executor, lockWaitMs: 2000 });
   const how = final.status === 'cancelled' ? 'cancelled' : `ended as ${final.status}`;
   return { task: final, message: `${how} ${final.id}` };
