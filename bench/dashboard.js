@@ -84,9 +84,9 @@ class FakeStdin extends EventEmitter {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const { openContext } = await import('../dist/src/cli/context.js');
-// Loaded as `dev-tools ui` loads it (CI hidden, React's production build).
-const { withInteractiveEnv } = await import('../dist/components/interactive-env.js');
-const [{ runDashboard }] = await withInteractiveEnv(() => Promise.all([import('../dist/components/run-dashboard.js'), import('ink')]));
+// Loaded as `dev-tools ui` loads it: the bundle in dist/ui, CI hidden, React's production build.
+const { loadDashboard } = await import('../dist/src/cli/load-ui.js');
+const { runDashboard } = await loadDashboard();
 const { runnerActions } = await import('../dist/components/actions.js');
 const { writeFileAtomic } = await import('../dist/src/store/atomic.js');
 

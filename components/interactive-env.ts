@@ -7,11 +7,11 @@ const CI_VARS = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
  * about half). Both are put back at once, so tasks launched later see the
  * environment unchanged.
  */
-export async function withInteractiveEnv<T>(load: () => Promise<T>, opts: { productionReact?: boolean } = {}): Promise<T> {
+export async function withInteractiveEnv<T>(load: () => Promise<T>): Promise<T> {
   const saved = [...CI_VARS, 'NODE_ENV'].map((name) => [name, process.env[name]] as const);
   for (const name of CI_VARS) delete process.env[name];
-  // React and Ink's reconciler must load as the same build: only set this where both load.
-  if ((opts.productionReact ?? true) && process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
+  // React and Ink's reconciler must load as the same build: `load` brings in both.
+  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
   try {
     return await load();
   } finally {

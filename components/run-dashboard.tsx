@@ -1,8 +1,11 @@
+// An entry point of the bundled UI (dist/ui): Ink, React and App load with this
+// module, so whoever imports it decides the environment they load under.
 import { basename } from 'node:path';
+import { render } from 'ink';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { runnerActions, type DashboardActions } from './actions.js';
-import { withInteractiveEnv } from './interactive-env.js';
+import { App } from './App.js';
 import { ColorContext, colorsWanted } from './useColor.js';
 
 export interface RunDashboardOptions {
@@ -23,11 +26,6 @@ const LEAVE_ALT = '\x1b[?1049l';
 export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
-  const interactive = Boolean(stdin.isTTY && stdout.isTTY);
-  // React is already loaded with this module: Ink's reconciler must match its build.
-  const ink = interactive ? await withInteractiveEnv(() => import('ink'), { productionReact: false }) : await import('ink');
-  const { App } = await import('./App.js');
-
   let inAlt = false;
   const leave = () => {
     if (!inAlt) return;
@@ -37,7 +35,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   stdout.write(ENTER_ALT);
   inAlt = true;
 
-  let instance: ReturnType<typeof ink.render> | null = null;
+  let instance: ReturnType<typeof render> | null = null;
   const fatal = (err: unknown) => {
     try {
       instance?.unmount();
@@ -68,7 +66,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
 
   try {
     const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
-    instance = ink.render(
+    instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
         <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config)} defaultProject={defaultProject} />
       </ColorContext.Provider>,

@@ -24,8 +24,8 @@ export function registerCancel(program: Command): void {
         }
         const tasks = activeTasks(ctx);
         if (tasks.length === 0) throw new TaskError('no running or queued task to cancel');
-        const { pickTask } = await import('./cancel-picker.js');
-        const picked = await pickTask(tasks);
+        const { loadPicker } = await import('./load-ui.js');
+        const picked = await (await loadPicker()).runPicker(tasks, 'Cancel which task?');
         if (!picked) return;
         ids = [picked];
       }

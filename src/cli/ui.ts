@@ -19,8 +19,7 @@ export async function openDashboard(ctx: Context): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError('dev-tools ui needs an interactive terminal; use dev-tools status');
   }
-  // run-dashboard pulls in React: load it (and Ink) under the interactive environment.
-  const { withInteractiveEnv } = await import('../../components/interactive-env.js');
-  const [{ runDashboard }] = await withInteractiveEnv(() => Promise.all([import('../../components/run-dashboard.js'), import('ink')]));
+  const { loadDashboard } = await import('./load-ui.js');
+  const { runDashboard } = await loadDashboard();
   await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled() });
 }

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { BIN, Harness, waitFor } from '../integration/harness.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, Harness, ROOT, waitFor } from '../integration/harness.js';
 
 // A real terminal: tmux on its own socket. .ci/run installs tmux; without it this fails, never skips silently.
 const socket = `dev-tools-e2e-${process.pid}`;
@@ -12,6 +14,16 @@ function tmux(...args: string[]): string {
 }
 
 const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
+
+// The CLI as a user runs it, recording every module it loads (test/fixtures/record-imports.mjs).
+const cli = () => `'${process.execPath}' --import '${join(ROOT, 'test/fixtures/record-imports.mjs')}' '${BIN}'`;
+const recordTo = () => join(h.home, 'imports.txt');
+/** The UI came from the bundle in dist/ui: Ink, React and their packages were not loaded file by file. */
+function expectBundledUi(entry: string): void {
+  const loaded = readFileSync(recordTo(), 'utf8');
+  expect(loaded).toContain(`dist/ui/${entry}.js`);
+  expect(loaded.split('\n').filter((u) => /node_modules\/(ink|react|react-reconciler|yoga-layout|ink-select-input)\//.test(u))).toEqual([]);
+}
 
 let h: Harness;
 beforeEach(() => {
@@ -26,10 +38,10 @@ describe('dashboard in a real terminal', () => {
   it('shows tasks live, cancels with c y, quits with q and restores the terminal', async () => {
     const first = h.sh('web', 'echo hello-e2e; sleep 60');
     // CI=true on purpose: the dashboard decides from the TTY, not from CI.
-    const env = `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1`;
+    const env = `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1 RECORD_IMPORTS_TO='${recordTo()}'`;
     tmux(
       'new-session', '-d', '-s', 'ui', '-x', '120', '-y', '30',
-      `echo BEFORE-UI; ${env} '${process.execPath}' '${BIN}' ui; echo "UI-EXIT:$?"; sleep 600`,
+      `echo BEFORE-UI; ${env} ${cli()} ui; echo "UI-EXIT:$?"; sleep 600`,
     );
     await waitFor(() => (screen().includes(first.id) && screen().includes('running') ? true : undefined), 'the first task on screen', 20_000);
     expect(screen()).not.toContain('BEFORE-UI'); // alternate screen
@@ -55,6 +67,7 @@ describe('dashboard in a real terminal', () => {
     const after = screen();
     expect(after).toContain('BEFORE-UI'); // back on the normal screen, as it was
     expect(after).not.toContain(first.id);
+    expectBundledUi('run-dashboard');
   });
 
   it('cancel without an id offers a picker in a terminal', async () => {
@@ -62,13 +75,14 @@ describe('dashboard in a real terminal', () => {
     await waitFor(() => h.task(t.id).pid || undefined, 'the task to run');
     tmux(
       'new-session', '-d', '-s', 'ui', '-x', '100', '-y', '20',
-      `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1 '${process.execPath}' '${BIN}' cancel; echo "PICK-EXIT:$?"; sleep 600`,
+      `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1 RECORD_IMPORTS_TO='${recordTo()}' ${cli()} cancel; echo "PICK-EXIT:$?"; sleep 600`,
     );
     await waitFor(() => (screen().includes('Cancel which task?') && screen().includes(t.id) ? true : undefined), 'the picker', 20_000);
     tmux('send-keys', '-t', 'ui', 'Enter');
     await waitFor(() => (screen().includes('PICK-EXIT:0') ? true : undefined), 'the cancel to finish', 30_000);
     expect(screen()).toContain(`cancelled ${t.id}`);
     expect(h.task(t.id).status).toBe('cancelled');
+    expectBundledUi('run-picker');
   });
 
   it('refuses without a terminal, pointing to status', () => {

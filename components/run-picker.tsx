@@ -1,0 +1,12 @@
+// An entry point of the bundled UI (dist/ui), like run-dashboard.
+import { render } from 'ink';
+import type { Task } from '../src/core/task.js';
+import { TaskPicker } from './TaskPicker.js';
+
+/** Shows the picker in the terminal; resolves to the chosen id, or null. */
+export async function runPicker(tasks: Task[], title: string): Promise<string | null> {
+  let picked: string | null = null;
+  const app = render(<TaskPicker tasks={tasks} title={title} onPick={(id: string | null) => (picked = id)} />);
+  await app.waitUntilExit();
+  return picked;
+}
