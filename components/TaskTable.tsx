@@ -64,20 +64,18 @@ export function TaskTable({ entries, selected, width, height, now, emptyText = '
           );
         }
         const cells = taskCells(entry, now, progressWidth);
+        // One Text per cell, not one per row: Ink measures each Text's width, and a
+        // string with any non-ASCII character (the status icon, the mark) takes
+        // string-width's slow path over its whole length, some 700 times the ASCII cost.
         return (
-          <Text key={entry.id} inverse={isSelected} wrap="truncate">
-            {isSelected ? MARK : NO_MARK}
-            {layout.map(({ column, width: w }, ci) => {
-              const text = fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? sep : '');
-              return column.key === 'status' ? (
-                <Text key={column.key} color={paint(STATUS_COLORS[entry.status])}>
-                  {text}
-                </Text>
-              ) : (
-                text
-              );
-            })}
-          </Text>
+          <Box key={entry.id} height={1}>
+            <Text inverse={isSelected}>{isSelected ? MARK : NO_MARK}</Text>
+            {layout.map(({ column, width: w }, ci) => (
+              <Text key={column.key} inverse={isSelected} color={column.key === 'status' ? paint(STATUS_COLORS[entry.status]) : undefined}>
+                {fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? sep : '')}
+              </Text>
+            ))}
+          </Box>
         );
       })}
     </Box>
