@@ -95,19 +95,19 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       return changed;
     };
 
+    const drain = (ids: Set<string>) => {
+      if (closed) return;
+      const batch = [...ids];
+      ids.clear();
+      if (reread(batch)) publish();
+    };
     const flush = () => {
       flushTimer = null;
-      if (closed) return;
-      const ids = [...dirty];
-      dirty.clear();
-      if (reread(ids)) publish();
+      drain(dirty);
     };
     const flushTrailing = () => {
       trailingTimer = null;
-      if (closed) return;
-      const ids = [...trailing];
-      trailing.clear();
-      if (reread(ids)) publish();
+      drain(trailing);
     };
 
     const onEvent = (path: string) => {
