@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, BIN, Harness, waitFor } from '../integration/harness.js';
+import { BIN, Harness, waitFor } from '../integration/harness.js';
 
 let h: Harness;
 let victims: string[];
@@ -44,10 +44,8 @@ describe('permissions', () => {
     });
     expect(r.status).toBe(0);
     const id = JSON.parse(r.stdout).id as string;
-    const final = await h.waitForStatus(id, ['completed']);
-    // The worker still archives the file and runs the scheduler after its final write:
-    // walk the tree once it has exited and nothing moves.
-    await waitFor(() => !alive(final.pid) || undefined, 'the worker to exit');
+    // Returns once the worker has exited too: nothing moves while the tree is walked.
+    await h.waitForStatus(id, ['completed']);
     expect(readdirSync(join(h.home, 'history')).length).toBeGreaterThan(0);
     expect(mode(h.home)).toBe(0o700);
     const entries = walk(h.home);

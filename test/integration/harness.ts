@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Task } from '../../src/core/task.js';
+import { isFinal, type Task } from '../../src/core/task.js';
+import { isAlive } from '../../src/runner/proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'dev-tools.js');
@@ -103,8 +104,14 @@ export class Harness {
     }
   }
 
+  /**
+   * Waits for one of `statuses`. For a final one, also for the task's worker to exit:
+   * after its final write it still archives the file, releases the scheduler lock and
+   * may start queued tasks, and a test reading the state dir must not race that.
+   */
   async waitForStatus(id: string, statuses: string[], timeoutMs = 30_000): Promise<Task> {
-    return waitFor(
+    const deadline = Date.now() + timeoutMs;
+    const t = await waitFor(
       () => {
         try {
           const t = this.task(id);
@@ -116,6 +123,9 @@ export class Harness {
       `task ${id} to be ${statuses.join('/')}`,
       timeoutMs,
     );
+    if (!isFinal(t.status) || typeof t.pidStartTime !== 'number') return t;
+    await waitFor(() => !isAlive(t.pid, t.pidStartTime) || undefined, `the worker of ${id} to exit`, Math.max(5000, deadline - Date.now()));
+    return this.task(id);
   }
 
   /** Kills every process group a task of this home started, and every CLI child. */
