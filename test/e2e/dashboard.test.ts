@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Harness, ROOT, waitFor } from '../integration/harness.js';
+import { BIN, Harness, HEAVY_MODULE, RECORD_IMPORTS, waitFor } from '../integration/harness.js';
 
 // A real terminal: tmux on its own socket. .ci/run installs tmux; without it this fails, never skips silently.
 const socket = `dev-tools-e2e-${process.pid}`;
@@ -16,13 +16,13 @@ function tmux(...args: string[]): string {
 const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
 
 // The CLI as a user runs it, recording every module it loads (test/fixtures/record-imports.mjs).
-const cli = () => `'${process.execPath}' --import '${join(ROOT, 'test/fixtures/record-imports.mjs')}' '${BIN}'`;
+const cli = () => `'${process.execPath}' --import '${RECORD_IMPORTS}' '${BIN}'`;
 const recordTo = () => join(h.home, 'imports.txt');
 /** The UI came from the bundle in dist/ui: Ink, React and their packages were not loaded file by file. */
 function expectBundledUi(entry: string): void {
   const loaded = readFileSync(recordTo(), 'utf8');
   expect(loaded).toContain(`dist/ui/${entry}.js`);
-  expect(loaded.split('\n').filter((u) => /node_modules\/(ink|react|react-reconciler|yoga-layout|ink-select-input)\//.test(u))).toEqual([]);
+  expect(loaded.split('\n').filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
 }
 
 let h: Harness;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { alive, BIN, groupMembers, Harness, ROOT, waitFor } from './harness.js';
+import { alive, BIN, groupMembers, Harness, HEAVY_MODULE, ROOT, waitFor } from './harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -284,13 +284,9 @@ describe('config validation cache', () => {
   it('skips zod once a config was found valid, and validates again when it changes', () => {
     h.writeConfig({ maxParallelTasks: 3 });
     expect(h.run(['status']).code).toBe(0);
-    const out = join(h.home, 'imports.txt');
-    const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test/fixtures/record-imports.mjs'), BIN, 'status'], {
-      env: { ...h.env(), RECORD_IMPORTS_TO: out },
-      encoding: 'utf8',
-    });
-    expect(r.status).toBe(0);
-    expect(readFileSync(out, 'utf8')).not.toMatch(/node_modules\/zod\//);
+    const r = h.runRecordingImports(['status']);
+    expect(r.code).toBe(0);
+    expect(r.modules.filter((u) => /node_modules\/zod\//.test(u))).toEqual([]);
     // Same size, new content: the change is seen and the bad value named.
     h.writeConfig({ maxParallelTasks: 0 });
     const bad = h.run(['status']);
@@ -300,16 +296,10 @@ describe('config validation cache', () => {
 });
 
 describe('fast paths', () => {
-  const heavy = /node_modules\/(ink|react|react-reconciler|chokidar|execa|zod|yoga-layout)\//;
   it.each([[['--help']], [['status']], [['logs', 'zzzz']], [['task', 'web', 'x', '-b', '--', 'true']], [['status', '--json']]])('%j loads no heavy module', (args) => {
-    const out = join(h.home, 'imports.txt');
-    const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test/fixtures/record-imports.mjs'), BIN, ...args], {
-      env: { ...h.env(), RECORD_IMPORTS_TO: out },
-      encoding: 'utf8',
-    });
-    expect(r.status === 0 || r.status === 1).toBe(true);
-    const loaded = readFileSync(out, 'utf8');
-    expect(loaded).toContain('dist/src/cli/main.js');
-    expect(loaded.split('\n').filter((u) => heavy.test(u))).toEqual([]);
+    const r = h.runRecordingImports(args);
+    expect(r.code === 0 || r.code === 1).toBe(true);
+    expect(r.modules.some((u) => u.endsWith('dist/src/cli/main.js'))).toBe(true);
+    expect(r.modules.filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
   });
 });

@@ -8,6 +8,10 @@ import { isAlive } from '../../src/runner/proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'dev-tools.js');
+/** `node --import` this to record every module the CLI resolves into $RECORD_IMPORTS_TO. */
+export const RECORD_IMPORTS = join(ROOT, 'test/fixtures/record-imports.mjs');
+/** What the fast commands must not load, and the bundled UI must not load from node_modules. */
+export const HEAVY_MODULE = /node_modules\/(ink|ink-select-input|ink-text-input|react|react-reconciler|chokidar|execa|zod|yoga-layout)\//;
 
 export interface RunResult {
   code: number | null;
@@ -40,6 +44,18 @@ export class Harness {
       timeout: opts.timeoutMs ?? 60_000,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Runs the CLI with the import recorder: its exit code and every module URL it resolved. */
+  runRecordingImports(args: string[]): { code: number | null; modules: string[] } {
+    const out = join(this.home, 'imports.txt');
+    rmSync(out, { force: true });
+    const r = spawnSync(process.execPath, ['--import', RECORD_IMPORTS, BIN, ...args], {
+      env: this.env({ RECORD_IMPORTS_TO: out }),
+      cwd: this.home,
+      encoding: 'utf8',
+    });
+    return { code: r.status, modules: readFileSync(out, 'utf8').split('\n').filter(Boolean) };
   }
 
   /** Starts the CLI without waiting (foreground tasks, wait, logs -f). */
