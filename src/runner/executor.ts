@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Task } from '../core/task.js';
 import type { TaskStore } from '../store/tasks.js';
 import { isAlive, signalProcess } from './proc.js';
+import { runtimeFile } from './runtime-files.js';
 
 /**
  * How a task's worker is started, signalled and checked. The local detached
@@ -16,9 +16,6 @@ export interface Executor {
   isAlive(task: Task): boolean;
 }
 
-export const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
-export const GROUP_STOPPER_FILE = fileURLToPath(new URL('./group-stopper.js', import.meta.url));
-
 export function openLogForAppend(path: string): number {
   return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
 }
@@ -28,7 +25,7 @@ export const localExecutor: Executor = {
     const fd = openLogForAppend(store.logPath(task.id));
     try {
       // A raw fd, not a pipe: the launcher can exit at once and the worker never gets SIGPIPE.
-      const child = spawn(process.execPath, [WORKER_FILE, store.paths.home, task.id], {
+      const child = spawn(process.execPath, [runtimeFile('worker'), store.paths.home, task.id], {
         detached: true,
         stdio: ['ignore', fd, fd],
         cwd: store.paths.home,
@@ -52,7 +49,7 @@ export const localExecutor: Executor = {
 
 /** Stops a process group (TERM, grace, KILL) from a detached helper, so the caller never waits. */
 export function stopGroupInBackground(pgid: number, leaderStartTime: number | null | undefined, graceMs: number): void {
-  const child = spawn(process.execPath, [GROUP_STOPPER_FILE, String(pgid), String(leaderStartTime ?? 0), String(graceMs)], {
+  const child = spawn(process.execPath, [runtimeFile('groupStopper'), String(pgid), String(leaderStartTime ?? 0), String(graceMs)], {
     detached: true,
     stdio: 'ignore',
   });
