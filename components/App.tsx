@@ -1,6 +1,6 @@
 import { Box, useApp } from 'ink';
 import { useState } from 'react';
-import { oneLine } from '../src/core/format.js';
+import { printable } from '../src/core/text.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -124,7 +124,7 @@ export function App({ store, config, actions, size, defaultProject = 'adhoc', sc
   const lowerHeight = body - tableHeight;
   const question = pending
     ? pending.action === Action.Cancel
-      ? `Cancel ${pending.task.id} (${pending.task.project}: ${oneLine(pending.task.description)})?`
+      ? `Cancel ${pending.task.id} (${printable(pending.task.project)}: ${printable(pending.task.description)})?`
       : `${pending.task.id} is still ${pending.task.status}: cancel it and start it again?`
     : '';
   const answer = (yes: boolean) => {

@@ -3,6 +3,7 @@ import { useModeInput } from './useModeKeys.js';
 import { useState } from 'react';
 import { STATUS_COLORS, formatStatus, describeEnd } from '../src/core/format.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
+import { printable } from '../src/core/text.js';
 import { Action, actionFor } from './keymap.js';
 import { ProgressBar } from './ProgressBar.js';
 import { useColor } from './useColor.js';
@@ -103,7 +104,7 @@ export function LogPane({ entry, lines, width, height, focused, onBack, onQuit }
       </Box>
       {entry && isBroken(entry) ? (
         <Text color={paint('red')} wrap="truncate">
-          {entry.error}
+          {printable(entry.error)}
         </Text>
       ) : null}
       {shown.map((line, i) => (

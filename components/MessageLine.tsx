@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { printable } from '../src/core/text.js';
 import { useColor } from './useColor.js';
 
 export interface Message {
@@ -13,7 +14,8 @@ export function MessageLine({ message }: { message: Message | null }) {
   return (
     <Text color={paint(message.kind === 'error' ? 'red' : 'green')} wrap="truncate">
       {message.kind === 'error' ? '✖ ' : ''}
-      {message.text}
+      {/* Messages carry task fields and error text (paths, file contents): cleaned here, once. */}
+      {printable(message.text)}
     </Text>
   );
 }

@@ -1,6 +1,7 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
-import { formatStatus, oneLine } from '../src/core/format.js';
+import { formatStatus } from '../src/core/format.js';
+import { printable } from '../src/core/text.js';
 import type { Task } from '../src/core/task.js';
 import { Action, bindingLabel, matches, PICKER_KEYS } from './keymap.js';
 
@@ -24,7 +25,7 @@ export function TaskPicker({ tasks, title, onPick }: TaskPickerProps) {
   const items = tasks.map((t) => ({
     key: t.id,
     value: t.id,
-    label: `${t.id}  ${t.project}  ${formatStatus(t.status)}  ${oneLine(t.description).slice(0, 50)}`,
+    label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description).slice(0, 50)}`,
   }));
   return (
     <Box flexDirection="column">

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import { fit, layoutColumns, oneLine, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../src/core/format.js';
+import { fit, layoutColumns, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../src/core/format.js';
+import { printable } from '../src/core/text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 
@@ -59,7 +60,7 @@ export function TaskTable({ entries, selected, width, height, now, emptyText = '
               {isSelected ? MARK : NO_MARK}
               {fit(entry.id, idWidth)}
               {sep}
-              <Text color={paint('red')}>{fit(oneLine(`✖ broken task file: ${entry.error}`), rest)}</Text>
+              <Text color={paint('red')}>{fit(printable(`✖ broken task file: ${entry.error}`), rest)}</Text>
             </Text>
           );
         }

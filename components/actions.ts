@@ -1,4 +1,4 @@
-import { oneLine } from '../src/core/format.js';
+import { printable } from '../src/core/text.js';
 import type { Task } from '../src/core/task.js';
 import { cancelTask, launchTask, restartTask, schedule, type LaunchResult, type LaunchSpec } from '../src/runner/actions.js';
 import type { Config } from '../src/store/config.js';
@@ -30,5 +30,5 @@ export function runnerActions(store: TaskStore, config: Config): DashboardAction
 /** `started abc12345 (web: build) — running 3/10` / `… — queued, #2 in queue` */
 export function describeLaunch(verb: string, r: LaunchResult): string {
   const where = r.started ? `running ${r.running}/${r.max}` : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
-  return `${verb} ${r.task.id} (${r.task.project}: ${oneLine(r.task.description)}) — ${where}`;
+  return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}`;
 }

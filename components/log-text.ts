@@ -1,12 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { parseMarker } from '../src/core/progress.js';
-
-// CSI (colours, cursor moves), OSC (titles, links; ended by BEL or ST), then any other ESC pair.
-const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
-const OSC = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
-const ESC_PAIR = /\x1b[@-Z\\-_]?/g;
-const C1_CSI = /\u009b[0-?]*[ -/]*[@-~]/g;
-const OTHER_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+import { stripControls, stripEscapes } from '../src/core/text.js';
 
 /** Keeps the last line a terminal would show for a line with `\r`: later text overwrites earlier text. */
 function applyCarriageReturns(line: string): string {
@@ -22,8 +16,7 @@ function applyCarriageReturns(line: string): string {
 
 /** One line of a task's output made safe to draw: no escape sequences, no control characters. */
 export function cleanLogLine(raw: string, maxLength = 2000): string {
-  const text = raw.replace(OSC, '').replace(CSI, '').replace(C1_CSI, '').replace(ESC_PAIR, '');
-  const line = applyCarriageReturns(text).replace(/\t/g, '    ').replace(OTHER_CONTROL, '');
+  const line = stripControls(applyCarriageReturns(stripEscapes(raw)).replace(/\t/g, '    '));
   return line.length > maxLength ? line.slice(0, maxLength) : line;
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
 import { isActive, isBroken, type Task } from '../core/task.js';
+import { printable } from '../core/text.js';
 import type { Context } from './context.js';
 
 export function registerCancel(program: Command): void {
@@ -30,11 +31,11 @@ export function registerCancel(program: Command): void {
         ids = [picked];
       }
       if (ids.length === 0) {
-        process.stdout.write(opts.project ? `No running or queued task in project ${opts.project}\n` : 'No running or queued task\n');
+        process.stdout.write(opts.project ? `No running or queued task in project ${printable(opts.project)}\n` : 'No running or queued task\n');
         return;
       }
       if (ids.length === 1) {
-        process.stdout.write(`${(await cancelTask(ctx.store, ctx.config, ids[0]!)).message}\n`);
+        process.stdout.write(`${printable((await cancelTask(ctx.store, ctx.config, ids[0]!)).message)}\n`);
         return;
       }
       // Queued ones first, so a slot freed by a cancelled running task does not start one of them.
@@ -51,10 +52,10 @@ export function registerCancel(program: Command): void {
       results.push(...(await Promise.allSettled(rest.map((id) => cancelTask(ctx.store, ctx.config, id)))));
       let failed = 0;
       for (const r of results) {
-        if (r.status === 'fulfilled') process.stdout.write(`${r.value.message}\n`);
+        if (r.status === 'fulfilled') process.stdout.write(`${printable(r.value.message)}\n`);
         else if (!/is not running/.test(String((r.reason as Error).message))) {
           failed++;
-          process.stderr.write(`dev-tools: ${(r.reason as Error).message}\n`);
+          process.stderr.write(`dev-tools: ${printable((r.reason as Error).message)}\n`);
         }
       }
       if (failed) process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { describeEnd } from '../core/format.js';
 import { isFinal } from '../core/task.js';
+import { printable } from '../core/text.js';
 import { cancelTask } from '../runner/actions.js';
 import { followTask } from '../runner/follow.js';
 import type { Context } from './context.js';
@@ -20,7 +21,7 @@ export async function runForeground(ctx: Context, id: string): Promise<number> {
     interrupted = true;
     process.stderr.write(`\ndev-tools: cancelling ${id} (Ctrl+C again to leave at once)\n`);
     cancelling = cancelTask(ctx.store, ctx.config, id).catch((err: unknown) => {
-      process.stderr.write(`dev-tools: ${(err as Error).message}\n`);
+      process.stderr.write(`dev-tools: ${printable((err as Error).message)}\n`);
     });
   };
   process.on('SIGINT', onSigint);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import { dashed } from './argv.js';
 import { disableColor } from './output.js';
 import { registerTask } from './task.js';
@@ -40,7 +41,8 @@ State lives in $DEV_TOOLS_HOME (default ~/.dev-tools). Exit codes: 0 ok, 1 failu
 }
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`dev-tools: ${message}\n`);
+  // Messages quote paths, config values and task fields: cleaned before they reach the terminal.
+  process.stderr.write(`dev-tools: ${printable(message)}\n`);
   process.exit(code);
 }
 

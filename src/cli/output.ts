@@ -1,4 +1,5 @@
 import type { TaskStatus } from '../core/task.js';
+import { printable } from '../core/text.js';
 
 const CODES: Record<string, [number, number]> = {
   red: [31, 39],
@@ -42,7 +43,7 @@ export function printJson(value: unknown): void {
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${paint('yellow', 'warning:', process.stderr)} ${message}\n`);
+  process.stderr.write(`${paint('yellow', 'warning:', process.stderr)} ${printable(message)}\n`);
 }
 
 export function statusExitCode(status: TaskStatus, exitCode: number | null | undefined): number {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { oneLine } from '../core/format.js';
+import { printable } from '../core/text.js';
 import type { LaunchResult } from '../runner/actions.js';
 import type { Context } from './context.js';
 import { dashed } from './argv.js';
@@ -58,9 +58,9 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   if (json) return printJson(task);
   const state = result.started ? paint('cyan', 'started') : paint('gray', queuedLine(result));
   const lines = [
-    `${state} ${paint('bold', task.id)} (${task.project}: ${oneLine(task.description.split('\n')[0]!).slice(0, 80)})`,
+    `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),
-    `  log:     ${ctx.store.logPath(task.id)}`,
+    `  log:     ${printable(ctx.store.logPath(task.id))}`,
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,
   ];

@@ -1,4 +1,5 @@
 import type { Task, TaskStatus } from './task.js';
+import { printable } from './text.js';
 
 /** 3s, 4m05s, 2h03m, 3d04h. Unknown stays unknown. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -61,7 +62,8 @@ export function describeEnd(t: { exitCode?: number | null; signal?: string | nul
   if (typeof t.exitCode === 'number') parts.push(`exit code ${t.exitCode}`);
   if (t.signal) parts.push(`killed by ${t.signal}`);
   if (t.error) parts.push(t.error);
-  return parts.join(' · ');
+  // The error and signal come from a task file: printed, so cleaned.
+  return printable(parts.join(' · '));
 }
 
 export function formatStatus(status: TaskStatus): string {
@@ -132,19 +134,14 @@ export function taskCells(task: Task, now: number, progressWidth = 18): TaskCell
   const barWidth = Math.max(3, progressWidth - 5);
   return {
     id: task.id,
-    project: task.project,
+    project: printable(task.project),
     status: formatStatus(task.status),
-    stage: formatStage(task),
+    stage: printable(formatStage(task)),
     progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
     eta: formatDuration(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
-    description: oneLine(task.description),
+    description: printable(task.description),
   };
-}
-
-/** Descriptions can hold newlines and control characters: tables show one clean line. */
-export function oneLine(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
 /** Fits columns into `total` characters: drops optional columns, then shrinks growing ones. */

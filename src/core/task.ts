@@ -48,9 +48,12 @@ export interface Task {
   restartOf?: string | null;
 }
 
-/** Project names: what the CLI, the config and the launch form all accept. */
-export const PROJECT_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
-export const PROJECT_NAME_RULE = 'project names are 1-64 letters, digits, ".", "_" and "-"';
+/**
+ * Project names: what the CLI, the config and the launch form all accept. `__proto__`
+ * cannot be a key of a plain object (JSON parsers and zod drop or misread it).
+ */
+export const PROJECT_NAME_RE = /^(?!__proto__$)[A-Za-z0-9._-]{1,64}$/;
+export const PROJECT_NAME_RULE = 'project names are 1-64 letters, digits, ".", "_" and "-" (and not "__proto__")';
 
 export function isFinal(status: TaskStatus): boolean {
   return FINAL_STATUSES.includes(status);

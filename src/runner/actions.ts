@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskError, UsageError } from '../core/errors.js';
 import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from '../core/task.js';
-import { expandHome, type Config } from '../store/config.js';
+import { expandHome, projectConfig, type Config } from '../store/config.js';
 import type { TaskStore } from '../store/tasks.js';
 import { localExecutor, type Executor } from './executor.js';
 import { groupAlive } from './proc.js';
@@ -41,10 +41,10 @@ export function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd(
     throw new UsageError(`invalid project name ${JSON.stringify(spec.project.slice(0, 40))}: ${PROJECT_NAME_RULE}`);
   }
   checkDescription(spec.description);
-  const project = config.projects[spec.project];
+  const project = projectConfig(config, spec.project);
   const command = spec.command && spec.command.length > 0 ? spec.command : null;
   if (!command && !project?.stages.length) {
-    const names = Object.keys(config.projects).filter((n) => config.projects[n]!.stages.length > 0);
+    const names = Object.entries(config.projects).filter(([, p]) => p.stages.length > 0).map(([n]) => n);
     const known = names.length ? `configured projects with stages: ${names.join(', ')}` : 'no project has stages in config.json';
     throw new UsageError(`project "${spec.project}" has no stages to run and no command was given after "--" (${known})`);
   }

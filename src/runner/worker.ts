@@ -7,6 +7,7 @@ import { EtaEstimator, etaFromHistory } from '../core/eta.js';
 import { describeEnd } from '../core/format.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
 import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
+import { printable } from '../core/text.js';
 import { loadConfig, type Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { statePaths } from '../store/paths.js';
@@ -136,7 +137,7 @@ class Worker {
       }
       const step = steps[index]!;
       if (this.task.stages) {
-        this.log(`==> [dev-tools] stage ${index + 1}/${count}: ${step.name}\n`);
+        this.log(`stage ${index + 1}/${count}: ${step.name}`);
         this.task.stage = { index, count, name: step.name, phase: null };
         this.message = null;
       }
@@ -229,10 +230,10 @@ class Worker {
     return !!entry && !isBroken(entry) && entry.status === 'running' && !entry.pid;
   }
 
-  /** The worker's own lines (stage headers, the end): appended like the command's output. */
-  private log(line: string): void {
+  /** The worker's own lines (stage headers, the end), appended like the command's output. */
+  private log(text: string): void {
     try {
-      writeSync(this.logFd, line);
+      writeSync(this.logFd, `==> [dev-tools] ${printable(text)}\n`);
     } catch {
       // A full disk loses a header line, never the task.
     }
@@ -309,10 +310,10 @@ class Worker {
       pidStartTime: this.task.pidStartTime ?? ownStartTime(),
     };
     if (status === 'failed' && this.task.stages && this.task.stage) {
-      this.log(`==> [dev-tools] stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeEnd(result)})\n`);
+      this.log(`stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeEnd(result)})`);
     }
-    if (status === 'cancelled') this.log('==> [dev-tools] cancelled\n');
-    if (result.error) this.log(`==> [dev-tools] ${result.error}\n`);
+    if (status === 'cancelled') this.log('cancelled');
+    if (result.error) this.log(result.error);
     // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
     if (status === 'completed') {
       try {

@@ -21,6 +21,11 @@ const schema = z.strictObject({
 });
 
 export function parseConfig(raw: unknown): Config {
+  // zod skips a "__proto__" key of a record without a word: name it here instead.
+  const projects = typeof raw === 'object' && raw !== null ? (raw as { projects?: unknown }).projects : undefined;
+  if (typeof projects === 'object' && projects !== null && Object.hasOwn(projects, '__proto__')) {
+    throw new UsageError(`config.json: invalid project name "__proto__": ${PROJECT_NAME_RULE}`);
+  }
   const result = schema.safeParse(raw);
   if (result.success) return result.data as Config;
   const issue = result.error.issues[0]!;

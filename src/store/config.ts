@@ -71,6 +71,11 @@ function readValidated(paths: StatePaths, key: string): Config | null {
   }
 }
 
+/** A configured project by name: own keys only, so `constructor` or `toString` is not Object.prototype's. */
+export function projectConfig(config: Config, name: string): ProjectConfig | undefined {
+  return Object.hasOwn(config.projects, name) ? config.projects[name] : undefined;
+}
+
 /** `~` and `~/x` in a project's cwd mean the user's home. */
 export function expandHome(path: string): string {
   if (path === '~') return homedir();

@@ -129,4 +129,17 @@ describe('dashboard against hostile task state', () => {
     await ui.see('Cancel desc0002');
     expect(ui.frame()).not.toMatch(FOREIGN);
   });
+
+  it("a task file's project, stage and error, and a broken file's reason, reach the screen clean (#11)", async () => {
+    const evil = '\x1b[2J\x1b]0;pwned\x07\u202eevil\u202c\x9b31m';
+    finished('proj0001', { project: `web${evil}`, status: 'failed', exitCode: 3, error: `oops${evil}`, stage: { index: 0, count: 1, name: `st${evil}` } });
+    writeFileSync(store.activePath('brkn0001'), `{"id": "brkn0001", "status": "${evil}"}`);
+    const ui = await mount();
+    await ui.see('proj0001');
+    await ui.see('broken task file');
+    ui.stdin.write('g');
+    await ui.see('oops');
+    expect(ui.frame()).not.toMatch(FOREIGN);
+    expect(ui.frame()).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  });
 });

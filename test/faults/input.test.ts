@@ -1,7 +1,7 @@
 // Hostile input: ids that try to leave the state directory, huge and hostile
 // descriptions and project names, unknown flags, interactive commands without a TTY.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness } from '../integration/harness.js';
 import { TaskStore } from '../../src/store/tasks.js';
@@ -9,6 +9,7 @@ import { statePaths } from '../../src/store/paths.js';
 import { UsageError } from '../../src/core/errors.js';
 import { DEFAULT_CONFIG } from '../../src/store/config.js';
 import { launchTask } from '../../src/runner/actions.js';
+import { writeTask } from './fault-kit.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -19,6 +20,9 @@ afterEach(() => {
 });
 
 const ESC_OR_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// Control characters plus the invisible ones that reorder or hide text (bidi overrides and isolates).
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+const HOSTILE = '\x1b[2J\x1b]0;pwned\x07\u202eevil\u202c\x9b31m';
 
 describe('hostile ids', () => {
   const hostile = ['../../etc/passwd', '/etc/passwd', 'a/b', '', '.', '..', 'abc.json', 'x'.repeat(10 * 1024), 'ABCD', 'ab\ncd'];
@@ -86,6 +90,92 @@ describe('descriptions and project names', () => {
       expect(r.stderr).not.toMatch(/\x1b/);
     }
     expect(readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+});
+
+describe('strings from files and the environment reach the terminal clean', () => {
+  it('a stage name from config.json: status, logs and the foreground stream show it without escapes or bidi controls', async () => {
+    h.writeConfig({ projects: { web: { cwd: h.home, stages: [{ name: `build${HOSTILE}`, run: 'echo "::progress 50"; sleep 0.3' }] } } });
+    const fg = h.run(['task', 'web', 'stage names']);
+    expect(fg.code).toBe(0);
+    expect(fg.stdout + fg.stderr).toContain('build');
+    expect(fg.stdout + fg.stderr).not.toMatch(UNPRINTABLE);
+    const id = h.allTasks()[0]!.id;
+    for (const args of [['status', '--all'], ['logs', id], ['wait', id]]) {
+      const r = h.run(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout + r.stderr, args.join(' ')).not.toMatch(UNPRINTABLE);
+    }
+  });
+
+  it("a task file's project, stage and error: status and wait print them clean", () => {
+    writeTask(h, { id: 'hostile1', project: `web${HOSTILE}`, status: 'failed', stage: { index: 0, count: 1, name: `st${HOSTILE}` }, error: `oops${HOSTILE}`, exitCode: 3 }, 'done');
+    const status = h.run(['status', '--all']);
+    expect(status.stdout).toContain('hostile1');
+    expect(status.stdout + status.stderr).not.toMatch(UNPRINTABLE);
+    const wait = h.run(['wait', 'hostile1']);
+    expect(wait.code).toBe(1);
+    expect(wait.stdout).toContain('oops');
+    expect(wait.stdout + wait.stderr).not.toMatch(UNPRINTABLE);
+  });
+
+  it('"working directory does not exist" in wait and in the foreground error carries the directory clean', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const dir = join(h.home, `gone${HOSTILE}`);
+    mkdirSync(dir);
+    const flag = join(h.home, 'go');
+    const blocker = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    const r = h.run(['task', 'web', 'x', '-b', '--json', '--', 'true'], { cwd: dir });
+    const queued = JSON.parse(r.stdout).id as string;
+    rmSync(dir, { recursive: true });
+    writeFileSync(flag, '');
+    await h.waitForStatus(blocker.id, ['completed']);
+    await h.waitForStatus(queued, ['failed']);
+    const wait = h.run(['wait', queued]);
+    expect(wait.stdout).toMatch(/working directory does not exist: .*gone/);
+    expect(wait.stdout + wait.stderr).not.toMatch(UNPRINTABLE);
+    // The foreground path: a config cwd that does not exist is refused before launch.
+    h.writeConfig({ projects: { web: { cwd: dir } } });
+    const fg = h.run(['task', 'web', 'y', '--', 'true']);
+    expect(fg.code).toBe(2);
+    expect(fg.stderr).toMatch(/does not exist: .*gone/);
+    expect(fg.stderr).not.toMatch(UNPRINTABLE);
+  });
+});
+
+describe('project names that are also Object.prototype keys', () => {
+  it('task constructor / toString / hasOwnProperty x is a plain project (or a usage error), never a crash', () => {
+    for (const project of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const r = h.run(['task', project, 'x', '-b']);
+      expect(r.code, project).toBe(2);
+      expect(r.stderr, project).toMatch(new RegExp(`project "${project}" has no stages`));
+      expect(r.stderr).not.toMatch(/unexpected error/);
+      const withCommand = h.run(['task', project, 'x', '-b', '--json', '--', 'true']);
+      expect(withCommand.code, project).toBe(0);
+      expect(JSON.parse(withCommand.stdout).project).toBe(project);
+    }
+  });
+
+  it('__proto__ is refused as a project name, on the command line and in config.json, with exit 2', () => {
+    const r = h.run(['task', '__proto__', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid project name "__proto__"/);
+    h.writeConfig('{"projects": {"__proto__": {"stages": [{"name": "a", "run": "echo hi"}]}}}');
+    for (const args of [['task', '__proto__', 'x', '-b'], ['status']]) {
+      const c = h.run(args);
+      expect(c.code, args.join(' ')).toBe(2);
+      expect(c.stderr).toMatch(/config\.json: invalid project name "__proto__"/);
+      expect(c.stderr).not.toMatch(/unexpected error/);
+    }
+  });
+
+  it('a config project named constructor runs its own stages', async () => {
+    h.writeConfig({ projects: { constructor: { cwd: h.home, stages: [{ name: 'own', run: 'echo own-stage' }] } } });
+    const r = h.run(['task', 'constructor', 'x', '-b', '--json']);
+    expect(r.code).toBe(0);
+    const id = JSON.parse(r.stdout).id as string;
+    await h.waitForStatus(id, ['completed']);
+    expect(h.log(id)).toContain('own-stage');
   });
 });
 

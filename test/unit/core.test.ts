@@ -5,6 +5,7 @@ import { currentEta, fit, formatDuration, layoutColumns, progressBar, renderTabl
 import { checkIdInput, makeId, resolveIdPrefix } from '../../src/core/ids.js';
 import { MarkerScanner, overallPercent, parseMarker } from '../../src/core/progress.js';
 import { taskShapeError, type Task } from '../../src/core/task.js';
+import { printable } from '../../src/core/text.js';
 
 describe('ids', () => {
   it('makes 8 lowercase alphanumerics from the given bytes', () => {
@@ -179,7 +180,8 @@ describe('format', () => {
     expect(cells.progress).toContain('50%');
     expect(cells.eta).toBe('1m00s');
     expect(cells.elapsed).toBe('1m00s');
-    expect(cells.description).toBe('multi line[2J');
+    // The whole escape sequence goes, not just its ESC byte.
+    expect(cells.description).toBe('multi line');
     expect(currentEta({ ...task, status: 'completed' }, now)).toBeNull();
     expect(currentEta(task, Date.parse('2024-01-01T00:05:00.000Z'))).toBeNull();
   });
@@ -216,5 +218,16 @@ describe('durations and task shape', () => {
     expect(
       taskShapeError({ id: 'a', project: 'p', description: 'd', createdAt: 'x', cwd: '/', logFile: 'l', status: 'weird', command: [] }),
     ).toMatch(/unknown status/);
+  });
+});
+
+describe('printable', () => {
+  it('removes escape sequences whole, control characters and the invisible ones that reorder text', () => {
+    expect(printable('a\x1b[2Jb\x1b]0;title\x07c\x1b]8;;http://x\x1b\\d\x9b31me\x1bcf')).toBe('abcdef');
+    // U+202E would show "evil.txt\u202Eexe" as if it ended in .txt; isolates and marks likewise.
+    expect(printable('report\u202eexe.txt \u2066x\u2069 \u200fy\u061c z\ufeff')).toBe('reportexe.txt x y z');
+    expect(printable('one\ntwo\r\nthree\tfour\u2028five')).toBe('one two three four five');
+    expect(printable('\x00\x07\x08\x7f\x85ok')).toBe('ok');
+    expect(printable('plain text, ünïcödé, 漢字 ✔')).toBe('plain text, ünïcödé, 漢字 ✔');
   });
 });
