@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { Task } from '../core/task.js';
+import { ownedByUs } from '../store/paths.js';
 import type { TaskStore } from '../store/tasks.js';
 import { isAlive, signalProcess } from './proc.js';
 import { runtimeFile } from './runtime-files.js';
@@ -16,13 +17,34 @@ export interface Executor {
   isAlive(task: Task): boolean;
 }
 
-export function openLogForAppend(path: string): number {
-  return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+/**
+ * A task's log, opened for appending: never through a symbolic link (O_NOFOLLOW),
+ * and never a file with a second name (a hard link planted at the log's path would
+ * make the output land in its target), a folder or a file of another user.
+ */
+export function openLogForAppend(path: string, create: 'new' | 'existing-or-new' = 'existing-or-new'): number {
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (create === 'new' ? constants.O_EXCL : 0);
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o600);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST') throw Object.assign(new Error(`its log ${path} already exists (not made by dev-tools: remove it)`), { code: e.code });
+    if (e.code === 'ELOOP') throw Object.assign(new Error(`its log ${path} is a symbolic link (not followed: remove it)`), { code: e.code });
+    throw err;
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile() || st.nlink !== 1 || !ownedByUs(st)) {
+    closeSync(fd);
+    throw Object.assign(new Error(`its log ${path} is not a plain file of yours (${st.nlink > 1 ? 'a hard link' : 'foreign'}): remove it`), { code: 'EEXIST' });
+  }
+  return fd;
 }
 
 export const localExecutor: Executor = {
   start(store, task) {
-    const fd = openLogForAppend(store.logPath(task.id));
+    // The log is made here, new: anything already at its path was planted.
+    const fd = openLogForAppend(store.logPath(task.id), 'new');
     try {
       // A raw fd, not a pipe: the launcher can exit at once and the worker never gets SIGPIPE.
       const child = spawn(process.execPath, [runtimeFile('worker'), store.paths.home, task.id], {

@@ -1,5 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { TaskError } from '../core/errors.js';
 import { createFileExclusive, safeUnlink } from '../store/atomic.js';
+import { readOwnFile } from '../store/read-own.js';
 import { isAlive, ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
 
@@ -15,6 +17,8 @@ const BREAK_LOCK_STALE_MS = 5000;
  * An exclusive-create lock file holding its owner's pid and start time. It is
  * stale when the owner is dead; a stale lock is broken under a second lock so two
  * breakers cannot remove each other's fresh locks. Released only by its owner.
+ * Something else at its path (a symbolic link, say) is not a lock: it is removed,
+ * never followed; a folder there is refused with a clear error.
  */
 export class FileLock {
   private token: string | null = null;
@@ -35,6 +39,12 @@ export class FileLock {
     if (this.create()) return true;
     this.breakIfStale();
     return false;
+  }
+
+  /** Is the lock held by a live process (this one included)? */
+  heldByLiveOwner(): boolean {
+    const owner = readOwner(this.path);
+    return !!owner && isAlive(owner.pid, owner.startTime);
   }
 
   private create(): boolean {
@@ -58,16 +68,19 @@ export class FileLock {
   }
 
   private breakIfStale(): void {
-    const owner = readOwner(this.path);
+    const kind = pathKind(this.path);
+    if (kind === 'folder') throw new TaskError(`${this.path} is a folder, not a lock file: remove it`);
+    const owner = kind === 'file' ? readOwner(this.path) : null;
     if (owner && isAlive(owner.pid, owner.startTime)) return;
-    if (!owner && !olderThan(this.path, 1000)) return;
+    // An unreadable lock file may be one being written right now; a link or device never is.
+    if (!owner && kind === 'file' && !olderThan(this.path, 1000)) return;
     const breaker = new FileLock(`${this.path}.break`);
     if (!breaker.create()) {
       if (olderThan(breaker.path, BREAK_LOCK_STALE_MS)) safeUnlink(breaker.path);
       return;
     }
     try {
-      const again = readOwner(this.path);
+      const again = pathKind(this.path) === 'file' ? readOwner(this.path) : null;
       if (again?.token === owner?.token && !(again && isAlive(again.pid, again.startTime))) safeUnlink(this.path);
     } finally {
       breaker.releaseWithoutCheck();
@@ -80,9 +93,20 @@ export class FileLock {
   }
 }
 
-function readOwner(path: string): Owner | null {
+function pathKind(path: string): 'file' | 'folder' | 'other' | 'none' {
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as Owner;
+    const st = lstatSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'folder' : 'other';
+  } catch {
+    return 'none';
+  }
+}
+
+function readOwner(path: string): Owner | null {
+  const file = readOwnFile(path, 4096);
+  if (!file.ok) return null;
+  try {
+    const v = JSON.parse(file.text) as Owner;
     return typeof v.pid === 'number' && typeof v.token === 'string' ? v : null;
   } catch {
     return null;
@@ -91,7 +115,7 @@ function readOwner(path: string): Owner | null {
 
 function olderThan(path: string, ms: number): boolean {
   try {
-    return Date.now() - statSync(path).mtimeMs > ms;
+    return Date.now() - lstatSync(path).mtimeMs > ms;
   } catch {
     return false;
   }

@@ -4,7 +4,8 @@ import { writeFileAtomic } from './atomic.js';
 import { homedir } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import type { StageSpec } from '../core/task.js';
-import type { StatePaths } from './paths.js';
+import { notOursMessage, ownedByUs, type StatePaths } from './paths.js';
+import { readOwnFile } from './read-own.js';
 
 export interface ProjectConfig {
   cwd?: string;
@@ -32,12 +33,15 @@ export async function loadConfig(paths: StatePaths): Promise<Config> {
   let key: string;
   let text: string;
   try {
+    // Its stages are shell lines we run: a config.json of another user is never taken for ours.
     const st = statSync(paths.config);
+    if (!ownedByUs(st)) throw new UsageError(`${notOursMessage(`config.json (${paths.config})`, st.uid)}: refusing to run its commands`);
     key = `${CONFIG_SCHEMA_VERSION}:${st.size}:${st.mtimeMs}:${st.ino}`;
     const cached = readValidated(paths, key);
     if (cached) return cached;
     text = readFileSync(paths.config, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return structuredClone(DEFAULT_CONFIG);
     throw new UsageError(`config.json: cannot read ${paths.config}: ${code}`);
@@ -63,8 +67,10 @@ function validatedPath(paths: StatePaths): string {
 }
 
 function readValidated(paths: StatePaths, key: string): Config | null {
+  const file = readOwnFile(validatedPath(paths), 1024 * 1024);
+  if (!file.ok) return null;
   try {
-    const v = JSON.parse(readFileSync(validatedPath(paths), 'utf8')) as { key?: unknown; config?: Config };
+    const v = JSON.parse(file.text) as { key?: unknown; config?: Config };
     return v.key === key && v.config ? v.config : null;
   } catch {
     return null;

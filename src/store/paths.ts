@@ -31,7 +31,22 @@ export function statePaths(home: string = stateHome()): StatePaths {
   };
 }
 
-/** Creates the state directory (0700 throughout) and tightens one left with looser permissions. */
+const euid = typeof process.geteuid === 'function' ? process.geteuid() : null;
+
+/** Is this file or folder owned by us? A state dir owned by someone else lets them plant the commands we run. */
+export function ownedByUs(st: { uid: number }): boolean {
+  return euid === null || st.uid === euid;
+}
+
+export function notOursMessage(what: string, uid: number): string {
+  return `${what} is owned by uid ${uid}, not by you (uid ${euid})`;
+}
+
+/**
+ * Creates the state directory (0700 throughout) and tightens one left with looser
+ * permissions. A folder owned by another user is refused, root included, as ssh
+ * refuses a ~/.ssh it does not own.
+ */
 export function ensureStateDirs(paths: StatePaths): void {
   for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history]) {
     try {
@@ -40,6 +55,9 @@ export function ensureStateDirs(paths: StatePaths): void {
       const st = dir === paths.home ? statSync(dir) : lstatSync(dir);
       if (st.isSymbolicLink()) throw new TaskError(`state directory ${dir} is a symbolic link (not followed; remove it)`);
       if (!st.isDirectory()) throw new TaskError(`state directory ${dir} is not a directory`);
+      if (!ownedByUs(st)) {
+        throw new TaskError(`${notOursMessage(`state directory ${dir}`, st.uid)}: refusing to use it (remove it, or set DEV_TOOLS_HOME to a directory of your own)`);
+      }
       if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
     } catch (err) {
       if (err instanceof TaskError) throw err;

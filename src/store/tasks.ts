@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renameSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TaskError } from '../core/errors.js';
@@ -6,6 +6,7 @@ import { checkIdInput, isIdPrefix, makeId, resolveIdPrefix } from '../core/ids.j
 import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
+import { readOwnFile } from './read-own.js';
 
 const MAX_TASK_FILE = 16 * 1024 * 1024;
 
@@ -179,30 +180,13 @@ function exists(path: string): boolean {
 
 /** Reads one task file: null if absent, a broken entry if it is not a valid task. */
 export function readEntry(path: string, id: string): TaskEntry | null {
-  let text: string;
-  try {
-    // O_NOFOLLOW: a symlink planted at a task path is not read through.
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const size = fstatSync(fd).size;
-      if (size > MAX_TASK_FILE) return { id, broken: true, error: `file is too large (${size} bytes)` };
-      const buf = Buffer.alloc(size);
-      let off = 0;
-      while (off < size) {
-        const n = readSync(fd, buf, off, size - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      text = buf.toString('utf8', 0, off);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') return { id, broken: true, error: 'is a symbolic link (not followed)' };
-    return { id, broken: true, error: code ?? String(err) };
-  }
+  const file = readOwnFile(path, MAX_TASK_FILE);
+  if (!file.ok) return file.missing ? null : { id, broken: true, error: file.problem };
+  return parseEntry(file.text, id);
+}
+
+/** A task file's text as a task, or a broken entry saying why not. */
+export function parseEntry(text: string, id: string): TaskEntry {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -2,10 +2,11 @@
 // symlinks, descriptions that never reach a shell, secrets that stay out of files.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Harness, waitFor } from '../integration/harness.js';
+import { IS_ROOT, writeTask } from './fault-kit.js';
 
 let h: Harness;
 let victims: string[];
@@ -99,7 +100,8 @@ describe('planted symlinks', () => {
     writeFileSync(flag, '');
     await h.waitForStatus(first.id, ['completed']);
     const failed = await h.waitForStatus(queued.id, ['failed', 'interrupted'], 20_000);
-    expect(failed.error).toMatch(/ELOOP|symbolic link/);
+    // The log is created new (O_EXCL): anything already at its path was planted, link or not.
+    expect(failed.error).toMatch(/its log .* already exists \(not made by dev-tools: remove it\)/);
     expect(readFileSync(target, 'utf8')).toBe('do not touch\n');
   });
 });
@@ -133,5 +135,98 @@ describe('data never becomes code, secrets never become files', () => {
       expect(text).not.toContain('aws-secret-value');
       expect(h.task(tid).env).toEqual({ NODE_ENV: 'development' });
     }
+  });
+});
+
+describe('a state dir of another user (#11)', () => {
+  const OTHER = 65534;
+  function chownTree(dir: string, uid: number): void {
+    spawnSync('chown', ['-R', `${uid}:${uid}`, dir]);
+  }
+
+  it('root refuses a state dir owned by another user, with one line naming the owner and the fix; nothing runs', (ctx) => {
+    if (!IS_ROOT) ctx.skip();
+    // A second user made the folder in a shared place, as in the probe: 0777 or 0700, theirs.
+    for (const d of ['tasks/done', 'logs', 'locks', 'history']) mkdirSync(join(h.home, d), { recursive: true });
+    chmodSync(h.home, 0o777);
+    chownTree(h.home, OTHER);
+    const pwned = join(h.home, 'pwned');
+    const r = h.run(['task', 'build', 'harmless echo', '-b', '--', 'sh', '-c', `id > ${pwned}`]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`state directory ${h.home} is owned by uid ${OTHER}, not by you \\(uid 0\\): refusing to use it \\(remove it, or set DEV_TOOLS_HOME to a directory of your own\\)`));
+    expect(readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json'))).toEqual([]);
+    for (const args of [['status'], ['ui'], ['clean']]) expect(h.run(args).code, args.join(' ')).toBe(1);
+    expect(existsSync(pwned)).toBe(false);
+    // Its mode was left alone: it is not ours to tighten.
+    expect(mode(h.home)).toBe(0o777);
+  });
+
+  it('a folder inside our state dir owned by another user is refused too', (ctx) => {
+    if (!IS_ROOT) ctx.skip();
+    expect(h.run(['status']).code).toBe(0);
+    chownTree(join(h.home, 'tasks'), OTHER);
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`state directory ${h.home}/tasks is owned by uid ${OTHER}`));
+  });
+
+  it('a task file or config.json planted by another user while a folder was loose is not trusted, so its command never runs', async (ctx) => {
+    if (!IS_ROOT) ctx.skip();
+    expect(h.run(['status']).code).toBe(0);
+    const pwned = join(h.home, 'pwned');
+    const planted = writeTask(h, { id: 'planted1', status: 'queued', command: ['sh', '-c', `id > ${pwned}`] });
+    chownTree(join(h.home, 'tasks', `${planted.id}.json`), OTHER);
+    const status = h.run(['status', '--all']);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(/planted1\.json is unreadable \(file is owned by uid 65534, not by you \(uid 0\): not trusted\)/);
+    h.writeConfig({ projects: { web: { cwd: h.home, stages: [{ name: 's', run: `id > ${pwned}` }] } } });
+    chownTree(join(h.home, 'config.json'), OTHER);
+    const r = h.run(['task', 'web', 'x', '-b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config\.json .* is owned by uid 65534, not by you \(uid 0\): refusing to run its commands/);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(existsSync(pwned)).toBe(false);
+  });
+});
+
+describe('planted files in the state dir (#11)', () => {
+  it('a hard link planted at logs/<id>.log of a queued task: the task fails with the reason, the target gets nothing', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const target = join(victimDir(), 'precious');
+    writeFileSync(target, 'do not touch\n');
+    const flag = join(h.home, 'go');
+    const first = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    const queued = h.sh('web', 'echo written-through');
+    expect(queued.status).toBe('queued');
+    linkSync(target, join(h.home, 'logs', `${queued.id}.log`));
+    writeFileSync(flag, '');
+    await h.waitForStatus(first.id, ['completed']);
+    const failed = await h.waitForStatus(queued.id, ['failed', 'interrupted'], 20_000);
+    expect(failed.error).toMatch(/its log .* already exists/);
+    expect(readFileSync(target, 'utf8')).toBe('do not touch\n');
+  });
+
+  it('a dangling symlink at locks/scheduler.lock is removed, not waited on: task -b starts at once', async () => {
+    expect(h.run(['status']).code).toBe(0);
+    symlinkSync(join(h.home, 'nowhere'), join(h.home, 'locks', 'scheduler.lock'));
+    const before = Date.now();
+    const r = h.run(['task', 'web', 'x', '-b', '--json', '--', 'true']);
+    expect(r.code).toBe(0);
+    expect(Date.now() - before).toBeLessThan(5000);
+    const id = JSON.parse(r.stdout).id as string;
+    await h.waitForStatus(id, ['completed']);
+    expect(existsSync(join(h.home, 'nowhere'))).toBe(false);
+  });
+
+  it('a folder at locks/scheduler.lock is refused with a clear error, never a silent stall', () => {
+    expect(h.run(['status']).code).toBe(0);
+    mkdirSync(join(h.home, 'locks', 'scheduler.lock'));
+    const before = Date.now();
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/scheduler\.lock is a folder, not a lock file: remove it/);
+    expect(Date.now() - before).toBeLessThan(5000);
   });
 });
