@@ -17,11 +17,11 @@ export interface DashboardActions {
   schedule(): Promise<unknown>;
 }
 
-export function runnerActions(store: TaskStore, config: Config): DashboardActions {
+export function runnerActions(store: TaskStore, config: Config, environment: NodeJS.ProcessEnv = process.env): DashboardActions {
   return {
-    launch: (spec) => launchTask(store, config, spec),
+    launch: (spec) => launchTask(store, config, { ...spec, environment }),
     cancel: (id) => cancelTask(store, config, id),
-    restart: (id) => restartTask(store, config, id),
+    restart: (id) => restartTask(store, config, id, undefined, environment),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
     schedule: () => schedule(store, config, { lockWaitMs: 200 }),
   };

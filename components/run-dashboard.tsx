@@ -17,6 +17,8 @@ export interface RunDashboardOptions {
   actions?: DashboardActions;
   /** Colours on or off (NO_COLOR, --no-color); defaults to NO_COLOR's word. */
   color?: boolean;
+  /** The environment tasks launched from here run with: the shell's, as it was before the UI loaded. */
+  environment?: NodeJS.ProcessEnv;
 }
 
 const ENTER_ALT = '\x1b[?1049h';
@@ -68,7 +70,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
     const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
     instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
-        <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config)} defaultProject={defaultProject} />
+        <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config, opts.environment)} defaultProject={defaultProject} />
       </ColorContext.Provider>,
       { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
     );

@@ -21,8 +21,15 @@ export function registerClean(program: Command): void {
         cutoff = Date.now() - seconds * 1000;
       }
       const statuses: TaskStatus[] = opts.all ? ['completed', 'cancelled', 'failed', 'interrupted'] : opts.failed ? ['failed', 'interrupted'] : ['completed', 'cancelled'];
-      const [{ openContext }, { fileSize }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
+      const [{ openContext }, { fileSize }, { sweepStaleFiles }] = await Promise.all([
+        import('./context.js'),
+        import('../store/logs.js'),
+        import('../runner/housekeeping.js'),
+      ]);
       const { store } = await openContext();
+      // What crashed processes left: temp files that never got their rename, stale launch environments.
+      const active = new Map(store.listActive().flatMap((e) => (isBroken(e) ? [] : [[e.id, e] as const])));
+      const leftovers = sweepStaleFiles(store, active);
       let count = 0;
       let bytes = 0;
       // Only done/ is touched: a task there is final, so running and queued tasks are safe.
@@ -35,6 +42,8 @@ export function registerClean(program: Command): void {
         store.remove(entry.id);
         count++;
       }
-      process.stdout.write(count ? `removed ${count} task${count === 1 ? '' : 's'} (${formatBytes(bytes)} freed)\n` : 'nothing to clean\n');
+      const tasks = count ? `removed ${count} task${count === 1 ? '' : 's'} (${formatBytes(bytes)} freed)` : '';
+      const files = leftovers ? `removed ${leftovers} file${leftovers === 1 ? '' : 's'} left by crashed processes` : '';
+      process.stdout.write(`${[tasks, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
     });
 }

@@ -19,7 +19,10 @@ export async function openDashboard(ctx: Context): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError('dev-tools ui needs an interactive terminal; use dev-tools status');
   }
+  // Taken before the UI loads (which hides CI and sets NODE_ENV while Ink and React load):
+  // tasks launched from the dashboard run with the environment of the shell that opened it.
+  const environment = { ...process.env };
   const { loadDashboard } = await import('./load-ui.js');
   const { runDashboard } = await loadDashboard();
-  await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled() });
+  await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled(), environment });
 }

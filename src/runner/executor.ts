@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { Task } from '../core/task.js';
 import { ownedByUs } from '../store/paths.js';
 import type { TaskStore } from '../store/tasks.js';
-import { isAlive, signalProcess } from './proc.js';
+import { isSameProcess, signalProcess } from './proc.js';
 import { runtimeFile } from './runtime-files.js';
 
 /**
@@ -61,17 +61,21 @@ export const localExecutor: Executor = {
     }
   },
   signal(task, signal) {
-    if (!task.pid || !isAlive(task.pid, task.pidStartTime)) return false;
-    return signalProcess(task.pid, signal);
+    // Never a pid whose start time is unknown or differs: it may be anyone's now.
+    if (!isSameProcess(task.pid, task.pidStartTime)) return false;
+    return signalProcess(task.pid!, signal);
   },
   isAlive(task) {
-    return isAlive(task.pid, task.pidStartTime);
+    return isSameProcess(task.pid, task.pidStartTime);
   },
 };
 
-/** Stops a process group (TERM, grace, KILL) from a detached helper, so the caller never waits. */
-export function stopGroupInBackground(pgid: number, leaderStartTime: number | null | undefined, graceMs: number): void {
-  const child = spawn(process.execPath, [runtimeFile('groupStopper'), String(pgid), String(leaderStartTime ?? 0), String(graceMs)], {
+/**
+ * Stops the command groups of a task whose worker is gone (TERM, grace, KILL) from a
+ * detached helper, so the caller never waits. The helper works from the task's ledger.
+ */
+export function stopperInBackground(home: string, id: string, graceMs: number): void {
+  const child = spawn(process.execPath, [runtimeFile('groupStopper'), home, id, String(graceMs)], {
     detached: true,
     stdio: 'ignore',
   });

@@ -1,5 +1,8 @@
-// Detached helper: stops a dead worker's command group (TERM, grace, KILL).
-import { stopGroup } from './stop-group.js';
+// Detached helper: `group-stopper.js <stateHome> <taskId> <graceMs>` stops the command
+// groups left in the ledger of a task whose worker is gone (TERM, grace, KILL).
+import { statePaths } from '../store/paths.js';
+import { stopOrphanedGroups } from './orphans.js';
 
-const [pgid, leaderStart, grace] = process.argv.slice(2).map(Number);
-await stopGroup(pgid!, leaderStart || null, grace ?? 5000);
+const [home, id, grace] = process.argv.slice(2);
+// A stopper already at work on this ledger is left to it (waiting at most a second for its lock).
+if (home && id) await stopOrphanedGroups(statePaths(home), id, Number(grace) || 0, 1000);

@@ -61,6 +61,16 @@ export function isAlive(pid: number | null | undefined, startTime?: number | nul
   return startTime === null || startTime === undefined || info.startTime === startTime;
 }
 
+/**
+ * The recorded process itself: alive, not a zombie, and started at the recorded time.
+ * An unknown start time is never taken for a match (a pid alone may be anyone's).
+ */
+export function isSameProcess(pid: number | null | undefined, startTime: number | null | undefined): boolean {
+  if (!pid || startTime === null || startTime === undefined) return false;
+  const info = procInfo(pid);
+  return !!info && info.state !== 'Z' && info.state !== 'X' && info.startTime === startTime;
+}
+
 /** Live, non-zombie members of a process group. */
 export function groupMembers(pgid: number): number[] {
   if (!Number.isInteger(pgid) || pgid <= 1) return [];
@@ -104,14 +114,52 @@ export function groupAlive(pgid: number | null | undefined): boolean {
 }
 
 /**
- * Is this still the task's command group? The leader's pid cannot be reused while
- * its group has members; if the leader itself is alive its start time must match.
+ * Is this still the task's command group? Only with a known leader start time: a
+ * live leader must have started then; a dead leader's group still counts while it
+ * has members (a pid in use as a group id is never handed out again).
  */
 export function isOwnGroup(pgid: number, leaderStartTime: number | null | undefined): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1 || leaderStartTime === null || leaderStartTime === undefined) return false;
   const leader = procInfo(pgid);
-  if (leader && leader.state !== 'Z' && leaderStartTime && leader.startTime !== leaderStartTime) return false;
+  if (leader && leader.state !== 'Z' && leader.state !== 'X') return leader.startTime === leaderStartTime && leader.pgrp === pgid;
   return groupAlive(pgid);
 }
+
+/**
+ * The shell lines that set `s` to this shell's start time, in the form startTimeOf()
+ * reports it, so a step can record its own group before it runs anything.
+ */
+function startTimeShell(): string {
+  // Field 22 of /proc/$$/stat; the comm field of `sh` holds no space.
+  if (HAS_PROC) return 't() { shift 21; s=$1; }; read -r l < /proc/$$/stat && t $l';
+  return 's=$(ps -o lstart= -p $$)';
+}
+
+/** Parses what startTimeShell() recorded. */
+export function startTimeFromToken(token: string): number | null {
+  const t = token.trim();
+  if (t === '') return null;
+  if (/^\d+$/.test(t)) return Number(t);
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
+
+/**
+ * The `sh -c` prelude every step runs through: `sh -c PRELUDE dev-tools-step <record> <go> argv...`.
+ * It records its own pid (the group it leads) and start time in <record>, then runs the
+ * command only if <go> still exists. A reaper removes <go> before it reads the records,
+ * so either it sees this step's record or this step never runs (each writes, then reads).
+ */
+export const STEP_PRELUDE = [
+  'r=$1 g=$2; shift 2',
+  startTimeShell(),
+  'echo "$$ $s" > "$r" || exit 126',
+  '[ -e "$g" ] || exit 125',
+  'exec "$@"',
+].join('\n');
+
+/** The name a step's prelude shell runs under ($0), so it can be told from the command it becomes. */
+export const STEP_PRELUDE_NAME = 'dev-tools-step';
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {

@@ -1,9 +1,13 @@
 import { join } from 'node:path';
-import { compareTasks, isBroken, type Task } from '../core/task.js';
+import { compareTasks, isBroken, type Task, type TaskStatus } from '../core/task.js';
 import type { Config } from '../store/config.js';
+import { removeLaunchEnv } from '../store/launch-env.js';
+import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
-import { localExecutor, stopGroupInBackground, type Executor } from './executor.js';
+import { localExecutor, type Executor } from './executor.js';
+import { sweepStaleFiles } from './housekeeping.js';
 import { FileLock } from './lock.js';
+import { sweepLedgers } from './orphans.js';
 
 /** A running task without a pid is "starting" this long after it was claimed, then dead. */
 export const STARTING_MS = 15_000;
@@ -12,31 +16,60 @@ export function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
 }
 
-/** Is the worker of a running task alive (or still within its start-up window)? */
-export function workerAlive(task: Task, now: number, executor: Executor = localExecutor): boolean {
-  if (task.pid) return executor.isAlive(task);
+export type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
+
+/**
+ * The worker of a running task: its pid in the task file once it wrote it, else the
+ * pid it put in its ledger at start-up, else "starting" for STARTING_MS after the claim.
+ * After that it is dead only for a caller holding the scheduler lock: a worker makes
+ * its first write under that lock, so a slow one cannot write after being reaped.
+ */
+export function workerState(store: TaskStore, task: Task, now: number, underLock: boolean, executor: Executor = localExecutor): WorkerState {
+  if (task.pid) return executor.isAlive(task) ? 'alive' : 'dead';
+  const worker = new Ledger(store.paths, task.id).read()?.worker;
+  if (worker) return executor.isAlive({ ...task, pid: worker.pid, pidStartTime: worker.startTime }) ? 'alive' : 'dead';
   const claimed = Date.parse(task.claimedAt ?? task.createdAt);
-  return Number.isFinite(claimed) && now - claimed < STARTING_MS;
+  if (Number.isFinite(claimed) && now - claimed < STARTING_MS) return 'starting';
+  return underLock ? 'dead' : 'unknown';
+}
+
+export interface ReapOptions {
+  now?: number;
+  executor?: Executor;
+  /** The caller holds the scheduler lock (needed to reap a task whose worker never showed up). */
+  underLock?: boolean;
+  /** What to record (cancel records `cancelled` when it had to take over from a stuck worker). */
+  status?: Extract<TaskStatus, 'interrupted' | 'cancelled'>;
+  reason?: string;
 }
 
 /**
- * Marks a running task whose worker is gone as `interrupted` and stops its command
- * group in the background. Re-reads first and writes only if the file still says
- * running with the same pid: the worker may have finished just before it died.
+ * Marks a running task whose worker is gone as `interrupted`. Re-reads first and writes
+ * only if the file still says running with the same pid: the worker may have finished
+ * just before it died; if it died between writing its final state and renaming it into
+ * place, that state is recovered instead. Its command groups are not stopped here: the
+ * ledger sweep of every scheduler run does that (or cancel, to return once they are gone).
  */
-export function reapIfDead(store: TaskStore, task: Task, config: Config, now = Date.now(), executor: Executor = localExecutor): Task | null {
-  if (task.status !== 'running' || workerAlive(task, now, executor)) return null;
+export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: ReapOptions = {}): Task | null {
+  const now = opts.now ?? Date.now();
+  const executor = opts.executor ?? localExecutor;
+  if (task.status !== 'running' || workerState(store, task, now, !!opts.underLock, executor) !== 'dead') return null;
   const fresh = store.read(task.id);
   if (!fresh || isBroken(fresh) || fresh.status !== 'running' || fresh.pid !== task.pid) return null;
-  if (fresh.pid && workerAlive(fresh, now, executor)) return null;
+  if (fresh.pid && executor.isAlive(fresh)) return null;
+  removeLaunchEnv(store.paths, fresh.id);
+  const recovered = store.recoverFinalTemp(fresh);
+  if (recovered) return recovered;
+  // Another reader may have recovered or reaped it meanwhile.
+  const again = store.read(task.id);
+  if (!again || isBroken(again) || again.status !== 'running') return null;
   const reaped: Task = {
     ...fresh,
-    status: 'interrupted',
+    status: opts.status ?? 'interrupted',
     completedAt: new Date(now).toISOString(),
-    error: fresh.pid ? `worker ${fresh.pid} died while running` : 'worker never started',
+    error: opts.reason ?? (fresh.pid ? `worker ${fresh.pid} died while running` : 'worker never started'),
   };
   store.write(reaped);
-  if (fresh.commandPid) stopGroupInBackground(fresh.commandPid, fresh.commandStartTime, config.cancelGraceMs);
   return reaped;
 }
 
@@ -46,68 +79,93 @@ export interface ScheduleResult {
   /** Worker pid of each task started by this step. */
   workerPids: Record<string, number>;
   reaped: Task[];
+  /** Tasks holding a slot: running, or final with a command group still alive. */
   running: number;
   queued: Task[];
 }
 
 /**
  * The only way into `running`: under the scheduler lock, reap dead workers, count
- * what runs, claim queued tasks in order while there is room. Workers are spawned
- * after the lock is released.
+ * what holds a slot (running tasks, and tasks whose command group is still alive),
+ * claim queued tasks in order while there is room. Workers are spawned after the
+ * lock is released; if one cannot be started, its task fails and the claiming goes on.
  */
 export async function schedule(store: TaskStore, config: Config, opts: { lockWaitMs?: number; executor?: Executor } = {}): Promise<ScheduleResult> {
   const executor = opts.executor ?? localExecutor;
   const lock = schedulerLock(store);
   const result: ScheduleResult = { locked: false, started: [], workerPids: {}, reaped: [], running: 0, queued: [] };
-  if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) return result;
-  result.locked = true;
-  const claimed: Task[] = [];
-  try {
-    const now = Date.now();
-    const queued: Task[] = [];
-    for (const entry of store.listActive()) {
-      if (isBroken(entry)) continue;
-      if (entry.status === 'running') {
-        const reaped = reapIfDead(store, entry, config, now, executor);
-        if (reaped) result.reaped.push(reaped);
-        else result.running++;
-      } else if (entry.status === 'queued') {
-        queued.push(entry);
-      } else {
-        store.archive(entry.id); // a final task left behind by a crash between write and move
-      }
-    }
-    queued.sort(compareTasks);
-    const room = Math.max(0, config.maxParallelTasks - result.running);
-    try {
-      for (const task of queued.slice(0, room)) {
-        const running: Task = { ...task, status: 'running', claimedAt: new Date().toISOString() };
-        store.write(running);
-        claimed.push(running);
-      }
-    } catch (err) {
-      // A claim that cannot be written (full disk) stops claiming; what was claimed still starts below.
-      if (claimed.length === 0) throw err;
-    }
-    result.running += claimed.length;
-    result.queued = queued.slice(claimed.length);
-  } finally {
-    lock.release();
+  if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
+    // No task file is written without the lock, but orphaned groups can still be seen to.
+    sweepLedgers(store.paths, config.cancelGraceMs, new Set());
+    return result;
   }
-  for (const task of claimed) {
+  result.locked = true;
+  for (let round = 0; ; round++) {
+    let claimed: Task[];
     try {
-      result.workerPids[task.id] = executor.start(store, task).pid;
-      result.started.push(task);
-    } catch (err) {
-      // No worker exists, so this write cannot race one; if even it fails, the task is reaped later.
+      claimed = claimUnderLock(store, config, executor, result, round === 0);
+    } finally {
+      lock.release();
+    }
+    let failed = 0;
+    for (const task of claimed) {
       try {
-        store.write({ ...task, status: 'failed', completedAt: new Date().toISOString(), error: `cannot start worker: ${(err as Error).message}` });
-      } catch {
-        // reaped as "never started" after STARTING_MS
+        result.workerPids[task.id] = executor.start(store, task).pid;
+        result.started.push(task);
+      } catch (err) {
+        failed++;
+        // No worker exists, so this write cannot race one; if even it fails, the task is reaped later.
+        try {
+          store.write({ ...task, status: 'failed', completedAt: new Date().toISOString(), error: `cannot start worker: ${(err as Error).message}` });
+          removeLaunchEnv(store.paths, task.id);
+        } catch {
+          // reaped as "never started" after STARTING_MS
+        }
       }
     }
+    // A start that failed freed its slot again: claim on, or the queue would wait for the next caller.
+    if (failed === 0 || round >= 20 || !(await lock.acquire(opts.lockWaitMs ?? 5000))) break;
   }
   return result;
+}
+
+function claimUnderLock(store: TaskStore, config: Config, executor: Executor, result: ScheduleResult, housekeeping: boolean): Task[] {
+  const now = Date.now();
+  const busy = new Set<string>();
+  const queued: Task[] = [];
+  const active = new Map<string, Task>();
+  for (const entry of store.listActive()) {
+    if (isBroken(entry)) continue;
+    active.set(entry.id, entry);
+    if (entry.status === 'running') {
+      const reaped = reapIfDead(store, entry, config, { now, executor, underLock: true });
+      if (reaped) result.reaped.push(reaped);
+      else busy.add(entry.id);
+    } else if (entry.status === 'queued') {
+      queued.push(entry);
+    } else {
+      store.archive(entry.id); // a final task left behind by a crash between write and move
+    }
+  }
+  // A task whose command group outlived its worker holds its slot until the group is gone.
+  for (const id of sweepLedgers(store.paths, config.cancelGraceMs, busy)) busy.add(id);
+  if (housekeeping) sweepStaleFiles(store, active);
+  queued.sort(compareTasks);
+  const room = Math.max(0, config.maxParallelTasks - busy.size);
+  const claimed: Task[] = [];
+  try {
+    for (const task of queued.slice(0, room)) {
+      const running: Task = { ...task, status: 'running', claimedAt: new Date().toISOString() };
+      store.write(running);
+      claimed.push(running);
+    }
+  } catch (err) {
+    // A claim that cannot be written (full disk) stops claiming; what was claimed still starts.
+    if (claimed.length === 0) throw err;
+  }
+  result.running = busy.size + claimed.length;
+  result.queued = queued.slice(claimed.length);
+  return claimed;
 }
 
 /**

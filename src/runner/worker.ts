@@ -1,8 +1,9 @@
 // The detached worker: `node worker.js <stateHome> <taskId>`. It runs the task's
 // command or stages, appends output to the log, reads progress markers, and is the
 // only writer of its task file while the task runs.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { execa } from 'execa';
+import { TaskError } from '../core/errors.js';
 import { EtaEstimator, etaFromHistory } from '../core/eta.js';
 import { describeEnd } from '../core/format.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
@@ -10,11 +11,15 @@ import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.j
 import { printable } from '../core/text.js';
 import { loadConfig, type Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
-import { statePaths } from '../store/paths.js';
+import { readLaunchEnv, removeLaunchEnv } from '../store/launch-env.js';
+import { Ledger } from '../store/ledger.js';
+import { ensureStateDirs, statePaths } from '../store/paths.js';
 import { TaskStore } from '../store/tasks.js';
+import { findCommand } from './command-path.js';
 import { openLogForAppend } from './executor.js';
-import { groupAlive, ownStartTime, startTimeOf } from './proc.js';
-import { schedule } from './scheduler.js';
+import { liveGroups } from './orphans.js';
+import { ownStartTime, startTimeOf, STEP_PRELUDE, STEP_PRELUDE_NAME } from './proc.js';
+import { schedule, schedulerLock } from './scheduler.js';
 import { sleep } from './sleep.js';
 import { stopGroup } from './stop-group.js';
 
@@ -86,6 +91,28 @@ class LogMarkerReader {
 
 class Abandoned extends Error {}
 
+/**
+ * Test-only: DEV_TOOLS_TEST_STOP_AT=<point> makes the worker stop itself (SIGSTOP) at
+ * that point, so a test can kill it exactly there. Points: `spawned` (first command
+ * started, its pid not yet recorded), `stage-spawned` (a later stage started, still
+ * recorded as the previous one), `final-write` (final state written to its temp file,
+ * not yet renamed into place). Unset, it does nothing.
+ */
+const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
+function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write'): void {
+  if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
+}
+
+/** How long a worker waits for the scheduler lock for its first write before giving up. */
+const FIRST_WRITE_LOCK_MS = 60_000;
+
+interface Step {
+  pgid: number;
+  startTime: number | null;
+  record: string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
 class Worker {
   private task: Task;
   private readonly startedMs = Date.now();
@@ -96,14 +123,18 @@ class Worker {
   private lastWrite = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private cancelling = false;
+  /** The task file holds this worker's pid: from then on only this worker writes it. */
+  private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
   private readonly markers: LogMarkerReader;
 
   constructor(
     private readonly store: TaskStore,
     private readonly config: Config,
+    private readonly ledger: Ledger,
     task: Task,
     private readonly logFd: number,
+    private readonly launchEnv: Record<string, string>,
   ) {
     this.task = task;
     this.eta.begin(this.startedMs);
@@ -129,9 +160,9 @@ class Worker {
     const count = steps.length;
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
+    this.ledger.allowCommands();
     for (let index = 0; index < count; index++) {
       if (this.cancelling) {
-        if (index === 0 && !this.stillWaitingForUs()) throw new Abandoned(`task ${this.task.id} is no longer waiting for this worker`);
         final = { status: 'cancelled', result: { exitCode: null, signal: null, error: null } };
         break;
       }
@@ -158,7 +189,9 @@ class Worker {
   }
 
   private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
+    // The launching shell's environment (not this worker's: it may be another shell's), then the task's.
     const env: Record<string, string> = {
+      ...this.launchEnv,
       ...this.task.env,
       DEV_TOOLS_TASK_ID: this.task.id,
       DEV_TOOLS_PROJECT: this.task.project,
@@ -170,64 +203,107 @@ class Worker {
     } catch {
       return { exitCode: null, signal: null, error: `working directory does not exist: ${this.task.cwd}` };
     }
-    // execa's types take fd literals only; any open fd works at run time.
-    const logFd = this.logFd as 3;
-    const sub = execa(argv[0]!, argv.slice(1), {
-      cwd: this.task.cwd,
-      env,
-      extendEnv: true,
-      detached: true,
-      cleanup: false,
-      stdin: 'ignore',
-      // The log fd itself, not a pipe: output goes to the file at the speed of a shell
-      // redirect, and the worker holds none of it in memory.
-      stdout: logFd,
-      stderr: logFd,
-      reject: false,
-      forceKillAfterDelay: false,
-    });
-    const done = sub.then(
-      (r) => r,
-      (e: unknown) => e as { exitCode?: number; signal?: string; message?: string },
-    );
-    if (!sub.pid) {
-      const r = (await done) as { message?: string };
-      return { exitCode: null, signal: null, error: `cannot start command: ${r.message ?? 'unknown error'}` };
+    const missing = findCommand(argv[0]!, env.PATH, this.task.cwd);
+    if (missing) return { exitCode: null, signal: null, error: missing };
+
+    let step: Step | { error: string };
+    if (!this.started) {
+      // The first command starts under the scheduler lock, with the first write: a
+      // reaper (which reaps a worker that never showed up only under that lock) either
+      // sees this worker's pid, or this worker sees the final state and runs nothing.
+      step = await this.firstWrite(() => {
+        const s = this.spawnStep(argv, env, index);
+        if ('error' in s) return s;
+        this.recordStep(s, index, count);
+        testPoint('spawned');
+        return s;
+      });
+    } else {
+      step = this.spawnStep(argv, env, index);
+      if (!('error' in step)) {
+        this.recordStep(step, index, count);
+        testPoint('stage-spawned');
+        this.writeNow();
+      }
     }
-    const pgid = sub.pid;
-    this.currentGroup = { pgid, startTime: startTimeOf(pgid) };
-    const first = index === 0;
-    this.task = {
-      ...this.task,
-      ...(first ? { pid: process.pid, pidStartTime: ownStartTime(), startedAt: new Date(this.startedMs).toISOString() } : {}),
-      commandPid: pgid,
-      commandStartTime: this.currentGroup.startTime,
-    };
-    if (this.task.stages) this.setProgress(overallPercent(index, count, null), false);
-    else if (this.historyDurations.length) this.refreshEta();
-    if (first && !this.stillWaitingForUs()) {
-      // Reaped as "never started" while this worker was slow to start: that final state stands.
-      await stopGroup(pgid, this.currentGroup.startTime, 0);
-      throw new Abandoned(`task ${this.task.id} was marked final before its worker started; not running it`);
-    }
-    // The first write holds the worker's pid and the command's together.
-    this.writeNow();
+    if ('error' in step) return { exitCode: null, signal: null, error: step.error };
     if (this.cancelling) void this.stopCurrent();
 
-    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit) => {
-      sub.once('exit', (code, signal) => resolveExit({ code, signal }));
-    });
-    // The main process ended the task: whatever it left in its group is stopped too.
-    if (groupAlive(pgid)) await stopGroup(pgid, this.currentGroup.startTime, this.config.cancelGraceMs);
-    await done;
+    const exit = await step.exited;
+    // The main process ended the step: whatever it left in its group is stopped too.
+    const gone = await stopGroup(step.pgid, step.startTime, this.config.cancelGraceMs);
+    // A group that outlives even KILL keeps its record: it still holds the task's slot.
+    if (gone) this.ledger.endStep(step.record);
     this.currentGroup = null;
     this.markers.drain();
     return { exitCode: exit.code, signal: exit.signal, error: null };
   }
 
-  private stillWaitingForUs(): boolean {
-    const entry = this.store.read(this.task.id);
-    return !!entry && !isBroken(entry) && entry.status === 'running' && !entry.pid;
+  /**
+   * Starts one step through the prelude (its own process group, the log as stdout and
+   * stderr, no pipe through the worker). The step records itself in the ledger before
+   * it runs anything, so a worker killed right after this call leaves a findable group.
+   */
+  private spawnStep(argv: string[], env: Record<string, string>, index: number): Step | { error: string } {
+    let record: string;
+    try {
+      record = this.ledger.newStep(index);
+    } catch (err) {
+      return { error: `cannot start command: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn('/bin/sh', ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, this.ledger.goPath, ...argv], {
+        cwd: this.task.cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', this.logFd, this.logFd],
+      });
+    } catch (err) {
+      this.ledger.endStep(record);
+      return { error: `cannot start command ${printable(argv[0]!)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    }
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: null, signal: null }));
+    });
+    if (!child.pid) {
+      this.ledger.endStep(record);
+      return { error: `cannot start command ${printable(argv[0]!)}` };
+    }
+    const step: Step = { pgid: child.pid, startTime: startTimeOf(child.pid), record, exited };
+    this.currentGroup = { pgid: step.pgid, startTime: step.startTime };
+    return step;
+  }
+
+  private recordStep(step: Step, index: number, count: number): void {
+    this.task = {
+      ...this.task,
+      ...(index === 0 ? { pid: process.pid, pidStartTime: ownStartTime(), startedAt: new Date(this.startedMs).toISOString() } : {}),
+      commandPid: step.pgid,
+      commandStartTime: step.startTime,
+    };
+    if (this.task.stages) this.setProgress(overallPercent(index, count, null), false);
+    else if (this.historyDurations.length) this.refreshEta();
+  }
+
+  /**
+   * This worker's first write, under the scheduler lock: only if the task still waits
+   * for a worker (a reaper may have recorded it as never started). `prepare` sets the
+   * fields to write (and starts the first command); its result is returned.
+   */
+  private async firstWrite<T>(prepare: () => T | { error: string }): Promise<T | { error: string }> {
+    const out = await underFirstWriteLock(this.store, this.task.id, () => {
+      const r = prepare();
+      if (typeof r === 'object' && r !== null && 'error' in r) return r;
+      this.task = { ...this.task, pid: process.pid, pidStartTime: ownStartTime() };
+      this.writeNow();
+      this.started = true;
+      return r;
+    });
+    // It has started: its launching environment is in this process now, not on disk.
+    if (this.started) removeLaunchEnv(this.store.paths, this.task.id);
+    return out;
   }
 
   /** The worker's own lines (stage headers, the end), appended like the command's output. */
@@ -306,14 +382,17 @@ class Worker {
       error: errors.length ? errors.join('; ') : null,
       completedAt: new Date(now).toISOString(),
       progress: { percent, message: this.task.progress?.message ?? null, etaSeconds: null, updatedAt: new Date(now).toISOString() },
-      pid: this.task.pid ?? process.pid,
-      pidStartTime: this.task.pidStartTime ?? ownStartTime(),
     };
     if (status === 'failed' && this.task.stages && this.task.stage) {
       this.log(`stage ${this.task.stage.index + 1}/${this.task.stage.count} ${this.task.stage.name} failed (${describeEnd(result)})`);
     }
     if (status === 'cancelled') this.log('cancelled');
     if (result.error) this.log(result.error);
+    if (!this.started) {
+      // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
+      await this.firstWrite(() => undefined);
+      return;
+    }
     // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
     if (status === 'completed') {
       try {
@@ -325,7 +404,7 @@ class Worker {
     // The final state must land: retry a failing write a few times (e.g. a briefly full disk).
     for (let attempt = 0; ; attempt++) {
       try {
-        this.store.write(this.task);
+        this.store.write(this.task, () => testPoint('final-write'));
         break;
       } catch (err) {
         if (attempt >= 20) {
@@ -338,6 +417,23 @@ class Worker {
   }
 }
 
+/**
+ * Runs `body` under the scheduler lock if the task still waits for a worker (running,
+ * no pid); a reaper may have recorded it as never started, and that final state stands.
+ */
+async function underFirstWriteLock<T>(store: TaskStore, id: string, body: () => T): Promise<T> {
+  const lock = schedulerLock(store);
+  if (!(await lock.acquire(FIRST_WRITE_LOCK_MS))) throw new Error(`the scheduler lock stayed busy for ${FIRST_WRITE_LOCK_MS / 1000} s`);
+  try {
+    const entry = store.read(id);
+    if (!entry || isBroken(entry) || entry.status !== 'running' || entry.pid) throw new Abandoned(`task ${id} is no longer waiting for this worker`);
+    return body();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Runs the worker; every way out leaves its ledger tidy (or to the sweepers, if a group outlived KILL). */
 async function main(): Promise<void> {
   const [home, id] = process.argv.slice(2);
   if (!home || !id) {
@@ -355,17 +451,43 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {}); // a closed terminal is not a cancel
 
   const store = new TaskStore(statePaths(home));
-  const entry = store.read(id);
-  if (!entry || isBroken(entry) || entry.status !== 'running' || entry.pid) {
-    process.stderr.write(`dev-tools worker: task ${id} is not waiting for a worker\n`);
-    process.exit(1);
+  ensureStateDirs(store.paths);
+  // First of all, so that a reader can tell this worker is alive before its pid is in the task file.
+  const ledger = new Ledger(store.paths, id);
+  ledger.open({ pid: process.pid, startTime: ownStartTime() });
+  let config: Config | null = null;
+  try {
+    const entry = store.read(id);
+    if (!entry || isBroken(entry) || entry.status !== 'running' || entry.pid) {
+      throw new Abandoned(`task ${id} is not waiting for a worker`);
+    }
+    const setup = await prepare(store, id);
+    if ('config' in setup) config = setup.config;
+    if ('failure' in setup) {
+      // Fails the task before any command ran (as its first write, under the lock).
+      await underFirstWriteLock(store, id, () =>
+        store.write({ ...entry, status: 'failed', pid: process.pid, pidStartTime: ownStartTime(), completedAt: new Date().toISOString(), error: setup.failure }),
+      );
+    } else {
+      worker = new Worker(store, setup.config, ledger, entry, setup.logFd, setup.env);
+      if (cancelEarly) worker.onCancel();
+      try {
+        await worker.run();
+      } finally {
+        closeSync(setup.logFd);
+      }
+    }
+  } finally {
+    removeLaunchEnv(store.paths, id);
+    closeLedger(ledger);
   }
-  // Fails the task before any command ran, unless a reaper already recorded a final state.
-  const failEarly = (reason: string) => {
-    const now = store.read(id);
-    if (!now || isBroken(now) || now.status !== 'running' || now.pid) throw new Abandoned(`task ${id} is no longer waiting for this worker`);
-    store.write({ ...now, status: 'failed', pid: process.pid, pidStartTime: ownStartTime(), completedAt: new Date().toISOString(), error: reason });
-  };
+  // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
+  config ??= await loadConfig(store.paths).catch(() => null);
+  if (config) await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
+}
+
+/** What the worker needs before a command can run; a failure is the reason the task fails. */
+async function prepare(store: TaskStore, id: string): Promise<{ config: Config; logFd: number; env: Record<string, string> } | { failure: string }> {
   let config: Config;
   let logFd: number;
   try {
@@ -373,26 +495,31 @@ async function main(): Promise<void> {
     logFd = openLogForAppend(store.logPath(id));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    failEarly(e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message);
-    return;
+    return { failure: e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message };
   }
-  worker = new Worker(store, config, entry, logFd);
-  if (cancelEarly) worker.onCancel();
-  try {
-    await worker.run();
-  } finally {
+  const launch = readLaunchEnv(store.paths, id);
+  if ('problem' in launch) {
     closeSync(logFd);
+    return { failure: `the environment of the shell that launched it is ${launch.problem} (env/${id}.json)` };
   }
-  // This worker freed a slot: start what waits.
-  await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
+  return { config, logFd, env: launch.env };
+}
+
+/** The worker's groups are gone: no more steps, its records and the folder go. */
+function closeLedger(ledger: Ledger): void {
+  ledger.revoke();
+  const state = ledger.read();
+  if (!state) return;
+  // A group that survived KILL keeps its record (the sweepers still see, count and stop it).
+  if (liveGroups(state).length > 0) ledger.dropWorker();
+  else ledger.remove();
 }
 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    if (err instanceof Abandoned) process.stderr.write(`dev-tools worker: ${err.message}\n`);
+    if (err instanceof Abandoned || err instanceof TaskError) process.stderr.write(`dev-tools worker: ${err.message}\n`);
     else process.stderr.write(`dev-tools worker crashed: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);
   },
 );
-

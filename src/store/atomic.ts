@@ -1,4 +1,5 @@
-import { closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export const TEMP_SUFFIX = '.tmp';
@@ -22,10 +23,14 @@ function writeTemp(path: string, data: string | Buffer): string {
   return tmp;
 }
 
-/** Temp file in the same folder, fsync, rename over: a reader never sees half a file. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
+/**
+ * Temp file in the same folder, fsync, rename over: a reader never sees half a file.
+ * `beforeRename` runs with the whole temp file in place (tests stop a worker there).
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, beforeRename?: () => void): void {
   const tmp = writeTemp(path, data);
   try {
+    beforeRename?.();
     // rename replaces a planted symlink itself; it never writes through it.
     renameSync(tmp, path);
   } catch (err) {
@@ -50,4 +55,38 @@ export function safeUnlink(path: string): void {
   } catch {
     // already gone
   }
+}
+
+export interface TempFile {
+  path: string;
+  /** What it was to become (the path without `.<pid>.<hex>.tmp`). */
+  target: string;
+  /** The pid of the process that wrote it. */
+  pid: number;
+  mtimeMs: number;
+}
+
+const TEMP_NAME = /^(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Temp files of writeFileAtomic / createFileExclusive in `dir` (a crash between write and rename leaves one). */
+export function tempFiles(dir: string): TempFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: TempFile[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    try {
+      const st = lstatSync(path);
+      if (st.isFile()) out.push({ path, target: join(dir, m[1]!), pid: Number(m[2]), mtimeMs: st.mtimeMs });
+    } catch {
+      // renamed or removed meanwhile
+    }
+  }
+  return out;
 }

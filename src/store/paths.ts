@@ -11,6 +11,10 @@ export interface StatePaths {
   logs: string;
   locks: string;
   history: string;
+  /** run/<id>/: the command groups a task may have alive (see ledger.ts). */
+  run: string;
+  /** env/<id>.json: the environment of the shell that launched a task, until it starts. */
+  env: string;
 }
 
 export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,6 +32,8 @@ export function statePaths(home: string = stateHome()): StatePaths {
     logs: join(home, 'logs'),
     locks: join(home, 'locks'),
     history: join(home, 'history'),
+    run: join(home, 'run'),
+    env: join(home, 'env'),
   };
 }
 
@@ -48,7 +54,7 @@ export function notOursMessage(what: string, uid: number): string {
  * refuses a ~/.ssh it does not own.
  */
 export function ensureStateDirs(paths: StatePaths): void {
-  for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history]) {
+  for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history, paths.run, paths.env]) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // The home may be a symlink (dotfiles); a folder inside it may not: chmod and writes would follow it.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TaskError } from '../core/errors.js';
 import { checkIdInput, isIdPrefix, makeId, resolveIdPrefix } from '../core/ids.js';
 import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
-import { createFileExclusive, safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
+import { createFileExclusive, safeUnlink, TEMP_SUFFIX, tempFiles, writeFileAtomic } from './atomic.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 
@@ -38,16 +38,27 @@ export class TaskStore {
     return join(this.paths.logs, `${id}.log`);
   }
 
-  /** Writes a new task under a fresh id; never overwrites an existing one. */
-  create(fields: Omit<Task, 'id' | 'logFile'>): Task {
+  /**
+   * Writes a new task under a fresh id; never overwrites an existing one. `prepare`
+   * writes what must exist before the task file does (its launch environment) and
+   * `discard` undoes it when the id turns out to be taken.
+   */
+  create(fields: Omit<Task, 'id' | 'logFile'>, hooks: { prepare?: (id: string) => void; discard?: (id: string) => void } = {}): Task {
     for (let attempt = 0; attempt < 20; attempt++) {
       const id = makeId((n) => randomBytes(n));
       if (exists(this.donePath(id)) || exists(this.logPath(id))) continue;
       const task: Task = { id, ...fields, logFile: `logs/${id}.log` } as Task;
       try {
+        hooks.prepare?.(id);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw storageError('cannot create task file', err);
+      }
+      try {
         createFileExclusive(this.activePath(id), serialize(task));
         return task;
       } catch (err) {
+        hooks.discard?.(id);
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw storageError('cannot create task file', err);
       }
@@ -56,13 +67,46 @@ export class TaskStore {
   }
 
   /** Replaces the task's file atomically; a final task then moves to done/. */
-  write(task: Task): void {
+  write(task: Task, beforeRename?: () => void): void {
     try {
-      writeFileAtomic(this.activePath(task.id), serialize(task));
+      writeFileAtomic(this.activePath(task.id), serialize(task), beforeRename);
     } catch (err) {
       throw storageError(`cannot write task ${task.id}`, err);
     }
     if (isFinal(task.status)) this.archive(task.id);
+  }
+
+  /**
+   * A worker killed between writing its final state and renaming it into place leaves
+   * that state whole in a temp file. Brings back the newest such file when it is this
+   * task's own: written by its worker (`pid` in the name and in the content), for this id,
+   * final, and not older than the task file. Returns the recovered task, or null.
+   */
+  recoverFinalTemp(task: Task): Task | null {
+    if (!task.pid) return null;
+    const active = this.activePath(task.id);
+    let activeMtime = 0;
+    try {
+      activeMtime = statSync(active).mtimeMs;
+    } catch {
+      return null;
+    }
+    const own = tempFiles(this.paths.tasks)
+      .filter((t) => t.target === active && t.pid === task.pid && t.mtimeMs >= activeMtime)
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const temp of own) {
+      const file = readOwnFile(temp.path, MAX_TASK_FILE);
+      const entry = file.ok ? parseEntry(file.text, task.id) : null;
+      if (!entry || isBroken(entry) || entry.pid !== task.pid || !isFinal(entry.status)) continue;
+      try {
+        renameSync(temp.path, active);
+      } catch {
+        continue;
+      }
+      this.archive(task.id);
+      return entry;
+    }
+    return null;
   }
 
   /** Moves a finished task's file to done/; harmless if someone already did. */

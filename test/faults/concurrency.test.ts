@@ -1,10 +1,11 @@
 // Concurrency: many shells launching at once against a small limit, cancel and
 // restart racing the scheduler, two cancels of one task, clean while tasks finish.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { groupMembers, Harness, waitFor } from '../integration/harness.js';
+import { taskProcesses } from './fault-kit.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -166,5 +167,56 @@ describe('racing the scheduler', () => {
     }
     const s = spans(file);
     for (const t of tasks) expect(s.get(t.id)?.starts).toBe(1);
+  });
+});
+
+describe('slots and the queue after crashes (#11)', () => {
+  it('a task whose worker died holds its slot until its command group is gone, not just until it is marked interrupted', async () => {
+    h.writeConfig({ maxParallelTasks: 1, cancelGraceMs: 2000 });
+    const file = join(h.home, 'spans');
+    const stubborn = h.sh('slot', `trap '' TERM; sleep 30 & sleep 30; wait`);
+    const running = await waitFor(() => {
+      const x = h.task(stubborn.id);
+      return x.pid && x.commandPid ? x : undefined;
+    }, 'the stubborn task');
+    await waitFor(() => (taskProcesses(h.home).get(stubborn.id)?.length ?? 0) >= 3 || undefined, 'its processes');
+    const next = h.sh('slot', recorder(file, 'true'));
+    expect(next.status).toBe('queued');
+    process.kill(running.pid!, 'SIGKILL');
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task(stubborn.id).status).toBe('interrupted');
+    // Sample until the next task has run: it must never run while the stubborn group lives.
+    let overlap = false;
+    let stubbornGoneAt = 0;
+    await waitFor(
+      () => {
+        h.run(['status']);
+        const alive = taskProcesses(h.home).has(stubborn.id);
+        if (!alive && !stubbornGoneAt) stubbornGoneAt = Date.now();
+        if (alive && spans(file).has(next.id)) overlap = true;
+        return h.task(next.id).status === 'completed' || undefined;
+      },
+      'the queued task to run once the group is gone',
+      20_000,
+      50,
+    );
+    expect(overlap).toBe(false);
+    expect(stubbornGoneAt).toBeGreaterThan(0);
+  });
+
+  it('a queued task whose worker cannot start fails, and the scheduler goes on to the next one (no stall)', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const flag = join(h.home, 'go');
+    const a = h.sh('stall', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    const b = h.sh('stall', 'echo b');
+    const c = h.sh('stall', 'echo c');
+    expect([b.status, c.status]).toEqual(['queued', 'queued']);
+    // B's log path cannot be opened (a folder is in the way): its worker cannot start.
+    mkdirSync(join(h.home, 'logs', `${b.id}.log`));
+    writeFileSync(flag, '');
+    // No CLI runs from here on: only A's worker, as it exits, moves the queue.
+    await h.waitForStatus(a.id, ['completed']);
+    expect((await h.waitForStatus(b.id, ['failed'], 10_000)).error).toMatch(/cannot start worker/);
+    expect((await h.waitForStatus(c.id, ['completed'], 10_000)).exitCode).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // Helpers the fault tests share on top of test/integration/harness.ts: real mounts,
 // hand-written task files, /proc sampling. Everything here is about injecting a fault.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { killGroup, waitFor, type Harness } from '../integration/harness.js';
@@ -76,6 +76,12 @@ export function writeTask(h: Harness, task: Partial<Task> & { id: string }, fold
   return full;
 }
 
+/** The launching environment a worker needs for a hand-written task it is started for (env/<id>.json). */
+export function writeLaunchEnv(h: Harness, id: string, env: NodeJS.ProcessEnv = process.env): void {
+  mkdirSync(join(h.home, 'env'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(h.home, 'env', `${id}.json`), JSON.stringify(env), { mode: 0o600 });
+}
+
 /** An unrelated long-lived process in its own group (a process that "took over" a pid after a reboot). */
 export function bystander(seconds = 120): ChildProcess {
   const child = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
@@ -137,4 +143,52 @@ export function setprivPrefix(): string[] | null {
   if (!IS_ROOT) return null;
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0']);
   return r.status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : null;
+}
+
+/**
+ * Every live process of the tasks of one state dir, by task id: any process whose
+ * environment holds that DEV_TOOLS_HOME and a DEV_TOOLS_TASK_ID (what a task's command
+ * and all its children inherit). `commandsOnly` leaves out a step's prelude shell that
+ * has not yet exec'd its command (it runs nothing of the task's; see STEP_PRELUDE).
+ */
+export function taskProcesses(home: string, opts: { commandsOnly?: boolean } = {}): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  const homeVar = `DEV_TOOLS_HOME=${home}`;
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${name}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    if (!environ.includes(homeVar)) continue;
+    const vars = environ.split('\0');
+    if (!vars.includes(homeVar)) continue;
+    const id = vars.find((v) => v.startsWith('DEV_TOOLS_TASK_ID='))?.slice('DEV_TOOLS_TASK_ID='.length);
+    if (!id) continue;
+    const state = procState(Number(name));
+    if (state === null || state === 'Z' || state === 'X') continue;
+    if (opts.commandsOnly) {
+      try {
+        if (readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0')[3] === 'dev-tools-step') continue;
+      } catch {
+        continue;
+      }
+    }
+    out.set(id, [...(out.get(id) ?? []), Number(name)]);
+  }
+  return out;
+}
+
+/** The worker process of a task of this state dir (found by its arguments), if any. */
+export function workerPid(home: string, id: string): number | null {
+  return pidsMatching('worker.js', home, id)[0] ?? null;
 }

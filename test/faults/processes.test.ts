@@ -3,10 +3,11 @@
 // command that ignores SIGTERM with children that do too.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { alive, groupMembers, Harness, ROOT, waitFor } from '../integration/harness.js';
-import { bystander, killAll, pidsMatching, procState, startTime, writeTask } from './fault-kit.js';
+import { bystander, killAll, pidsMatching, procState, startTime, taskProcesses, workerPid, writeLaunchEnv, writeTask } from './fault-kit.js';
 
 let h: Harness;
 let extra: (ChildProcess | number | undefined)[];
@@ -109,6 +110,7 @@ describe('reboot and zombies', () => {
     // A running task claimed for a worker, and that worker started under a parent that
     // never reaps (sh exec'ing sleep): once killed, the worker stays a zombie.
     writeTask(h, { id: 'zombie01', status: 'running', claimedAt: new Date().toISOString(), command: ['sh', '-c', 'sleep 1000'] });
+    writeLaunchEnv(h, 'zombie01');
     const parent = spawn('sh', ['-c', `"${process.execPath}" "${WORKER}" "${h.home}" zombie01 >/dev/null 2>&1 & exec sleep 120`], {
       detached: true,
       stdio: 'ignore',
@@ -143,5 +145,168 @@ describe('stubborn command', () => {
     expect(h.task(t.id).status).toBe('cancelled');
     expect(took).toBeGreaterThanOrEqual(700);
     console.log(`[figure] cancel of a TERM-ignoring tree (grace 700 ms): ${took} ms`);
+  });
+});
+
+/** Waits until no process of task `id` is left (its command, children, a step's prelude). */
+async function noProcessesOf(id: string, timeoutMs: number): Promise<void> {
+  await waitFor(() => !taskProcesses(h.home).has(id) || undefined, `every process of ${id} to be gone`, timeoutMs);
+}
+
+/** Launches with the worker told to stop itself at `point`; returns once it has, and its command runs. */
+async function launchStoppedAt(point: string, script: string): Promise<{ id: string; worker: number }> {
+  const r = h.run(['task', 'web', `stops at ${point}`, '-b', '--json', '--', 'sh', '-c', script], { env: { DEV_TOOLS_TEST_STOP_AT: point } });
+  expect(r.code).toBe(0);
+  const id = (JSON.parse(r.stdout) as Task).id;
+  const worker = await waitFor(() => {
+    const pid = workerPid(h.home, id);
+    return pid && procState(pid) === 'T' ? pid : undefined;
+  }, `the worker of ${id} to stop at ${point}`);
+  extra.push(worker);
+  return { id, worker };
+}
+
+// A command group that ignores TERM, so only a real stop (TERM, grace, KILL) ends it.
+const STUBBORN = `trap '' TERM; sleep 30 & sleep 30; wait`;
+
+describe('a worker killed at any point leaves no process of its task (#11)', () => {
+  it('killed after spawning its command, before recording it: the next status stops the group', async () => {
+    h.writeConfig({ cancelGraceMs: 300 });
+    const { id, worker } = await launchStoppedAt('spawned', STUBBORN);
+    await waitFor(() => (taskProcesses(h.home).get(id)?.length ?? 0) >= 2 || undefined, 'the command and its child');
+    expect(h.task(id).commandPid ?? null).toBeNull();
+    process.kill(worker, 'SIGKILL');
+    const r = h.run(['status', '--all']);
+    expect(r.code).toBe(0);
+    // Found dead at once (its pid is in its ledger), not after the 15 s start-up window.
+    expect(h.task(id).status).toBe('interrupted');
+    await noProcessesOf(id, 10_000);
+  });
+
+  it('cancel in that state returns after the grace, says the processes are stopped, and they are', async () => {
+    h.writeConfig({ cancelGraceMs: 300 });
+    const { id, worker } = await launchStoppedAt('spawned', STUBBORN);
+    await waitFor(() => (taskProcesses(h.home).get(id)?.length ?? 0) >= 2 || undefined, 'the command and its child');
+    process.kill(worker, 'SIGKILL');
+    const before = Date.now();
+    const r = h.run(['cancel', id]);
+    const took = Date.now() - before;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/its worker was gone; marked interrupted; its processes are stopped/);
+    // Checked the moment cancel returns: what it said is true.
+    expect(taskProcesses(h.home).has(id)).toBe(false);
+    expect(took).toBeLessThan(8000);
+    console.log(`[figure] cancel of a task whose worker died before recording its command: ${took} ms`);
+  });
+
+  it('killed at a stage transition (stage 2 running, the file still naming stage 1): stage 2 is stopped', async () => {
+    h.writeConfig({ cancelGraceMs: 300, projects: { web: { cwd: h.home, stages: [{ name: 'one', run: 'echo one' }, { name: 'two', run: STUBBORN }] } } });
+    const r = h.run(['task', 'web', 'two stages', '-b', '--json'], { env: { DEV_TOOLS_TEST_STOP_AT: 'stage-spawned' } });
+    const id = (JSON.parse(r.stdout) as Task).id;
+    const worker = await waitFor(() => {
+      const pid = workerPid(h.home, id);
+      return pid && procState(pid) === 'T' ? pid : undefined;
+    }, 'the worker to stop at the stage transition');
+    extra.push(worker);
+    await waitFor(() => (taskProcesses(h.home).get(id)?.length ?? 0) >= 2 || undefined, "stage two's processes");
+    expect(h.task(id).stage?.index).toBe(0);
+    const stageOne = h.task(id).commandPid;
+    expect(taskProcesses(h.home).get(id)).not.toContain(stageOne);
+    process.kill(worker, 'SIGKILL');
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task(id).status).toBe('interrupted');
+    await noProcessesOf(id, 10_000);
+  });
+
+  it('killed during the final write (state in the temp file, not yet renamed): the result is recovered, not lost', async () => {
+    const { id, worker } = await launchStoppedAt('final-write', 'echo finished; exit 0');
+    const temps = () => readdirSync(join(h.home, 'tasks')).filter((f) => f.startsWith(`${id}.json.`) && f.endsWith('.tmp'));
+    expect(temps()).toHaveLength(1);
+    expect(h.task(id).status).toBe('running');
+    process.kill(worker, 'SIGKILL');
+    expect(h.run(['status', '--all']).code).toBe(0);
+    const t = h.task(id);
+    expect(t.status).toBe('completed');
+    expect(t.exitCode).toBe(0);
+    expect(temps()).toEqual([]);
+    expect(existsSync(join(h.home, 'tasks', `${id}.json`))).toBe(false);
+  });
+
+  it('the group stopper killed during the grace: the next reader starts another, and the group is stopped', async () => {
+    h.writeConfig({ cancelGraceMs: 3000 });
+    const t = h.sh('web', STUBBORN);
+    const running = await started(t.id);
+    await waitFor(() => (taskProcesses(h.home).get(t.id)?.length ?? 0) >= 3 || undefined, 'the command and its children');
+    process.kill(running.pid!, 'SIGKILL');
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task(t.id).status).toBe('interrupted');
+    const stopper = await waitFor(() => pidsMatching('group-stopper.js', h.home, t.id)[0], 'a group stopper');
+    // Killed while it waits out the grace: the TERM-ignoring group is still there.
+    await waitFor(() => readdirSync(join(h.home, 'run', t.id)).includes('stop.lock') || undefined, 'the stopper to take its lock');
+    process.kill(stopper, 'SIGKILL');
+    await waitFor(() => !alive(stopper) || undefined, 'the stopper to die');
+    expect(taskProcesses(h.home).has(t.id)).toBe(true);
+    // Any reader that runs the scheduler retries.
+    expect(h.run(['status']).code).toBe(0);
+    await noProcessesOf(t.id, 15_000);
+    await waitFor(() => !existsSync(join(h.home, 'run', t.id)) || undefined, 'the ledger to be removed');
+  });
+});
+
+describe('start times (#11)', () => {
+  it('a task file with a pid but no start time: cancel never signals that pid', async () => {
+    const stranger = bystander();
+    extra.push(stranger);
+    await waitFor(() => startTime(stranger.pid!) !== null || undefined, 'the bystander');
+    writeTask(h, { id: 'nostart1', status: 'running', pid: stranger.pid!, claimedAt: new Date().toISOString(), startedAt: new Date().toISOString() });
+    const r = h.run(['cancel', 'nostart1']);
+    expect(r.stderr).not.toMatch(/unexpected/);
+    expect(alive(stranger.pid)).toBe(true);
+    expect(h.task('nostart1').status).not.toBe('running');
+  });
+
+  it('a dead worker whose task file names a command group without its start time: status leaves that group alone', async () => {
+    const stranger = bystander();
+    extra.push(stranger);
+    await waitFor(() => startTime(stranger.pid!) !== null || undefined, 'the bystander');
+    writeTask(h, { id: 'nostart2', status: 'running', pid: 4194303, pidStartTime: 1, commandPid: stranger.pid!, claimedAt: new Date(0).toISOString() });
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task('nostart2').status).toBe('interrupted');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(alive(stranger.pid)).toBe(true);
+  });
+});
+
+describe('a stopped (SIGSTOP) worker or command (#11)', () => {
+  it('cancel of a task whose worker is stopped: CONT with the TERM, so it cancels at once', async () => {
+    h.writeConfig({ cancelGraceMs: 500 });
+    const t = h.sh('web', 'sleep 30 & sleep 30; wait');
+    const running = await started(t.id);
+    process.kill(running.pid!, 'SIGSTOP');
+    await waitFor(() => procState(running.pid!) === 'T' || undefined, 'the worker to be stopped');
+    const before = Date.now();
+    const r = h.run(['cancel', t.id]);
+    const took = Date.now() - before;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`cancelled ${t.id}`);
+    expect(h.task(t.id).status).toBe('cancelled');
+    expect(taskProcesses(h.home).has(t.id)).toBe(false);
+    expect(alive(running.pid)).toBe(false);
+    expect(took).toBeLessThan(5000);
+  });
+
+  it('cancel of a task whose command group is stopped: TERM then CONT, so it ends within the grace', async () => {
+    h.writeConfig({ cancelGraceMs: 5000 });
+    const t = h.sh('web', 'sleep 30 & sleep 30; wait');
+    const running = await started(t.id);
+    await waitFor(() => groupMembers(running.commandPid!).length >= 2 || undefined, 'the group');
+    process.kill(-running.commandPid!, 'SIGSTOP');
+    await waitFor(() => groupMembers(running.commandPid!).every((p) => procState(p) === 'T') || undefined, 'the group to be stopped');
+    const before = Date.now();
+    const r = h.run(['cancel', t.id]);
+    expect(r.code).toBe(0);
+    // Woken with the TERM pending: gone long before the 5 s grace.
+    expect(Date.now() - before).toBeLessThan(4000);
+    expect(groupMembers(running.commandPid!)).toEqual([]);
   });
 });

@@ -230,3 +230,47 @@ describe('planted files in the state dir (#11)', () => {
     expect(Date.now() - before).toBeLessThan(5000);
   });
 });
+
+describe('each task runs with its own launching shell\'s environment (#11)', () => {
+  it("a task queued from shell B and started by shell A's worker gets B's environment, never A's", async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const flag = join(h.home, 'go');
+    const a = h.run(['task', 'web', 'from A', '-b', '--json', '--', 'sh', '-c', `while [ ! -e ${flag} ]; do sleep 0.05; done; echo "A sees $SECRET_TOKEN"`], {
+      env: { SECRET_TOKEN: 'token-of-shell-A', SHELL_NAME: 'A' },
+    });
+    const aId = JSON.parse(a.stdout).id as string;
+    const b = h.run(['task', 'web', 'from B', '-b', '--json', '--', 'sh', '-c', 'echo "B sees $SECRET_TOKEN in $SHELL_NAME"; env'], {
+      env: { SECRET_TOKEN: 'token-of-shell-B', SHELL_NAME: 'B', ONLY_IN_B: '1' },
+    });
+    const bTask = JSON.parse(b.stdout) as { id: string; status: string };
+    expect(bTask.status).toBe('queued');
+    // Kept on disk while queued: 0600, outside the task file.
+    const envFile = join(h.home, 'env', `${bTask.id}.json`);
+    expect(mode(envFile)).toBe(0o600);
+    expect(readFileSync(envFile, 'utf8')).toContain('token-of-shell-B');
+    expect(JSON.stringify(h.task(bTask.id))).not.toContain('token-of-shell-B');
+    writeFileSync(flag, '');
+    await h.waitForStatus(aId, ['completed']);
+    await h.waitForStatus(bTask.id, ['completed'], 20_000);
+    expect(h.log(aId)).toContain('A sees token-of-shell-A');
+    expect(h.log(bTask.id)).toContain('B sees token-of-shell-B in B');
+    expect(h.log(bTask.id)).toContain('ONLY_IN_B=1');
+    expect(h.log(bTask.id)).not.toContain('token-of-shell-A');
+    // Removed once the task had started.
+    expect(existsSync(envFile)).toBe(false);
+    expect(readdirSync(join(h.home, 'env'))).toEqual([]);
+  });
+
+  it('the environment file of a queued task that is cancelled is removed with it', async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const flag = join(h.home, 'go');
+    const first = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done`);
+    const queued = h.sh('web', 'true');
+    expect(existsSync(join(h.home, 'env', `${queued.id}.json`))).toBe(true);
+    expect(h.run(['cancel', queued.id]).code).toBe(0);
+    expect(existsSync(join(h.home, 'env', `${queued.id}.json`))).toBe(false);
+    writeFileSync(flag, '');
+    await h.waitForStatus(first.id, ['completed']);
+    expect(readdirSync(join(h.home, 'env'))).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@
 // directory, a full disk (a real 64 KiB tmpfs), logs cut or deleted while followed.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, groupMembers, Harness, waitFor } from '../integration/harness.js';
@@ -256,5 +256,44 @@ describe('log cut or deleted while followed', () => {
     writeFileSync(step(2), '');
     await h.waitForStatus(t.id, ['completed']);
     expect(await follow.exited).toBe(0);
+  });
+});
+
+describe('files left by crashed processes (#11)', () => {
+  /** A pid that was alive a moment ago and is not now (a process that crashed). */
+  function deadPid(): number {
+    const r = spawnSync('sh', ['-c', 'echo $$']);
+    return Number(String(r.stdout).trim());
+  }
+  function plantTemp(target: string, pid: number, content: string, ageMs: number): string {
+    const path = `${target}.${pid}.0badc0de.tmp`;
+    writeFileSync(path, content);
+    const t = new Date(Date.now() - ageMs);
+    utimesSync(path, t, t);
+    return path;
+  }
+
+  it('clean and any other command remove temp files whose writer is gone; a live writer\'s temp file is kept', async () => {
+    const t = h.sh('web', 'true');
+    await h.waitForStatus(t.id, ['completed']);
+    const dead = deadPid();
+    // A CLI killed while it took the scheduler lock, a worker killed mid-write of a finished task, the config cache.
+    const lockTemp = plantTemp(join(h.home, 'locks', 'scheduler.lock'), dead, '{"pid":1}', 60_000);
+    const taskTemp = plantTemp(join(h.home, 'tasks', `${t.id}.json`), dead, '{"id":', 60_000);
+    const configTemp = plantTemp(join(h.home, 'config.validated.json'), dead, '{}', 60_000);
+    const live = plantTemp(join(h.home, 'locks', 'scheduler.lock'), process.pid, '{}', 60_000);
+    const fresh = plantTemp(join(h.home, 'locks', 'other.lock'), dead, '{}', 0);
+    const r = h.run(['clean']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/removed 3 files left by crashed processes/);
+    for (const p of [lockTemp, taskTemp, configTemp]) expect(existsSync(p), p).toBe(false);
+    // The writer is alive (it may rename it any moment), or the file is too young to judge.
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(fresh)).toBe(true);
+    // Any command that runs the scheduler does the same, cheaply.
+    const again = plantTemp(join(h.home, 'locks', 'scheduler.lock'), dead, '{}', 60_000);
+    expect(h.run(['status']).code).toBe(0);
+    expect(existsSync(again)).toBe(false);
+    rmSync(live);
   });
 });

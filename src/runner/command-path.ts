@@ -1,0 +1,38 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { printable } from '../core/text.js';
+
+function runnable(path: string): 'ok' | 'missing' | 'denied' {
+  try {
+    if (!statSync(path).isFile()) return 'missing';
+  } catch {
+    return 'missing';
+  }
+  try {
+    accessSync(path, constants.X_OK);
+    return 'ok';
+  } catch {
+    return 'denied';
+  }
+}
+
+/**
+ * Finds the program a step runs, as the shell will (`PATH` of the task's environment,
+ * an empty entry meaning the working directory). Returns null when it can run, else
+ * one line naming the command: `command not found: nosuchcommand`.
+ */
+export function findCommand(name: string, pathVar: string | undefined, cwd: string): string | null {
+  const shown = printable(name);
+  if (name === '') return 'command not found: (empty)';
+  let found: 'ok' | 'missing' | 'denied' = 'missing';
+  if (name.includes('/')) found = runnable(isAbsolute(name) ? name : resolve(cwd, name));
+  else {
+    for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+      const r = runnable(join(dir === '' ? cwd : resolve(cwd, dir), name));
+      if (r === 'ok') return null;
+      if (r === 'denied') found = 'denied';
+    }
+  }
+  if (found === 'ok') return null;
+  return found === 'denied' ? `cannot run command ${shown}: permission denied` : `command not found: ${shown}`;
+}

@@ -1,0 +1,38 @@
+import type { Task } from '../core/task.js';
+import { safeUnlink, tempFiles } from '../store/atomic.js';
+import { launchEnvIds, removeLaunchEnv } from '../store/launch-env.js';
+import type { TaskStore } from '../store/tasks.js';
+import { isAlive } from './proc.js';
+
+/** A temp file this old whose writer is gone was left by a crash (a live writer renames within milliseconds). */
+const STALE_TEMP_MS = 5000;
+/** A launch writes the environment just before the task file: younger ones may have no task file yet. */
+const STALE_ENV_MS = 60_000;
+
+/**
+ * Removes what crashed processes left behind: temp files of writes that never got
+ * their rename (task files, the scheduler lock, the config cache, launch
+ * environments) and launch environments of tasks that started or ended. Cheap: a
+ * few small folders are listed. `active` holds the tasks of tasks/ by id; a temp file
+ * of a running task is left to the reaper, which may recover it.
+ */
+export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Task>, staleMs = STALE_TEMP_MS): number {
+  const { paths } = store;
+  let removed = 0;
+  const now = Date.now();
+  for (const dir of [paths.tasks, paths.locks, paths.home, paths.env]) {
+    for (const temp of tempFiles(dir)) {
+      if (now - temp.mtimeMs < staleMs || isAlive(temp.pid)) continue;
+      if (dir === paths.tasks && [...active.values()].some((t) => t.status === 'running' && store.activePath(t.id) === temp.target)) continue;
+      safeUnlink(temp.path);
+      removed++;
+    }
+  }
+  for (const id of launchEnvIds(paths, STALE_ENV_MS)) {
+    const task = active.get(id);
+    if (task && (task.status === 'queued' || (task.status === 'running' && !task.pid))) continue;
+    removeLaunchEnv(paths, id);
+    removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,120 @@
+import { Ledger, ledgerIds, type LedgerState, type LedgerStep } from '../store/ledger.js';
+import type { StatePaths } from '../store/paths.js';
+import { stopperInBackground } from './executor.js';
+import { FileLock } from './lock.js';
+import { isOwnGroup, isSameProcess, startTimeFromToken } from './proc.js';
+import { sleep } from './sleep.js';
+import { stopGroup } from './stop-group.js';
+
+/** An empty ledger younger than this may be one a worker is creating right now. */
+const FRESH_LEDGER_MS = 10_000;
+
+export interface LiveGroup {
+  step: LedgerStep;
+  pgid: number;
+  startTime: number;
+}
+
+export function ledgerOwnerAlive(state: LedgerState): boolean {
+  return !!state.worker && isSameProcess(state.worker.pid, state.worker.startTime);
+}
+
+/** The recorded groups that are still the task's own (leader start time known and matching). */
+export function liveGroups(state: LedgerState): LiveGroup[] {
+  const out: LiveGroup[] = [];
+  for (const step of state.steps) {
+    if (step.pgid === null || step.token === null) continue;
+    const startTime = startTimeFromToken(step.token);
+    if (startTime !== null && isOwnGroup(step.pgid, startTime)) out.push({ step, pgid: step.pgid, startTime });
+  }
+  return out;
+}
+
+/**
+ * A ledger whose worker is gone: `go` is removed first, so no step that has not yet
+ * checked it will run; only then are the step records read. Records of groups that
+ * are gone (or never ran, or are not verifiably ours) are dropped. Returns the live
+ * groups left, or null when the worker is alive (the ledger is still its own).
+ */
+export function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
+  const first = ledger.read();
+  if (!first) return [];
+  if (ledgerOwnerAlive(first)) return null;
+  if (!first.worker && first.steps.length === 0) {
+    // No worker record yet and nothing spawned: a worker may be creating it right now.
+    if (first.ageMs >= FRESH_LEDGER_MS) ledger.remove();
+    return [];
+  }
+  ledger.revoke();
+  const state = ledger.read();
+  if (!state) return [];
+  const live = liveGroups(state);
+  const keep = new Set(live.map((g) => g.step.file));
+  for (const step of state.steps) if (!keep.has(step.file)) ledger.endStep(step.file);
+  if (live.length === 0) ledger.remove();
+  return live;
+}
+
+/**
+ * Finds the ledgers whose worker is gone and has their live groups stopped by a
+ * detached group stopper (unless one is already at work on it). Returns the ids of
+ * tasks with a live command group: they hold a slot until it is gone, whatever their
+ * task file says. `running` lists tasks already counted as running.
+ */
+export function sweepLedgers(paths: StatePaths, graceMs: number, running: ReadonlySet<string>): Set<string> {
+  const busy = new Set<string>();
+  for (const id of ledgerIds(paths)) {
+    const ledger = new Ledger(paths, id);
+    const state = ledger.read();
+    if (!state) continue;
+    if (ledgerOwnerAlive(state)) {
+      // Its worker tends it; a task no longer `running` still holds a slot while a group lives.
+      if (!running.has(id) && liveGroups(state).length > 0) busy.add(id);
+      continue;
+    }
+    const live = revokeOrphan(ledger);
+    if (!live || live.length === 0) continue;
+    busy.add(id);
+    if (!new FileLock(ledger.stopLockPath).heldByLiveOwner()) stopperInBackground(paths.home, id, graceMs);
+  }
+  return busy;
+}
+
+/**
+ * Stops every live group of a ledger whose worker is gone (TERM, grace, KILL) and
+ * removes the ledger once they are gone. Used by the detached group stopper and, to
+ * return only when the processes are gone, by cancel. Another stopper at work on the
+ * same ledger is waited for instead. True when no group of the task is left.
+ */
+export async function stopOrphanedGroups(paths: StatePaths, id: string, graceMs: number, timeoutMs = graceMs + 10_000): Promise<boolean> {
+  const ledger = new Ledger(paths, id);
+  const lock = new FileLock(ledger.stopLockPath);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!ledger.read()) return true; // no ledger: nothing of the task was ever spawned, or it is all gone
+    try {
+      if (lock.tryOnce()) break;
+    } catch (err) {
+      // The folder went away meanwhile: its groups are gone.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
+    const state = ledger.read();
+    if (!state || liveGroups(state).length === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+  try {
+    for (let round = 0; round < 3; round++) {
+      const live = revokeOrphan(ledger);
+      if (live === null) return false; // its worker is alive after all: it stops its own
+      if (live.length === 0) return true;
+      await Promise.all(live.map((g) => stopGroup(g.pgid, g.startTime, round === 0 ? graceMs : 0)));
+    }
+    const state = ledger.read();
+    return !state || liveGroups(state).length === 0;
+  } finally {
+    lock.release();
+    ledger.removeFolder();
+  }
+}
