@@ -41,6 +41,11 @@ export class FileLock {
     return false;
   }
 
+  /** Removes the lock if its owner is dead (a killed holder); a live owner's lock stays. */
+  clearIfStale(): void {
+    if (pathKind(this.path) !== 'none') this.breakIfStale();
+  }
+
   /** Is the lock held by a live process (this one included)? */
   heldByLiveOwner(): boolean {
     const owner = readOwner(this.path);

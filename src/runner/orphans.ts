@@ -42,7 +42,7 @@ export function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
   if (ledgerOwnerAlive(first)) return null;
   if (!first.worker && first.steps.length === 0) {
     // No worker record yet and nothing spawned: a worker may be creating it right now.
-    if (first.ageMs >= FRESH_LEDGER_MS) ledger.remove();
+    if (first.ageMs >= FRESH_LEDGER_MS) removeLedger(ledger);
     return [];
   }
   ledger.revoke();
@@ -51,8 +51,14 @@ export function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
   const live = liveGroups(state);
   const keep = new Set(live.map((g) => g.step.file));
   for (const step of state.steps) if (!keep.has(step.file)) ledger.endStep(step.file);
-  if (live.length === 0) ledger.remove();
+  if (live.length === 0) removeLedger(ledger);
   return live;
+}
+
+/** Its groups are gone: the ledger goes, with the lock of a stopper that was killed holding it. */
+function removeLedger(ledger: Ledger): void {
+  new FileLock(ledger.stopLockPath).clearIfStale();
+  ledger.remove();
 }
 
 /**

@@ -3,7 +3,7 @@
 // command that ignores SIGTERM with children that do too.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { alive, groupMembers, Harness, ROOT, waitFor } from '../integration/harness.js';
@@ -250,6 +250,22 @@ describe('a worker killed at any point leaves no process of its task (#11)', () 
     expect(h.run(['status']).code).toBe(0);
     await noProcessesOf(t.id, 15_000);
     await waitFor(() => !existsSync(join(h.home, 'run', t.id)) || undefined, 'the ledger to be removed');
+  });
+});
+
+describe('ledgers left by crashes (#11)', () => {
+  it('a ledger whose worker and stopper were both killed, its groups already gone, is removed by the next reader', () => {
+    writeTask(h, { id: 'leftover', status: 'interrupted', completedAt: new Date().toISOString() }, 'done');
+    const dir = join(h.home, 'run', 'leftover');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // pid 2^22 - 1 is never alive here: the worker and the stopper that held the lock are gone.
+    writeFileSync(join(dir, 'worker'), JSON.stringify({ pid: 4194303, startTime: 1 }));
+    writeFileSync(join(dir, 'stop.lock'), JSON.stringify({ pid: 4194303, startTime: 1, token: 'gone' }));
+    writeFileSync(join(dir, 'step-0'), '4194302 1\n');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'stop.lock'), old, old);
+    expect(h.run(['status']).code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
