@@ -1,6 +1,7 @@
 import type { Task } from '../core/task.js';
 import { safeUnlink, tempFiles } from '../store/atomic.js';
-import { launchEnvIds, removeLaunchEnv } from '../store/launch-env.js';
+import { existsSync } from 'node:fs';
+import { launchEnvIds, launchEnvOlderThan, removeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import { isAlive } from './proc.js';
 
@@ -28,9 +29,11 @@ export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Ta
       removed++;
     }
   }
-  for (const id of launchEnvIds(paths, STALE_ENV_MS)) {
+  for (const id of launchEnvIds(paths)) {
     const task = active.get(id);
     if (task && (task.status === 'queued' || (task.status === 'running' && !task.pid))) continue;
+    // Without a task file it may be a launch in progress, unless old; a finished task's goes now.
+    if (!task && !existsSync(store.donePath(id)) && !launchEnvOlderThan(paths, id, STALE_ENV_MS)) continue;
     removeLaunchEnv(paths, id);
     removed++;
   }

@@ -41,23 +41,21 @@ export function removeLaunchEnv(paths: StatePaths, id: string): void {
   safeUnlink(launchEnvPath(paths, id));
 }
 
-/** Ids with a launch environment older than `ms` (a launch writes it just before the task file). */
-export function launchEnvIds(paths: StatePaths, olderThanMs: number): string[] {
+/** Ids that have a launch environment file. */
+export function launchEnvIds(paths: StatePaths): string[] {
   let names: string[];
   try {
     names = readdirSync(paths.env);
   } catch {
     return [];
   }
-  const out: string[] = [];
-  for (const name of names) {
-    const id = name.slice(0, -'.json'.length);
-    if (!name.endsWith('.json') || !isIdPrefix(id)) continue;
-    try {
-      if (Date.now() - statSync(join(paths.env, name)).mtimeMs > olderThanMs) out.push(id);
-    } catch {
-      // gone meanwhile
-    }
+  return names.filter((n) => n.endsWith('.json') && isIdPrefix(n.slice(0, -5))).map((n) => n.slice(0, -5));
+}
+
+export function launchEnvOlderThan(paths: StatePaths, id: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(launchEnvPath(paths, id)).mtimeMs > ms;
+  } catch {
+    return false;
   }
-  return out;
 }
