@@ -158,6 +158,9 @@ export class Harness {
       if (pgid) killGroup(pgid);
       if (pid) killGroup(pid);
     }
+    // Commands of tasks not recorded in any task file (a worker killed before its first write):
+    // they carry this state dir in their environment.
+    for (const pid of pidsWithEnv(`DEV_TOOLS_HOME=${this.home}`)) killGroup(pid);
     rmSync(this.home, { recursive: true, force: true });
   }
 }
@@ -189,6 +192,20 @@ export function killGroup(pid: number): void {
   } catch {
     // gone
   }
+}
+
+/** Live processes whose environment holds `entry` exactly (e.g. DEV_TOOLS_HOME=<home>). */
+function pidsWithEnv(entry: string): number[] {
+  const out: number[] = [];
+  for (const name of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) out.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }
 
 function safeReaddir(dir: string): string[] {
