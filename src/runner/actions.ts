@@ -278,7 +278,9 @@ async function reapAndStop(
   const what =
     reaped.status === 'cancelled'
       ? `cancelled ${task.id} (${opts.reason ?? 'its worker was gone'})`
-      : `task ${task.id}: its worker was gone; marked ${reaped.status}`;
+      : reaped.status === 'interrupted'
+        ? `task ${task.id}: its worker was gone; marked interrupted`
+        : `task ${task.id} had ${reaped.status} (its worker died while recording it; recovered)`;
   if (!gone) throw new TaskError(`${what}, but some of its processes could not be stopped yet`);
   return { task: reaped, message: `${what}; its processes are stopped` };
 }

@@ -21,10 +21,10 @@ export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Ta
   const { paths } = store;
   let removed = 0;
   const now = Date.now();
+  const running = new Set([...active.values()].filter((t) => t.status === 'running').map((t) => store.activePath(t.id)));
   for (const dir of [paths.tasks, paths.locks, paths.home, paths.env]) {
     for (const temp of tempFiles(dir)) {
-      if (now - temp.mtimeMs < staleMs || isAlive(temp.pid)) continue;
-      if (dir === paths.tasks && [...active.values()].some((t) => t.status === 'running' && store.activePath(t.id) === temp.target)) continue;
+      if (now - temp.mtimeMs < staleMs || isAlive(temp.pid) || running.has(temp.target)) continue;
       safeUnlink(temp.path);
       removed++;
     }
