@@ -179,6 +179,25 @@ describe('project names that are also Object.prototype keys', () => {
   });
 });
 
+describe('a command that cannot run', () => {
+  it('a missing command is one line naming it, in the task, the log and the foreground error', () => {
+    const r = h.run(['task', 'web', 'missing', '--', 'nosuchcommand123', 'arg']);
+    expect(r.code).toBe(1);
+    const id = h.allTasks()[0]!.id;
+    expect(h.task(id).error).toBe('command not found: nosuchcommand123');
+    expect(r.stderr).toBe(`dev-tools: task ${id} failed: command not found: nosuchcommand123\n`);
+    expect(h.log(id)).toBe('==> [dev-tools] command not found: nosuchcommand123\n');
+  });
+
+  it('a file that is not executable says so, naming it', () => {
+    writeFileSync(join(h.home, 'script.sh'), 'echo hi\n', { mode: 0o644 });
+    const r = h.run(['task', 'web', 'not executable', '--', './script.sh']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot run command \.\/script\.sh: permission denied/);
+  });
+});
+
 describe('flags and terminals', () => {
   it('unknown flags are usage errors (exit 2) on every subcommand', () => {
     for (const args of [['--bogus'], ['status', '--bogus'], ['task', 'web', 'x', '--bogus', '--', 'true'], ['logs', 'abcd', '--follow-forever'], ['clean', '--older-than', 'soon']]) {
