@@ -88,6 +88,6 @@ describe('dashboard in a real terminal', () => {
   it('refuses without a terminal, pointing to status', () => {
     const r = h.run(['ui']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('dev-tools ui needs an interactive terminal; use dev-tools status');
+    expect(r.stderr).toBe('dev-tools: ui needs an interactive terminal; use dev-tools status\n');
   });
 });
