@@ -17,7 +17,8 @@ export function registerUi(program: Command): void {
 
 export async function openDashboard(ctx: Context): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new UsageError('dev-tools ui needs an interactive terminal; use dev-tools status');
+    // One line as the others: `dev-tools: ui needs …` (the prefix comes from main).
+    throw new UsageError('ui needs an interactive terminal; use dev-tools status');
   }
   const { loadDashboard } = await import('./load-ui.js');
   const { runDashboard } = await loadDashboard();

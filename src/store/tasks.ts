@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renam
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TaskError } from '../core/errors.js';
-import { checkIdInput, isIdPrefix, makeId, resolveIdPrefix } from '../core/ids.js';
+import { checkIdInput, isIdPrefix, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
@@ -120,7 +120,8 @@ export class TaskStore {
   }
 
   /** Finds the id for a unique prefix; hostile input is rejected before any file is touched. */
-  resolveId(input: string): string {
+  resolveId(rawInput: string): string {
+    const input = normalizeIdInput(rawInput);
     checkIdInput(input);
     if (input.length === 8 && (exists(this.activePath(input)) || exists(this.donePath(input)))) return input;
     return resolveIdPrefix(input, [...idsIn(this.paths.tasks), ...idsIn(this.paths.done)]);
