@@ -94,7 +94,7 @@ const ctx = await openContext();
 const stdout = new FakeStdout();
 const stdin = new FakeStdin();
 // The timed scenarios hold queued tasks: the real scheduler step would start them.
-const real = runnerActions(ctx.store, ctx.config);
+const real = runnerActions(ctx.store);
 const actions = scenario === 'idle' ? real : { ...real, schedule: async () => undefined };
 const running = runDashboard({ store: ctx.store, config: ctx.config, stdin, stdout, actions });
 const result = { scenario };

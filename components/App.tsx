@@ -1,6 +1,6 @@
 import { Box, useApp } from 'ink';
-import { useState } from 'react';
-import { printable } from '../src/core/text.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { printable } from '../src/core/terminal-text.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -10,14 +10,15 @@ import { FilterBar, matchesFilter } from './FilterBar.js';
 import { Footer } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
-import { Action, type Mode } from './keymap.js';
+import { Action, keysFor, type Mode } from './keymap.js';
 import { LaunchForm } from './LaunchForm.js';
 import { LogPane } from './LogPane.js';
 import { MessageLine, type Message } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
 import { TaskTable } from './TaskTable.js';
+import { useConfig } from './useConfig.js';
 import { useLogTail } from './useLogTail.js';
-import { KeyRouterContext, useKeyRouter, useModeKeys } from './useModeKeys.js';
+import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useNow } from './useNow.js';
 import { useTaskCommands } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
@@ -25,6 +26,7 @@ import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
 export interface AppProps {
   store: TaskStore;
+  /** The config at start; config.json is watched from then on. */
   config: Config;
   actions: DashboardActions;
   /** Fixed size (tests); otherwise the terminal's, following resize. */
@@ -32,13 +34,21 @@ export interface AppProps {
   /** Project name offered for "other command…" in the launch form. */
   defaultProject?: string;
   scheduleEveryMs?: number;
+  /** How long a message stays (errors twice as long); the next action clears it sooner. */
+  messageMs?: number;
 }
 
 /** A question waiting for y/N: which action, on which task. */
 type Pending = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task };
 
+/** Where a selection is in the list shown: by id, or where it was when its task left. */
+function indexOf(shown: TaskEntry[], selection: { id: string | null; index: number }): number {
+  const found = selection.id === null ? -1 : shown.findIndex((e) => e.id === selection.id);
+  return found >= 0 ? found : Math.min(selection.index, Math.max(0, shown.length - 1));
+}
+
 /** Composes the panes and routes keys to the current mode; each mode owns its view and keys. */
-export function App({ store, config, actions, size, defaultProject = 'adhoc', scheduleEveryMs }: AppProps) {
+export function App({ store, config: startConfig, actions, size, defaultProject = 'adhoc', scheduleEveryMs, messageMs = 5000 }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
@@ -47,68 +57,108 @@ export function App({ store, config, actions, size, defaultProject = 'adhoc', sc
     switchTo(next);
     setModeState(next);
   };
+  const { config, problem: configProblem } = useConfig(store.paths, startConfig);
+  // Actions run with the config of the moment they run, not of the render that bound them.
+  const configRef = useRef(config);
+  configRef.current = config;
   const [showAll, setShowAll] = useState(false);
   const [filter, setFilter] = useState('');
   const [selection, setSelection] = useState<{ id: string | null; index: number }>({ id: null, index: 0 });
   const [message, setMessage] = useState<Message | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
 
-  const { entries, problem } = useTasks({ store, showAll, schedule: actions.schedule, scheduleEveryMs });
+  // A message fades: after a while, or at the next action (see `act`).
+  useEffect(() => {
+    if (!message) return undefined;
+    const timer = setTimeout(() => setMessage((m) => (m === message ? null : m)), message.kind === 'error' ? messageMs * 2 : messageMs);
+    return () => clearTimeout(timer);
+  }, [message, messageMs]);
+
+  const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
+  const { entries, problem } = useTasks({ store, showAll, schedule, scheduleEveryMs });
   const now = useNow(anyRunning(entries));
   const shown = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
-  const found = selection.id === null ? -1 : shown.findIndex((e) => e.id === selection.id);
-  const index = found >= 0 ? found : Math.min(selection.index, Math.max(0, shown.length - 1));
+  const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
-  const lines = useLogTail(store, selected?.id ?? null);
+  const log = useLogTail(store, selected?.id ?? null);
+  const tooSmall = isTooSmall(columns, rows);
+  const height = Math.max(1, rows - 1);
+  const body = height - 3;
+  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
+  const lowerHeight = body - tableHeight;
+  const page = Math.max(1, tableHeight - 2);
 
-  const select = (i: number) => {
-    const clamped = Math.max(0, Math.min(i, shown.length - 1));
-    setSelection({ id: shown[clamped]?.id ?? null, index: clamped });
+  // Keys after a move wait for the frame that shows it: `c` then acts on the task on screen.
+  // (A new selection object each time, so that frame always comes.)
+  const moveTo = (to: (current: number) => number) => {
+    router.hold();
+    setSelection((prev) => {
+      const next = Math.max(0, Math.min(to(indexOf(shown, prev)), shown.length - 1));
+      return { id: shown[next]?.id ?? null, index: next };
+    });
   };
-  const commands = useTaskCommands(actions, setMessage, (id) => setSelection((s) => ({ id, index: s.index })));
+  const commands = useTaskCommands(
+    actions,
+    () => configRef.current,
+    setMessage,
+    (id) => setSelection((s) => ({ id, index: s.index })),
+  );
   const selectedTask = (verb: string): Task | null => {
     if (!selected) return setMessage({ text: `no task to ${verb}`, kind: 'error' }), null;
     if (isBroken(selected)) return setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null;
     return selected;
   };
-  const tooSmall = isTooSmall(columns, rows);
+  // Every action clears the message of the one before.
+  const act = (handlers: ActionHandlers): ActionHandlers =>
+    Object.fromEntries(
+      Object.entries(handlers).map(([action, run]) => [
+        action,
+        () => {
+          setMessage(null);
+          run?.();
+        },
+      ]),
+    );
 
   useModeKeys(
     'table',
     mode === 'table' || tooSmall,
-    {
-    [Action.Quit]: () => exit(),
-    ...(tooSmall
-      ? {}
-      : {
-          [Action.Up]: () => select(index - 1),
-          [Action.Down]: () => select(index + 1),
-          [Action.First]: () => select(0),
-          [Action.Last]: () => select(shown.length - 1),
-          [Action.FocusLog]: () => selected && setMode('log'),
-          [Action.Launch]: () => setMode('launch'),
-          [Action.ToggleAll]: () => setShowAll((v) => !v),
-          [Action.Filter]: () => setMode('filter'),
-          [Action.Back]: () => setFilter(''),
-          [Action.Help]: () => setMode('help'),
-          [Action.Cancel]: () => {
-            const task = selectedTask('cancel');
-            if (!task) return;
-            if (isFinal(task.status)) return setMessage({ text: `${task.id} already ended (${task.status})`, kind: 'error' });
-            setPending({ action: Action.Cancel, task });
-            setMode('confirm');
-          },
-          [Action.Restart]: () => {
-            const task = selectedTask('restart');
-            if (!task) return;
-            if (isFinal(task.status)) return commands.restart(task, false);
-            setPending({ action: Action.Restart, task });
-            setMode('confirm');
-          },
-        }),
-  }, router);
+    act({
+      [Action.Quit]: () => exit(),
+      ...(tooSmall
+        ? {}
+        : {
+            [Action.Up]: () => moveTo((i) => i - 1),
+            [Action.Down]: () => moveTo((i) => i + 1),
+            [Action.PageUp]: () => moveTo((i) => i - page),
+            [Action.PageDown]: () => moveTo((i) => i + page),
+            [Action.First]: () => moveTo(() => 0),
+            [Action.Last]: () => moveTo(() => shown.length - 1),
+            [Action.FocusLog]: () => selected && setMode('log'),
+            [Action.Launch]: () => setMode('launch'),
+            [Action.ToggleAll]: () => setShowAll((v) => !v),
+            [Action.Filter]: () => setMode('filter'),
+            [Action.Back]: () => setFilter(''),
+            [Action.Help]: () => setMode('help'),
+            [Action.Cancel]: () => {
+              const task = selectedTask('cancel');
+              if (!task) return;
+              if (isFinal(task.status)) return setMessage({ text: `${task.id} already ended (${task.status})`, kind: 'error' });
+              setPending({ action: Action.Cancel, task });
+              setMode('confirm');
+            },
+            [Action.Restart]: () => {
+              const task = selectedTask('restart');
+              if (!task) return;
+              if (isFinal(task.status)) return commands.restart(task, false);
+              setPending({ action: Action.Restart, task });
+              setMode('confirm');
+            },
+          }),
+    }),
+    router,
+  );
 
-  const height = Math.max(1, rows - 1);
   if (tooSmall) {
     return (
       <KeyRouterContext.Provider value={router}>
@@ -119,9 +169,6 @@ export function App({ store, config, actions, size, defaultProject = 'adhoc', sc
     );
   }
 
-  const body = height - 3;
-  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
-  const lowerHeight = body - tableHeight;
   const question = pending
     ? pending.action === Action.Cancel
       ? `Cancel ${pending.task.id} (${printable(pending.task.project)}: ${printable(pending.task.description)})?`
@@ -135,62 +182,71 @@ export function App({ store, config, actions, size, defaultProject = 'adhoc', sc
     if (p.action === Action.Cancel) commands.cancel(p.task);
     else commands.restart(p.task, true);
   };
-  const emptyText = filter ? `no task matches "${filter}"` : showAll ? 'no tasks yet — n launches one' : 'no active tasks — n launches one, a shows all';
+  const launchKey = keysFor('table', Action.Launch);
+  const emptyText = filter
+    ? `no task matches "${filter}"`
+    : showAll
+      ? `no tasks yet — ${launchKey} launches one`
+      : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
+  const status = message ?? (problem ? { text: problem, kind: 'error' as const } : configProblem ? { text: configProblem, kind: 'error' as const } : null);
 
   return (
     <KeyRouterContext.Provider value={router}>
-    <Box flexDirection="column" width={columns} height={height} overflow="hidden">
-      <Header entries={entries} maxParallel={config.maxParallelTasks} showAll={showAll} filter={filter} />
-      {mode === 'help' ? (
-        <HelpOverlay height={body} onClose={() => setMode('table')} />
-      ) : (
-        <>
-          <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
-          {mode === 'launch' ? (
-            <LaunchForm
-              projects={Object.entries(config.projects).map(([name, p]) => ({ name, stages: p.stages.length }))}
-              defaultProject={defaultProject}
-              height={lowerHeight}
-              onCancel={() => {
-                setMode('table');
-                setMessage({ text: 'launch abandoned', kind: 'info' });
-              }}
-              onSubmit={(spec) => {
-                setMode('table');
-                commands.launch(spec);
-              }}
-            />
-          ) : (
-            <LogPane
-              key={selected?.id ?? ''}
-              entry={selected}
-              lines={lines}
-              width={columns}
-              height={lowerHeight}
-              focused={mode === 'log'}
-              onBack={() => setMode('table')}
-              onQuit={() => exit()}
-            />
-          )}
-        </>
-      )}
-      {mode === 'confirm' ? (
-        <ConfirmDialog question={question} onAnswer={answer} />
-      ) : mode === 'filter' ? (
-        <FilterBar
-          value={filter}
-          onChange={setFilter}
-          onDone={() => setMode('table')}
-          onClear={() => {
-            setFilter('');
-            setMode('table');
-          }}
-        />
-      ) : (
-        <MessageLine message={message ?? (problem ? { text: problem, kind: 'error' } : null)} />
-      )}
-      <Footer mode={mode} />
-    </Box>
+      <Box flexDirection="column" width={columns} height={height} overflow="hidden">
+        <Header entries={entries} maxParallel={config.maxParallelTasks} showAll={showAll} filter={filter} position={{ index, count: shown.length }} />
+        {mode === 'help' ? (
+          <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
+        ) : (
+          <>
+            <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
+            {mode === 'launch' || mode === 'launchText' ? (
+              <LaunchForm
+                projects={Object.entries(config.projects).map(([name, p]) => ({ name, stages: p.stages.length }))}
+                defaultProject={defaultProject}
+                width={columns}
+                height={lowerHeight}
+                onModeChange={setMode}
+                onCancel={() => {
+                  setMode('table');
+                  setMessage({ text: 'launch abandoned', kind: 'info' });
+                }}
+                onSubmit={(spec) => {
+                  setMode('table');
+                  commands.launch(spec);
+                }}
+              />
+            ) : (
+              <LogPane
+                key={selected?.id ?? ''}
+                entry={selected}
+                lines={log.lines}
+                earlier={log.earlier}
+                width={columns}
+                height={lowerHeight}
+                focused={mode === 'log'}
+                onBack={() => setMode('table')}
+                onQuit={() => exit()}
+              />
+            )}
+          </>
+        )}
+        {mode === 'confirm' ? (
+          <ConfirmDialog question={question} onAnswer={answer} />
+        ) : mode === 'filter' ? (
+          <FilterBar
+            value={filter}
+            onChange={setFilter}
+            onDone={() => setMode('table')}
+            onClear={() => {
+              setFilter('');
+              setMode('table');
+            }}
+          />
+        ) : (
+          <MessageLine message={mode === 'help' ? null : status} />
+        )}
+        <Footer mode={mode} />
+      </Box>
     </KeyRouterContext.Provider>
   );
 }

@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
-import { useModeInput } from './useModeKeys.js';
-import TextInput from 'ink-text-input';
-import { Action, actionFor } from './keymap.js';
+import { KEYMAP } from './keymap.js';
+import { TextField } from './TextField.js';
 import { useColor } from './useColor.js';
+import { useModeInput } from './useModeKeys.js';
+import { useTextField } from './useTextField.js';
 
 export interface FilterBarProps {
   value: string;
@@ -14,27 +15,31 @@ export interface FilterBarProps {
   isActive?: boolean;
 }
 
-/** Filters the table as you type, by id, project or description. */
+/** Filters the table as you type, by id, project, status or description. */
 export function FilterBar({ value, onChange, onDone, onClear, isActive = true }: FilterBarProps) {
   const paint = useColor();
+  const field = useTextField(value);
   useModeInput(
     'filter',
-    (input, key) => {
-      if (actionFor('filter', input, key) === Action.Back) onClear();
+    (_input, _key, event) => {
+      const outcome = field.apply(event, KEYMAP.filter);
+      if (outcome === 'submit') onDone();
+      else if (outcome === 'back') onClear();
+      else if (outcome === 'edited') onChange(field.value());
     },
     isActive,
   );
   return (
     <Box>
       <Text color={paint('blue')}>/</Text>
-      <TextInput value={value} onChange={onChange} onSubmit={onDone} focus={isActive} placeholder="id, project or description" />
+      <TextField label="" state={field.state} placeholder="id, project, status or description" focused={isActive} />
     </Box>
   );
 }
 
-/** Case-insensitive match on id, project or description; broken rows match by id. */
-export function matchesFilter(entry: { id: string; project?: string; description?: string }, filter: string): boolean {
+/** Case-insensitive match on id, project, status or description; broken rows match by id. */
+export function matchesFilter(entry: { id: string; project?: string; status?: string; description?: string }, filter: string): boolean {
   const f = filter.trim().toLowerCase();
   if (!f) return true;
-  return [entry.id, entry.project ?? '', entry.description ?? ''].some((s) => s.toLowerCase().includes(f));
+  return [entry.id, entry.project ?? '', entry.status ?? '', entry.description ?? ''].some((s) => s.toLowerCase().includes(f));
 }

@@ -8,6 +8,8 @@ export interface HeaderProps {
   maxParallel: number;
   showAll: boolean;
   filter: string;
+  /** Where the selection is in the rows shown (`12/231`), when there are any. */
+  position?: { index: number; count: number } | null;
 }
 
 export function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', number> {
@@ -17,8 +19,8 @@ export function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken
   return counts;
 }
 
-/** `dev-tools  running 3/10 · queued 2 · failed 1   [active]` */
-export function Header({ entries, maxParallel, showAll, filter }: HeaderProps) {
+/** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` */
+export function Header({ entries, maxParallel, showAll, filter, position = null }: HeaderProps) {
   const paint = useColor();
   const counts = countByStatus(entries);
   const parts: { text: string; color?: string }[] = [
@@ -40,6 +42,7 @@ export function Header({ entries, maxParallel, showAll, filter }: HeaderProps) {
       ))}
       <Text dimColor>
         {'   '}[{showAll ? 'all tasks' : 'active'}]{filter ? ` filter: ${filter}` : ''}
+        {position && position.count > 0 ? `  ${position.index + 1}/${position.count}` : ''}
       </Text>
     </Text>
   );

@@ -1,50 +1,107 @@
 import { Box, Text } from 'ink';
-import { useModeInput } from './useModeKeys.js';
+import { useState } from 'react';
+import { cellWidth } from '../src/core/cell-width.js';
+import { fit } from '../src/core/format.js';
 import { Action, actionFor, bindingLabel, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
+import { useModeInput } from './useModeKeys.js';
 
 export interface HelpOverlayProps {
+  width: number;
   height: number;
   onClose: () => void;
   isActive?: boolean;
 }
 
-const SHOWN: Mode[] = ['table', 'log', 'launch', 'confirm', 'filter'];
+const SHOWN: Mode[] = ['table', 'log', 'launch', 'launchText', 'filter', 'confirm'];
+const LABEL_CELLS = 16;
+const GAP = 3;
 
-/** Every key of every mode, straight from the keymap. */
-export function HelpOverlay({ height, onClose, isActive = true }: HelpOverlayProps) {
+interface Line {
+  text: string;
+  title?: boolean;
+}
+
+/** Every key of every mode, straight from the keymap, one section per mode. */
+export function helpSections(): Line[][] {
+  return SHOWN.map((mode) => [
+    { text: MODE_TITLES[mode], title: true },
+    ...KEYMAP[mode].map((b) => ({ text: `  ${fit(bindingLabel(b), LABEL_CELLS)} ${b.description}` })),
+  ]);
+}
+
+/** Two columns when both fit side by side, split between sections (a heading never ends a column). */
+export function helpColumns(sections: Line[][], width: number): Line[][] {
+  const all = sections.flat();
+  const widest = Math.max(...all.map((l) => cellWidth(l.text)));
+  if (sections.length < 2 || width < widest * 2 + GAP) return [all];
+  let split = 1;
+  let best = Infinity;
+  for (let i = 1; i < sections.length; i++) {
+    const left = sections.slice(0, i).flat().length;
+    const uneven = Math.abs(all.length - 2 * left);
+    if (uneven < best) [best, split] = [uneven, i];
+  }
+  return [sections.slice(0, split).flat(), sections.slice(split).flat()];
+}
+
+/** The keys of every mode; it scrolls (and says where it is) when the screen is short. */
+export function HelpOverlay({ width, height, onClose, isActive = true }: HelpOverlayProps) {
+  const columns = helpColumns(helpSections(), width);
+  const rows = Math.max(...columns.map((c) => c.length));
+  const room = Math.max(1, height - 1);
+  const maxTop = Math.max(0, rows - room);
+  const [top, setTop] = useState(0);
+  const first = Math.min(top, maxTop);
+
   useModeInput(
     'help',
     (input, key) => {
-      if (actionFor('help', input, key) === Action.Back) onClose();
+      const move = (by: number) => setTop((t) => Math.max(0, Math.min(maxTop, Math.min(t, maxTop) + by)));
+      switch (actionFor('help', input, key)) {
+        case Action.LineUp:
+          return move(-1);
+        case Action.LineDown:
+          return move(1);
+        case Action.PageUp:
+          return move(-Math.max(1, room - 1));
+        case Action.PageDown:
+          return move(Math.max(1, room - 1));
+        case Action.Back:
+          return onClose();
+        default:
+          return undefined;
+      }
     },
     isActive,
   );
-  const lines: { text: string; title?: boolean }[] = [];
-  for (const mode of SHOWN) {
-    lines.push({ text: MODE_TITLES[mode], title: true });
-    for (const b of KEYMAP[mode]) lines.push({ text: `  ${bindingLabel(b).padEnd(16)} ${b.description}` });
-  }
-  const close = KEYMAP.help.map(bindingLabel).join('/');
-  const room = Math.max(0, height - 1);
-  // Two columns when one does not fit.
-  const half = lines.length > room ? Math.ceil(lines.length / 2) : lines.length;
-  const columns = half === lines.length ? [lines] : [lines.slice(0, half), lines.slice(half)];
+
+  const close = KEYMAP.help.filter((b) => b.action === Action.Back).map(bindingLabel).join('/');
+  // The footer shows the scroll keys; this says where the view is.
+  const where = maxTop > 0 ? `  lines ${first + 1}-${first + Math.min(room, rows)} of ${rows}${first < maxTop ? ' · more below' : ''}` : '';
+  const colWidth = columns.length === 1 ? width : Math.floor((width - GAP) / 2);
+  const shown = Array.from({ length: Math.min(room, rows) }, (_, i) => first + i);
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold wrap="truncate">
-        Keys <Text dimColor>({close} closes; Ctrl+C quits anywhere)</Text>
+        Keys{' '}
+        <Text dimColor>
+          ({close} closes; Ctrl+C quits anywhere){where}
+        </Text>
       </Text>
-      <Box>
-        {columns.map((col, ci) => (
-          <Box key={ci} flexDirection="column" flexGrow={1} flexBasis={0}>
-            {col.map((l, i) => (
-              <Text key={i} bold={l.title} wrap="truncate">
-                {l.text}
-              </Text>
-            ))}
-          </Box>
-        ))}
-      </Box>
+      {shown.map((row) => (
+        <Box key={row} height={1}>
+          {columns.map((col, ci) => {
+            const line = col[row];
+            return (
+              <Box key={ci} width={colWidth} marginRight={ci === 0 && columns.length > 1 ? GAP : 0} flexShrink={0}>
+                <Text bold={line?.title} wrap="truncate">
+                  {line?.text ?? ' '}
+                </Text>
+              </Box>
+            );
+          })}
+        </Box>
+      ))}
     </Box>
   );
 }

@@ -1,12 +1,13 @@
 import { Box, Text } from 'ink';
-import { useModeInput } from './useModeKeys.js';
-import SelectInput from 'ink-select-input';
-import TextInput from 'ink-text-input';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
-import { Action, actionFor } from './keymap.js';
+import { ChoiceList } from './ChoiceList.js';
+import { Action, actionFor, KEYMAP, type Mode } from './keymap.js';
+import { TextField } from './TextField.js';
 import { useColor } from './useColor.js';
+import { useModeInput } from './useModeKeys.js';
+import { useTextField } from './useTextField.js';
 
 export interface LaunchProject {
   name: string;
@@ -18,15 +19,18 @@ export interface LaunchFormProps {
   projects: LaunchProject[];
   /** Project name offered for "other command…". */
   defaultProject: string;
+  width: number;
   height: number;
   onSubmit: (spec: LaunchSpec) => void;
   onCancel: () => void;
+  /** The form's keys change with its step (choosing a project, typing text): the footer follows. */
+  onModeChange?: (mode: Mode) => void;
   isActive?: boolean;
 }
 
 type Step = 'project' | 'name' | 'description' | 'command';
 
-const OTHER = Symbol('other command');
+const OTHER = 'other command…';
 
 /**
  * The typed command line runs as `sh -c <line>`: what was typed is what a shell
@@ -36,109 +40,110 @@ export function commandFromLine(line: string): string[] | null {
   return line.trim() === '' ? null : ['sh', '-c', line];
 }
 
-/** n: pick a project (or "other command…"), then the description, then a command when needed. */
-export function LaunchForm({ projects, defaultProject, height, onSubmit, onCancel, isActive = true }: LaunchFormProps) {
+/**
+ * n: pick a project (or "other command…"), then the description, then a command
+ * when needed. The step and the fields live in refs: a run of keys (a paste,
+ * typing ahead) is handled before the next frame, each key on the latest state.
+ */
+export function LaunchForm({ projects, defaultProject, width, height, onSubmit, onCancel, onModeChange, isActive = true }: LaunchFormProps) {
   const paint = useColor();
   const [step, setStep] = useState<Step>('project');
-  const [project, setProject] = useState<string>('');
-  const [needsCommand, setNeedsCommand] = useState(false);
-  const [description, setDescription] = useState('');
-  const [command, setCommand] = useState('');
+  const live = useRef<{ step: Step; choice: number; project: string; needsCommand: boolean }>({
+    step: 'project',
+    choice: 0,
+    project: '',
+    needsCommand: false,
+  }).current;
+  const [, redraw] = useState(0);
+  const name = useTextField(defaultProject);
+  const description = useTextField();
+  const command = useTextField();
   const [problem, setProblem] = useState<string | null>(null);
 
+  const items = [
+    ...projects.map((p) => ({ key: `p:${p.name}`, label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)` })),
+    { key: 'other', label: OTHER },
+  ];
+
+  const go = (next: Step) => {
+    live.step = next;
+    setStep(next);
+    setProblem(null);
+    onModeChange?.(next === 'project' ? 'launch' : 'launchText');
+  };
+  const chooseProject = () => {
+    const p = projects[live.choice];
+    if (!p) {
+      live.project = defaultProject;
+      live.needsCommand = true;
+      return go('name');
+    }
+    live.project = p.name;
+    live.needsCommand = p.stages === 0;
+    go('description');
+  };
+  const submit = (at: Step) => {
+    if (at === 'name') {
+      if (!PROJECT_NAME_RE.test(name.value())) return setProblem(PROJECT_NAME_RULE);
+      live.project = name.value();
+      return go('description');
+    }
+    if (at === 'description') {
+      if (description.value().trim() === '') return setProblem('a description is needed');
+      if (live.needsCommand) return go('command');
+      return onSubmit({ project: live.project, description: description.value(), command: null });
+    }
+    const argv = commandFromLine(command.value());
+    if (!argv) return setProblem('a command is needed');
+    onSubmit({ project: live.project, description: description.value(), command: argv });
+  };
+
   useModeInput(
-    'launch',
-    (input, key) => {
-      if (actionFor('launch', input, key) === Action.Back) onCancel();
+    step === 'project' ? 'launch' : 'launchText',
+    (input, key, event) => {
+      const at = live.step;
+      if (at === 'project') {
+        const action = actionFor('launch', input, key);
+        if (action === Action.Up || action === Action.Down) {
+          live.choice = Math.max(0, Math.min(items.length - 1, live.choice + (action === Action.Up ? -1 : 1)));
+          redraw((n) => n + 1);
+        } else if (action === Action.Submit) chooseProject();
+        else if (action === Action.Back) onCancel();
+        return;
+      }
+      const field = at === 'name' ? name : at === 'description' ? description : command;
+      const outcome = field.apply(event, KEYMAP.launchText);
+      if (outcome === 'back') onCancel();
+      else if (outcome === 'submit') submit(at);
+      else if (outcome === 'edited') setProblem(null);
     },
     isActive,
   );
 
-  const items = [
-    ...projects.map((p) => ({
-      key: `p:${p.name}`,
-      label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)`,
-      value: p.name as string | typeof OTHER,
-    })),
-    { key: 'other', label: 'other command…', value: OTHER as string | typeof OTHER },
-  ];
-
-  const submit = (cmdLine: string) => {
-    const argv = commandFromLine(cmdLine);
-    if (needsCommand && !argv) return setProblem('a command is needed');
-    onSubmit({ project, description, command: argv });
-  };
-
+  const field = step === 'name' ? name : step === 'description' ? description : step === 'command' ? command : null;
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold wrap="truncate">
-        Launch a task{project ? <Text dimColor> · project {project}</Text> : null}
+        Launch a task{step !== 'project' ? <Text dimColor> · project {live.project}</Text> : null}
       </Text>
-      {step === 'project' ? (
-        <SelectInput
-          items={items}
-          isFocused={isActive}
-          limit={Math.max(1, height - 2)}
-          onSelect={(item) => {
-            if (item.value === OTHER) {
-              setProject(defaultProject);
-              setNeedsCommand(true);
-              setStep('name');
-            } else {
-              const p = projects.find((x) => x.name === item.value);
-              setProject(String(item.value));
-              setNeedsCommand(!p || p.stages === 0);
-              setStep('description');
-            }
-          }}
-        />
-      ) : null}
-      {step === 'name' ? (
-        <Box>
-          <Text>Project name: </Text>
-          <TextInput
-            value={project}
-            focus={isActive}
-            onChange={setProject}
-            onSubmit={(v) => {
-              if (!PROJECT_NAME_RE.test(v)) return setProblem(PROJECT_NAME_RULE);
-              setProblem(null);
-              setStep('description');
-            }}
-          />
-        </Box>
-      ) : null}
-      {step === 'description' ? (
-        <Box>
-          <Text>Description: </Text>
-          <TextInput
-            value={description}
-            focus={isActive}
-            onChange={setDescription}
-            placeholder="what this run is for"
-            onSubmit={(v) => {
-              if (v.trim() === '') return setProblem('a description is needed');
-              setProblem(null);
-              if (needsCommand) setStep('command');
-              else onSubmit({ project, description: v, command: null });
-            }}
-          />
-        </Box>
-      ) : null}
+      {step === 'project' ? <ChoiceList items={items} selected={live.choice} height={height - 2} width={width} /> : null}
+      {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}
+      {step === 'description' ? <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} /> : null}
       {step === 'command' ? (
         <>
           <Text dimColor wrap="truncate">
-            {description}
+            {description.value()}
           </Text>
-          <Box>
-            <Text>Command (sh -c): </Text>
-            <TextInput value={command} focus={isActive} onChange={setCommand} onSubmit={submit} placeholder="npm run build" />
-          </Box>
+          <TextField label="Command (sh -c): " state={command.state} placeholder="npm run build" focused={isActive} />
         </>
       ) : null}
       {problem ? (
         <Text color={paint('red')} wrap="truncate">
           {problem}
+        </Text>
+      ) : field?.note ? (
+        <Text color={paint('yellow')} wrap="truncate">
+          {field.note}
         </Text>
       ) : null}
     </Box>

@@ -3,7 +3,7 @@ import { useModeInput } from './useModeKeys.js';
 import { useState } from 'react';
 import { STATUS_COLORS, formatStatus, describeEnd } from '../src/core/format.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
-import { printable } from '../src/core/text.js';
+import { printable } from '../src/core/terminal-text.js';
 import { Action, actionFor } from './keymap.js';
 import { ProgressBar } from './ProgressBar.js';
 import { useColor } from './useColor.js';
@@ -12,6 +12,8 @@ export interface LogPaneProps {
   entry: TaskEntry | null;
   /** Clean lines (see log-text.ts), oldest first. */
   lines: string[];
+  /** What was not loaded before `lines` (`… 495,000 earlier lines not loaded`), shown as the first line. */
+  earlier?: string | null;
   width: number;
   /** Lines available, the title included. */
   height: number;
@@ -29,8 +31,9 @@ export function endLine(entry: TaskEntry): string | null {
 }
 
 /** The selected task's log: follows the end until scrolled, then stays where it was put. */
-export function LogPane({ entry, lines, width, height, focused, onBack, onQuit }: LogPaneProps) {
+export function LogPane({ entry, lines: loaded, earlier = null, width, height, focused, onBack, onQuit }: LogPaneProps) {
   const paint = useColor();
+  const lines = earlier ? [earlier, ...loaded] : loaded;
   const [scroll, setScroll] = useState<{ follow: boolean; top: number }>({ follow: true, top: 0 });
   const ended = entry ? endLine(entry) : null;
   const visible = Math.max(0, height - 1 - (ended ? 1 : 0));
@@ -108,7 +111,7 @@ export function LogPane({ entry, lines, width, height, focused, onBack, onQuit }
         </Text>
       ) : null}
       {shown.map((line, i) => (
-        <Text key={top + i} wrap="truncate">
+        <Text key={top + i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
           {line === '' ? ' ' : line}
         </Text>
       ))}

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { printable } from '../src/core/text.js';
+import { printable } from '../src/core/terminal-text.js';
 import { useColor } from './useColor.js';
 
 export interface Message {

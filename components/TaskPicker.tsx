@@ -1,37 +1,96 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
+import { useEffect, useRef, useState } from 'react';
 import { formatStatus } from '../src/core/format.js';
-import { printable } from '../src/core/text.js';
+import { printable } from '../src/core/terminal-text.js';
 import type { Task } from '../src/core/task.js';
-import { Action, bindingLabel, matches, PICKER_KEYS } from './keymap.js';
+import { ChoiceList } from './ChoiceList.js';
+import { splitKeys } from './key-events.js';
+import { Action, actionIn, footerHints, PICKER_KEYS } from './keymap.js';
+import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
 export interface TaskPickerProps {
+  /** In the order to show them (the caller sorts, as `status` does, by creation time). */
   tasks: Task[];
   title: string;
   onPick: (id: string | null) => void;
+  /** Fixed size (tests); otherwise the terminal's. */
+  size?: Partial<TerminalSize>;
 }
 
-/** A list of tasks to choose one from; Esc or q chooses none. */
-export function TaskPicker({ tasks, title, onPick }: TaskPickerProps) {
+// Title and footer, plus the line the terminal's cursor sits on below Ink's output.
+const CHROME_ROWS = 3;
+
+/**
+ * A list of tasks to choose one from; Esc or q chooses none. It fits the terminal
+ * (the list scrolls) and leaves nothing on screen once it is done.
+ */
+export function TaskPicker({ tasks, title, onPick, size }: TaskPickerProps) {
   const { exit } = useApp();
-  const done = (id: string | null) => {
+  const { columns, rows } = useTerminalSize(size);
+  const [selected, setSelected] = useState(0);
+  const live = useRef({ selected: 0, done: false }).current;
+  const [done, setDone] = useState(false);
+  const listHeight = Math.max(1, rows - CHROME_ROWS);
+
+  // Exit after the empty frame is committed: Ink's last frame is then nothing.
+  useEffect(() => {
+    if (done) exit();
+  }, [done, exit]);
+
+  const finish = (id: string | null) => {
+    if (live.done) return;
+    live.done = true;
     onPick(id);
-    exit();
+    setDone(true);
   };
+  const move = (by: number) => {
+    live.selected = Math.max(0, Math.min(tasks.length - 1, live.selected + by));
+    setSelected(live.selected);
+  };
+
   useInput((input, key) => {
-    const back = PICKER_KEYS.find((b) => b.action === Action.Back)!;
-    if (back.keys.some((spec) => matches(spec, input, key))) done(null);
+    for (const event of splitKeys(input, key)) {
+      if (live.done) return;
+      switch (actionIn(PICKER_KEYS, event.input, event.key)) {
+        case Action.Up:
+          move(-1);
+          break;
+        case Action.Down:
+          move(1);
+          break;
+        case Action.PageUp:
+          move(-Math.max(1, listHeight - 1));
+          break;
+        case Action.PageDown:
+          move(Math.max(1, listHeight - 1));
+          break;
+        case Action.Submit:
+          finish(tasks[live.selected]?.id ?? null);
+          break;
+        case Action.Back:
+          finish(null);
+          break;
+        default:
+          break;
+      }
+    }
   });
-  const items = tasks.map((t) => ({
-    key: t.id,
-    value: t.id,
-    label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description).slice(0, 50)}`,
-  }));
+
+  if (done) return null;
+  const items = tasks.map((t) => ({ key: t.id, label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description)}` }));
+  const where = tasks.length > listHeight ? ` (${selected + 1}/${tasks.length})` : '';
   return (
-    <Box flexDirection="column">
-      <Text bold>{title}</Text>
-      <SelectInput items={items} onSelect={(item) => done(item.value)} />
-      <Text dimColor>{PICKER_KEYS.map((b) => `${bindingLabel(b)} ${b.hint}`).join(' · ')}</Text>
+    <Box flexDirection="column" width={columns}>
+      <Text bold wrap="truncate">
+        {title}
+        <Text dimColor>{where}</Text>
+      </Text>
+      <ChoiceList items={items} selected={selected} height={listHeight} width={columns} />
+      <Text dimColor wrap="truncate">
+        {footerHints(PICKER_KEYS)
+          .map((h) => `${h.keys} ${h.hint}`)
+          .join(' · ')}
+      </Text>
     </Box>
   );
 }

@@ -1,4 +1,4 @@
-import { printable } from '../src/core/text.js';
+import { printable } from '../src/core/terminal-text.js';
 import type { Task } from '../src/core/task.js';
 import { cancelTask, launchTask, restartTask, schedule, type LaunchResult, type LaunchSpec } from '../src/runner/actions.js';
 import type { Config } from '../src/store/config.js';
@@ -7,23 +7,24 @@ import type { TaskStore } from '../src/store/tasks.js';
 export type { LaunchResult, LaunchSpec };
 
 /**
- * What the dashboard can do to tasks. The real one binds the runner's functions
- * (the same code as the subcommands); component tests pass plain fakes.
+ * What the dashboard can do to tasks, with the config as it is now (config.json is
+ * watched). The real one binds the runner's functions (the same code as the
+ * subcommands); component tests pass plain fakes.
  */
 export interface DashboardActions {
-  launch(spec: LaunchSpec): Promise<LaunchResult>;
-  cancel(id: string): Promise<{ task: Task; message: string }>;
-  restart(id: string): Promise<LaunchResult>;
-  schedule(): Promise<unknown>;
+  launch(spec: LaunchSpec, config: Config): Promise<LaunchResult>;
+  cancel(id: string, config: Config): Promise<{ task: Task; message: string }>;
+  restart(id: string, config: Config): Promise<LaunchResult>;
+  schedule(config: Config): Promise<unknown>;
 }
 
-export function runnerActions(store: TaskStore, config: Config, environment: NodeJS.ProcessEnv = process.env): DashboardActions {
+export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv = process.env): DashboardActions {
   return {
-    launch: (spec) => launchTask(store, config, { ...spec, environment }),
-    cancel: (id) => cancelTask(store, config, id),
-    restart: (id) => restartTask(store, config, id, undefined, environment),
+    launch: (spec, config) => launchTask(store, config, { ...spec, environment }),
+    cancel: (id, config) => cancelTask(store, config, id),
+    restart: (id, config) => restartTask(store, config, id, undefined, environment),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
-    schedule: () => schedule(store, config, { lockWaitMs: 200 }),
+    schedule: (config) => schedule(store, config, { lockWaitMs: 200 }),
   };
 }
 

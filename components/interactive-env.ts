@@ -1,15 +1,18 @@
-// Ink reads CI (is-in-ci) and React reads NODE_ENV when they are first imported.
-const CI_VARS = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
+// Read by the UI's packages when they are first imported: Ink reads CI (is-in-ci)
+// and DEV (React DevTools), React reads NODE_ENV.
+const HIDDEN_VARS = ['CI', 'CONTINUOUS_INTEGRATION', 'DEV'] as const;
 
 /**
  * Loads the interactive UI as a real terminal needs it: CI variables hidden (Ink
- * would print only the last frame) and React's production build (a frame costs
- * about half). Both are put back at once, so tasks launched later see the
- * environment unchanged.
+ * would print only the last frame), DEV hidden (many shells export DEV=true for
+ * their own tools; to Ink it means "connect to React DevTools", whose package is
+ * not shipped, and a read of its own package.json that the bundle does not have),
+ * and React's production build (a frame costs about half). All are put back at
+ * once, so tasks launched later see the environment unchanged.
  */
 export async function withInteractiveEnv<T>(load: () => Promise<T>): Promise<T> {
-  const saved = [...CI_VARS, 'NODE_ENV'].map((name) => [name, process.env[name]] as const);
-  for (const name of CI_VARS) delete process.env[name];
+  const saved = [...HIDDEN_VARS, 'NODE_ENV'].map((name) => [name, process.env[name]] as const);
+  for (const name of HIDDEN_VARS) delete process.env[name];
   // React and Ink's reconciler must load as the same build: `load` brings in both.
   if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
   try {

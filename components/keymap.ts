@@ -27,17 +27,37 @@ export const Action = {
   Yes: 'yes',
   No: 'no',
   Submit: 'submit',
-  Choose: 'choose',
+  CursorLeft: 'cursorLeft',
+  CursorRight: 'cursorRight',
+  CursorStart: 'cursorStart',
+  CursorEnd: 'cursorEnd',
+  DeleteBack: 'deleteBack',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
-export const MODES = ['table', 'log', 'launch', 'confirm', 'help', 'filter'] as const;
+/** `launch`: choosing the project; `launchText`: typing its name, the description or the command. */
+export const MODES = ['table', 'log', 'launch', 'launchText', 'confirm', 'help', 'filter'] as const;
 export type Mode = (typeof MODES)[number];
+/** Modes where printable keys are typed into a field (and a paste lands). */
+export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter'];
 
-type NamedKey = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab';
+type NamedKey =
+  | 'upArrow'
+  | 'downArrow'
+  | 'leftArrow'
+  | 'rightArrow'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'return'
+  | 'escape'
+  | 'tab'
+  | 'backspace'
+  | 'delete';
 
-/** One key: a named key from Ink's `Key`, or a plain character. */
-export type KeySpec = { name: NamedKey } | { char: string };
+/** One key: a named key from Ink's `Key`, a plain character, or a Ctrl+letter. */
+export type KeySpec = { name: NamedKey } | { char: string } | { ctrl: string };
 
 export interface Binding {
   action: Action;
@@ -51,6 +71,8 @@ export interface Binding {
 const NAMED_LABELS: Record<NamedKey, string> = {
   upArrow: '↑',
   downArrow: '↓',
+  leftArrow: '←',
+  rightArrow: '→',
   pageUp: 'PgUp',
   pageDown: 'PgDn',
   home: 'Home',
@@ -58,23 +80,38 @@ const NAMED_LABELS: Record<NamedKey, string> = {
   return: 'Enter',
   escape: 'Esc',
   tab: 'Tab',
+  backspace: 'Backspace',
+  // Most terminals send DEL (0x7f) for Backspace, which Ink names `delete`.
+  delete: 'Backspace',
 };
 
 const k = (name: NamedKey): KeySpec => ({ name });
 const c = (char: string): KeySpec => ({ char });
+const ctrl = (letter: string): KeySpec => ({ ctrl: letter });
+
+/** Editing keys of every text field (launch form, filter); any other printable key is typed. */
+const TEXT_EDITING: Binding[] = [
+  { action: Action.CursorLeft, keys: [k('leftArrow')], description: 'move the cursor left', hint: 'cursor' },
+  { action: Action.CursorRight, keys: [k('rightArrow')], description: 'move the cursor right', hint: 'cursor' },
+  { action: Action.CursorStart, keys: [k('home'), ctrl('a')], description: 'cursor to the start' },
+  { action: Action.CursorEnd, keys: [k('end'), ctrl('e')], description: 'cursor to the end' },
+  { action: Action.DeleteBack, keys: [k('backspace'), k('delete')], description: 'delete the character before the cursor' },
+];
 
 export const KEYMAP: Record<Mode, Binding[]> = {
   table: [
     { action: Action.Up, keys: [k('upArrow'), c('k')], description: 'select the previous task', hint: 'move' },
     { action: Action.Down, keys: [k('downArrow'), c('j')], description: 'select the next task', hint: 'move' },
-    { action: Action.First, keys: [c('g')], description: 'first task', hint: 'first/last' },
-    { action: Action.Last, keys: [c('G')], description: 'last task', hint: 'first/last' },
+    { action: Action.PageUp, keys: [k('pageUp')], description: 'a page of tasks up' },
+    { action: Action.PageDown, keys: [k('pageDown')], description: 'a page of tasks down' },
+    { action: Action.First, keys: [c('g'), k('home')], description: 'first task', hint: 'first/last' },
+    { action: Action.Last, keys: [c('G'), k('end')], description: 'last task', hint: 'first/last' },
     { action: Action.FocusLog, keys: [k('return'), k('tab')], description: 'focus the log pane', hint: 'log' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
     { action: Action.Restart, keys: [c('r')], description: 'restart the selected task as a new task', hint: 'restart' },
     { action: Action.ToggleAll, keys: [c('a')], description: 'show active tasks / all tasks', hint: 'all' },
-    { action: Action.Filter, keys: [c('/')], description: 'filter by id, project or description', hint: 'filter' },
+    { action: Action.Filter, keys: [c('/')], description: 'filter by id, project, status or description', hint: 'filter' },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help' },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
@@ -90,32 +127,49 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
   ],
   launch: [
-    { action: Action.Choose, keys: [k('upArrow'), k('downArrow')], description: 'choose a project', hint: 'choose' },
-    { action: Action.Submit, keys: [k('return')], description: 'confirm this step', hint: 'next' },
+    { action: Action.Up, keys: [k('upArrow'), c('k')], description: 'previous project', hint: 'choose' },
+    { action: Action.Down, keys: [k('downArrow'), c('j')], description: 'next project', hint: 'choose' },
+    { action: Action.Submit, keys: [k('return')], description: 'take this project', hint: 'next' },
     { action: Action.Back, keys: [k('escape')], description: 'abandon the launch', hint: 'cancel' },
+  ],
+  launchText: [
+    { action: Action.Submit, keys: [k('return')], description: 'confirm this field (the last one launches)', hint: 'next' },
+    { action: Action.Back, keys: [k('escape')], description: 'abandon the launch', hint: 'cancel' },
+    ...TEXT_EDITING,
   ],
   confirm: [
     { action: Action.Yes, keys: [c('y'), c('Y')], description: 'yes, do it', hint: 'yes' },
     { action: Action.No, keys: [c('n'), c('N'), k('return'), k('escape')], description: 'no (the default)', hint: 'no' },
   ],
-  help: [{ action: Action.Back, keys: [k('escape'), c('?'), c('q')], description: 'close the help', hint: 'close' }],
+  help: [
+    { action: Action.LineUp, keys: [k('upArrow'), c('k')], description: 'scroll the help up', hint: 'scroll' },
+    { action: Action.LineDown, keys: [k('downArrow'), c('j')], description: 'scroll the help down', hint: 'scroll' },
+    { action: Action.PageUp, keys: [k('pageUp')], description: 'a page up' },
+    { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
+    { action: Action.Back, keys: [k('escape'), c('?'), c('q')], description: 'close the help', hint: 'close' },
+  ],
   filter: [
     { action: Action.Submit, keys: [k('return')], description: 'keep the filter, back to the table', hint: 'keep' },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter', hint: 'clear' },
+    ...TEXT_EDITING,
   ],
 };
 
 /** The task picker of `dev-tools cancel` (outside the dashboard, so not one of its modes). */
 export const PICKER_KEYS: Binding[] = [
-  { action: Action.Choose, keys: [k('upArrow'), k('downArrow')], description: 'choose a task', hint: 'choose' },
-  { action: Action.Submit, keys: [k('return')], description: 'select it', hint: 'select' },
+  { action: Action.Up, keys: [k('upArrow'), c('k')], description: 'previous task', hint: 'choose' },
+  { action: Action.Down, keys: [k('downArrow'), c('j')], description: 'next task', hint: 'choose' },
+  { action: Action.PageUp, keys: [k('pageUp')], description: 'a page up' },
+  { action: Action.PageDown, keys: [k('pageDown')], description: 'a page down' },
+  { action: Action.Submit, keys: [k('return')], description: 'cancel this task', hint: 'select' },
   { action: Action.Back, keys: [k('escape'), c('q')], description: 'leave without choosing', hint: 'leave' },
 ];
 
 export const MODE_TITLES: Record<Mode, string> = {
   table: 'Task table',
   log: 'Log pane',
-  launch: 'Launch form',
+  launch: 'Launch form: project',
+  launchText: 'Launch form: name, description, command',
   confirm: 'Confirmation',
   help: 'Help',
   filter: 'Filter',
@@ -123,30 +177,39 @@ export const MODE_TITLES: Record<Mode, string> = {
 
 export function matches(spec: KeySpec, input: string, key: Key): boolean {
   if ('name' in spec) return key[spec.name] === true;
+  if ('ctrl' in spec) return key.ctrl && input === spec.ctrl;
   return input === spec.char && !key.ctrl && !key.meta;
+}
+
+/** The action a key means in a list of bindings, or null. */
+export function actionIn(bindings: Binding[], input: string, key: Key): Action | null {
+  for (const b of bindings) if (b.keys.some((s) => matches(s, input, key))) return b.action;
+  return null;
 }
 
 /** The action a key means in a mode, or null. */
 export function actionFor(mode: Mode, input: string, key: Key): Action | null {
-  for (const b of KEYMAP[mode]) if (b.keys.some((s) => matches(s, input, key))) return b.action;
-  return null;
+  return actionIn(KEYMAP[mode], input, key);
 }
 
 export function keyLabel(spec: KeySpec): string {
-  return 'name' in spec ? NAMED_LABELS[spec.name] : spec.char;
+  if ('name' in spec) return NAMED_LABELS[spec.name];
+  if ('ctrl' in spec) return `Ctrl+${spec.ctrl.toUpperCase()}`;
+  return spec.char === ' ' ? 'Space' : spec.char;
 }
 
 export function bindingLabel(b: Binding): string {
-  return b.keys.map(keyLabel).join('/');
+  // Two names for one key (Backspace as BS or DEL) show once.
+  return [...new Set(b.keys.map(keyLabel))].join('/');
 }
 
 /**
  * Footer hints for a mode, in keymap order. Bindings that share a hint form one
  * entry showing the first key of each (`↑/↓ move`); a lone binding shows all its keys.
  */
-export function footerHints(mode: Mode): { keys: string; hint: string }[] {
+export function footerHints(mode: Mode | Binding[]): { keys: string; hint: string }[] {
   const groups = new Map<string, Binding[]>();
-  for (const b of KEYMAP[mode]) {
+  for (const b of typeof mode === 'string' ? KEYMAP[mode] : mode) {
     if (!b.hint) continue;
     const group = groups.get(b.hint);
     if (group) group.push(b);

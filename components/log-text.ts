@@ -1,6 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
+import { formatBytes } from '../src/core/format.js';
 import { parseMarker } from '../src/core/progress.js';
-import { stripControls, stripEscapes } from '../src/core/text.js';
+import { dropInvisible, stripSequences } from '../src/core/terminal-text.js';
+
+const OTHER_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Keeps the last line a terminal would show for a line with `\r`: later text overwrites earlier text. */
 function applyCarriageReturns(line: string): string {
@@ -16,44 +19,116 @@ function applyCarriageReturns(line: string): string {
 
 /** One line of a task's output made safe to draw: no escape sequences, no control characters. */
 export function cleanLogLine(raw: string, maxLength = 2000): string {
-  const line = stripControls(applyCarriageReturns(stripEscapes(raw)).replace(/\t/g, '    '));
+  const line = dropInvisible(applyCarriageReturns(stripSequences(raw)).replace(/\t/g, '    ').replace(OTHER_CONTROL, ''));
   return line.length > maxLength ? line.slice(0, maxLength) : line;
+}
+
+/** `[line of 20.0 MiB cut]`: said wherever a line is shown in part. */
+function cutNote(bytes: number | null): string {
+  return bytes === null ? '[line of over 64 MiB cut]' : `[line of ${formatBytes(bytes)} cut]`;
 }
 
 /**
  * The lines of a log as they arrive in chunks: bytes are decoded across chunk
- * boundaries, complete lines are cleaned once, and only the last `maxLines` are kept.
+ * boundaries, complete lines are cleaned once, and only the last `maxLines` are
+ * kept (`dropped` counts the others). A line longer than `maxPartial` keeps its
+ * start and says how long it was, so memory stays bounded and nothing goes silently.
  */
 export class LogLines {
   private lines: string[] = [];
   private partial = '';
+  /** Bytes of the current line beyond what `partial` keeps. */
+  private partialCut = 0;
+  /** Bytes of the current line before the loaded part (null: unknown, very long). */
+  private partialLead: number | null = 0;
   private decoder = new StringDecoder('utf8');
+  /** Lines that were loaded and then let go of (beyond `maxLines`). */
+  dropped = 0;
 
-  constructor(private readonly maxLines = 5000, private readonly maxPartial = 64 * 1024) {}
+  constructor(
+    private readonly maxLines = 5000,
+    private readonly maxPartial = 64 * 1024,
+    private readonly maxShown = 2000,
+  ) {}
+
+  /** The first bytes pushed are the end of a line that started `lead` bytes earlier. */
+  startsMidLine(lead: number | null): void {
+    this.partialLead = lead;
+  }
 
   push(chunk: Buffer | string): void {
     const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     if (!text) return;
-    const pieces = (this.partial + text).split('\n');
-    this.partial = pieces.pop() ?? '';
-    if (this.partial.length > this.maxPartial) {
-      pieces.push(this.partial);
-      this.partial = '';
+    let from = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', from);
+      if (nl === -1) {
+        this.append(text.slice(from));
+        break;
+      }
+      this.append(text.slice(from, nl));
+      this.endLine();
+      from = nl + 1;
     }
-    for (const p of pieces) if (parseMarker(p) === null) this.lines.push(cleanLogLine(p));
-    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+    if (this.lines.length > this.maxLines) {
+      const extra = this.lines.length - this.maxLines;
+      this.lines.splice(0, extra);
+      this.dropped += extra;
+    }
+  }
+
+  private append(piece: string): void {
+    if (piece === '') return;
+    if (this.partial.length + piece.length <= this.maxPartial) {
+      this.partial += piece;
+      return;
+    }
+    // A line redrawn with \r (a progress bar) shrinks to what a terminal shows so far,
+    // then a \r and the part being written (which keeps overwriting it).
+    let joined = this.partial + piece;
+    const cr = joined.lastIndexOf('\r');
+    if (cr >= 0) joined = `${applyCarriageReturns(joined.slice(0, cr))}\r${joined.slice(cr + 1)}`;
+    if (joined.length <= this.maxPartial) {
+      this.partial = joined;
+      return;
+    }
+    this.partialCut += Buffer.byteLength(joined.slice(this.maxPartial));
+    this.partial = joined.slice(0, this.maxPartial);
+  }
+
+  private render(raw: string): string | null {
+    const lead = this.partialLead;
+    const cut = this.partialCut;
+    if (lead === 0 && cut === 0 && parseMarker(raw) !== null) return null;
+    const clean = cleanLogLine(raw, Infinity);
+    const shown = clean.length > this.maxShown ? clean.slice(0, this.maxShown) : clean;
+    if (lead === 0 && cut === 0 && shown === clean) return shown;
+    // In front: the pane shows a line's start, so a note at its end would never be seen.
+    const whole = lead === null ? null : lead + Buffer.byteLength(raw) + cut;
+    return lead !== 0 ? `${cutNote(whole)} …${shown}` : `${cutNote(whole)} ${shown}…`;
+  }
+
+  private endLine(): void {
+    const line = this.render(this.partial);
+    if (line !== null) this.lines.push(line);
+    this.partial = '';
+    this.partialCut = 0;
+    this.partialLead = 0;
   }
 
   /** Complete lines plus the line still being written (a progress bar redrawn with `\r`). */
   snapshot(): string[] {
-    if (this.partial === '' || parseMarker(this.partial) !== null) return [...this.lines];
-    const last = cleanLogLine(this.partial);
-    return last === '' ? [...this.lines] : [...this.lines, last];
+    if (this.partial === '') return [...this.lines];
+    const last = this.render(this.partial);
+    return last === null || last === '' ? [...this.lines] : [...this.lines, last];
   }
 
   reset(): void {
     this.lines = [];
     this.partial = '';
+    this.partialCut = 0;
+    this.partialLead = 0;
+    this.dropped = 0;
     this.decoder = new StringDecoder('utf8');
   }
 }

@@ -21,8 +21,10 @@ export interface RunDashboardOptions {
   environment?: NodeJS.ProcessEnv;
 }
 
-const ENTER_ALT = '\x1b[?1049h';
-const LEAVE_ALT = '\x1b[?1049l';
+// The alternate screen, and bracketed paste: a paste then arrives marked as one, so
+// its newlines are text, and outside a text field it is not taken for keys.
+const ENTER_ALT = '\x1b[?1049h\x1b[?2004h';
+const LEAVE_ALT = '\x1b[?2004l\x1b[?1049l';
 
 /** Full-screen dashboard; resolves when the user quits. The alternate screen is left on every way out. */
 export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
@@ -70,7 +72,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
     const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
     instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
-        <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.config, opts.environment)} defaultProject={defaultProject} />
+        <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.environment)} defaultProject={defaultProject} />
       </ColorContext.Provider>,
       { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
     );

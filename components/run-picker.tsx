@@ -2,11 +2,16 @@
 import { render } from 'ink';
 import type { Task } from '../src/core/task.js';
 import { TaskPicker } from './TaskPicker.js';
+import { ColorContext, colorsWanted } from './useColor.js';
 
 /** Shows the picker in the terminal; resolves to the chosen id, or null. */
-export async function runPicker(tasks: Task[], title: string): Promise<string | null> {
+export async function runPicker(tasks: Task[], title: string, color = colorsWanted()): Promise<string | null> {
   let picked: string | null = null;
-  const app = render(<TaskPicker tasks={tasks} title={title} onPick={(id: string | null) => (picked = id)} />);
+  const app = render(
+    <ColorContext.Provider value={color}>
+      <TaskPicker tasks={tasks} title={title} onPick={(id: string | null) => (picked = id)} />
+    </ColorContext.Provider>,
+  );
   await app.waitUntilExit();
   return picked;
 }

@@ -1,36 +1,64 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { useEffect, useState } from 'react';
-import { readFrom, tailBytes } from '../src/store/logs.js';
+import { formatBytes } from '../src/core/format.js';
+import { countLines, readFrom, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { LogLines } from './log-text.js';
 
 export const LOG_TAIL_BYTES = 256 * 1024;
 
+export interface LogTailView {
+  /** Clean lines, oldest first. */
+  lines: string[];
+  /** What was not loaded, for the first line of the pane (`… 495,000 earlier lines not loaded`); null when nothing. */
+  earlier: string | null;
+}
+
+/** `… 1,234 earlier lines not loaded`, or the size when counting would mean reading it all. */
+export function earlierNote(skippedLines: number | null, skippedBytes: number, dropped: number): string | null {
+  if (skippedLines === null) return `… ${formatBytes(skippedBytes)} of earlier output not loaded`;
+  const n = skippedLines + dropped;
+  if (n === 0) return null;
+  return `… ${n.toLocaleString('en-US')} earlier line${n === 1 ? '' : 's'} not loaded`;
+}
+
+const EMPTY: LogTailView = { lines: [], earlier: null };
+
 /**
  * The clean lines of a task's log: a bounded tail first, then only the bytes
  * appended since (re-tailed when the file shrank or jumped far ahead).
  */
-export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30): string[] {
-  const [lines, setLines] = useState<string[]>([]);
+export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30): LogTailView {
+  const [view, setView] = useState<LogTailView>(EMPTY);
 
   useEffect(() => {
-    setLines([]);
+    setView(EMPTY);
     if (!id) return undefined;
     const path = store.logPath(id);
     const buffer = new LogLines();
     let offset = 0;
+    let skippedBytes = 0;
+    let skippedLines: number | null = 0;
     let closed = false;
     let timer: NodeJS.Timeout | null = null;
 
+    const publish = () => setView({ lines: buffer.snapshot(), earlier: earlierNote(skippedLines, skippedBytes, buffer.dropped) });
     const retail = () => {
       buffer.reset();
       try {
-        const { data, size } = tailBytes(path, LOG_TAIL_BYTES);
-        buffer.push(data);
-        offset = size;
+        const tail = tailBytes(path, LOG_TAIL_BYTES);
+        skippedBytes = tail.start;
+        // Bytes of a line cut in two belong to the line shown, not to the lines before it.
+        const before = tail.lineLead === null ? tail.start : tail.start - tail.lineLead;
+        skippedLines = before > 0 ? countLines(path, before) : 0;
+        if (tail.lineLead !== 0) buffer.startsMidLine(tail.lineLead);
+        buffer.push(tail.data);
+        offset = tail.size;
       } catch {
         // Not written yet: the worker creates it when the task starts.
         offset = 0;
+        skippedBytes = 0;
+        skippedLines = 0;
       }
     };
     const readMore = () => {
@@ -49,14 +77,14 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
         offset = next;
         changed = true;
       }
-      if (changed) setLines(buffer.snapshot());
+      if (changed) publish();
     };
     const schedule = () => {
       timer ??= setTimeout(readMore, coalesceMs);
     };
 
     retail();
-    setLines(buffer.snapshot());
+    publish();
     let watcher: FSWatcher | null = null;
     let poll: NodeJS.Timeout | null = null;
     try {
@@ -78,5 +106,5 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
     };
   }, [store, id, coalesceMs]);
 
-  return lines;
+  return view;
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Task } from '../src/core/task.js';
+import type { Config } from '../src/store/config.js';
 import { describeLaunch, type DashboardActions, type LaunchSpec } from './actions.js';
 import type { Message } from './MessageLine.js';
 
@@ -12,8 +13,16 @@ export interface TaskCommands {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Runs the actions and reports on the message line; `onLaunched` gets the new task's id. */
-export function useTaskCommands(actions: DashboardActions, setMessage: (m: Message) => void, onLaunched: (id: string) => void): TaskCommands {
+/**
+ * Runs the actions with the config of the moment and reports on the message line;
+ * `onLaunched` gets the new task's id.
+ */
+export function useTaskCommands(
+  actions: DashboardActions,
+  config: () => Config,
+  setMessage: (m: Message) => void,
+  onLaunched: (id: string) => void,
+): TaskCommands {
   const mounted = useRef(true);
   useEffect(
     () => () => {
@@ -29,13 +38,13 @@ export function useTaskCommands(actions: DashboardActions, setMessage: (m: Messa
   return {
     cancel(task) {
       say(`cancelling ${task.id}…`);
-      actions.cancel(task.id).then((r) => say(r.message), fail);
+      actions.cancel(task.id, config()).then((r) => say(r.message), fail);
     },
     restart(task, cancelFirst) {
       say(cancelFirst ? `cancelling ${task.id} to restart it…` : `restarting ${task.id}…`);
       const run = async () => {
-        if (cancelFirst) await actions.cancel(task.id);
-        const r = await actions.restart(task.id);
+        if (cancelFirst) await actions.cancel(task.id, config());
+        const r = await actions.restart(task.id, config());
         onLaunched(r.task.id);
         say(describeLaunch(`restarted ${task.id} as`, r));
       };
@@ -43,7 +52,7 @@ export function useTaskCommands(actions: DashboardActions, setMessage: (m: Messa
     },
     launch(spec) {
       say(`launching ${spec.project}…`);
-      actions.launch(spec).then((r) => {
+      actions.launch(spec, config()).then((r) => {
         onLaunched(r.task.id);
         say(describeLaunch(r.started ? 'started' : 'queued', r));
       }, fail);

@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
+import { watch as watchDir, type FSWatcher as FsWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
 import { isIdPrefix } from '../src/core/ids.js';
@@ -65,6 +66,7 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
   useEffect(() => {
     const dirty = new Set<string>();
     const trailing = new Set<string>();
+    const doneDirty = new Set<string>();
     let flushTimer: NodeJS.Timeout | null = null;
     let trailingTimer: NodeJS.Timeout | null = null;
     let closed = false;
@@ -95,11 +97,38 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       return changed;
     };
 
+    // done/ holds finished tasks: only a file that went (clean) or changed matters there.
+    const rereadDone = (ids: Iterable<string>): boolean => {
+      let changed = false;
+      for (const id of ids) {
+        if (active.current!.has(id)) continue;
+        const archived = readEntry(store.donePath(id), id);
+        if (!archived) {
+          if (finished.current.delete(id)) changed = true;
+          if (done.current.delete(id)) changed = true;
+          continue;
+        }
+        if (finished.current.has(id) && !same(finished.current.get(id), archived)) {
+          finished.current.set(id, archived);
+          changed = true;
+        }
+        if (showAllRef.current && !same(done.current.get(id), archived)) {
+          done.current.set(id, archived);
+          changed = true;
+        }
+      }
+      return changed;
+    };
+
     const drain = (ids: Set<string>) => {
       if (closed) return;
       const batch = [...ids];
       ids.clear();
-      if (reread(batch)) publish();
+      const doneBatch = [...doneDirty];
+      doneDirty.clear();
+      // Active files first: a task archived in this window is then known as finished.
+      const changed = reread(batch);
+      if (rereadDone(doneBatch) || changed) publish();
     };
     const flush = () => {
       flushTimer = null;
@@ -139,6 +168,20 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       }
       if (reread(ids)) publish();
     });
+    // One plain watch on done/ (not chokidar's watch per file: done/ grows with history).
+    let doneWatcher: FsWatcher | null = null;
+    try {
+      doneWatcher = watchDir(store.paths.done, (_event, file) => {
+        const name = String(file ?? '');
+        const id = name.slice(0, -'.json'.length);
+        if (!name.endsWith('.json') || !isIdPrefix(id)) return;
+        doneDirty.add(id);
+        flushTimer ??= setTimeout(flush, coalesceMs);
+      });
+      doneWatcher.on('error', () => undefined);
+    } catch {
+      // Without it, removed finished tasks leave with the next refresh of done/.
+    }
     watcher.on('error', (err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
       setProblem(
@@ -151,6 +194,7 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       closed = true;
       if (flushTimer) clearTimeout(flushTimer);
       if (trailingTimer) clearTimeout(trailingTimer);
+      doneWatcher?.close();
       void watcher.close();
     };
     // The store is fixed for the dashboard's life.

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
-import { isActive, isBroken, type Task } from '../core/task.js';
-import { printable } from '../core/text.js';
+import { compareTasks, isActive, isBroken, type Task } from '../core/task.js';
+import { printable } from '../core/terminal-text.js';
 import type { Context } from './context.js';
+import { colorEnabled } from './output.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -26,12 +27,13 @@ export function registerCancel(program: Command): void {
         const tasks = activeTasks(ctx);
         if (tasks.length === 0) throw new TaskError('no running or queued task to cancel');
         const { loadPicker } = await import('./load-ui.js');
-        const picked = await (await loadPicker()).runPicker(tasks, 'Cancel which task?');
+        const picked = await (await loadPicker()).runPicker(tasks, 'Cancel which task?', colorEnabled());
         if (!picked) return;
         ids = [picked];
       }
       if (ids.length === 0) {
-        process.stdout.write(opts.project ? `No running or queued task in project ${printable(opts.project)}\n` : 'No running or queued task\n');
+        if (opts.project) throw new TaskError(noTaskInProject(ctx, opts.project));
+        process.stdout.write('No running or queued task\n');
         return;
       }
       if (ids.length === 1) {
@@ -62,6 +64,16 @@ export function registerCancel(program: Command): void {
     });
 }
 
+/** Running and queued tasks, oldest first (as `status` lists them). */
 function activeTasks(ctx: Context, project?: string): Task[] {
-  return ctx.store.listActive().filter((e): e is Task => !isBroken(e) && isActive(e.status) && (!project || e.project === project));
+  return ctx.store
+    .listActive()
+    .filter((e): e is Task => !isBroken(e) && isActive(e.status) && (!project || e.project === project))
+    .sort(compareTasks);
+}
+
+/** `--project` matched nothing: a typo and an idle project read differently. */
+function noTaskInProject(ctx: Context, project: string): string {
+  const known = Object.hasOwn(ctx.config.projects, project) || ctx.store.list(true).some((e) => !isBroken(e) && e.project === project);
+  return known ? `project ${JSON.stringify(project)} has no running or queued task` : `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -39,11 +39,20 @@ while [ $i -le 12 ]; do
 done
 `,
   'flaky.sh': `#!/bin/sh
+# Fails on its first run, passes when run again: press r on the failed task.
+marker=.integration-failed-once
 echo "running integration tests"
 echo "::progress 30"
 sleep 2
-echo "FAIL: connection refused (demo failure)" >&2
-exit 3
+if [ ! -e "$marker" ]; then
+  : > "$marker"
+  echo "FAIL: connection refused (demo failure: press r on this task, the next run passes)" >&2
+  exit 3
+fi
+rm -f "$marker"
+echo "::progress 70"
+sleep 1
+echo "all integration tests passed"
 `,
 };
 
@@ -82,6 +91,7 @@ export function registerDemo(program: Command): void {
       mkdirSync(home, { recursive: true, mode: 0o700 });
       const dir = join(home, 'demo-project');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
+      rmSync(join(dir, '.integration-failed-once'), { force: true }); // each demo fails once again
       for (const [name, text] of Object.entries(SCRIPTS)) {
         writeFileSync(join(dir, name), text, { mode: 0o700 });
         chmodSync(join(dir, name), 0o700);

@@ -1,6 +1,6 @@
 import { describeEnd } from '../core/format.js';
 import { isFinal } from '../core/task.js';
-import { printable } from '../core/text.js';
+import { printable } from '../core/terminal-text.js';
 import { cancelTask } from '../runner/actions.js';
 import { followTask } from '../runner/follow.js';
 import type { Context } from './context.js';

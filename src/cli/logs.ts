@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
+import type { TerminalFilter } from '../core/terminal-text.js';
+import { colorEnabled } from './output.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -8,23 +11,29 @@ export function registerLogs(program: Command): void {
     .argument('<id>', 'task id or a unique prefix of one')
     .option('-n, --lines <n>', 'how many lines from the end', '50')
     .option('-f, --follow', 'keep printing new output until the task ends')
-    .addHelpText('after', '\nExamples:\n  dev-tools logs mh3k\n  dev-tools logs -n 200 mh3k\n  dev-tools logs -f mh3k')
-    .action(async (idInput: string, opts: { lines: string; follow?: boolean }) => {
+    .option('--raw', 'on a terminal too, print the bytes as they are (escape sequences included)')
+    .addHelpText(
+      'after',
+      '\nOn a terminal, escape sequences other than colours are dropped (a task cannot clear your screen or set its title);\npiped output, and --raw, is byte for byte.\n\nExamples:\n  dev-tools logs mh3k\n  dev-tools logs -n 200 mh3k\n  dev-tools logs -f mh3k\n  dev-tools logs --raw mh3k > out.txt',
+    )
+    .action(async (idInput: string, opts: { lines: string; follow?: boolean; raw?: boolean }) => {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines takes a whole number, not "${opts.lines}"`);
       const n = Number(opts.lines);
       const [{ openContext }, { tailLines }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
       const { store, config } = await openContext();
       const id = store.resolveId(idInput);
       store.get(id);
+      const filter = !opts.raw && process.stdout.isTTY ? new (await import('../core/terminal-text.js')).TerminalFilter(colorEnabled()) : null;
+      const write = outputWriter(filter);
       let offset = 0;
       try {
         const tail = tailLines(store.logPath(id), n);
-        if (tail.data.length) process.stdout.write(tail.data);
+        if (tail.data.length) write(tail.data);
         offset = tail.size;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      if (!opts.follow) return;
+      if (!opts.follow) return write(null);
       let stop = false;
       // Ctrl+C while following only stops following.
       process.on('SIGINT', () => {
@@ -33,9 +42,23 @@ export function registerLogs(program: Command): void {
       const { followTask } = await import('../runner/follow.js');
       await followTask(store, config, id, {
         offset,
-        onData: (d) => process.stdout.write(d),
+        onData: (d) => write(d),
         onTruncate: () => process.stderr.write('dev-tools: the log was truncated; following from its start\n'),
         stopped: () => stop,
       });
+      write(null);
     });
+}
+
+/**
+ * Where log bytes go: as they are, or (on a terminal) decoded and filtered so only
+ * colours reach it. `null` ends the output (what a split sequence held back).
+ */
+function outputWriter(filter: TerminalFilter | null): (data: Buffer | null) => void {
+  if (!filter) return (data) => void (data && process.stdout.write(data));
+  const decoder = new StringDecoder('utf8');
+  return (data) => {
+    const text = data ? filter.push(decoder.write(data)) : filter.push(decoder.end()) + filter.end();
+    if (text) process.stdout.write(text);
+  };
 }

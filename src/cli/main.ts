@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
-import { printable } from '../core/text.js';
+import { printable } from '../core/terminal-text.js';
 import { dashed } from './argv.js';
 import { disableColor } from './output.js';
 import { registerTask } from './task.js';

@@ -1,5 +1,5 @@
 import type { TaskStatus } from '../core/task.js';
-import { printable } from '../core/text.js';
+import { printable } from '../core/terminal-text.js';
 
 const CODES: Record<string, [number, number]> = {
   red: [31, 39],

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { printable } from '../core/text.js';
+import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/actions.js';
 import type { Context } from './context.js';
 import { dashed } from './argv.js';
@@ -15,6 +15,8 @@ export function registerTask(program: Command): void {
     .option('-b, --background', 'start a detached worker and return at once')
     .option('--no-queue', 'refuse instead of queueing when maxParallelTasks are running')
     .option('--json', 'print the task object (with -b)')
+    // Extra words are most likely a command without its "--": say so instead of "too many arguments".
+    .allowExcessArguments(true)
     .addHelpText(
       'after',
       `
@@ -25,7 +27,11 @@ Examples:
     )
     .action(async (project: string, description: string, opts: { background?: boolean; queue: boolean; json?: boolean }, cmd: Command) => {
       if (cmd.args.length > 2) {
-        throw new UsageError(`unexpected argument "${cmd.args[2]}": quote the description, and put the command after --`);
+        const extra = cmd.args.slice(2).join(' ');
+        const shown = extra.length > 60 ? `${extra.slice(0, 60)}…` : extra;
+        throw new UsageError(
+          `unexpected ${JSON.stringify(shown)} after the description: quote a description of several words, and put a command after -- (dev-tools task ${project} "…" -- ${shown})`,
+        );
       }
       const [{ openContext }, { launchTask }] = await Promise.all([import('./context.js'), import('../runner/actions.js')]);
       const ctx = await openContext();

@@ -17,7 +17,8 @@ export function registerUi(program: Command): void {
 
 export async function openDashboard(ctx: Context): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new UsageError('dev-tools ui needs an interactive terminal; use dev-tools status');
+    // One line as the others: `dev-tools: ui needs …` (the prefix comes from main).
+    throw new UsageError('ui needs an interactive terminal; use dev-tools status');
   }
   // Taken before the UI loads (which hides CI and sets NODE_ENV while Ink and React load):
   // tasks launched from the dashboard run with the environment of the shell that opened it.

@@ -1,5 +1,6 @@
+import { cellWidth, sliceCells } from './cell-width.js';
 import type { Task, TaskStatus } from './task.js';
-import { printable } from './text.js';
+import { printable } from './terminal-text.js';
 
 /** 3s, 4m05s, 2h03m, 3d04h. Unknown stays unknown. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -121,9 +122,10 @@ export const TASK_COLUMNS: Column[] = [
   { key: 'status', header: 'STATUS', min: 11, width: 13 },
   { key: 'stage', header: 'STAGE', min: 6, width: 16, grow: true, dropPriority: 3 },
   { key: 'progress', header: 'PROGRESS', min: 10, width: 18, dropPriority: 2 },
-  { key: 'eta', header: 'ETA', min: 6, width: 6, align: 'right', dropPriority: 4 },
-  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 1 },
-  { key: 'description', header: 'DESCRIPTION', min: 8, width: 24, grow: true, dropPriority: 5 },
+  { key: 'eta', header: 'ETA', min: 6, width: 6, align: 'right', dropPriority: 5 },
+  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 4 },
+  // Dropped last: without it, rows can only be told apart by id.
+  { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, grow: true, dropPriority: 1 },
 ];
 
 export type TaskCells = Record<string, string>;
@@ -156,8 +158,9 @@ export function layoutColumns(columns: Column[], total: number, gap = 2): { colu
   }
   const widths = cols.map((c) => c.width ?? c.min);
   let used = widths.reduce((s, w) => s + w, 0) + gap * (cols.length - 1);
-  // Too wide: shrink toward minimums, the least important (first to drop) first.
-  const order = cols.map((_, i) => i).sort((a, b) => (cols[b]!.dropPriority ?? -1) - (cols[a]!.dropPriority ?? -1));
+  // Too wide: shrink toward minimums, the growing columns first (the last one first), then the first to drop.
+  const rank = (i: number) => (cols[i]!.grow ? 1000 + i : (cols[i]!.dropPriority ?? -1));
+  const order = cols.map((_, i) => i).sort((a, b) => rank(b) - rank(a));
   for (const i of order) {
     if (used <= total) break;
     const can = widths[i]! - cols[i]!.min;
@@ -174,11 +177,16 @@ export function layoutColumns(columns: Column[], total: number, gap = 2): { colu
   return cols.map((column, i) => ({ column, width: widths[i]! }));
 }
 
-/** Cuts or pads to exactly `width` display cells (ASCII-width approximation, ellipsis when cut). */
+/** Cuts or pads to exactly `width` terminal cells (wide characters count two; ellipsis when cut). */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const chars = [...text];
-  if (chars.length > width) return width <= 1 ? chars.slice(0, width).join('') : chars.slice(0, width - 1).join('') + '…';
-  const pad = ' '.repeat(width - chars.length);
+  let w = cellWidth(text);
+  if (w > width) {
+    // A wide character that does not fit whole leaves a cell short: the padding fills it.
+    const cut = sliceCells(text, Math.max(0, width - 1));
+    text = width <= 1 ? sliceCells(text, width).text : `${cut.text}…`;
+    w = width <= 1 ? cellWidth(text) : cut.width + 1;
+  }
+  const pad = ' '.repeat(Math.max(0, width - w));
   return align === 'right' ? pad + text : text + pad;
 }
 

@@ -31,8 +31,14 @@ export function checkIdInput(input: string): void {
   }
 }
 
+/** Ids are lower case; `MH3K` typed from a screen or a caps-locked keyboard means `mh3k`. */
+export function normalizeIdInput(input: string): string {
+  return /^[A-Za-z0-9]+$/.test(input) ? input.toLowerCase() : input;
+}
+
 /** Resolves a unique prefix against the known ids, as git and docker do. */
-export function resolveIdPrefix(input: string, ids: Iterable<string>): string {
+export function resolveIdPrefix(rawInput: string, ids: Iterable<string>): string {
+  const input = normalizeIdInput(rawInput);
   checkIdInput(input);
   const matches: string[] = [];
   for (const id of ids) {

@@ -112,13 +112,18 @@ async function createAndSchedule(
     if (!(await lock.acquire(10_000))) throw new TaskError('the scheduler is busy (lock held); try again');
     try {
       const now = Date.now();
-      let busy = 0;
+      let running = 0;
+      let queued = 0;
       for (const e of store.listActive()) {
         if (isBroken(e)) continue;
-        if (e.status === 'queued') busy++;
-        else if (e.status === 'running' && !reapIfDead(store, e, config, { now, executor, underLock: true })) busy++;
+        if (e.status === 'queued') queued++;
+        else if (e.status === 'running' && !reapIfDead(store, e, config, { now, executor, underLock: true })) running++;
       }
-      if (busy >= config.maxParallelTasks) throw new TaskError(`Max parallel tasks reached (${busy}/${config.maxParallelTasks})`);
+      // Queued tasks go first, so they take free slots; the figure shown counts only what runs.
+      if (running + queued >= config.maxParallelTasks) {
+        const waiting = queued ? `, ${queued} queued ahead` : '';
+        throw new TaskError(`Max parallel tasks reached (${running}/${config.maxParallelTasks})${waiting}`);
+      }
       task = store.create(base, hooks);
     } finally {
       lock.release();

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { printable } from '../core/text.js';
+import { printable } from '../core/terminal-text.js';
 
 function runnable(path: string): 'ok' | 'missing' | 'denied' {
   try {

@@ -8,7 +8,7 @@ import { EtaEstimator, etaFromHistory } from '../core/eta.js';
 import { describeEnd } from '../core/format.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
 import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
-import { printable } from '../core/text.js';
+import { printable } from '../core/terminal-text.js';
 import { loadConfig, type Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { readLaunchEnv, removeLaunchEnv } from '../store/launch-env.js';

@@ -57,8 +57,26 @@ export function tailLines(path: string, n: number, maxBytes = 8 * 1024 * 1024): 
   }
 }
 
-/** The last `bytes` of a file (for the dashboard's log pane), cut at a line start when possible. */
-export function tailBytes(path: string, bytes: number): { data: Buffer; size: number } {
+export interface LogTail {
+  data: Buffer;
+  /** The file's size when read; the next read starts here. */
+  size: number;
+  /** File offset of `data`'s first byte: what comes before was not read. */
+  start: number;
+  /**
+   * When `data` starts inside a line (one line longer than the tail): how many bytes of
+   * that line come before it, or null when its start is further back than was looked for.
+   */
+  lineLead: number | null;
+}
+
+const LINE_START_SCAN = 64 * 1024 * 1024;
+
+/**
+ * The last `bytes` of a file (for the dashboard's log pane), cut at a line start when
+ * there is one; says where it starts, so the reader can say what it left out.
+ */
+export function tailBytes(path: string, bytes: number): LogTail {
   const fd = openRead(path);
   try {
     const size = fstatSync(fd).size;
@@ -66,20 +84,66 @@ export function tailBytes(path: string, bytes: number): { data: Buffer; size: nu
     const buf = Buffer.alloc(size - from);
     const got = buf.length ? readSync(fd, buf, 0, buf.length, from) : 0;
     let data = buf.subarray(0, got);
+    let start = from;
+    let lineLead: number | null = 0;
     if (from > 0) {
       const nl = data.indexOf(0x0a);
-      if (nl >= 0 && nl < data.length - 1) data = data.subarray(nl + 1);
+      if (nl >= 0 && nl < data.length - 1) {
+        data = data.subarray(nl + 1);
+        start = from + nl + 1;
+      } else {
+        lineLead = bytesSinceLineStart(fd, from);
+      }
     }
-    return { data, size: from + got };
+    return { data, size: from + got, start, lineLead };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Bytes from `offset` up to the current end (at most `max`); `truncated` when the file shrank. */
+/** Bytes between the last newline before `pos` and `pos`, looking back at most 64 MiB; null past that. */
+function bytesSinceLineStart(fd: number, pos: number): number | null {
+  const chunk = Buffer.alloc(Math.min(CHUNK * 16, pos));
+  let end = pos;
+  while (end > 0 && pos - end < LINE_START_SCAN) {
+    const len = Math.min(chunk.length, end);
+    readSync(fd, chunk, 0, len, end - len);
+    const nl = chunk.subarray(0, len).lastIndexOf(0x0a);
+    if (nl >= 0) return pos - (end - len + nl + 1);
+    end -= len;
+  }
+  return end === 0 ? pos : null;
+}
+
+/**
+ * Lines (marker lines left out) in the first `end` bytes of a log, for "… N earlier
+ * lines not loaded"; null when that part is larger than `maxBytes` (not worth reading).
+ */
+export function countLines(path: string, end: number, maxBytes = 4 * 1024 * 1024): number | null {
+  if (end > maxBytes) return null;
+  const fd = openRead(path);
+  try {
+    const buf = Buffer.alloc(end);
+    const got = end ? readSync(fd, buf, 0, end, 0) : 0;
+    let count = 0;
+    let from = 0;
+    while (from < got) {
+      const nl = buf.indexOf(0x0a, from);
+      const stop = nl === -1 || nl >= got ? got : nl;
+      if (!isMarkerLine(buf.subarray(from, stop))) count++;
+      if (nl === -1 || nl >= got) break;
+      from = nl + 1;
+    }
+    return count;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The most `readFrom` returns in one call by default. */
 export const READ_MAX = 4 * 1024 * 1024;
 
+/** Bytes from `offset` up to the current end (at most `max`); `truncated` when the file shrank. */
 export function readFrom(path: string, offset: number, max = READ_MAX): { data: Buffer; next: number; truncated: boolean } {
   let fd: number;
   try {

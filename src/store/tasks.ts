@@ -2,7 +2,7 @@ import { readdirSync, renameSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TaskError } from '../core/errors.js';
-import { checkIdInput, isIdPrefix, makeId, resolveIdPrefix } from '../core/ids.js';
+import { checkIdInput, isIdPrefix, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, TEMP_SUFFIX, tempFiles, writeFileAtomic } from './atomic.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
@@ -165,7 +165,8 @@ export class TaskStore {
   }
 
   /** Finds the id for a unique prefix; hostile input is rejected before any file is touched. */
-  resolveId(input: string): string {
+  resolveId(rawInput: string): string {
+    const input = normalizeIdInput(rawInput);
     checkIdInput(input);
     if (input.length === 8 && (exists(this.activePath(input)) || exists(this.donePath(input)))) return input;
     return resolveIdPrefix(input, [...idsIn(this.paths.tasks), ...idsIn(this.paths.done)]);

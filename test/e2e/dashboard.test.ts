@@ -1,93 +1,311 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// The dashboard as a user installs and runs it: `npm pack`, the tarball installed into
+// a temporary prefix, that `dev-tools` driven in a real terminal (tmux). Every task it
+// launches, restarts or claims runs through the bundled code in dist/ui.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Harness, HEAVY_MODULE, RECORD_IMPORTS, waitFor } from '../integration/harness.js';
+import type { Task } from '../../src/core/task.js';
+import { groupMembers, Harness, HEAVY_MODULE, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
+import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
+import { Terminal } from './terminal.js';
 
-// A real terminal: tmux on its own socket. .ci/run installs tmux; without it this fails, never skips silently.
-const socket = `dev-tools-e2e-${process.pid}`;
-
-function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-  if (r.error) throw new Error(`tmux is required for the end-to-end test (apt-get install tmux): ${r.error.message}`);
-  return r.stdout;
-}
-
-const screen = () => tmux('capture-pane', '-p', '-t', 'ui');
-
-// The CLI as a user runs it, recording every module it loads (test/fixtures/record-imports.mjs).
-const cli = () => `'${process.execPath}' --import '${RECORD_IMPORTS}' '${BIN}'`;
-const recordTo = () => join(h.home, 'imports.txt');
-/** The UI came from the bundle in dist/ui: Ink, React and their packages were not loaded file by file. */
-function expectBundledUi(entry: string): void {
-  const loaded = readFileSync(recordTo(), 'utf8');
-  expect(loaded).toContain(`dist/ui/${entry}.js`);
-  expect(loaded.split('\n').filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
-}
+let pkg: InstalledPackage;
+beforeAll(() => {
+  pkg = installPackage();
+}, 240_000);
+afterAll(() => pkg?.remove());
 
 let h: Harness;
+let term: Terminal;
 beforeEach(() => {
-  h = new Harness();
+  h = new Harness({ bin: pkg.bin });
+  term = new Terminal();
 });
 afterEach(() => {
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  term.close();
   h.cleanup();
 });
 
-describe('dashboard in a real terminal', () => {
+const importsFile = () => join(h.home, 'imports.txt');
+const spawnsFile = () => join(h.home, 'spawns.txt');
+
+/**
+ * A shell line running the installed `dev-tools` (its bin in the prefix), recording
+ * every module it loads and every process it starts (test/fixtures/record-*.mjs).
+ * CI=true on purpose: the dashboard decides from the TTY, not from CI.
+ */
+function devTools(args: string, env: Record<string, string> = {}): string {
+  const vars = { DEV_TOOLS_HOME: h.home, CI: 'true', NO_COLOR: '1', RECORD_IMPORTS_TO: importsFile(), RECORD_SPAWNS_TO: spawnsFile(), ...env };
+  const assignments = Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join(' ');
+  return `${assignments} '${process.execPath}' --import '${RECORD_IMPORTS}' --import '${RECORD_SPAWNS}' '${pkg.bin}' ${args}`;
+}
+
+/** The UI came from the installed bundle: Ink, React and their packages were not loaded file by file. */
+function expectBundledUi(entry: string): void {
+  const loaded = readFileSync(importsFile(), 'utf8').split('\n');
+  expect(loaded).toContain(`file://${realpathSync(pkg.root)}/dist/ui/${entry}.js`);
+  expect(loaded.filter((u) => HEAVY_MODULE.test(u) || /devtools/i.test(u))).toEqual([]);
+}
+
+/** Every script the dashboard started as a process (workers, group stoppers) is a file of the installed package. */
+function expectSpawnedFilesExist(): string[] {
+  const root = realpathSync(pkg.root);
+  const scripts = nodeScripts(readSpawns(spawnsFile())).map((s) => s.script);
+  for (const script of scripts) {
+    expect(existsSync(script), `spawned ${script}`).toBe(true);
+    expect(realpathSync(script).startsWith(`${root}/`), `${script} is in the installed package`).toBe(true);
+  }
+  return scripts;
+}
+
+function writeConfig(config: Record<string, unknown>): void {
+  h.writeConfig({ cancelGraceMs: 500, ...config });
+}
+
+const findTask = (match: (t: Task) => boolean, what: string) => waitFor(() => h.allTasks().find(match), what, 20_000);
+
+/** A finished or queued task written as a file, as a crash or an earlier run leaves it. */
+function taskFile(id: string, fields: Partial<Task>): Task {
+  const t: Task = {
+    id,
+    project: 'web',
+    description: `task ${id}`,
+    command: ['true'],
+    cwd: h.home,
+    status: 'completed',
+    createdAt: new Date().toISOString(),
+    env: {},
+    logFile: `logs/${id}.log`,
+    ...fields,
+  };
+  const dir = t.status === 'queued' || t.status === 'running' ? 'tasks' : join('tasks', 'done');
+  mkdirSync(join(h.home, 'tasks', 'done'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(h.home, dir, `${id}.json`), JSON.stringify(t), { mode: 0o600 });
+  return t;
+}
+
+describe('the installed dashboard in a real terminal', () => {
   it('shows tasks live, cancels with c y, quits with q and restores the terminal', async () => {
     const first = h.sh('web', 'echo hello-e2e; sleep 60');
-    // CI=true on purpose: the dashboard decides from the TTY, not from CI.
-    const env = `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1 RECORD_IMPORTS_TO='${recordTo()}'`;
-    tmux(
-      'new-session', '-d', '-s', 'ui', '-x', '120', '-y', '30',
-      `echo BEFORE-UI; ${env} ${cli()} ui; echo "UI-EXIT:$?"; sleep 600`,
-    );
-    await waitFor(() => (screen().includes(first.id) && screen().includes('running') ? true : undefined), 'the first task on screen', 20_000);
-    expect(screen()).not.toContain('BEFORE-UI'); // alternate screen
+    term.open(`echo BEFORE-UI; ${devTools('ui')}; echo "UI-EXIT:$?"`);
+    await term.see(new RegExp(`${first.id}.*running`), 'the first task on screen', 20_000);
+    expect(term.screen()).not.toContain('BEFORE-UI'); // alternate screen
     // NO_COLOR: no foreground colours on screen (capture with escapes kept).
-    expect(tmux('capture-pane', '-p', '-e', '-t', 'ui')).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])(?:;[0-9;]*)?m/);
-    await waitFor(() => (screen().includes('hello-e2e') ? true : undefined), 'its log in the log pane', 10_000);
+    expect(term.tmux('capture-pane', '-p', '-e', '-t', 'ui')).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])(?:;[0-9;]*)?m/);
+    await term.see('hello-e2e', 'its log in the log pane');
 
     // Launched from another shell, it appears by itself.
     const second = h.sh('api', 'echo second; sleep 60');
-    await waitFor(() => (screen().includes(second.id) ? true : undefined), 'the second task to appear', 10_000);
-
-    tmux('send-keys', '-t', 'ui', 'G');
-    await waitFor(() => (screen().includes(`› ${second.id}`) ? true : undefined), 'the second task to be selected', 5000);
-    tmux('send-keys', '-t', 'ui', 'c');
-    await waitFor(() => (/cancel/i.test(screen()) && /y\/N/i.test(screen()) ? true : undefined), 'the confirm question', 5000);
-    tmux('send-keys', '-t', 'ui', 'y');
+    await term.see(second.id, 'the second task');
+    term.keys('G');
+    await term.see(`› ${second.id}`, 'the second task selected');
+    term.keys('c');
+    await term.see(/Cancel .*y\/N/, 'the confirm question');
+    term.keys('y');
     await h.waitForStatus(second.id, ['cancelled'], 30_000);
-    await waitFor(() => (screen().includes('cancelled') ? true : undefined), 'the cancel on screen', 10_000);
+    await term.see('cancelled', 'the cancel on screen');
     expect(h.task(first.id).status).toBe('running');
 
-    tmux('send-keys', '-t', 'ui', 'q');
-    await waitFor(() => (screen().includes('UI-EXIT:0') ? true : undefined), 'the dashboard to exit', 10_000);
-    const after = screen();
+    term.keys('q');
+    await term.see('UI-EXIT:0', 'the dashboard to exit');
+    const after = term.screen();
     expect(after).toContain('BEFORE-UI'); // back on the normal screen, as it was
     expect(after).not.toContain(first.id);
     expectBundledUi('run-dashboard');
   });
 
-  it('cancel without an id offers a picker in a terminal', async () => {
+  it('n launches a configured pipeline and an "other command…"; both complete', async () => {
+    writeConfig({ projects: { pipe: { cwd: h.home, stages: [{ name: 'one', run: 'echo stage-one-ran' }, { name: 'two', run: 'echo stage-two-ran' }] } } });
+    term.open(devTools('ui'), 120, 30, h.home);
+    await term.see('no active tasks');
+
+    term.keys('n');
+    await term.see('pipe  (2 stages)');
+    term.keys('Enter');
+    await term.see('Description:');
+    term.type('from the dashboard');
+    await term.see('Description: from the dashboard');
+    term.keys('Enter');
+    const pipeline = await findTask((t) => t.description === 'from the dashboard', 'the pipeline task');
+    const piped = await h.waitForStatus(pipeline.id, ['completed', 'failed', 'interrupted'], 30_000);
+    expect(piped.status, h.log(pipeline.id)).toBe('completed');
+    expect(h.log(pipeline.id)).toContain('stage-two-ran');
+    await term.see(/✔ completed/, 'the pipeline completed on screen');
+
+    term.keys('n');
+    await term.see('other command…');
+    term.keys('Down', 'Enter');
+    await term.see('Project name:');
+    term.keys('Enter');
+    await term.see('Description:');
+    term.type('other one');
+    term.keys('Enter');
+    await term.see('Command (sh -c):');
+    term.type('echo other-ran');
+    term.keys('Enter');
+    const other = await findTask((t) => t.description === 'other one', 'the other-command task');
+    const ran = await h.waitForStatus(other.id, ['completed', 'failed', 'interrupted'], 30_000);
+    expect(ran.status, h.log(other.id)).toBe('completed');
+    expect(h.log(other.id)).toContain('other-ran');
+    expect(other.command).toEqual(['sh', '-c', 'echo other-ran']);
+    expect(expectSpawnedFilesExist().length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('r restarts a finished task as a new task, which completes', async () => {
+    const first = h.sh('web', 'echo run-$DEV_TOOLS_TASK_ID');
+    await h.waitForStatus(first.id, ['completed']);
+    term.open(devTools('ui'));
+    term.keys('a');
+    await term.see(`› ${first.id}`, 'the finished task, selected');
+    term.keys('r');
+    const again = await findTask((t) => t.restartOf === first.id, 'the restarted task');
+    const done = await h.waitForStatus(again.id, ['completed', 'failed', 'interrupted'], 30_000);
+    expect(done.status, h.log(again.id)).toBe('completed');
+    expect(h.log(again.id)).toContain(`run-${again.id}`);
+    await term.see(again.id, 'the new task on screen');
+    expectSpawnedFilesExist();
+  });
+
+  it("a queued CLI task that the dashboard's scheduler claims completes (after the limit is raised in config.json)", async () => {
+    writeConfig({ maxParallelTasks: 1 });
+    const blocker = h.sh('web', 'sleep 60');
+    await waitFor(() => h.task(blocker.id).commandPid || undefined, 'the blocker to run');
+    const queued = h.sh('web', 'echo claimed-by-the-dashboard');
+    expect(h.task(queued.id).status).toBe('queued');
+    term.open(devTools('ui'));
+    await term.see('running 1/1');
+    // Nothing else runs the scheduler now: only the dashboard's own step can start it.
+    writeConfig({ maxParallelTasks: 2 });
+    await term.see(/running \d\/2/, 'the new limit', 5000);
+    const done = await h.waitForStatus(queued.id, ['completed', 'failed', 'interrupted'], 30_000);
+    expect(done.status, h.log(queued.id)).toBe('completed');
+    expect(h.log(queued.id)).toContain('claimed-by-the-dashboard');
+    const started = nodeScripts(readSpawns(spawnsFile())).filter((s) => s.record.args.includes(queued.id));
+    expect(started, 'the dashboard started its worker').toHaveLength(1);
+    expectSpawnedFilesExist();
+  });
+
+  it('a worker killed while the dashboard is open leaves no process of its command', async () => {
+    writeConfig({});
+    const t = h.sh('web', 'sleep 301 & sleep 302; wait');
+    const running = await waitFor(() => {
+      const now = h.task(t.id);
+      return now.pid && now.commandPid ? now : undefined;
+    }, 'the command to run');
+    term.open(devTools('ui'));
+    await term.see(new RegExp(`${t.id}.*running`), 'the task on screen');
+    process.kill(running.pid!, 'SIGKILL');
+    await h.waitForStatus(t.id, ['interrupted'], 30_000);
+    await term.see('! interrupted', 'the reaped task on screen');
+    // Polled in /proc: the group (sh and both sleeps) is stopped, not left behind.
+    await waitFor(() => groupMembers(running.commandPid!).length === 0 || undefined, 'the command group to be gone', 20_000);
+    expectSpawnedFilesExist();
+  });
+
+  it('keys sent in one chunk all count: kkkkkkkkkk moves ten rows; the help overlay scrolls at 140x20', async () => {
+    for (let i = 1; i <= 12; i++) taskFile(`done${String(i).padStart(4, '0')}`, { createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() });
+    term.open(devTools('ui'), 140, 20);
+    await term.see('no active tasks');
+    term.keys('a');
+    await term.see('1/12');
+    term.keys('G');
+    await term.see('12/12');
+    term.type('kkkkkkkkkk');
+    await term.see(/\s2\/12/, 'ten rows up', 5000);
+    await term.see('› done0002');
+    term.keys('?');
+    await term.see('more below', 'the help, scrollable');
+    term.keys('PageDown', 'PageDown', 'PageDown', 'PageDown');
+    await term.see('no (the default)', 'the last entry, scrolled to');
+    expect(term.screen()).not.toContain('more below');
+  });
+
+  it('DEV=true in the environment: the dashboard runs, loads no React DevTools, and tasks still see DEV', async () => {
+    writeConfig({ projects: { env: { cwd: h.home, stages: [{ name: 'show', run: 'echo "dev is [$DEV] ci is [$CI]"' }] } } });
+    // Validated once here, so \`ui\` finds it cached and loads no zod before the bundle.
+    expect(h.run(['status']).code).toBe(0);
+    term.open(devTools('ui', { DEV: 'true' }), 120, 30, h.home);
+    await term.see('no active tasks');
+    term.keys('n');
+    await term.see('env  (1 stage)');
+    term.keys('Enter');
+    await term.see('Description:');
+    term.type('check env');
+    term.keys('Enter');
+    const t = await findTask((x) => x.description === 'check env', 'the task');
+    await h.waitForStatus(t.id, ['completed']);
+    expect(h.log(t.id)).toContain('dev is [true] ci is [true]');
+    expectBundledUi('run-dashboard');
+  });
+
+  it("a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added (#11)", async () => {
+    // The UI hides CI and sets NODE_ENV while Ink and React load; the tasks it launches must not see that.
+    writeConfig({ projects: { env: { cwd: h.home, stages: [{ name: 'show', run: 'echo "shell [$FROM_SHELL] ci [$CI] node_env [${NODE_ENV-unset}]"' }] } } });
+    expect(h.run(['status']).code).toBe(0);
+    term.open(`unset NODE_ENV; ${devTools('ui', { FROM_SHELL: 'yes' })}`, 120, 30, h.home);
+    await term.see('no active tasks');
+    term.keys('n');
+    await term.see('env  (1 stage)');
+    term.keys('Enter');
+    await term.see('Description:');
+    term.type('launch env');
+    term.keys('Enter');
+    const t = await findTask((x) => x.description === 'launch env', 'the task');
+    await h.waitForStatus(t.id, ['completed']);
+    expect(h.log(t.id)).toContain('shell [yes] ci [true] node_env [unset]');
+  });
+});
+
+describe('the installed demo', () => {
+  it('r on the failed demo task runs it again; the new run completes and shows so', async () => {
+    term.open(devTools('demo'), 120, 30, h.home);
+    const failed = await findTask((t) => t.description === 'Rate limiter' && t.status === 'failed', 'the demo task that fails');
+    await term.see(new RegExp(`${failed.id}.*failed`), 'the failure on screen', 20_000);
+    term.keys('j');
+    await term.see(`› ${failed.id}`, 'the failed task selected');
+    term.keys('r');
+    const again = await findTask((t) => t.restartOf === failed.id, 'the restarted task');
+    await term.see(again.id, 'the new task on screen');
+    const done = await h.waitForStatus(again.id, ['completed', 'failed', 'interrupted'], 90_000);
+    expect(done.status, h.log(again.id)).toBe('completed');
+    await term.see(new RegExp(`${again.id}.*✔ completed`), 'the second run completed on screen', 10_000);
+    expect(h.log(again.id)).toContain('all integration tests passed');
+  });
+});
+
+describe('the installed cancel picker in a real terminal', () => {
+  it('fits 80x10 with 14 tasks, lists them by creation time, and leaves nothing on screen after Esc', async () => {
+    // Ids in the reverse order of creation: sorted by id, the list would be upside down.
+    const ids = Array.from({ length: 14 }, (_, i) => `q${String(14 - i).padStart(7, '0')}`);
+    ids.forEach((id, i) => taskFile(id, { status: 'queued', createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() }));
+    term.open(`echo BEFORE; ${devTools('cancel')}; echo "PICK-EXIT:$?"`, 80, 10, h.home);
+    const screen = await term.see('Cancel which task?', 'the picker', 20_000);
+    const rows = screen.split('\n').filter((l) => /q\d{7}/.test(l));
+    expect(rows[0]).toContain('q0000014');
+    expect(rows[1]).toContain('q0000013');
+    term.keys('j', 'j', 'j', 'j', 'j', 'j', 'j', 'j', 'j', 'j');
+    await term.see('❯ q0000004', 'the 11th task selected, in view');
+    expect(term.screen()).toContain('Cancel which task? (11/14)');
+    term.keys('Escape');
+    await term.see('PICK-EXIT:0', 'the picker to leave');
+    expect(term.screen()).not.toMatch(/Cancel which task|q\d{7}/);
+    expectBundledUi('run-picker');
+  });
+
+  it('Enter cancels the chosen task', async () => {
     const t = h.sh('web', 'sleep 60');
     await waitFor(() => h.task(t.id).pid || undefined, 'the task to run');
-    tmux(
-      'new-session', '-d', '-s', 'ui', '-x', '100', '-y', '20',
-      `DEV_TOOLS_HOME='${h.home}' CI=true NO_COLOR=1 RECORD_IMPORTS_TO='${recordTo()}' ${cli()} cancel; echo "PICK-EXIT:$?"; sleep 600`,
-    );
-    await waitFor(() => (screen().includes('Cancel which task?') && screen().includes(t.id) ? true : undefined), 'the picker', 20_000);
-    tmux('send-keys', '-t', 'ui', 'Enter');
-    await waitFor(() => (screen().includes('PICK-EXIT:0') ? true : undefined), 'the cancel to finish', 30_000);
-    expect(screen()).toContain(`cancelled ${t.id}`);
+    term.open(`${devTools('cancel')}; echo "PICK-EXIT:$?"`, 100, 20);
+    await term.see(t.id, 'the picker', 20_000);
+    term.keys('Enter');
+    await term.see('PICK-EXIT:0', 'the cancel to finish', 30_000);
+    expect(term.screen()).toContain(`cancelled ${t.id}`);
     expect(h.task(t.id).status).toBe('cancelled');
-    expectBundledUi('run-picker');
   });
 
   it('refuses without a terminal, pointing to status', () => {
     const r = h.run(['ui']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('dev-tools ui needs an interactive terminal; use dev-tools status');
+    expect(r.stderr).toBe('dev-tools: ui needs an interactive terminal; use dev-tools status\n');
   });
 });

@@ -91,6 +91,22 @@ describe('cancel', () => {
   });
 });
 
+describe('cancel --project without tasks', () => {
+  it('says so and exits 1, for an unknown project and for an idle one', async () => {
+    h.writeConfig({ projects: { idle: { stages: [{ name: 's', run: 'true' }] } } });
+    const unknown = h.run(['cancel', '--project', 'nosuch']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('dev-tools: no project named "nosuch": it is not in config.json and has no tasks\n');
+    const idle = h.run(['cancel', '--project', 'idle']);
+    expect(idle.code).toBe(1);
+    expect(idle.stderr).toBe('dev-tools: project "idle" has no running or queued task\n');
+    // A project known only from its finished tasks is idle, not unknown.
+    const done = h.sh('ran', 'true');
+    await h.waitForStatus(done.id, ['completed']);
+    expect(h.run(['cancel', '--project', 'ran']).stderr).toMatch(/project "ran" has no running or queued task/);
+  });
+});
+
 describe('cancel --all with a queue', () => {
   it('cancels queued tasks before running ones, so none of them starts', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
@@ -132,6 +148,18 @@ describe('queue', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Max parallel tasks reached (1/1)');
     expect(h.allTasks()).toHaveLength(1);
+  });
+
+  it('--no-queue counts only running tasks in its figure, and says how many wait ahead', async () => {
+    h.writeConfig({ maxParallelTasks: 3 });
+    const running = [h.sh('web', 'sleep 60'), h.sh('web', 'sleep 60'), h.sh('web', 'sleep 60')];
+    await Promise.all(running.map((t) => runningTask(t.id)));
+    const queued = h.sh('web', 'sleep 60');
+    expect(h.task(queued.id).status).toBe('queued');
+    const r = h.run(['task', 'web', 'x', '-b', '--no-queue', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dev-tools: Max parallel tasks reached (3/3), 1 queued ahead\n');
+    expect(h.allTasks()).toHaveLength(4);
   });
 
   it('never starts a cancelled queued task', async () => {

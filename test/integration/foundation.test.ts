@@ -81,6 +81,19 @@ describe('task -b', () => {
     expect(readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json'))).toHaveLength(0);
   });
 
+  it('points a command typed without "--" to the --, instead of "too many arguments"', () => {
+    const r = h.run(['task', 'misc', 'desc', 'echo', 'hi']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^dev-tools: unexpected "echo hi" after the description: .*put a command after -- \(dev-tools task misc "…" -- echo hi\)\n$/);
+    expect(h.allTasks()).toEqual([]);
+  });
+
+  it('says once that ui needs a terminal (one "dev-tools:" prefix)', () => {
+    const r = h.run(['ui']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('dev-tools: ui needs an interactive terminal; use dev-tools status\n');
+  });
+
   it('rejects an unquoted multi-word description and unknown flags with exit 2', () => {
     expect(h.run(['task', 'web', 'two', 'words']).code).toBe(2);
     const r = h.run(['task', 'web', 'x', '--bogus', '--', 'true']);
@@ -200,6 +213,37 @@ describe('logs', () => {
   });
 });
 
+describe('logs on a terminal', () => {
+  // A task's output as a hostile or careless program writes it: colours, then clear screen,
+  // cursor home, a window title, leaving the alternate screen, an OSC 52 clipboard write.
+  const NASTY = "printf 'plain \\033[31mred\\033[0m\\n\\033[2J\\033[Hcleared\\033]0;pwned\\007 \\033[?1049l\\033]52;c;aGk=\\007done\\n'";
+
+  /** Runs the CLI under a pseudo-terminal (util-linux `script`) and returns the bytes it wrote there. */
+  function onTerminal(args: string[]): string {
+    const out = join(h.home, `tty-${Date.now()}.out`);
+    const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const env = h.env();
+    delete env.NO_COLOR; // colours on: a terminal, nothing saying otherwise
+    const r = spawnSync('script', ['-qefc', cmd, out], { env, encoding: 'utf8', timeout: 30_000 });
+    if (r.error) throw new Error(`util-linux script is needed for this test: ${r.error.message}`);
+    return readFileSync(out, 'utf8');
+  }
+
+  it('keeps colours and drops sequences that would clear the screen, retitle the window or write the clipboard', async () => {
+    const t = h.sh('web', NASTY);
+    await h.waitForStatus(t.id, ['completed']);
+    const shown = onTerminal(['logs', t.id]);
+    expect(shown).toContain('plain \x1b[31mred\x1b[0m');
+    expect(shown).toContain('cleared');
+    expect(shown).toContain('done');
+    for (const bad of ['\x1b[2J', '\x1b[H', '\x1b]0;', '\x1b[?1049l', '\x1b]52;', '\x07']) expect(shown).not.toContain(bad);
+    // --raw: the bytes as they are, on a terminal too.
+    expect(onTerminal(['logs', '--raw', t.id])).toContain('\x1b[2J\x1b[Hcleared\x1b]0;pwned\x07');
+    // Piped: byte for byte, whatever the flags.
+    expect(h.run(['logs', t.id]).stdout).toBe(h.log(t.id));
+  });
+});
+
 describe('logs -f interrupted', () => {
   it('Ctrl+C stops following with exit 0 and leaves the task running', async () => {
     const t = h.sh('web', 'echo up; sleep 60');
@@ -222,6 +266,17 @@ describe('help', () => {
 });
 
 describe('ids', () => {
+  it('takes upper-case ids and prefixes as their lower-case selves', async () => {
+    const t = h.sh('web', 'echo upper-ok');
+    await h.waitForStatus(t.id, ['completed']);
+    for (const input of [t.id.toUpperCase(), t.id.slice(0, 4).toUpperCase()]) {
+      const r = h.run(['logs', input]);
+      expect(r.code, input).toBe(0);
+      expect(r.stdout).toBe('upper-ok\n');
+    }
+    expect(h.run(['wait', t.id.toUpperCase()]).code).toBe(0);
+  });
+
   it('rejects hostile, unknown and ambiguous ids with exit 1 and touches nothing', async () => {
     const outside = join(h.home, '..', `outside-${Date.now()}.json`);
     for (const bad of ['../x', 'a/b', '', '/etc/passwd', '../../etc/passwd', '.', 'x'.repeat(10_000), outside]) {

@@ -10,6 +10,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'dev-tools.js');
 /** `node --import` this to record every module the CLI resolves into $RECORD_IMPORTS_TO. */
 export const RECORD_IMPORTS = join(ROOT, 'test/fixtures/record-imports.mjs');
+/** `node --import` this to record every process the CLI spawns into $RECORD_SPAWNS_TO. */
+export const RECORD_SPAWNS = join(ROOT, 'test/fixtures/record-spawns.mjs');
 /** What the fast commands must not load, and the bundled UI must not load from node_modules. */
 export const HEAVY_MODULE = /node_modules\/(ink|ink-select-input|ink-text-input|react|react-reconciler|chokidar|execa|zod|yoga-layout)\//;
 
@@ -22,10 +24,13 @@ export interface RunResult {
 /** A temporary state directory and the CLI pointed at it; `cleanup` ends every process it started. */
 export class Harness {
   readonly home: string;
+  /** The CLI to run: this checkout's, or an installed package's (end-to-end tests). */
+  readonly bin: string;
   private children: ChildProcess[] = [];
 
-  constructor() {
+  constructor(opts: { bin?: string } = {}) {
     this.home = mkdtempSync(join(tmpdir(), 'dev-tools-test-'));
+    this.bin = opts.bin ?? BIN;
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -36,7 +41,7 @@ export class Harness {
 
   /** Runs the CLI to completion (for commands that return quickly). */
   run(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {}): RunResult {
-    const r = spawnSync(process.execPath, [BIN, ...args], {
+    const r = spawnSync(process.execPath, [this.bin, ...args], {
       env: this.env(opts.env),
       cwd: opts.cwd ?? this.home,
       input: opts.input ?? '',
@@ -50,7 +55,7 @@ export class Harness {
   runRecordingImports(args: string[]): { code: number | null; modules: string[] } {
     const out = join(this.home, 'imports.txt');
     rmSync(out, { force: true });
-    const r = spawnSync(process.execPath, ['--import', RECORD_IMPORTS, BIN, ...args], {
+    const r = spawnSync(process.execPath, ['--import', RECORD_IMPORTS, this.bin, ...args], {
       env: this.env({ RECORD_IMPORTS_TO: out }),
       cwd: this.home,
       encoding: 'utf8',
@@ -60,7 +65,7 @@ export class Harness {
 
   /** Starts the CLI without waiting (foreground tasks, wait, logs -f). */
   start(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): RunningCli {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [this.bin, ...args], {
       env: this.env(opts.env),
       cwd: opts.cwd ?? this.home,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -195,7 +200,7 @@ export function killGroup(pid: number): void {
 }
 
 /** Live processes whose environment holds `entry` exactly (e.g. DEV_TOOLS_HOME=<home>). */
-function pidsWithEnv(entry: string): number[] {
+export function pidsWithEnv(entry: string): number[] {
   const out: number[] = [];
   for (const name of safeReaddir('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import { runnerActions, type DashboardActions, type LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { isBroken, type Task } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
+import { writeLaunchEnv } from '../../src/store/launch-env.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
+import { killGroup, pidsWithEnv } from '../integration/harness.js';
 import { KEYS, tick, waitFor } from './helpers.js';
 
 // The real runner from the build: its worker file lives in dist/ (`npm test` builds first).
@@ -54,6 +56,9 @@ afterEach(() => {
       }
     }
   }
+  // Workers still starting (no pid in their file yet) and their commands carry this state dir
+  // in their environment: without them, nothing writes into it while it is removed.
+  for (const pid of pidsWithEnv(`DEV_TOOLS_HOME=${home}`)) killGroup(pid);
   // A killed worker's last rename can race the removal: retry briefly.
   rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   if (savedHome === undefined) delete process.env.DEV_TOOLS_HOME;
@@ -79,38 +84,10 @@ function mount(size = { columns: 100, rows: 30 }) {
       await tick();
     }
   };
-  /**
-   * ink-text-input and ink-select-input subscribe to keys in an effect that Ink
-   * runs only after it has drawn the frame: a key sent in between is dropped.
-   * So send, wait for the effect on screen, and send again only if it never came.
-   */
+  /** Sends keys and waits for what they do: keys typed ahead of a view wait for it (the key router). */
   const pressUntil = async (keys: string, shows: string | RegExp) => {
-    for (let attempt = 0; ; attempt++) {
-      ui.stdin.write(keys);
-      try {
-        await see(shows, 1000);
-        // The widget's handler for the next key is bound to the state it just drew only once
-        // Ink is idle again: wait for no new frame for 100 ms (polled, with a deadline).
-        return await settled();
-      } catch (err) {
-        if (attempt === 2) throw err;
-      }
-    }
-  };
-  const settled = async () => {
-    let count = ui.frames.length;
-    let quietSince = Date.now();
-    await waitFor(
-      () => {
-        if (ui.frames.length !== count) {
-          count = ui.frames.length;
-          quietSince = Date.now();
-        }
-        return Date.now() - quietSince >= 100;
-      },
-      'the screen to settle',
-      3000,
-    );
+    ui.stdin.write(keys);
+    await see(shows);
   };
   return { ...ui, frame, see, press, pressUntil };
 }
@@ -302,6 +279,30 @@ describe('App against a real state directory and real workers', () => {
     await ui.see('cancel the selected task (asks first)');
     await ui.press(KEYS.escape);
     await ui.see('no active tasks');
+  });
+
+  it('schedules with config.json as it is now: a limit lowered while open starts fewer tasks', async () => {
+    actions = runnerActions(store);
+    const ui = mount();
+    await ui.see('running 0/4');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ ...config, maxParallelTasks: 1 }));
+    await ui.see('running 0/1');
+    const queued = [0, 1].map((i) =>
+      // As a launch makes it: the launching environment first (the worker runs the task with it), then the task file.
+      store.create(
+        { project: 'web', description: `q${i}`, command: ['sh', '-c', 'sleep 30'], cwd: home, env: {}, status: 'queued', createdAt: new Date(Date.now() + i).toISOString() },
+        { prepare: (id) => writeLaunchEnv(store.paths, id, process.env) },
+      ),
+    );
+    const running = () => queued.filter((t) => readTask(t.id)?.status === 'running').length;
+    await waitFor(() => running() === 1, 'the dashboard to start one', 10_000, ui.frame);
+    // Several scheduler steps (every 300 ms here): the second one must stay queued.
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      expect(running()).toBe(1);
+      await tick(50);
+    }
+    expect(readTask(queued[1]!.id)?.status).toBe('queued');
   });
 
   it('says the terminal is too small instead of drawing a garbled dashboard', async () => {

@@ -31,6 +31,25 @@ describe('log text', () => {
     log.push('60%');
     expect(log.snapshot()).toEqual(['tw€o', 'three', 'four', '60%']);
   });
+
+  it('counts the lines it lets go of, and says when a line was cut', () => {
+    const log = new LogLines(3, 100, 20);
+    log.push('a\nb\nc\nd\ne\n');
+    expect(log.snapshot()).toEqual(['c', 'd', 'e']);
+    expect(log.dropped).toBe(2);
+    // Longer than what is kept (100) and than what is shown (20): its start, and its size.
+    log.push(`${'y'.repeat(50)}`);
+    log.push(`${'y'.repeat(5000)}\n`);
+    expect(log.snapshot().at(-1)).toBe(`[line of 4.9 KiB cut] ${'y'.repeat(20)}…`);
+    // A progress bar redrawn with \r shrinks to what a terminal shows before it is cut.
+    for (let i = 0; i <= 100; i++) log.push(`progress ${i}%\r`);
+    log.push('\n');
+    expect(log.snapshot().at(-1)).toBe('progress 100%');
+    const mid = new LogLines();
+    mid.startsMidLine(1000);
+    mid.push('tail of a long line\nnext\n');
+    expect(mid.snapshot()).toEqual(['[line of 1019 B cut] …tail of a long line', 'next']);
+  });
 });
 
 const lines = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`);

@@ -1,5 +1,6 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cellWidth } from '../../src/core/cell-width.js';
 import { renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
@@ -63,10 +64,26 @@ describe('TaskTable', () => {
     expect(lines.find((l) => l.includes('aaaa0001'))).toMatch(/^  aaaa0001/);
   });
 
-  it('fits a narrow terminal by dropping columns', () => {
-    const frame = render(<TaskTable entries={[makeTask({ id: 'abc12345' })]} selected={0} width={60} height={3} now={NOW} />).lastFrame()!;
-    for (const line of frame.split('\n')) expect([...line.replace(/\x1b\[[0-9;]*m/g, '')].length).toBeLessThanOrEqual(60);
-    expect(frame).not.toContain('DESCRIPTION');
+  it('fits a narrow terminal by dropping columns, the numeric ones first', () => {
+    const frame = render(<TaskTable entries={[makeTask({ id: 'abc12345' })]} selected={0} width={70} height={3} now={NOW} />).lastFrame()!;
+    for (const line of frame.split('\n')) expect([...line.replace(/\x1b\[[0-9;]*m/g, '')].length).toBeLessThanOrEqual(70);
+    expect(frame).toContain('DESCRIPTION');
+    expect(frame).toContain('build it');
+    expect(frame).not.toContain('ETA');
+    expect(frame).not.toContain('ELAPSED');
+  });
+
+  it('lines up rows with CJK and emoji, in terminal cells', () => {
+    const entries = [
+      makeTask({ id: 'cjk00001', description: '修复登录页面 🚀 和更多的文字', stage: { index: 0, count: 1, name: '构建中' }, progress: { percent: 50, etaSeconds: null } }),
+      makeTask({ id: 'ascii002', createdAt: '2024-01-02T00:00:00.000Z', description: 'plain', stage: { index: 0, count: 1, name: 'build' }, progress: { percent: 50, etaSeconds: null } }),
+    ];
+    const lines = render(<TaskTable entries={entries} selected={0} width={100} height={4} now={NOW} />).lastFrame()!.split('\n');
+    const cellsBefore = (line: string, text: string) => cellWidth(line.slice(0, line.indexOf(text)));
+    // The bar starts at the same cell on both rows, and no row is wider than the screen.
+    expect(cellsBefore(lines[1]!, '[')).toBe(cellsBefore(lines[2]!, '['));
+    for (const line of lines) expect(cellWidth(line)).toBeLessThanOrEqual(100);
+    expect(lines[1]).toContain('修复登录');
   });
 
   it('says so when there is nothing to show', () => {

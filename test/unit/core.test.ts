@@ -3,9 +3,11 @@ import { parseDuration } from '../../src/core/duration.js';
 import { EtaEstimator, etaFromHistory, median } from '../../src/core/eta.js';
 import { currentEta, fit, formatDuration, layoutColumns, progressBar, renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
 import { checkIdInput, makeId, resolveIdPrefix } from '../../src/core/ids.js';
+import { cellWidth, sliceCells } from '../../src/core/cell-width.js';
+import { stripSequences, TerminalFilter } from '../../src/core/terminal-text.js';
 import { MarkerScanner, overallPercent, parseMarker } from '../../src/core/progress.js';
 import { taskShapeError, type Task } from '../../src/core/task.js';
-import { printable } from '../../src/core/text.js';
+import { printable } from '../../src/core/terminal-text.js';
 
 describe('ids', () => {
   it('makes 8 lowercase alphanumerics from the given bytes', () => {
@@ -26,6 +28,13 @@ describe('ids', () => {
     expect(resolveIdPrefix('z', ids)).toBe('zz000000');
     expect(() => resolveIdPrefix('abc', ids)).toThrow(/ambiguous.*abcd1234, abce5678/);
     expect(() => resolveIdPrefix('q', ids)).toThrow(/no task matches/);
+  });
+
+  it('reads upper-case input as the lower-case id it means', () => {
+    const ids = ['abcd1234', 'zz000000'];
+    expect(resolveIdPrefix('ABCD', ids)).toBe('abcd1234');
+    expect(resolveIdPrefix('ZZ000000', ids)).toBe('zz000000');
+    expect(() => resolveIdPrefix('A/B', ids)).toThrow(/invalid task id/);
   });
 
   it.each(['', '../x', 'a/b', '/abs', '.', 'ABC', 'abc.json', 'x'.repeat(10_000), 'a b'])('rejects hostile id %j', (input) => {
@@ -192,14 +201,87 @@ describe('format', () => {
       for (const line of lines) expect([...line].length).toBeLessThanOrEqual(width);
     }
     const narrow = layoutColumns(TASK_COLUMNS, 50).map((c) => c.column.key);
-    expect(narrow).toContain('id');
-    expect(narrow).toContain('status');
-    expect(narrow).not.toContain('description');
-    // When space is short the description gives way before the stage.
+    expect(narrow).toEqual(['id', 'project', 'status', 'description']);
+    // When space is short the description shrinks before the stage.
     const mid = Object.fromEntries(layoutColumns(TASK_COLUMNS, 110).map((c) => [c.column.key, c.width]));
     expect(mid.stage).toBeGreaterThanOrEqual(16);
     expect(fit('abcdef', 4)).toBe('abc…');
     expect(fit('ab', 4, 'right')).toBe('  ab');
+  });
+
+  it('at 70 columns keeps a description wider than the numeric columns, which go first', () => {
+    const cols = Object.fromEntries(layoutColumns(TASK_COLUMNS, 68).map((c) => [c.column.key, c.width]));
+    expect(cols.eta).toBeUndefined();
+    expect(cols.elapsed).toBeUndefined();
+    expect(cols.description).toBeGreaterThanOrEqual(12);
+    expect(Object.keys(cols)).toEqual(['id', 'project', 'status', 'stage', 'progress', 'description']);
+  });
+});
+
+describe('terminal cells', () => {
+  it('counts wide characters, emoji and zero-width marks as a terminal does', () => {
+    expect(cellWidth('abc')).toBe(3);
+    expect(cellWidth('修复登录')).toBe(8);
+    expect(cellWidth('ｶﾀｶﾅ')).toBe(4); // halfwidth katakana: one cell each
+    expect(cellWidth('ＡＢ')).toBe(4); // fullwidth Latin
+    expect(cellWidth('🚀')).toBe(2);
+    expect(cellWidth('👨‍👩‍👧')).toBe(2); // one family, joined
+    expect(cellWidth('🇫🇷')).toBe(2); // a flag: two regional indicators
+    expect(cellWidth('👍🏽')).toBe(2); // skin tone joins its emoji
+    expect(cellWidth('❤️')).toBe(2); // text symbol with emoji presentation
+    expect(cellWidth('é')).toBe(1); // e + combining acute
+    expect(cellWidth('▶ running')).toBe(9);
+    expect(cellWidth('a\u200bb')).toBe(2);
+  });
+
+  it('cuts and pads to exact cells, never splitting a wide character', () => {
+    expect(fit('修复登录页面', 7)).toBe('修复登…');
+    expect(cellWidth(fit('修复登录页面', 7))).toBe(7);
+    expect(fit('修复登录页面', 8)).toBe('修复登… ');
+    expect(fit('修复', 6)).toBe('修复  ');
+    expect(fit('修复', 6, 'right')).toBe('  修复');
+    expect(fit('🚀🚀🚀', 4)).toBe('🚀… ');
+    expect(sliceCells('ab修c', 3)).toEqual({ text: 'ab', width: 2 });
+  });
+
+  it('lines up `status` rows whatever script the stage and description are in', () => {
+    const base = { command: ['true'], cwd: '/', status: 'running' as const, createdAt: '2024-01-01T00:00:00.000Z', env: {}, logFile: 'x' };
+    const rows = [
+      taskCells({ ...base, id: 'aaaa0001', project: 'web', description: '修复登录页面 🚀 with emoji', stage: { index: 0, count: 1, name: '构建中' } }, 0),
+      taskCells({ ...base, id: 'aaaa0002', project: 'web', description: 'plain', stage: { index: 0, count: 1, name: 'build' } }, 0),
+    ];
+    const lines = renderTable(TASK_COLUMNS, rows, 100);
+    // The progress column starts at the same cell on every line.
+    const at = (line: string) => cellWidth(line.slice(0, line.indexOf('-', line.indexOf('running') + 10)));
+    expect(at(lines[1]!)).toBe(at(lines[2]!));
+    for (const line of lines) expect(cellWidth(line)).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('terminal text', () => {
+  const HOSTILE = 'a\x1b[2J\x1b[H\x1b]0;title\x07\x1b[?1049l\x1b]52;c;aGk=\x1b\\\x1bPq#0\x1b\\\x1bcb\x07\x08';
+
+  it('drops every sequence and control character but colours, \\n, \\r and \\t', () => {
+    const f = new TerminalFilter(true);
+    expect(f.push(`\x1b[1;31mred\x1b[0m ${HOSTILE}\tend\r\n`) + f.end()).toBe('\x1b[1;31mred\x1b[0m ab\tend\r\n');
+    const plain = new TerminalFilter(false);
+    expect(plain.push('\x1b[31mred\x1b[0m') + plain.end()).toBe('red');
+  });
+
+  it('holds a sequence cut between chunks until it is whole', () => {
+    const f = new TerminalFilter(true);
+    const text = 'x\x1b[31my\x1b]0;title\x07z\x1b[2Jw';
+    for (let cut = 1; cut < text.length; cut++) {
+      const g = new TerminalFilter(true);
+      expect(g.push(text.slice(0, cut)) + g.push(text.slice(cut)) + g.end(), `cut at ${cut}`).toBe('x\x1b[31myzw');
+    }
+    expect(f.push('tail\x1b[3') + f.end()).toBe('tail3');
+  });
+
+  it('strips for the log pane, leaving text of unterminated sequences out', () => {
+    expect(stripSequences('a\x1b]0;never ended')).toBe('a');
+    expect(stripSequences('\x1b[31mred\x1b[0m', true)).toBe('\x1b[31mred\x1b[0m');
+    expect(stripSequences('\x1b[31mred\x1b[0m')).toBe('red');
   });
 });
 

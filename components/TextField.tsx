@@ -1,0 +1,35 @@
+import { Box, Text } from 'ink';
+import type { TextState } from './text-edit.js';
+
+export interface TextFieldProps {
+  label: string;
+  state: TextState;
+  placeholder?: string;
+  focused?: boolean;
+}
+
+/** `Label: text▌` on one line; a long value shows its end, where the cursor usually is. */
+export function TextField({ label, state, placeholder, focused = true }: TextFieldProps) {
+  const { value, cursor } = state;
+  const at = value.codePointAt(cursor);
+  const atText = at === undefined ? ' ' : String.fromCodePoint(at);
+  return (
+    <Box>
+      <Box flexShrink={0}>
+        <Text>{label}</Text>
+      </Box>
+      {value === '' && placeholder ? (
+        <Text wrap="truncate">
+          {focused ? <Text inverse>{placeholder[0]}</Text> : placeholder[0]}
+          <Text dimColor>{placeholder.slice(1)}</Text>
+        </Text>
+      ) : (
+        <Text wrap="truncate-start">
+          {value.slice(0, cursor)}
+          {focused ? <Text inverse>{atText}</Text> : atText}
+          {value.slice(cursor + atText.length)}
+        </Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,94 @@
+// Every file dev-tools runs as its own process must be in the package as installed.
+// The bundled dashboard once launched `dist/ui/worker.js`, which the package never had,
+// while every test passed on the unbundled modules: these checks run the installed package.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Task } from '../../src/core/task.js';
+import { groupMembers, Harness, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
+import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
+
+let pkg: InstalledPackage;
+beforeAll(() => {
+  pkg = installPackage();
+}, 240_000);
+afterAll(() => pkg?.remove());
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness({ bin: pkg.bin });
+});
+afterEach(() => h.cleanup());
+
+/** The installed CLI, recording every process it starts. */
+function recorded(args: string[], spawns: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', RECORD_SPAWNS, pkg.bin, ...args], {
+    env: h.env({ RECORD_SPAWNS_TO: spawns }),
+    cwd: h.home,
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('runtime files of the installed package', () => {
+  it('every runtime file named in runtime-files.ts exists in the installed package', async () => {
+    const { RUNTIME_FILES } = (await import(pathToFileURL(join(pkg.root, 'dist/src/runner/runtime-files.js')).href)) as {
+      RUNTIME_FILES: Record<string, string>;
+    };
+    expect(Object.keys(RUNTIME_FILES).length).toBeGreaterThan(0);
+    for (const [name, path] of Object.entries(RUNTIME_FILES)) expect(existsSync(join(pkg.root, path)), `${name}: ${path}`).toBe(true);
+  });
+
+  it('what the installed CLI spawns (a worker; a group stopper when it reaps a killed one) is a file of the package', async () => {
+    const spawns = join(h.home, 'spawns.txt');
+    h.writeConfig({ cancelGraceMs: 300 });
+    const launched = recorded(['task', 'web', 'sleeper', '-b', '--json', '--', 'sh', '-c', 'sleep 300'], spawns);
+    expect(launched.code, launched.stderr).toBe(0);
+    const id = (JSON.parse(launched.stdout) as Task).id;
+    const running = await waitFor(() => {
+      const t = h.task(id);
+      return t.pid && t.commandPid ? t : undefined;
+    }, 'the command to run');
+    process.kill(running.pid!, 'SIGKILL');
+    await waitFor(() => {
+      try {
+        process.kill(running.pid!, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 'the worker to be gone');
+    const status = recorded(['status', '--all'], spawns);
+    expect(status.code, status.stderr).toBe(0);
+    expect(h.task(id).status).toBe('interrupted');
+    await waitFor(() => groupMembers(running.commandPid!).length === 0 || undefined, 'the command group to be stopped', 20_000);
+
+    const root = realpathSync(pkg.root);
+    const scripts = nodeScripts(readSpawns(spawns)).map((s) => s.script);
+    expect(scripts.length).toBeGreaterThanOrEqual(2);
+    for (const script of scripts) {
+      expect(existsSync(script), script).toBe(true);
+      expect(realpathSync(script).startsWith(`${root}/`), `${script} is in the installed package`).toBe(true);
+    }
+    expect(scripts.map((s) => basename(s))).toEqual(expect.arrayContaining(['worker.js']));
+  });
+
+  it('the bundled UI imports nothing the install lacks: only node: builtins outside the bundle (no React DevTools)', () => {
+    const dir = join(pkg.root, 'dist', 'ui');
+    const bare = new Set<string>();
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const specifiers = [
+        /\bfrom\s*["']([^"'\n]+)["']/g, // import … from, export … from
+        /\bimport\s*["']([^"'\n]+)["']/g, // import 'x'
+        /\bimport\s*\(\s*["']([^"'\n]+)["']\s*\)/g, // import('x')
+        /\brequire\(\s*["']([^"'\n]+)["']\s*\)/g, // the CommonJS dependencies' require('x')
+      ];
+      for (const re of specifiers) for (const m of text.matchAll(re)) if (!/^[./]/.test(m[1]!)) bare.add(m[1]!);
+    }
+    const foreign = [...bare].filter((s) => !s.startsWith('node:') && !['assert', 'events', 'module'].includes(s));
+    expect(foreign).toEqual([]);
+  });
+});

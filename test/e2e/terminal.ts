@@ -1,0 +1,49 @@
+// A real terminal: tmux on its own socket. .ci/run installs tmux; without it the tests fail, never skip silently.
+import { spawnSync } from 'node:child_process';
+import { waitFor } from '../integration/harness.js';
+
+let sockets = 0;
+
+export class Terminal {
+  private readonly socket = `dev-tools-e2e-${process.pid}-${++sockets}`;
+
+  tmux(...args: string[]): string {
+    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    if (r.error) throw new Error(`tmux is required for the end-to-end tests (apt-get install tmux): ${r.error.message}`);
+    return r.stdout;
+  }
+
+  /** Runs a shell line in a new window of the given size; `sleep` keeps it open to read what it left. */
+  open(command: string, columns = 120, rows = 30, cwd?: string): void {
+    this.tmux('new-session', '-d', '-s', 'ui', '-x', String(columns), '-y', String(rows), ...(cwd ? ['-c', cwd] : []), `${command}; sleep 600`);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', 'ui');
+  }
+
+  /** tmux key names (`Enter`, `Down`) or literal text, each as one send. */
+  keys(...keys: string[]): void {
+    for (const k of keys) this.tmux('send-keys', '-t', 'ui', k);
+  }
+
+  /** Literal text in one send (one chunk for the program, as a paste or fast typing). */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'ui', '-l', text);
+  }
+
+  async see(text: string | RegExp, what = String(text), timeoutMs = 15_000): Promise<string> {
+    try {
+      return await waitFor(() => {
+        const s = this.screen();
+        return (typeof text === 'string' ? s.includes(text) : text.test(s)) ? s : undefined;
+      }, what, timeoutMs, 100);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`);
+    }
+  }
+
+  close(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}

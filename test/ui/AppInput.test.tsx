@@ -1,0 +1,272 @@
+// The dashboard's keys, paste, messages and live state, against a real state
+// directory with task files written directly (no worker runs: the actions are fakes
+// that record what they are asked).
+import { cleanup, render } from 'ink-testing-library';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import { App } from '../../components/App.js';
+import type { Task } from '../../src/core/task.js';
+import type { Config } from '../../src/store/config.js';
+import { statePaths } from '../../src/store/paths.js';
+import { TaskStore } from '../../src/store/tasks.js';
+import { KEYS, makeTask, tick, waitFor } from './helpers.js';
+
+let home: string;
+let store: TaskStore;
+let launched: LaunchSpec[];
+let actions: DashboardActions;
+const config: Config = { maxParallelTasks: 4, cancelGraceMs: 500, projects: { pipe: { env: {}, stages: [{ name: 'only', run: 'true' }] } } };
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-input-'));
+  store = new TaskStore(statePaths(home)).ensure();
+  launched = [];
+  actions = {
+    launch: async (spec) => {
+      launched.push(spec);
+      const task = makeTask({ id: `new0000${launched.length}`, project: spec.project, description: spec.description, status: 'queued' });
+      return { task, started: false, workerPid: null, queuePosition: 1, running: 0, max: 4 };
+    },
+    cancel: async () => Promise.reject(new Error('not in this test')),
+    restart: async () => Promise.reject(new Error('not in this test')),
+    schedule: async () => undefined,
+  };
+});
+afterEach(() => {
+  cleanup();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** `count` queued tasks, created a second apart, ids t0000001… in creation order. */
+function queued(count: number, fields: Partial<Task> = {}): Task[] {
+  return Array.from({ length: count }, (_, i) => {
+    const t = makeTask({ id: `t${String(i + 1).padStart(7, '0')}`, status: 'queued', createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), ...fields });
+    writeFileSync(store.activePath(t.id), JSON.stringify(t));
+    return t;
+  });
+}
+
+function mount(props: { messageMs?: number; rows?: number } = {}) {
+  const ui = render(<App store={store} config={config} actions={actions} size={{ columns: 100, rows: props.rows ?? 30 }} scheduleEveryMs={60_000} messageMs={props.messageMs} />);
+  const frame = () => ui.lastFrame() ?? '';
+  const see = (text: string | RegExp, timeoutMs = 5000) =>
+    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), `screen to show ${String(text)}`, timeoutMs, frame);
+  const gone = (text: string, timeoutMs = 5000) => waitFor(() => !frame().includes(text), `screen to drop ${text}`, timeoutMs, frame);
+  const footer = () => frame().split('\n').filter(Boolean).at(-1) ?? '';
+  return { ...ui, frame, see, gone, footer };
+}
+
+describe('keys in one chunk', () => {
+  it('ten j in one write move ten rows (tmux send-keys, key repeat)', async () => {
+    queued(12);
+    const ui = mount();
+    await ui.see('1/12');
+    ui.stdin.write('jjjjjjjjjj');
+    await ui.see('11/12');
+    await ui.see('› t0000011');
+    ui.stdin.write('kkkkk');
+    await ui.see('6/12');
+  });
+
+  it('thirty k written back to back, faster than frames, move thirty rows', async () => {
+    queued(40);
+    const ui = mount();
+    await ui.see('1/40');
+    ui.stdin.write('G');
+    await ui.see('40/40');
+    for (let i = 0; i < 30; i++) ui.stdin.write('k');
+    await ui.see('10/40');
+    await tick(100);
+    expect(ui.frame()).toContain('10/40');
+  });
+
+  it('a key after a move acts on the row the move reached (j then c in one write)', async () => {
+    queued(3);
+    const ui = mount();
+    await ui.see('1/3');
+    ui.stdin.write('jc');
+    await ui.see('Cancel t0000002');
+  });
+
+  it('PgDn and PgUp move a page of rows; the header says where the selection is', async () => {
+    queued(40);
+    const ui = mount();
+    await ui.see('1/40');
+    ui.stdin.write(KEYS.pageDown);
+    await ui.see(/\s([2-9]|\d\d)\/40/);
+    expect(Number(/\s(\d+)\/40/.exec(ui.frame())![1])).toBeGreaterThan(5);
+    ui.stdin.write(KEYS.pageUp);
+    await ui.see('1/40');
+  });
+
+  it('a paste in the table is not taken for keys', async () => {
+    queued(3);
+    const ui = mount();
+    await ui.see('1/3');
+    ui.stdin.write('\x1b[200~jjc\x1b[201~');
+    await tick(200);
+    expect(ui.frame()).toContain('1/3');
+    expect(ui.frame()).not.toContain('Cancel');
+  });
+});
+
+describe('the launch form', () => {
+  const toDescription = async (ui: ReturnType<typeof mount>) => {
+    ui.stdin.write('n');
+    await ui.see('other command…');
+    ui.stdin.write(KEYS.down);
+    await ui.see('❯ other command…');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Project name: adhoc');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description:');
+  };
+
+  it('a pasted newline becomes a space, visibly, and never lands in the next field', async () => {
+    const ui = mount();
+    await toDescription(ui);
+    ui.stdin.write('first line\rsecond line');
+    await ui.see('Description: first line second line');
+    await ui.see('a pasted newline became a space');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Command (sh -c):');
+    // Typed and Enter in one chunk: the text goes in this field, the Enter submits it.
+    ui.stdin.write('echo one\r');
+    await waitFor(() => launched[0], 'the launch');
+    expect(launched).toEqual([{ project: 'adhoc', description: 'first line second line', command: ['sh', '-c', 'echo one'] }]);
+  });
+
+  it('a bracketed paste ending in a newline stays in the field', async () => {
+    const ui = mount();
+    await toDescription(ui);
+    ui.stdin.write('\x1b[200~pasted text\r\x1b[201~');
+    await ui.see('Description: pasted text');
+    await tick(100);
+    expect(ui.frame()).not.toContain('Command (sh -c)');
+    expect(launched).toEqual([]);
+  });
+
+  it('typed ahead in one chunk: each key reaches the step it was meant for', async () => {
+    const ui = mount();
+    ui.stdin.write('n');
+    await ui.see('pipe  (1 stage)');
+    ui.stdin.write('\rbuild it\r');
+    await waitFor(() => launched[0], 'the launch');
+    expect(launched).toEqual([{ project: 'pipe', description: 'build it', command: null }]);
+  });
+
+  it('the footer shows the keys of the step: choosing, then typing', async () => {
+    const ui = mount();
+    ui.stdin.write('n');
+    await ui.see('other command…');
+    expect(ui.footer()).toContain('↑/↓ choose');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description:');
+    await waitFor(() => ui.footer().includes('Enter next'), 'the typing keys in the footer', 3000, ui.frame);
+    expect(ui.footer()).toContain('←/→ cursor');
+    expect(ui.footer()).not.toContain('choose');
+  });
+
+  it('edits with ←, → and Backspace', async () => {
+    const ui = mount();
+    ui.stdin.write('n');
+    await ui.see('pipe  (1 stage)');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description:');
+    ui.stdin.write('helo');
+    await ui.see('Description: helo');
+    ui.stdin.write('\x1b[D');
+    ui.stdin.write('l');
+    await ui.see('Description: hello');
+    ui.stdin.write('\x1b[C');
+    ui.stdin.write('\x7f');
+    await ui.see('Description: hell');
+  });
+});
+
+describe('messages', () => {
+  it('fade after a while, and the next action clears them at once', async () => {
+    const ui = mount({ messageMs: 150 });
+    await ui.see('no active tasks');
+    ui.stdin.write('c');
+    await ui.see('no task to cancel');
+    await ui.gone('no task to cancel', 3000);
+    ui.stdin.write('c');
+    await ui.see('no task to cancel');
+    ui.stdin.write('j');
+    await ui.gone('no task to cancel', 100);
+  });
+});
+
+describe('live state', () => {
+  it('config.json changes reach the header; a bad one is reported and the last good one kept', async () => {
+    queued(1);
+    const ui = mount();
+    await ui.see('running 0/4');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ maxParallelTasks: 7 }));
+    await ui.see('running 0/7');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ maxParallelTasks: 'x' }));
+    await ui.see('maxParallelTasks must be a positive integer — still using the previous config');
+    expect(ui.frame()).toContain('running 0/7');
+  });
+
+  it('a finished task removed by clean leaves the screen at once, in both views', async () => {
+    const [t] = queued(1, { status: 'running', claimedAt: new Date().toISOString() });
+    const old = makeTask({ id: 'old00001', status: 'completed', createdAt: '2023-01-01T00:00:00.000Z' });
+    writeFileSync(store.donePath(old.id), JSON.stringify(old));
+    const ui = mount();
+    await ui.see(t!.id);
+    // It finishes while the dashboard is open: it stays in the active view, as completed.
+    writeFileSync(store.activePath(t!.id), JSON.stringify({ ...t, status: 'completed', completedAt: new Date().toISOString() }));
+    renameSync(store.activePath(t!.id), store.donePath(t!.id));
+    await ui.see('✔ completed');
+    store.remove(t!.id);
+    await ui.gone(t!.id, 1500);
+    ui.stdin.write('a');
+    await ui.see(old.id);
+    store.remove(old.id);
+    await ui.gone(old.id, 1500);
+  });
+
+  it('a status word filters by status', async () => {
+    queued(2);
+    writeFileSync(store.activePath('run00001'), JSON.stringify(makeTask({ id: 'run00001', status: 'running', description: 'no status word here' })));
+    const ui = mount();
+    await ui.see('run00001');
+    ui.stdin.write('/queued');
+    await ui.see('/queued');
+    await ui.gone('run00001');
+    expect(ui.frame()).toContain('t0000001');
+    expect(ui.frame()).toContain('t0000002');
+  });
+});
+
+describe('the log pane says what it did not load', () => {
+  it('… N earlier lines not loaded, at the top of a long log', async () => {
+    const [t] = queued(1);
+    const total = 300_000;
+    writeFileSync(store.logPath(t!.id), Array.from({ length: total }, (_, i) => `line ${i + 1}`).join('\n') + '\n');
+    const ui = mount();
+    await ui.see(`line ${total}`);
+    ui.stdin.write(KEYS.enter);
+    ui.stdin.write('g');
+    const note = await waitFor(() => /… ([\d,]+) earlier lines not loaded/.exec(ui.frame()), 'the note', 5000, ui.frame);
+    const loaded = Number(/ 1-\d+\/(\d+)/.exec(ui.frame())![1]) - 1;
+    expect(Number(note[1]!.replace(/,/g, '')) + loaded).toBe(total);
+  });
+
+  it('a line of 20 MB shows its end and says it was cut; before other lines, it is counted as skipped output', async () => {
+    const [one, two] = queued(2);
+    const huge = 'x'.repeat(20 * 1024 * 1024);
+    writeFileSync(store.logPath(one!.id), `${huge}\n`);
+    writeFileSync(store.logPath(two!.id), `before\n${huge}\nafter\n`);
+    const ui = mount();
+    await ui.see('[line of 20 MiB cut] …xxxx');
+    ui.stdin.write('j');
+    await ui.see('after');
+    await ui.see('… 20 MiB of earlier output not loaded');
+  });
+});
