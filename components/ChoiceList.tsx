@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { fit } from '../src/core/format.js';
+import { fit } from '../src/core/table.js';
 import { windowStart } from './TaskTable.js';
 import { useColor } from './useColor.js';
 

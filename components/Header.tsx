@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { STATUS_COLORS } from '../src/core/format.js';
+import { STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, TASK_STATUSES, type TaskEntry, type TaskStatus } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 

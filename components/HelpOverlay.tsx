@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { cellWidth } from '../src/core/cell-width.js';
-import { fit } from '../src/core/format.js';
+import { fit } from '../src/core/table.js';
 import { Action, actionFor, bindingLabel, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
 import { useModeInput } from './useModeKeys.js';
 

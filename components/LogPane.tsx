@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
 import { useState } from 'react';
-import { STATUS_COLORS, formatStatus, describeEnd } from '../src/core/format.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { Action, actionFor } from './keymap.js';

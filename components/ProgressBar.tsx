@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { formatPercent, progressBar } from '../src/core/format.js';
+import { formatPercent, progressBar } from '../src/core/task-view.js';
 import { useColor } from './useColor.js';
 
 export interface ProgressBarProps {

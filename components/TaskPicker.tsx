@@ -1,6 +1,6 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import { formatStatus } from '../src/core/format.js';
+import { formatStatus } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Task } from '../src/core/task.js';
 import { ChoiceList } from './ChoiceList.js';

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { formatBytes } from '../src/core/format.js';
+import { formatBytes } from '../src/core/units.js';
 import { parseMarker } from '../src/core/progress.js';
 import { dropInvisible, stripSequences } from '../src/core/terminal-text.js';
 

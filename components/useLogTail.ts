@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { useEffect, useState } from 'react';
-import { formatBytes } from '../src/core/format.js';
+import { formatBytes } from '../src/core/units.js';
 import { countLines, readFrom, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { LogLines } from './log-text.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/units.js';
 import { UsageError } from '../core/errors.js';
-import { formatBytes } from '../core/format.js';
+import { formatBytes } from '../core/units.js';
 import { isBroken, type TaskStatus } from '../core/task.js';
 
 export function registerClean(program: Command): void {

@@ -1,4 +1,4 @@
-import { describeEnd } from '../core/format.js';
+import { describeEnd } from '../core/task-view.js';
 import { isFinal } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import { cancelTask } from '../runner/actions.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { renderTable, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/format.js';
+import { renderTable } from '../core/table.js';
+import { STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/task-view.js';
 import { isBroken, type Task } from '../core/task.js';
 import { paint, printJson, terminalWidth, warn } from './output.js';
 

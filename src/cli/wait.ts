@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeEnd, formatStatus, STATUS_COLORS } from '../core/format.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
 import { isFinal, type Task } from '../core/task.js';
 import { paint, printJson } from './output.js';
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { TaskError } from '../core/errors.js';
 import { EtaEstimator, etaFromHistory } from '../core/eta.js';
-import { describeEnd } from '../core/format.js';
+import { describeEnd } from '../core/task-view.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
 import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';

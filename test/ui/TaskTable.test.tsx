@@ -1,7 +1,8 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellWidth } from '../../src/core/cell-width.js';
-import { renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
+import { renderTable } from '../../src/core/table.js';
+import { TASK_COLUMNS, taskCells } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
 import { makeTask } from './helpers.js';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/core/duration.js';
+import { parseDuration } from '../../src/core/units.js';
 import { EtaEstimator, etaFromHistory, median } from '../../src/core/eta.js';
-import { currentEta, fit, formatDuration, layoutColumns, progressBar, renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
+import { fit, layoutColumns, renderTable } from '../../src/core/table.js';
+import { currentEta, progressBar, TASK_COLUMNS, taskCells } from '../../src/core/task-view.js';
+import { formatDuration } from '../../src/core/units.js';
 import { checkIdInput, makeId, resolveIdPrefix } from '../../src/core/ids.js';
 import { cellWidth, sliceCells } from '../../src/core/cell-width.js';
 import { stripSequences, TerminalFilter } from '../../src/core/terminal-text.js';
