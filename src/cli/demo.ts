@@ -2,9 +2,13 @@ import type { Command } from 'commander';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { Action, keysFor } from '../../components/keymap.js';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { openDashboard } from './ui.js';
+
+// The dashboard's key for it, as the failing demo task tells the user.
+const RESTART_KEY = keysFor('table', Action.Restart);
 
 const SCRIPTS: Record<string, string> = {
   'plan.sh': `#!/bin/sh
@@ -39,14 +43,14 @@ while [ $i -le 12 ]; do
 done
 `,
   'flaky.sh': `#!/bin/sh
-# Fails on its first run, passes when run again: press r on the failed task.
+# Fails on its first run, passes when run again: press ${RESTART_KEY} on the failed task.
 marker=.integration-failed-once
 echo "running integration tests"
 echo "::progress 30"
 sleep 2
 if [ ! -e "$marker" ]; then
   : > "$marker"
-  echo "FAIL: connection refused (demo failure: press r on this task, the next run passes)" >&2
+  echo "FAIL: connection refused (demo failure: press ${RESTART_KEY} on this task, the next run passes)" >&2
   exit 3
 fi
 rm -f "$marker"
