@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
-import { PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../src/core/task.js';
+import { PROJECT_NAME_RE, PROJECT_NAME_RULE, shellArgv } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
 import { ChoiceList } from './ChoiceList.js';
 import { Action, actionFor, KEYMAP, type Mode } from './keymap.js';
@@ -31,14 +31,6 @@ export interface LaunchFormProps {
 type Step = 'project' | 'name' | 'description' | 'command';
 
 const OTHER = 'other command…';
-
-/**
- * The typed command line runs as `sh -c <line>`: what was typed is what a shell
- * would do (pipes, &&, quotes). The description never reaches a shell.
- */
-export function commandFromLine(line: string): string[] | null {
-  return line.trim() === '' ? null : ['sh', '-c', line];
-}
 
 /**
  * n: pick a project (or "other command…"), then the description, then a command
@@ -93,9 +85,9 @@ export function LaunchForm({ projects, defaultProject, width, height, onSubmit, 
       if (live.needsCommand) return go('command');
       return onSubmit({ project: live.project, description: description.value(), command: null });
     }
-    const argv = commandFromLine(command.value());
-    if (!argv) return setProblem('a command is needed');
-    onSubmit({ project: live.project, description: description.value(), command: argv });
+    // The typed line runs as `sh -c <line>`; the description never reaches a shell.
+    if (command.value().trim() === '') return setProblem('a command is needed');
+    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()) });
   };
 
   useModeInput(

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { useEffect, useState } from 'react';
+import { errorMessage } from '../src/core/errors.js';
 import { loadConfig, type Config } from '../src/store/config.js';
 import type { StatePaths } from '../src/store/paths.js';
 
@@ -31,8 +32,7 @@ export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): Li
         },
         (err: unknown) => {
           if (closed) return;
-          const message = err instanceof Error ? err.message : String(err);
-          setLive((prev) => ({ config: prev.config, problem: `${message} — still using the previous config` }));
+          setLive((prev) => ({ config: prev.config, problem: `${errorMessage(err)} — still using the previous config` }));
         },
       );
     };

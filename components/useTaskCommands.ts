@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { errorMessage } from '../src/core/errors.js';
 import type { Task } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import { describeLaunch, type DashboardActions, type LaunchSpec } from './actions.js';
@@ -10,8 +11,6 @@ export interface TaskCommands {
   restart(task: Task, cancelFirst: boolean): void;
   launch(spec: LaunchSpec): void;
 }
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * Runs the actions with the config of the moment and reports on the message line;
@@ -33,7 +32,7 @@ export function useTaskCommands(
   const say = (text: string, kind: Message['kind'] = 'info') => {
     if (mounted.current) setMessage({ text, kind });
   };
-  const fail = (err: unknown) => say(errorText(err), 'error');
+  const fail = (err: unknown) => say(errorMessage(err), 'error');
 
   return {
     cancel(task) {

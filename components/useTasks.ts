@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { watch as watchDir, type FSWatcher as FsWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
+import { errorMessage } from '../src/core/errors.js';
 import { isIdPrefix } from '../src/core/ids.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { TEMP_SUFFIX } from '../src/store/atomic.js';
@@ -229,7 +230,7 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       schedule()
         .then(() => setProblem((p) => (p?.startsWith('scheduler') ? null : p)))
         .catch((err: unknown) => {
-          if (!stopped) setProblem(`scheduler: ${err instanceof Error ? err.message : String(err)}`);
+          if (!stopped) setProblem(`scheduler: ${errorMessage(err)}`);
         })
         .finally(() => {
           running = false;

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { TaskError, UsageError } from '../core/errors.js';
+import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
 import { dashed } from './argv.js';
 import { disableColor } from './output.js';
@@ -12,7 +12,6 @@ import { registerWait } from './wait.js';
 import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
-
 
 function buildProgram(): Command {
   const program = new Command('dev-tools')
@@ -64,9 +63,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof UsageError) fail(err.message, 2);
     if (err instanceof TaskError) fail(err.message, 1);
-    const e = err as NodeJS.ErrnoException;
-    if (process.env.DEV_TOOLS_DEBUG) process.stderr.write(`${e?.stack}\n`);
-    fail(`unexpected error: ${e?.message ?? String(err)}${e?.code ? ` (${e.code})` : ''}`, 1);
+    if (process.env.DEV_TOOLS_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    fail(`unexpected error: ${describeError(err)}`, 1);
   }
 }
 

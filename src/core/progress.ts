@@ -1,3 +1,5 @@
+import { stripControl } from './terminal-text.js';
+
 export type Marker =
   | { kind: 'progress'; percent: number; message: string | null }
   | { kind: 'stage'; name: string };
@@ -26,7 +28,7 @@ export function parseMarker(line: string): Marker | null {
 
 // Marker text ends up in tables: no control characters.
 function cleanText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 200);
+  return stripControl(s).slice(0, 200);
 }
 
 const NL = 0x0a;

@@ -76,6 +76,22 @@ export function isBroken(entry: TaskEntry): entry is BrokenTask {
   return (entry as BrokenTask).broken === true;
 }
 
+/**
+ * A task the scheduler claimed whose worker has not made its first write: only that
+ * worker may write it next, or a reaper that finds it never started.
+ */
+export function waitsForWorker(entry: TaskEntry | null): entry is Task {
+  return !!entry && !isBroken(entry) && entry.status === 'running' && !entry.pid;
+}
+
+/**
+ * A shell line as an argv: a stage's `run` from the config, a command typed in the
+ * dashboard. What was typed is what a shell does with it (pipes, &&, quotes).
+ */
+export function shellArgv(line: string): string[] {
+  return ['sh', '-c', line];
+}
+
 /** Lists sort by creation time, oldest first; ids break ties. */
 export function compareTasks(a: Task, b: Task): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;

@@ -3,11 +3,11 @@
 // only writer of its task file while the task runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { TaskError } from '../core/errors.js';
+import { describeError, errnoReason, TaskError } from '../core/errors.js';
 import { EtaEstimator, etaFromHistory } from '../core/eta.js';
 import { describeEnd } from '../core/task-view.js';
 import { MarkerScanner, overallPercent, type Marker } from '../core/progress.js';
-import { historyKey, isBroken, type Task, type TaskStatus } from '../core/task.js';
+import { historyKey, shellArgv, waitsForWorker, type Task, type TaskStatus } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import { loadConfig, type Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
@@ -156,7 +156,7 @@ class Worker {
   async run(): Promise<void> {
     const steps = this.task.command
       ? [{ name: this.task.project, argv: this.task.command }]
-      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: ['sh', '-c', s.run] }));
+      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
     const count = steps.length;
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
@@ -249,7 +249,7 @@ class Worker {
     try {
       record = this.ledger.newStep(index);
     } catch (err) {
-      return { error: `cannot start command: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { error: `cannot start command: ${errnoReason(err)}` };
     }
     let child: ChildProcess;
     try {
@@ -261,7 +261,7 @@ class Worker {
       });
     } catch (err) {
       this.ledger.endStep(record);
-      return { error: `cannot start command ${printable(argv[0]!)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { error: `cannot start command ${printable(argv[0]!)}: ${errnoReason(err)}` };
     }
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -426,7 +426,7 @@ async function underFirstWriteLock<T>(store: TaskStore, id: string, body: () => 
   if (!(await lock.acquire(FIRST_WRITE_LOCK_MS))) throw new Error(`the scheduler lock stayed busy for ${FIRST_WRITE_LOCK_MS / 1000} s`);
   try {
     const entry = store.read(id);
-    if (!entry || isBroken(entry) || entry.status !== 'running' || entry.pid) throw new Abandoned(`task ${id} is no longer waiting for this worker`);
+    if (!waitsForWorker(entry)) throw new Abandoned(`task ${id} is no longer waiting for this worker`);
     return body();
   } finally {
     lock.release();
@@ -458,9 +458,7 @@ async function main(): Promise<void> {
   let config: Config | null = null;
   try {
     const entry = store.read(id);
-    if (!entry || isBroken(entry) || entry.status !== 'running' || entry.pid) {
-      throw new Abandoned(`task ${id} is not waiting for a worker`);
-    }
+    if (!waitsForWorker(entry)) throw new Abandoned(`task ${id} is not waiting for a worker`);
     const setup = await prepare(store, id);
     if ('config' in setup) config = setup.config;
     if ('failure' in setup) {
@@ -494,8 +492,7 @@ async function prepare(store: TaskStore, id: string): Promise<{ config: Config; 
     config = await loadConfig(store.paths);
     logFd = openLogForAppend(store.logPath(id));
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { failure: e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message };
+    return { failure: describeError(err) };
   }
   const launch = readLaunchEnv(store.paths, id);
   if ('problem' in launch) {

@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TaskError } from '../core/errors.js';
+import { errnoReason, TaskError } from '../core/errors.js';
 
 export interface StatePaths {
   home: string;
@@ -68,14 +68,21 @@ export function ensureStateDirs(paths: StatePaths): void {
     } catch (err) {
       if (err instanceof TaskError) throw err;
       const e = err as NodeJS.ErrnoException;
-      throw new TaskError(`cannot use state directory ${dir}: ${e.code ?? e.message}${hint(e.code)}`);
+      throw new TaskError(`cannot use state directory ${dir}: ${e.code ?? e.message}${hint(err)}`);
     }
   }
 }
 
-function hint(code: string | undefined): string {
-  if (code === 'EACCES' || code === 'EPERM') return ' (check its owner and permissions, or set DEV_TOOLS_HOME)';
-  if (code === 'ENOSPC') return ' (the disk is full)';
-  if (code === 'EROFS') return ' (read-only file system; set DEV_TOOLS_HOME)';
-  return '';
+// What to do about it, after the reason in words.
+const ADVICE: Record<string, string> = {
+  EACCES: 'check its owner and permissions, or set DEV_TOOLS_HOME',
+  EPERM: 'check its owner and permissions, or set DEV_TOOLS_HOME',
+  EROFS: 'set DEV_TOOLS_HOME',
+};
+
+function hint(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = errnoReason(err);
+  if (!code || reason === code) return '';
+  return Object.hasOwn(ADVICE, code) ? ` (${reason}; ${ADVICE[code]})` : ` (${reason})`;
 }

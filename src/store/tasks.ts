@@ -1,7 +1,7 @@
 import { readdirSync, renameSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { TaskError } from '../core/errors.js';
+import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, isIdPrefix, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, TEMP_SUFFIX, tempFiles, writeFileAtomic } from './atomic.js';
@@ -250,8 +250,6 @@ function serialize(task: Task): string {
 }
 
 function storageError(what: string, err: unknown): TaskError {
-  const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : (e.code ?? e.message);
-  return new TaskError(`${what}: ${reason}`);
+  return new TaskError(`${what}: ${errnoReason(err)}`);
 }
 

@@ -1,6 +1,7 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanLogLine, LogLines } from '../../components/log-text.js';
+import { LogLines } from '../../components/log-text.js';
+import { cleanLogLine } from '../../src/core/terminal-text.js';
 import { LogPane } from '../../components/LogPane.js';
 import { KEYS, makeTask, tick, waitFor } from './helpers.js';
 
