@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes } from '../src/core/units.js';
-import { parseMarker } from '../src/core/progress.js';
+import { isMarkerLine } from '../src/core/markers.js';
 import { applyCarriageReturns, cleanLogLine } from '../src/core/terminal-text.js';
 
 /** `[line of 20.0 MiB cut]`: said wherever a line is shown in part. */
@@ -79,7 +79,8 @@ export class LogLines {
   private render(raw: string): string | null {
     const lead = this.partialLead;
     const cut = this.partialCut;
-    if (lead === 0 && cut === 0 && parseMarker(raw) !== null) return null;
+    // A whole marker line is hidden (the log keeps it); a part of a line never is one.
+    if (lead === 0 && cut === 0 && isMarkerLine(raw)) return null;
     const clean = cleanLogLine(raw, Infinity);
     const shown = clean.length > this.maxShown ? clean.slice(0, this.maxShown) : clean;
     if (lead === 0 && cut === 0 && shown === clean) return shown;

@@ -1,7 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { useEffect, useState } from 'react';
 import { formatBytes } from '../src/core/units.js';
-import { countLines, readFrom, tailBytes } from '../src/store/logs.js';
+import { LogCursor } from '../src/store/log-cursor.js';
+import { countLines, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { LogLines } from './log-text.js';
 
@@ -36,7 +37,7 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
     if (!id) return undefined;
     const path = store.logPath(id);
     const buffer = new LogLines();
-    let offset = 0;
+    const cursor = LogCursor.at(path);
     let skippedBytes = 0;
     let skippedLines: number | null = 0;
     let closed = false;
@@ -53,10 +54,10 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
         skippedLines = before > 0 ? countLines(path, before) : 0;
         if (tail.lineLead !== 0) buffer.startsMidLine(tail.lineLead);
         buffer.push(tail.data);
-        offset = tail.size;
+        cursor.offset = tail.size;
       } catch {
         // Not written yet: the worker creates it when the task starts.
-        offset = 0;
+        cursor.offset = 0;
         skippedBytes = 0;
         skippedLines = 0;
       }
@@ -66,15 +67,15 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
       if (closed) return;
       let changed = false;
       for (;;) {
-        const { data, next, truncated } = readFrom(path, offset, LOG_TAIL_BYTES);
-        if (truncated || next - offset >= LOG_TAIL_BYTES) {
+        const { data, truncated } = cursor.read(LOG_TAIL_BYTES);
+        // Shrunk, or grown by more than a tail: start again from a fresh tail.
+        if (truncated || data.length >= LOG_TAIL_BYTES) {
           retail();
           changed = true;
           break;
         }
         if (data.length === 0) break;
         buffer.push(data);
-        offset = next;
         changed = true;
       }
       if (changed) publish();

@@ -4,7 +4,7 @@ import { stopperInBackground } from './executor.js';
 import { FileLock } from './lock.js';
 import { isOwnGroup, isSameProcess, startTimeFromToken } from './proc.js';
 import { sleep } from './sleep.js';
-import { stopGroup } from './stop-group.js';
+import { stopGroup } from './graceful-stop.js';
 
 /** An empty ledger younger than this may be one a worker is creating right now. */
 const FRESH_LEDGER_MS = 10_000;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { TaskError } from '../core/errors.js';
 import { compareTasks, isBroken, type Task, type TaskStatus } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
@@ -14,6 +15,22 @@ export const STARTING_MS = 15_000;
 
 export function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
+}
+
+/** Runs `body` holding the scheduler lock; a lock still busy after `waitMs` is a TaskError saying so. */
+export async function underSchedulerLock<T>(
+  store: TaskStore,
+  waitMs: number,
+  body: () => T,
+  busy = 'the scheduler is busy (lock held); try again',
+): Promise<T> {
+  const lock = schedulerLock(store);
+  if (!(await lock.acquire(waitMs))) throw new TaskError(busy);
+  try {
+    return body();
+  } finally {
+    lock.release();
+  }
 }
 
 export type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
+import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { alive, groupMembers, Harness, ROOT, waitFor } from '../integration/harness.js';
 import { bystander, killAll, pidsMatching, procState, startTime, taskProcesses, workerPid, writeLaunchEnv, writeTask } from './fault-kit.js';
 
@@ -20,7 +21,7 @@ afterEach(() => {
   h.cleanup();
 });
 
-const WORKER = join(ROOT, 'dist', 'src', 'runner', 'worker.js');
+const WORKER = join(ROOT, RUNTIME_FILES.worker);
 
 async function started(id: string): Promise<Task> {
   return waitFor(() => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/core/units.js';
 import { EtaEstimator, etaFromHistory, median } from '../../src/core/eta.js';
 import { fit, layoutColumns, renderTable } from '../../src/core/table.js';
 import { currentEta, progressBar, TASK_COLUMNS, taskCells } from '../../src/core/task-view.js';
-import { formatDuration } from '../../src/core/units.js';
+import { formatDuration, parseDuration } from '../../src/core/units.js';
 import { checkIdInput, makeId, resolveIdPrefix } from '../../src/core/ids.js';
 import { cellWidth, sliceCells } from '../../src/core/cell-width.js';
 import { stripSequences, TerminalFilter } from '../../src/core/terminal-text.js';
-import { MarkerScanner, overallPercent, parseMarker } from '../../src/core/progress.js';
+import { MarkerScanner, parseMarker } from '../../src/core/markers.js';
+import { overallPercent } from '../../src/core/progress.js';
 import { taskShapeError, type Task } from '../../src/core/task.js';
 import { printable } from '../../src/core/terminal-text.js';
 
