@@ -87,7 +87,7 @@ export function registerDemo(program: Command): void {
     .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
     .action(async () => {
       const [{ launchTask }, { openContext }] = await Promise.all([
-        import('../runner/actions.js'),
+        import('../runner/launch.js'),
         import('./context.js'),
       ]);
       if (!process.env.DEV_TOOLS_HOME) process.env.DEV_TOOLS_HOME = join(homedir(), '.dev-tools-demo');

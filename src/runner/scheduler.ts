@@ -17,12 +17,14 @@ export function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
 }
 
+const BUSY = 'the scheduler is busy (lock held); try again';
+
 /** Runs `body` holding the scheduler lock; a lock still busy after `waitMs` is a TaskError saying so. */
 export async function underSchedulerLock<T>(
   store: TaskStore,
   waitMs: number,
   body: () => T,
-  busy = 'the scheduler is busy (lock held); try again',
+  busy = BUSY,
 ): Promise<T> {
   const lock = schedulerLock(store);
   if (!(await lock.acquire(waitMs))) throw new TaskError(busy);
@@ -90,8 +92,21 @@ export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: 
   return reaped;
 }
 
+export interface ScheduleOptions {
+  lockWaitMs?: number;
+  executor?: Executor;
+  /**
+   * `--no-queue`: creates the task under the same lock, only while a slot is free for
+   * it (tasks already queued take free slots first); else a TaskError. A lock still
+   * busy after `lockWaitMs` is a TaskError too.
+   */
+  admit?: () => Task;
+}
+
 export interface ScheduleResult {
   locked: boolean;
+  /** The task `admit` created. */
+  admitted?: Task;
   started: Task[];
   /** Worker pid of each task started by this step. */
   workerPids: Record<string, number>;
@@ -107,11 +122,12 @@ export interface ScheduleResult {
  * claim queued tasks in order while there is room. Workers are spawned after the
  * lock is released; if one cannot be started, its task fails and the claiming goes on.
  */
-export async function schedule(store: TaskStore, config: Config, opts: { lockWaitMs?: number; executor?: Executor } = {}): Promise<ScheduleResult> {
+export async function schedule(store: TaskStore, config: Config, opts: ScheduleOptions = {}): Promise<ScheduleResult> {
   const executor = opts.executor ?? localExecutor;
   const lock = schedulerLock(store);
   const result: ScheduleResult = { locked: false, started: [], workerPids: {}, reaped: [], running: 0, queued: [] };
   if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
+    if (opts.admit) throw new TaskError(BUSY);
     // No task file is written without the lock, but orphaned groups can still be seen to.
     sweepLedgers(store.paths, config.cancelGraceMs, new Set());
     return result;
@@ -120,7 +136,7 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
   for (let round = 0; ; round++) {
     let claimed: Task[];
     try {
-      claimed = claimUnderLock(store, config, executor, result, round === 0);
+      claimed = claimUnderLock(store, config, executor, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {});
     } finally {
       lock.release();
     }
@@ -146,7 +162,13 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
   return result;
 }
 
-function claimUnderLock(store: TaskStore, config: Config, executor: Executor, result: ScheduleResult, housekeeping: boolean): Task[] {
+function claimUnderLock(
+  store: TaskStore,
+  config: Config,
+  executor: Executor,
+  result: ScheduleResult,
+  first: { housekeeping?: boolean; admit?: () => Task },
+): Task[] {
   const now = Date.now();
   const busy = new Set<string>();
   const queued: Task[] = [];
@@ -166,7 +188,16 @@ function claimUnderLock(store: TaskStore, config: Config, executor: Executor, re
   }
   // A task whose command group outlived its worker holds its slot until the group is gone.
   for (const id of sweepLedgers(store.paths, config.cancelGraceMs, busy)) busy.add(id);
-  if (housekeeping) sweepStaleFiles(store, active);
+  if (first.housekeeping) sweepStaleFiles(store, active);
+  if (first.admit) {
+    // Queued tasks go first, so they take free slots; the figure shown counts only what holds one.
+    if (busy.size + queued.length >= config.maxParallelTasks) {
+      const waiting = queued.length ? `, ${queued.length} queued ahead` : '';
+      throw new TaskError(`Max parallel tasks reached (${busy.size}/${config.maxParallelTasks})${waiting}`);
+    }
+    result.admitted = first.admit();
+    queued.push(result.admitted);
+  }
   queued.sort(compareTasks);
   const room = Math.max(0, config.maxParallelTasks - busy.size);
   const claimed: Task[] = [];

@@ -8,7 +8,7 @@ import { TaskStore } from '../../src/store/tasks.js';
 import { statePaths } from '../../src/store/paths.js';
 import { UsageError } from '../../src/core/errors.js';
 import { DEFAULT_CONFIG } from '../../src/store/config.js';
-import { launchTask } from '../../src/runner/actions.js';
+import { launchTask } from '../../src/runner/launch.js';
 import { writeTask } from './fault-kit.js';
 
 let h: Harness;

@@ -162,6 +162,22 @@ describe('queue', () => {
     expect(h.allTasks()).toHaveLength(4);
   });
 
+  it('--no-queue counts a slot held by a stop pending (a killed worker whose command group is still being stopped)', async () => {
+    h.writeConfig({ maxParallelTasks: 1, cancelGraceMs: 20_000 });
+    // The command ignores TERM: after its worker dies, its group lives out the grace.
+    const t = h.sh('web', "trap '' TERM; sleep 1000");
+    const running = await runningTask(t.id);
+    process.kill(running.pid!, 'SIGKILL');
+    await waitFor(() => (alive(running.pid) ? undefined : true), 'the worker to be gone');
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task(t.id).status).toBe('interrupted');
+    expect(groupMembers(running.commandPid!).length).toBeGreaterThan(0);
+    const r = h.run(['task', 'web', 'x', '-b', '--no-queue', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dev-tools: Max parallel tasks reached (1/1)\n');
+    expect(h.allTasks()).toHaveLength(1);
+  });
+
   it('never starts a cancelled queued task', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const blocker = h.sh('web', 'sleep 1');

@@ -16,8 +16,14 @@ import { KEYS, tick, waitFor } from './helpers.js';
 
 // The real runner from the build: its worker file lives in dist/ (`npm test` builds first).
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-type Runner = typeof import('../../src/runner/actions.js');
-const runner = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', 'actions.js')).href)) as Runner;
+function built<T>(module: string): Promise<T> {
+  return import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', module)).href) as Promise<T>;
+}
+const runner = {
+  ...(await built<typeof import('../../src/runner/launch.js')>('launch.js')),
+  ...(await built<typeof import('../../src/runner/cancel.js')>('cancel.js')),
+  ...(await built<typeof import('../../src/runner/scheduler.js')>('scheduler.js')),
+};
 
 let home: string;
 let store: TaskStore;
