@@ -1,5 +1,5 @@
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { printable } from '../src/core/terminal-text.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
@@ -13,13 +13,15 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { Action, keysFor, type Mode } from './keymap.js';
 import { LaunchForm } from './LaunchForm.js';
 import { LogPane } from './LogPane.js';
-import { MessageLine, type Message } from './MessageLine.js';
+import { MessageLine } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
 import { TaskTable } from './TaskTable.js';
 import { useConfig } from './useConfig.js';
 import { useLogTail } from './useLogTail.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
+import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
+import { useScheduler } from './useScheduler.js';
 import { useTaskCommands } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
@@ -64,18 +66,13 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   const [showAll, setShowAll] = useState(false);
   const [filter, setFilter] = useState('');
   const [selection, setSelection] = useState<{ id: string | null; index: number }>({ id: null, index: 0 });
-  const [message, setMessage] = useState<Message | null>(null);
+  // It fades after a while, or at the next action (see `act`).
+  const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Pending | null>(null);
 
-  // A message fades: after a while, or at the next action (see `act`).
-  useEffect(() => {
-    if (!message) return undefined;
-    const timer = setTimeout(() => setMessage((m) => (m === message ? null : m)), message.kind === 'error' ? messageMs * 2 : messageMs);
-    return () => clearTimeout(timer);
-  }, [message, messageMs]);
-
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
-  const { entries, problem } = useTasks({ store, showAll, schedule, scheduleEveryMs });
+  const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
+  const { entries, problem } = useTasks({ store, showAll });
   const now = useNow(anyRunning(entries));
   const shown = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
   const index = indexOf(shown, selection);
@@ -188,7 +185,8 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     : showAll
       ? `no tasks yet — ${launchKey} launches one`
       : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
-  const status = message ?? (problem ? { text: problem, kind: 'error' as const } : configProblem ? { text: configProblem, kind: 'error' as const } : null);
+  const problems = [problem, schedulerProblem, configProblem].filter((p): p is string => p !== null);
+  const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (
     <KeyRouterContext.Provider value={router}>

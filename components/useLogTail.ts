@@ -1,9 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { useEffect, useState } from 'react';
 import { formatBytes } from '../src/core/units.js';
 import { LogCursor } from '../src/store/log-cursor.js';
 import { countLines, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
+import { watchLog } from '../src/store/watch.js';
 import { LogLines } from './log-text.js';
 
 export const LOG_TAIL_BYTES = 256 * 1024;
@@ -86,24 +86,11 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
 
     retail();
     publish();
-    let watcher: FSWatcher | null = null;
-    let poll: NodeJS.Timeout | null = null;
-    try {
-      // One watch on the logs folder: it works before the log file exists.
-      watcher = watch(store.paths.logs, (_event, name) => {
-        if (name === `${id}.log`) schedule();
-      });
-      watcher.on('error', () => {
-        poll ??= setInterval(schedule, 500);
-      });
-    } catch {
-      poll = setInterval(schedule, 500);
-    }
+    const stop = watchLog(store, id, schedule);
     return () => {
       closed = true;
       if (timer) clearTimeout(timer);
-      if (poll) clearInterval(poll);
-      watcher?.close();
+      stop();
     };
   }, [store, id, coalesceMs]);
 
