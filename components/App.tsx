@@ -26,7 +26,7 @@ import { useTaskCommands } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
-export interface AppProps {
+interface AppProps {
   store: TaskStore;
   /** The config at start; config.json is watched from then on. */
   config: Config;

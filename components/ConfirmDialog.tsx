@@ -3,7 +3,7 @@ import { useModeInput } from './useModeKeys.js';
 import { Action, actionFor, yesNoHint } from './keymap.js';
 import { useColor } from './useColor.js';
 
-export interface ConfirmDialogProps {
+interface ConfirmDialogProps {
   question: string;
   onAnswer: (yes: boolean) => void;
   isActive?: boolean;

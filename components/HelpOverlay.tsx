@@ -5,7 +5,7 @@ import { fit } from '../src/core/table.js';
 import { Action, actionFor, bindingLabel, GLOBAL_KEYS, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
 import { useModeInput } from './useModeKeys.js';
 
-export interface HelpOverlayProps {
+interface HelpOverlayProps {
   width: number;
   height: number;
   onClose: () => void;

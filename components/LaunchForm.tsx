@@ -9,13 +9,13 @@ import { useColor } from './useColor.js';
 import { useModeInput } from './useModeKeys.js';
 import { useTextField } from './useTextField.js';
 
-export interface LaunchProject {
+interface LaunchProject {
   name: string;
   /** Number of configured stages; 0 means a command must be given. */
   stages: number;
 }
 
-export interface LaunchFormProps {
+interface LaunchFormProps {
   projects: LaunchProject[];
   /** Project name offered for "other command…". */
   defaultProject: string;

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { formatPercent, progressBar } from '../src/core/task-view.js';
 import { useColor } from './useColor.js';
 
-export interface ProgressBarProps {
+interface ProgressBarProps {
   percent: number | null | undefined;
   /** Width of the whole thing, bar plus the percent. */
   width: number;

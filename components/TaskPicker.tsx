@@ -8,7 +8,7 @@ import { splitKeys } from './key-events.js';
 import { Action, actionIn, footerHints, PICKER_KEYS } from './keymap.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
-export interface TaskPickerProps {
+interface TaskPickerProps {
   /** In the order to show them (the caller sorts, as `status` does, by creation time). */
   tasks: Task[];
   title: string;

@@ -5,7 +5,7 @@ import { printable } from '../src/core/terminal-text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 
-export interface TaskTableProps {
+interface TaskTableProps {
   entries: TaskEntry[];
   selected: number;
   width: number;

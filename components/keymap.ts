@@ -178,7 +178,7 @@ export const MODE_TITLES: Record<Mode, string> = {
   filter: 'Filter',
 };
 
-export function matches(spec: KeySpec, input: string, key: Key): boolean {
+function matches(spec: KeySpec, input: string, key: Key): boolean {
   if ('name' in spec) return key[spec.name] === true;
   if ('ctrl' in spec) return key.ctrl && input === spec.ctrl;
   return input === spec.char && !key.ctrl && !key.meta;
@@ -195,7 +195,7 @@ export function actionFor(mode: Mode, input: string, key: Key): Action | null {
   return actionIn(KEYMAP[mode], input, key);
 }
 
-export function keyLabel(spec: KeySpec): string {
+function keyLabel(spec: KeySpec): string {
   if ('name' in spec) return NAMED_LABELS[spec.name];
   if ('ctrl' in spec) return `Ctrl+${spec.ctrl.toUpperCase()}`;
   return spec.char === ' ' ? 'Space' : spec.char;

@@ -8,7 +8,7 @@ export interface TextState {
   cursor: number;
 }
 
-export type TextOutcome =
+type TextOutcome =
   | { kind: 'edited'; state: TextState; note?: string }
   | { kind: 'submit' }
   | { kind: 'back' }

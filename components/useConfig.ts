@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../src/store/config.js';
 import type { StatePaths } from '../src/store/paths.js';
 import { watchConfig } from '../src/store/watch.js';
 
-export interface LiveConfig {
+interface LiveConfig {
   config: Config;
   /** Why the file on disk is not in use (the last good config is). */
   problem: string | null;

@@ -6,9 +6,9 @@ import type { TaskStore } from '../src/store/tasks.js';
 import { watchLog } from '../src/store/watch.js';
 import { LogLines } from './log-text.js';
 
-export const LOG_TAIL_BYTES = 256 * 1024;
+const LOG_TAIL_BYTES = 256 * 1024;
 
-export interface LogTailView {
+interface LogTailView {
   /** Clean lines, oldest first. */
   lines: string[];
   /** What was not loaded, for the first line of the pane (`… 495,000 earlier lines not loaded`); null when nothing. */
@@ -16,7 +16,7 @@ export interface LogTailView {
 }
 
 /** `… 1,234 earlier lines not loaded`, or the size when counting would mean reading it all. */
-export function earlierNote(skippedLines: number | null, skippedBytes: number, dropped: number): string | null {
+function earlierNote(skippedLines: number | null, skippedBytes: number, dropped: number): string | null {
   if (skippedLines === null) return `… ${formatBytes(skippedBytes)} of earlier output not loaded`;
   const n = skippedLines + dropped;
   if (n === 0) return null;

@@ -3,7 +3,7 @@ import { createContext, useContext, useEffect, useRef } from 'react';
 import { splitKeys, PASTE_END, PASTE_START, type KeyEvent } from './key-events.js';
 import { Action, actionFor, actionIn, GLOBAL_KEYS, TEXT_MODES, type Mode } from './keymap.js';
 
-export type KeyHandler = (input: string, key: Key, event: KeyEvent) => void;
+type KeyHandler = (input: string, key: Key, event: KeyEvent) => void;
 export type ActionHandlers = Partial<Record<Action, () => void>>;
 
 // Keys typed ahead of a view are kept this far, no further (a stuck view must not hoard input).
@@ -17,7 +17,7 @@ const MAX_QUEUED = 1024;
  * has rendered wait for it (type-ahead), and are never given to a handler left
  * from an earlier visit (with an earlier question).
  */
-export class KeyRouter {
+class KeyRouter {
   readonly mode: { current: Mode };
   readonly handlers = new Map<Mode, KeyHandler>();
   private queue: KeyEvent[] = [];

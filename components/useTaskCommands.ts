@@ -5,7 +5,7 @@ import type { Config } from '../src/store/config.js';
 import { describeLaunch, type DashboardActions, type LaunchSpec } from './actions.js';
 import type { Message } from './MessageLine.js';
 
-export interface TaskCommands {
+interface TaskCommands {
   cancel(task: Task): void;
   /** `cancelFirst`: the task still runs; cancel it, then restart it. */
   restart(task: Task, cancelFirst: boolean): void;

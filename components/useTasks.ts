@@ -4,7 +4,7 @@ import { sortEntries } from '../src/store/task-file.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { watchTasks } from '../src/store/watch.js';
 
-export interface UseTasksOptions {
+interface UseTasksOptions {
   store: TaskStore;
   /** Also show finished tasks from tasks/done (loaded once, refreshed now and then). */
   showAll: boolean;
@@ -13,7 +13,7 @@ export interface UseTasksOptions {
   doneRefreshMs?: number;
 }
 
-export interface TasksView {
+interface TasksView {
   entries: TaskEntry[];
   /** A watcher problem worth telling the user. */
   problem: string | null;

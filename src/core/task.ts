@@ -1,7 +1,7 @@
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 export interface StageSpec {
   name: string;

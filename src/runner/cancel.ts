@@ -94,7 +94,7 @@ export async function cancelTask(store: TaskStore, config: Config, id: string, e
   });
 }
 
-export type CancelOutcome = { id: string; ok: true; message: string } | { id: string; ok: false; error: Error; alreadyEnded: boolean };
+type CancelOutcome = { id: string; ok: true; message: string } | { id: string; ok: false; error: Error; alreadyEnded: boolean };
 
 /**
  * Cancels several tasks: the queued ones first, one at a time, so a slot freed by a

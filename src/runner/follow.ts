@@ -6,7 +6,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { scheduleTicker } from './scheduler.js';
 import { sleep } from './sleep.js';
 
-export interface FollowOptions {
+interface FollowOptions {
   /** Byte offset in the log to start from. */
   offset: number;
   onData: (data: Buffer) => void;

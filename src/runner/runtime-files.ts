@@ -16,7 +16,7 @@ export const RUNTIME_FILES = {
 let root: string | null = null;
 
 /** The folder holding dev-tools' package.json, found by walking up from this module. */
-export function packageRoot(): string {
+function packageRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {

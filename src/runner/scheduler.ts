@@ -13,7 +13,7 @@ import { sweepLedgers } from './orphans.js';
 /** A running task without a pid is "starting" this long after it was claimed, then dead. */
 export const STARTING_MS = 15_000;
 
-export function schedulerLock(store: TaskStore): FileLock {
+function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
 }
 
@@ -35,7 +35,7 @@ export async function underSchedulerLock<T>(
   }
 }
 
-export type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
+type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
 
 /**
  * The worker of a running task: its pid in the task file once it wrote it, else the
@@ -52,7 +52,7 @@ export function workerState(store: TaskStore, task: Task, now: number, underLock
   return underLock ? 'dead' : 'unknown';
 }
 
-export interface ReapOptions {
+interface ReapOptions {
   now?: number;
   executor?: Executor;
   /** The caller holds the scheduler lock (needed to reap a task whose worker never showed up). */
@@ -92,7 +92,7 @@ export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: 
   return reaped;
 }
 
-export interface ScheduleOptions {
+interface ScheduleOptions {
   lockWaitMs?: number;
   executor?: Executor;
   /**

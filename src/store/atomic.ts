@@ -57,7 +57,7 @@ export function safeUnlink(path: string): void {
   }
 }
 
-export interface TempFile {
+interface TempFile {
   path: string;
   /** What it was to become (the path without `.<pid>.<hex>.tmp`). */
   target: string;

@@ -12,7 +12,7 @@ import { idsIn } from './task-file.js';
  * the shell's secrets, so it never goes into the task file and is removed once the
  * task has started or ended.
  */
-export function launchEnvPath(paths: StatePaths, id: string): string {
+function launchEnvPath(paths: StatePaths, id: string): string {
   return join(paths.env, `${id}.json`);
 }
 

@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 /** The most `read` returns in one call by default. */
 export const READ_MAX = 4 * 1024 * 1024;
 
-export interface CursorRead {
+interface CursorRead {
   /** Bytes read (into the caller's buffer, or in `data`). */
   bytes: number;
   /** The log shrank below the cursor (truncated, or deleted): reading went back to its start. */

@@ -52,7 +52,7 @@ export function tailLines(path: string, n: number, maxBytes = 8 * 1024 * 1024): 
   }
 }
 
-export interface LogTail {
+interface LogTail {
   data: Buffer;
   /** The file's size when read; the next read starts here. */
   size: number;

@@ -17,7 +17,7 @@ export interface StatePaths {
   env: string;
 }
 
-export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
+function stateHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.DEV_TOOLS_HOME;
   return fromEnv ? resolve(fromEnv) : join(homedir(), '.dev-tools');
 }

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { notOursMessage, ownedByUs } from './paths.js';
 
-export type OwnFile = { ok: true; text: string; mtimeMs: number } | { ok: false; missing: boolean; problem: string };
+type OwnFile = { ok: true; text: string; mtimeMs: number } | { ok: false; missing: boolean; problem: string };
 
 /**
  * Reads a whole file of the state dir that we may trust: never through a symbolic

@@ -10,7 +10,7 @@ import { readOwnFile } from './read-own.js';
 import { idsIn, MAX_TASK_FILE, parseEntry, readEntry, serialize, sortEntries } from './task-file.js';
 
 /** A task as found: in tasks/ (active) or in tasks/done/ (archived). */
-export interface LocatedEntry {
+interface LocatedEntry {
   entry: TaskEntry;
   archived: boolean;
 }

@@ -8,7 +8,7 @@ import type { StatePaths } from './paths.js';
 import { idFromFileName } from './task-file.js';
 import type { TaskStore } from './tasks.js';
 
-export interface TaskEvents {
+interface TaskEvents {
   /** A file of tasks/ was added, changed or removed. */
   active(id: string): void;
   /** A file of tasks/done/ was added, changed or removed. */
