@@ -74,7 +74,7 @@ function checkDescription(description: string): void {
 }
 
 function checkDir(dir: string, project: string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = statSync(dir).isDirectory();
   } catch {

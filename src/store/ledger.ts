@@ -63,7 +63,7 @@ export class Ledger {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = lstatSync(this.dir);
-      if (!st.isDirectory() || !ownedByUs(st)) throw new Error(`${this.dir} is not a folder of ours`);
+      if (!st.isDirectory() || !ownedByUs(st)) throw new Error(`${this.dir} is not a folder of ours`, { cause: err });
     }
     writeFileAtomic(this.workerPath, JSON.stringify(worker));
   }
@@ -122,7 +122,7 @@ export class Ledger {
 
   /** Removes what is left (the caller knows the groups are gone); a file that appears meanwhile keeps the folder. */
   remove(): void {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(this.dir);
     } catch {

@@ -39,7 +39,7 @@ export class Terminal {
         return (typeof text === 'string' ? s.includes(text) : text.test(s)) ? s : undefined;
       }, what, timeoutMs, 100);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`);
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`, { cause: err });
     }
   }
 

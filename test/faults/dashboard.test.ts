@@ -63,7 +63,7 @@ async function mount() {
     try {
       await waitFor(() => frame().includes(text) || undefined, `the screen to show ${JSON.stringify(text)}`, timeoutMs, 15);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- last frame ---\n${frame()}`);
+      throw new Error(`${(err as Error).message}\n--- last frame ---\n${frame()}`, { cause: err });
     }
   };
   await see('active');

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { alive, BIN, groupMembers, Harness, HEAVY_MODULE, ROOT, waitFor } from './harness.js';
+import { alive, BIN, groupMembers, Harness, HEAVY_MODULE, waitFor } from './harness.js';
 
 let h: Harness;
 beforeEach(() => {

@@ -62,7 +62,7 @@ describe('TaskTable', () => {
     const { lastFrame } = render(<TaskTable entries={entries} selected={1} width={100} height={4} now={NOW} />);
     const lines = lastFrame()!.split('\n');
     expect(lines.find((l) => l.includes('bbbb0002'))).toMatch(/^› bbbb0002/);
-    expect(lines.find((l) => l.includes('aaaa0001'))).toMatch(/^  aaaa0001/);
+    expect(lines.find((l) => l.includes('aaaa0001'))).toMatch(/^ {2}aaaa0001/);
   });
 
   it('fits a narrow terminal by dropping columns, the numeric ones first', () => {
