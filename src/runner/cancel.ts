@@ -10,7 +10,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { localExecutor, type Executor } from './executor.js';
 import { liveGroups, stopOrphanedGroups } from './orphans.js';
 import { reapIfDead, schedule, STARTING_MS, underSchedulerLock, workerState } from './scheduler.js';
-import { sleep } from './sleep.js';
+import { pollUntil, sleep } from './sleep.js';
 
 /** The task had already ended: nothing to cancel. */
 class NotRunning extends TaskError {
@@ -86,7 +86,7 @@ export async function cancelTask(store: TaskStore, config: Config, id: string, e
   // The worker did not answer (stopped again, hung): kill it and do its part here.
   if (worker && executor.isAlive(worker)) {
     executor.signal(worker, 'SIGKILL');
-    await waitUntil(() => !executor.isAlive(worker), 5000);
+    await pollUntil(() => (executor.isAlive(worker) ? undefined : true), 5000, 20);
   }
   return reapAndStop(store, config, store.get(task.id), executor, {
     status: 'cancelled',
@@ -133,20 +133,11 @@ function hasLiveGroups(store: TaskStore, id: string): boolean {
   return !!state && liveGroups(state).length > 0;
 }
 
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() >= deadline) return false;
-    await sleep(20);
-  }
-  return true;
-}
-
 /** The task ended (by its worker or a reaper): return once the worker has exited too. */
 async function finished(store: TaskStore, config: Config, final: Task, executor: Executor): Promise<Cancelled> {
   // The worker exits right after its final write; returning once it has makes
   // "cancelled" mean no process of the task is left, the worker included.
-  if (final.pid) await waitUntil(() => !executor.isAlive(final), 3000);
+  if (final.pid) await pollUntil(() => (executor.isAlive(final) ? undefined : true), 3000, 20);
   await schedule(store, config, { executor, lockWaitMs: 2000 }).catch(() => undefined);
   const how = final.status === 'cancelled' ? 'cancelled' : `ended as ${final.status}`;
   return { task: final, message: `${how} ${final.id}` };

@@ -2,7 +2,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmdi
 import { join } from 'node:path';
 import { isIdPrefix } from '../core/ids.js';
 import { safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
-import { ownedByUs, type StatePaths } from './paths.js';
+import { namesIn, ownedByUs, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 
 /**
@@ -122,13 +122,7 @@ export class Ledger {
 
   /** Removes what is left (the caller knows the groups are gone); a file that appears meanwhile keeps the folder. */
   remove(): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) if (name !== 'stop.lock') safeUnlink(join(this.dir, name));
+    for (const name of namesIn(this.dir)) if (name !== 'stop.lock') safeUnlink(join(this.dir, name));
     this.removeFolder();
   }
 
@@ -143,11 +137,7 @@ export class Ledger {
 
 /** Ids that have a ledger. */
 export function ledgerIds(paths: StatePaths): string[] {
-  try {
-    return readdirSync(paths.run).filter(isIdPrefix);
-  } catch {
-    return [];
-  }
+  return namesIn(paths.run).filter(isIdPrefix);
 }
 
 function readWorker(path: string): LedgerWorker | null {

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errnoReason, TaskError } from '../core/errors.js';
@@ -85,4 +85,13 @@ function hint(err: unknown): string {
   const reason = errnoReason(err);
   if (!code || reason === code) return '';
   return Object.hasOwn(ADVICE, code) ? ` (${reason}; ${ADVICE[code]})` : ` (${reason})`;
+}
+
+/** The names in a folder of the state dir; none when it cannot be listed (missing, say). */
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

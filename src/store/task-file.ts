@@ -1,8 +1,8 @@
 // One task file: its name, its text, and what is read from it.
-import { readdirSync } from 'node:fs';
 import { isIdPrefix } from '../core/ids.js';
 import { compareTasks, isBroken, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
 import { TEMP_SUFFIX } from './atomic.js';
+import { namesIn } from './paths.js';
 import { readOwnFile } from './read-own.js';
 
 export const MAX_TASK_FILE = 16 * 1024 * 1024;
@@ -16,13 +16,8 @@ export function idFromFileName(name: string): string | null {
 
 /** Ids of the `<id>.json` files in a folder, without reading them. */
 export function idsIn(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.map(idFromFileName).filter((id): id is string => id !== null);
+  return namesIn(dir)
+    .map(idFromFileName).filter((id): id is string => id !== null);
 }
 
 /** Reads one task file: null if absent, a broken entry if it is not a valid task. */
