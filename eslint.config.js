@@ -11,9 +11,20 @@ import tseslint from 'typescript-eslint';
 const floorPattern = (floors) => `^(\\.\\./)+(src/)?(${floors.join('|')})(/|$)`;
 
 /** Node modules that do IO: core is pure logic (a clock and bytes are passed in). */
-const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'os', 'net', 'http', 'https', 'dgram', 'cluster', 'worker_threads', 'readline', 'tty'].flatMap(
-  (m) => [m, `node:${m}`],
-);
+const IO_MODULES = [
+  'fs',
+  'fs/promises',
+  'child_process',
+  'os',
+  'net',
+  'http',
+  'https',
+  'dgram',
+  'cluster',
+  'worker_threads',
+  'readline',
+  'tty',
+].flatMap((m) => [m, `node:${m}`]);
 
 /** The rules for one floor: which of our floors and which packages it may not import, statically or dynamically. */
 function floor(files, { floors, packages = [], why }) {
@@ -50,7 +61,14 @@ export default defineConfig(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
   {
@@ -67,7 +85,15 @@ export default defineConfig(
     packages: [...IO_MODULES, ...UI, 'zod'],
     why: 'src/core is pure logic: no IO, no floor above it',
   }),
-  floor(['src/store/**'], { floors: ['runner', 'cli', 'components'], packages: ['ink', 'react', 'commander'], why: 'src/store never imports runner, cli or components' }),
-  floor(['src/runner/**'], { floors: ['cli', 'components'], packages: ['ink', 'react', 'chokidar', 'commander'], why: 'src/runner never imports cli or components' }),
+  floor(['src/store/**'], {
+    floors: ['runner', 'cli', 'components'],
+    packages: ['ink', 'react', 'commander'],
+    why: 'src/store never imports runner, cli or components',
+  }),
+  floor(['src/runner/**'], {
+    floors: ['cli', 'components'],
+    packages: ['ink', 'react', 'chokidar', 'commander'],
+    why: 'src/runner never imports cli or components',
+  }),
   floor(['components/**'], { floors: ['cli'], packages: ['commander'], why: 'components never imports cli' }),
 );

@@ -101,8 +101,8 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     (id) => setSelection((s) => ({ id, index: s.index })),
   );
   const selectedTask = (verb: string): Task | null => {
-    if (!selected) return setMessage({ text: `no task to ${verb}`, kind: 'error' }), null;
-    if (isBroken(selected)) return setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null;
+    if (!selected) return (setMessage({ text: `no task to ${verb}`, kind: 'error' }), null);
+    if (isBroken(selected)) return (setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null);
     return selected;
   };
   // Every action clears the message of the one before.
@@ -191,7 +191,13 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   return (
     <KeyRouterContext.Provider value={router}>
       <Box flexDirection="column" width={columns} height={height} overflow="hidden">
-        <Header entries={entries} maxParallel={config.maxParallelTasks} showAll={showAll} filter={filter} position={{ index, count: shown.length }} />
+        <Header
+          entries={entries}
+          maxParallel={config.maxParallelTasks}
+          showAll={showAll}
+          filter={filter}
+          position={{ index, count: shown.length }}
+        />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
         ) : (

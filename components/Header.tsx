@@ -23,9 +23,7 @@ function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', numb
 export function Header({ entries, maxParallel, showAll, filter, position = null }: HeaderProps) {
   const paint = useColor();
   const counts = countByStatus(entries);
-  const parts: { text: string; color?: string }[] = [
-    { text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running },
-  ];
+  const parts: { text: string; color?: string }[] = [{ text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running }];
   for (const s of TASK_STATUSES) {
     if (s === 'running' || counts[s] === 0) continue;
     parts.push({ text: `${s} ${counts[s]}`, color: STATUS_COLORS[s] });

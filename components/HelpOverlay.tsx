@@ -75,8 +75,13 @@ export function HelpOverlay({ width, height, onClose, isActive = true }: HelpOve
     isActive,
   );
 
-  const close = KEYMAP.help.filter((b) => b.action === Action.Back).map(bindingLabel).join('/');
-  const quitAnywhere = GLOBAL_KEYS.filter((b) => b.action === Action.Quit).map(bindingLabel).join('/');
+  const close = KEYMAP.help
+    .filter((b) => b.action === Action.Back)
+    .map(bindingLabel)
+    .join('/');
+  const quitAnywhere = GLOBAL_KEYS.filter((b) => b.action === Action.Quit)
+    .map(bindingLabel)
+    .join('/');
   // The footer shows the scroll keys; this says where the view is.
   const where = maxTop > 0 ? `  lines ${first + 1}-${first + Math.min(room, rows)} of ${rows}${first < maxTop ? ' · more below' : ''}` : '';
   const colWidth = columns.length === 1 ? width : Math.floor((width - GAP) / 2);

@@ -37,7 +37,16 @@ const OTHER = 'other command…';
  * when needed. The step and the fields live in refs: a run of keys (a paste,
  * typing ahead) is handled before the next frame, each key on the latest state.
  */
-export function LaunchForm({ projects, defaultProject, width, height, onSubmit, onCancel, onModeChange, isActive = true }: LaunchFormProps) {
+export function LaunchForm({
+  projects,
+  defaultProject,
+  width,
+  height,
+  onSubmit,
+  onCancel,
+  onModeChange,
+  isActive = true,
+}: LaunchFormProps) {
   const paint = useColor();
   const [step, setStep] = useState<Step>('project');
   const live = useRef<{ step: Step; choice: number; project: string; needsCommand: boolean }>({
@@ -53,7 +62,10 @@ export function LaunchForm({ projects, defaultProject, width, height, onSubmit, 
   const [problem, setProblem] = useState<string | null>(null);
 
   const items = [
-    ...projects.map((p) => ({ key: `p:${p.name}`, label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)` })),
+    ...projects.map((p) => ({
+      key: `p:${p.name}`,
+      label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)`,
+    })),
     { key: 'other', label: OTHER },
   ];
 
@@ -120,7 +132,9 @@ export function LaunchForm({ projects, defaultProject, width, height, onSubmit, 
       </Text>
       {step === 'project' ? <ChoiceList items={items} selected={live.choice} height={height - 2} width={width} /> : null}
       {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}
-      {step === 'description' ? <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} /> : null}
+      {step === 'description' ? (
+        <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} />
+      ) : null}
       {step === 'command' ? (
         <>
           <Text dimColor wrap="truncate">

@@ -77,7 +77,10 @@ export function TaskPicker({ tasks, title, onPick, size }: TaskPickerProps) {
   });
 
   if (done) return null;
-  const items = tasks.map((t) => ({ key: t.id, label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description)}` }));
+  const items = tasks.map((t) => ({
+    key: t.id,
+    label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description)}`,
+  }));
   const where = tasks.length > listHeight ? ` (${selected + 1}/${tasks.length})` : '';
   return (
     <Box flexDirection="column" width={columns}>

@@ -8,11 +8,7 @@ export interface TextState {
   cursor: number;
 }
 
-type TextOutcome =
-  | { kind: 'edited'; state: TextState; note?: string }
-  | { kind: 'submit' }
-  | { kind: 'back' }
-  | { kind: 'ignored' };
+type TextOutcome = { kind: 'edited'; state: TextState; note?: string } | { kind: 'submit' } | { kind: 'back' } | { kind: 'ignored' };
 
 // Newlines and tabs become spaces (a one-line field); other control characters go.
 const NEWLINES = /[\r\n\t]+/g;

@@ -25,7 +25,9 @@ export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): Li
       loadConfig(paths).then(
         (config) => {
           if (closed) return;
-          setLive((prev) => (prev.problem === null && JSON.stringify(prev.config) === JSON.stringify(config) ? prev : { config, problem: null }));
+          setLive((prev) =>
+            prev.problem === null && JSON.stringify(prev.config) === JSON.stringify(config) ? prev : { config, problem: null },
+          );
         },
         (err: unknown) => {
           if (closed) return;

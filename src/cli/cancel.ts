@@ -12,10 +12,16 @@ export function registerCancel(program: Command): void {
     .argument('[id]', 'task id or a unique prefix of one')
     .option('--all', 'cancel every running and queued task')
     .option('-p, --project <project>', "cancel this project's running and queued tasks")
-    .addHelpText('after', '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal',
+    )
     .action(async (idInput: string | undefined, opts: { all?: boolean; project?: string }) => {
       if (idInput !== undefined && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
-      const [{ openContext }, { cancellable, cancelTask, cancelTasks }] = await Promise.all([import('./context.js'), import('../runner/cancel.js')]);
+      const [{ openContext }, { cancellable, cancelTask, cancelTasks }] = await Promise.all([
+        import('./context.js'),
+        import('../runner/cancel.js'),
+      ]);
       const ctx = await openContext();
       let ids: string[];
       if (idInput !== undefined) ids = [ctx.store.resolveId(idInput)];
@@ -55,5 +61,7 @@ export function registerCancel(program: Command): void {
 /** `--project` matched nothing: a typo and an idle project read differently. */
 function noTaskInProject(ctx: Context, project: string): string {
   const known = Object.hasOwn(ctx.config.projects, project) || ctx.store.list(true).some((e) => !isBroken(e) && e.project === project);
-  return known ? `project ${JSON.stringify(project)} has no running or queued task` : `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
+  return known
+    ? `project ${JSON.stringify(project)} has no running or queued task`
+    : `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
 }

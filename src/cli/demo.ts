@@ -86,10 +86,7 @@ export function registerDemo(program: Command): void {
     .description('set up demo projects, launch a few tasks and open the dashboard')
     .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
     .action(async () => {
-      const [{ launchTask }, { openContext }] = await Promise.all([
-        import('../runner/launch.js'),
-        import('./context.js'),
-      ]);
+      const [{ launchTask }, { openContext }] = await Promise.all([import('../runner/launch.js'), import('./context.js')]);
       if (!process.env.DEV_TOOLS_HOME) process.env.DEV_TOOLS_HOME = join(homedir(), '.dev-tools-demo');
       const home = process.env.DEV_TOOLS_HOME;
       mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -129,7 +126,8 @@ function writeDemoConfig(path: string, dir: string): void {
   try {
     config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`config.json: cannot add the demo projects: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`config.json: cannot add the demo projects: ${(err as Error).message}`);
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError('config.json: must hold a JSON object');
   const projects = { ...((config.projects as Record<string, unknown> | undefined) ?? {}) };

@@ -33,7 +33,16 @@ Examples:
 State lives in $DEV_TOOLS_HOME (default ~/.dev-tools). Exit codes: 0 ok, 1 failure, 2 usage error.`,
     );
   registerTask(program, commandAfterDashes);
-  for (const register of [registerStatus, registerLogs, registerCancel, registerRestart, registerWait, registerClean, registerUi, registerDemo]) {
+  for (const register of [
+    registerStatus,
+    registerLogs,
+    registerCancel,
+    registerRestart,
+    registerWait,
+    registerClean,
+    registerUi,
+    registerDemo,
+  ]) {
     register(program);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });

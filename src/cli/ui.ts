@@ -7,7 +7,9 @@ import { colorEnabled } from './output.js';
 export function registerUi(program: Command): void {
   program
     .command('ui')
-    .description(`open the live dashboard (full screen; ${keysFor('table', Action.Quit)} quits, ${keysFor('table', Action.Help)} lists the keys)`)
+    .description(
+      `open the live dashboard (full screen; ${keysFor('table', Action.Quit)} quits, ${keysFor('table', Action.Help)} lists the keys)`,
+    )
     .addHelpText('after', '\nExamples:\n  dev-tools ui\n  DEV_TOOLS_HOME=/tmp/state dev-tools ui')
     .action(async () => {
       const { openContext } = await import('./context.js');

@@ -2,9 +2,7 @@
 // place that decides what a marker line is. The log keeps them; every reader hides them.
 import { stripControl } from './terminal-text.js';
 
-export type Marker =
-  | { kind: 'progress'; percent: number; message: string | null }
-  | { kind: 'stage'; name: string };
+export type Marker = { kind: 'progress'; percent: number; message: string | null } | { kind: 'stage'; name: string };
 
 const MAX_MARKER_LENGTH = 1024;
 

@@ -52,7 +52,12 @@ export class ProgressTracker {
       return true;
     }
     if (this.history.length) {
-      this.progress = { percent: this.progress?.percent ?? null, message: this.message, etaSeconds: this.historyEta(now), updatedAt: iso(now) };
+      this.progress = {
+        percent: this.progress?.percent ?? null,
+        message: this.message,
+        etaSeconds: this.historyEta(now),
+        updatedAt: iso(now),
+      };
     }
     return false;
   }

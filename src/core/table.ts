@@ -74,7 +74,10 @@ export function renderTable(
 ): string[] {
   const layout = layoutColumns(columns, width, gap);
   const sep = ' '.repeat(gap);
-  const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(sep).trimEnd();
+  const header = layout
+    .map(({ column, width: w }) => fit(column.header, w, column.align))
+    .join(sep)
+    .trimEnd();
   const body = rows.map((r, i) => {
     const cells = layout.map(({ column, width: w }) => fit(r[column.key] ?? '', w, column.align));
     // Trim the padding of the last cell before decorating, so no trailing blanks.

@@ -14,7 +14,8 @@ const SEQUENCE = new RegExp(
   'g',
 );
 /** A sequence cut off at the end of the text: the rest may come with the next chunk. */
-const UNFINISHED = /(?:\x1b(?:\][^\x07\x1b]*|[PX^_][^\x1b]*|\[[0-?]*[ -/]*|[ -/]*)|\x1b\][^\x07]*\x1b|\x1b[PX^_][^\x1b]*\x1b|\u009b[0-?]*[ -/]*)$/;
+const UNFINISHED =
+  /(?:\x1b(?:\][^\x07\x1b]*|[PX^_][^\x1b]*|\[[0-?]*[ -/]*|[ -/]*)|\x1b\][^\x07]*\x1b|\x1b[PX^_][^\x1b]*\x1b|\u009b[0-?]*[ -/]*)$/;
 const SGR = /^\x1b\[[0-9;:]*m$/;
 // Control characters: C0, DEL and C1. The layout ones (\t, \n, \r) only move within the output.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;

@@ -101,7 +101,12 @@ type CancelOutcome = { id: string; ok: true; message: string } | { id: string; o
  * cancelled running task does not start one of them; then the others together.
  * Outcomes come in that order; a task that had already ended is `alreadyEnded`.
  */
-export async function cancelTasks(store: TaskStore, config: Config, ids: string[], executor: Executor = localExecutor): Promise<CancelOutcome[]> {
+export async function cancelTasks(
+  store: TaskStore,
+  config: Config,
+  ids: string[],
+  executor: Executor = localExecutor,
+): Promise<CancelOutcome[]> {
   const outcome = async (id: string): Promise<CancelOutcome> => {
     try {
       return { id, ok: true, message: (await cancelTask(store, config, id, executor)).message };

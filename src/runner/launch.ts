@@ -48,7 +48,9 @@ function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd()): Tas
   const project = projectConfig(config, spec.project);
   const command = spec.command && spec.command.length > 0 ? spec.command : null;
   if (!command && !project?.stages.length) {
-    const names = Object.entries(config.projects).filter(([, p]) => p.stages.length > 0).map(([n]) => n);
+    const names = Object.entries(config.projects)
+      .filter(([, p]) => p.stages.length > 0)
+      .map(([n]) => n);
     const known = names.length ? `configured projects with stages: ${names.join(', ')}` : 'no project has stages in config.json';
     throw new UsageError(`project "${spec.project}" has no stages to run and no command was given after "--" (${known})`);
   }
@@ -84,7 +86,12 @@ function checkDir(dir: string, project: string): void {
 }
 
 /** Creates the task as `queued` and runs the scheduler: the only way into `running`. */
-export async function launchTask(store: TaskStore, config: Config, spec: LaunchSpec, executor: Executor = localExecutor): Promise<LaunchResult> {
+export async function launchTask(
+  store: TaskStore,
+  config: Config,
+  spec: LaunchSpec,
+  executor: Executor = localExecutor,
+): Promise<LaunchResult> {
   return createAndSchedule(store, config, resolveSpec(config, spec), spec.noQueue ?? false, executor, spec.environment ?? process.env);
 }
 

@@ -33,7 +33,10 @@ function procInfo(pid: number): ProcInfo | null {
     }
   }
   try {
-    const out = execFileSync('ps', ['-o', 'stat=,pgid=,lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync('ps', ['-o', 'stat=,pgid=,lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const m = /^(\S+)\s+(\d+)\s+(.+)$/.exec(out);
     if (!m) return null;
     return { state: m[1]!.charAt(0), pgrp: Number(m[2]), startTime: Math.floor(Date.parse(m[3]!) / 1000) };

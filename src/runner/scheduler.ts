@@ -20,12 +20,7 @@ function schedulerLock(store: TaskStore): FileLock {
 const BUSY = 'the scheduler is busy (lock held); try again';
 
 /** Runs `body` holding the scheduler lock; a lock still busy after `waitMs` is a TaskError saying so. */
-export async function underSchedulerLock<T>(
-  store: TaskStore,
-  waitMs: number,
-  body: () => T,
-  busy = BUSY,
-): Promise<T> {
+export async function underSchedulerLock<T>(store: TaskStore, waitMs: number, body: () => T, busy = BUSY): Promise<T> {
   const lock = schedulerLock(store);
   if (!(await lock.acquire(waitMs))) throw new TaskError(busy);
   try {
@@ -43,7 +38,13 @@ type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
  * After that it is dead only for a caller holding the scheduler lock: a worker makes
  * its first write under that lock, so a slow one cannot write after being reaped.
  */
-export function workerState(store: TaskStore, task: Task, now: number, underLock: boolean, executor: Executor = localExecutor): WorkerState {
+export function workerState(
+  store: TaskStore,
+  task: Task,
+  now: number,
+  underLock: boolean,
+  executor: Executor = localExecutor,
+): WorkerState {
   if (task.pid) return executor.isAlive(task) ? 'alive' : 'dead';
   const worker = new Ledger(store.paths, task.id).read()?.worker;
   if (worker) return executor.isAlive({ ...task, pid: worker.pid, pidStartTime: worker.startTime }) ? 'alive' : 'dead';
@@ -149,7 +150,12 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
         failed++;
         // No worker exists, so this write cannot race one; if even it fails, the task is reaped later.
         try {
-          store.write({ ...task, status: 'failed', completedAt: new Date().toISOString(), error: `cannot start worker: ${(err as Error).message}` });
+          store.write({
+            ...task,
+            status: 'failed',
+            completedAt: new Date().toISOString(),
+            error: `cannot start worker: ${(err as Error).message}`,
+          });
           removeLaunchEnv(store.paths, task.id);
         } catch {
           // reaped as "never started" after STARTING_MS

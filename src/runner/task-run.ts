@@ -71,7 +71,7 @@ class MarkerReader {
 
   /** Reads what was appended since the last call, at most `maxBytes` (stays responsive to signals). */
   poll(maxBytes = 64 * 1024 * 1024): void {
-    for (let read = 0; read < maxBytes; ) {
+    for (let read = 0; read < maxBytes;) {
       const { bytes } = this.cursor.readInto(this.buf);
       if (bytes === 0) return;
       read += bytes;

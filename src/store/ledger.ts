@@ -49,7 +49,10 @@ export class Ledger {
   readonly workerPath: string;
   readonly stopLockPath: string;
 
-  constructor(paths: StatePaths, readonly id: string) {
+  constructor(
+    paths: StatePaths,
+    readonly id: string,
+  ) {
     this.dir = join(paths.run, id);
     this.goPath = join(this.dir, 'go');
     this.workerPath = join(this.dir, 'worker');

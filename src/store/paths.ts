@@ -62,7 +62,9 @@ export function ensureStateDirs(paths: StatePaths): void {
       if (st.isSymbolicLink()) throw new TaskError(`state directory ${dir} is a symbolic link (not followed; remove it)`);
       if (!st.isDirectory()) throw new TaskError(`state directory ${dir} is not a directory`);
       if (!ownedByUs(st)) {
-        throw new TaskError(`${notOursMessage(`state directory ${dir}`, st.uid)}: refusing to use it (remove it, or set DEV_TOOLS_HOME to a directory of your own)`);
+        throw new TaskError(
+          `${notOursMessage(`state directory ${dir}`, st.uid)}: refusing to use it (remove it, or set DEV_TOOLS_HOME to a directory of your own)`,
+        );
       }
       if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
     } catch (err) {

@@ -17,7 +17,8 @@ export function idFromFileName(name: string): string | null {
 /** Ids of the `<id>.json` files in a folder, without reading them. */
 export function idsIn(dir: string): string[] {
   return namesIn(dir)
-    .map(idFromFileName).filter((id): id is string => id !== null);
+    .map(idFromFileName)
+    .filter((id): id is string => id !== null);
 }
 
 /** Reads one task file: null if absent, a broken entry if it is not a valid task. */

@@ -220,4 +220,3 @@ function exists(path: string): boolean {
 function storageError(what: string, err: unknown): TaskError {
   return new TaskError(`${what}: ${errnoReason(err)}`);
 }
-

@@ -205,13 +205,17 @@ describe('queue', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const launches = Array.from({ length: 12 }, (_, i) =>
-      new Promise<string>((resolve, reject) => {
-        const c = spawn(process.execPath, [BIN, 'task', 'race', `n${i}`, '-b', '--json', '--', 'sh', '-c', 'sleep 0.3'], { env: h.env() });
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out).id) : reject(new Error(`launch exited ${code}`))));
-      }),
+    const launches = Array.from(
+      { length: 12 },
+      (_, i) =>
+        new Promise<string>((resolve, reject) => {
+          const c = spawn(process.execPath, [BIN, 'task', 'race', `n${i}`, '-b', '--json', '--', 'sh', '-c', 'sleep 0.3'], {
+            env: h.env(),
+          });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out).id) : reject(new Error(`launch exited ${code}`))));
+        }),
     );
     const ids = await Promise.all(launches);
     expect(new Set(ids).size).toBe(12);
@@ -255,7 +259,7 @@ describe('queue', () => {
     // status reaps the dead worker and fills its slot.
     await waitFor(() => (h.run(['status']).code === 0 && h.task(queued.id).status === 'completed') || undefined, 'the queued task to run');
     expect(h.task(t.id).status).toBe('interrupted');
-    await waitFor(() => treeOf(run).length === 0 || undefined, 'the dead worker\'s command to be stopped', 20_000);
+    await waitFor(() => treeOf(run).length === 0 || undefined, "the dead worker's command to be stopped", 20_000);
   });
 });
 

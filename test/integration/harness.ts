@@ -221,7 +221,6 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns something other than undefined/false; throws at the deadline. */

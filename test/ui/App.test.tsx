@@ -83,7 +83,12 @@ function mount(size = { columns: 100, rows: 30 }) {
   const ui = render(<App store={store} config={config} actions={actions} size={size} defaultProject="adhoc" scheduleEveryMs={300} />);
   const frame = () => ui.lastFrame() ?? '';
   const see = (text: string | RegExp, timeoutMs = 5000) =>
-    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), `screen to show ${String(text)}`, timeoutMs, frame);
+    waitFor(
+      () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
+      `screen to show ${String(text)}`,
+      timeoutMs,
+      frame,
+    );
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       ui.stdin.write(k);
@@ -209,7 +214,12 @@ describe('App against a real state directory and real workers', () => {
     await ui.pressUntil(KEYS.enter, 'Description:');
     await ui.pressUntil('run the pipe', 'Description: run the pipe');
     await ui.pressUntil(KEYS.enter, /launching pipe|started/);
-    const task = await waitFor(() => store.list(true).find((e): e is Task => !isBroken(e) && e.project === 'pipe'), 'the pipeline task', 10_000, ui.frame);
+    const task = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.project === 'pipe'),
+      'the pipeline task',
+      10_000,
+      ui.frame,
+    );
     expect(task.stages).toEqual([{ name: 'only', run: 'echo stage-ran' }]);
     await ui.see('stage-ran', 10_000);
   });
@@ -296,7 +306,15 @@ describe('App against a real state directory and real workers', () => {
     const queued = [0, 1].map((i) =>
       // As a launch makes it: the launching environment first (the worker runs the task with it), then the task file.
       store.create(
-        { project: 'web', description: `q${i}`, command: ['sh', '-c', 'sleep 30'], cwd: home, env: {}, status: 'queued', createdAt: new Date(Date.now() + i).toISOString() },
+        {
+          project: 'web',
+          description: `q${i}`,
+          command: ['sh', '-c', 'sleep 30'],
+          cwd: home,
+          env: {},
+          status: 'queued',
+          createdAt: new Date(Date.now() + i).toISOString(),
+        },
         { prepare: (id) => writeLaunchEnv(store.paths, id, process.env) },
       ),
     );

@@ -120,7 +120,9 @@ describe('LogPane', () => {
   });
 
   it('shows a broken task file instead of a log', () => {
-    const frame = render(<LogPane entry={{ id: 'bad00001', broken: true, error: 'not valid JSON' }} lines={[]} width={80} height={6} focused={false} />).lastFrame()!;
+    const frame = render(
+      <LogPane entry={{ id: 'bad00001', broken: true, error: 'not valid JSON' }} lines={[]} width={80} height={6} focused={false} />,
+    ).lastFrame()!;
     expect(frame).toContain('broken task file');
     expect(frame).toContain('not valid JSON');
   });

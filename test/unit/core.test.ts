@@ -51,12 +51,20 @@ describe('markers', () => {
     expect(parseMarker('::stage build')).toEqual({ kind: 'stage', name: 'build' });
   });
 
-  it.each(['::progress abc', '::progress 150', '::progress -3', '::progress', '::progress 1e3', '::stage', '::stage   ', '::progressx 4', 'x ::progress 4', '::unknown 4'])(
-    'ignores malformed %j',
-    (line) => {
-      expect(parseMarker(line)).toBeNull();
-    },
-  );
+  it.each([
+    '::progress abc',
+    '::progress 150',
+    '::progress -3',
+    '::progress',
+    '::progress 1e3',
+    '::stage',
+    '::stage   ',
+    '::progressx 4',
+    'x ::progress 4',
+    '::unknown 4',
+  ])('ignores malformed %j', (line) => {
+    expect(parseMarker(line)).toBeNull();
+  });
 
   it('drops marker lines from the output and passes everything else byte for byte', () => {
     const s = new MarkerScanner();
@@ -65,7 +73,9 @@ describe('markers', () => {
     const r2 = s.feed(Buffer.from('ress 20 half\n::stage x\n::progress abc\nend'));
     const r3 = s.end();
     const out = Buffer.concat([...r1.output, ...r2.output, ...r3.output]);
-    expect(out.equals(Buffer.concat([Buffer.from('a\nb'), Buffer.from([0xff, 0x00, 0xc3, 0x0a]), Buffer.from('::progress abc\nend')]))).toBe(true);
+    expect(
+      out.equals(Buffer.concat([Buffer.from('a\nb'), Buffer.from([0xff, 0x00, 0xc3, 0x0a]), Buffer.from('::progress abc\nend')])),
+    ).toBe(true);
     expect([...r1.markers, ...r2.markers, ...r3.markers].map((m) => m.kind)).toEqual(['progress', 'progress', 'stage']);
   });
 
@@ -249,7 +259,16 @@ describe('terminal cells', () => {
   it('lines up `status` rows whatever script the stage and description are in', () => {
     const base = { command: ['true'], cwd: '/', status: 'running' as const, createdAt: '2024-01-01T00:00:00.000Z', env: {}, logFile: 'x' };
     const rows = [
-      taskCells({ ...base, id: 'aaaa0001', project: 'web', description: '修复登录页面 🚀 with emoji', stage: { index: 0, count: 1, name: '构建中' } }, 0),
+      taskCells(
+        {
+          ...base,
+          id: 'aaaa0001',
+          project: 'web',
+          description: '修复登录页面 🚀 with emoji',
+          stage: { index: 0, count: 1, name: '构建中' },
+        },
+        0,
+      ),
       taskCells({ ...base, id: 'aaaa0002', project: 'web', description: 'plain', stage: { index: 0, count: 1, name: 'build' } }, 0),
     ];
     const lines = renderTable(TASK_COLUMNS, rows, 100);

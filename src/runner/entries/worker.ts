@@ -46,7 +46,14 @@ async function main(): Promise<void> {
     if ('failure' in setup) {
       // Fails the task before any command ran (as its first write, under the lock).
       await underFirstWriteLock(store, id, () =>
-        store.write({ ...entry, status: 'failed', pid: process.pid, pidStartTime: ownStartTime(), completedAt: new Date().toISOString(), error: setup.failure }),
+        store.write({
+          ...entry,
+          status: 'failed',
+          pid: process.pid,
+          pidStartTime: ownStartTime(),
+          completedAt: new Date().toISOString(),
+          error: setup.failure,
+        }),
       );
     } else {
       run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, setup.env);
@@ -67,7 +74,10 @@ async function main(): Promise<void> {
 }
 
 /** What the worker needs before a command can run; a failure is the reason the task fails. */
-async function prepare(store: TaskStore, id: string): Promise<{ config: Config; logFd: number; env: Record<string, string> } | { failure: string }> {
+async function prepare(
+  store: TaskStore,
+  id: string,
+): Promise<{ config: Config; logFd: number; env: Record<string, string> } | { failure: string }> {
   let config: Config;
   let logFd: number;
   try {
