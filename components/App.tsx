@@ -1,6 +1,5 @@
 import { Box, useApp } from 'ink';
 import { useCallback, useRef, useState } from 'react';
-import { printable } from '../src/core/terminal-text.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -22,7 +21,7 @@ import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
 import { useScheduler } from './useScheduler.js';
-import { useTaskCommands } from './useTaskCommands.js';
+import { questionText, useTaskCommands, type Question } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
@@ -39,9 +38,6 @@ interface AppProps {
   /** How long a message stays (errors twice as long); the next action clears it sooner. */
   messageMs?: number;
 }
-
-/** A question waiting for y/N: which action, on which task. */
-type Pending = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task };
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
 function indexOf(shown: TaskEntry[], selection: { id: string | null; index: number }): number {
@@ -68,7 +64,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   const [selection, setSelection] = useState<{ id: string | null; index: number }>({ id: null, index: 0 });
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
-  const [pending, setPending] = useState<Pending | null>(null);
+  const [pending, setPending] = useState<Question | null>(null);
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
@@ -166,18 +162,12 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     );
   }
 
-  const question = pending
-    ? pending.action === Action.Cancel
-      ? `Cancel ${pending.task.id} (${printable(pending.task.project)}: ${printable(pending.task.description)})?`
-      : `${pending.task.id} is still ${pending.task.status}: cancel it and start it again?`
-    : '';
   const answer = (yes: boolean) => {
     const p = pending;
     setPending(null);
     setMode('table');
     if (!p || !yes) return setMessage({ text: 'nothing done', kind: 'info' });
-    if (p.action === Action.Cancel) commands.cancel(p.task);
-    else commands.restart(p.task, true);
+    commands.confirmed(p);
   };
   const launchKey = keysFor('table', Action.Launch);
   const emptyText = filter
@@ -235,7 +225,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
           </>
         )}
         {mode === 'confirm' ? (
-          <ConfirmDialog question={question} onAnswer={answer} />
+          <ConfirmDialog question={pending ? questionText(pending) : ''} onAnswer={answer} />
         ) : mode === 'filter' ? (
           <FilterBar
             value={filter}

@@ -2,30 +2,24 @@
 // markers read from the log, and the task file, which only this run writes while
 // the task runs. The process around it (argv, signals, early failure): entries/worker.ts.
 import { writeSync } from 'node:fs';
-import { MarkerScanner, type Marker } from '../core/markers.js';
+import type { Marker } from '../core/markers.js';
 import { ProgressTracker } from '../core/progress.js';
-import { historyKey, shellArgv, waitsForWorker, type Task, type TaskStatus } from '../core/task.js';
+import { historyKey, shellArgv, type Task, type TaskStatus } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
 import { printable } from '../core/terminal-text.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import type { Ledger } from '../store/ledger.js';
-import { LogCursor } from '../store/log-cursor.js';
+import { MarkerReader } from '../store/log-cursor.js';
 import type { TaskStore } from '../store/tasks.js';
 import { stopGroup } from './graceful-stop.js';
+import { underFirstWriteLock } from './hand-over.js';
 import { ownStartTime } from './proc.js';
-import { underSchedulerLock } from './scheduler.js';
-import { sleep } from './sleep.js';
+import { StateWriter } from './state-writer.js';
 import { spawnStep, stepProblem, type Step, type StepResult } from './step.js';
 
-const WRITE_INTERVAL_MS = 250;
 const MARKER_POLL_MS = 100;
-/** How long a worker waits for the scheduler lock for its first write before giving up. */
-const FIRST_WRITE_LOCK_MS = 60_000;
-
-/** The task no longer waits for this worker (a reaper recorded it as never started): nothing to do. */
-export class Abandoned extends Error {}
 
 /**
  * Test-only: DEV_TOOLS_TEST_STOP_AT=<point> makes the worker stop itself (SIGSTOP) at
@@ -39,63 +33,11 @@ function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write'): void {
   if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
 }
 
-/**
- * Runs `body` under the scheduler lock if the task still waits for a worker (running,
- * no pid); a reaper may have recorded it as never started, and that final state stands.
- */
-export async function underFirstWriteLock<T>(store: TaskStore, id: string, body: () => T): Promise<T> {
-  const busy = `the scheduler lock stayed busy for ${FIRST_WRITE_LOCK_MS / 1000} s`;
-  return underSchedulerLock(
-    store,
-    FIRST_WRITE_LOCK_MS,
-    () => {
-      if (!waitsForWorker(store.read(id))) throw new Abandoned(`task ${id} is no longer waiting for this worker`);
-      return body();
-    },
-    busy,
-  );
-}
-
-/** The markers in the log as it grows, read with one fixed buffer from the file the command writes. */
-class MarkerReader {
-  private readonly buf = Buffer.alloc(256 * 1024);
-  private readonly scanner = new MarkerScanner();
-  private readonly cursor: LogCursor;
-
-  constructor(
-    path: string,
-    private readonly onMarker: (m: Marker) => void,
-  ) {
-    this.cursor = LogCursor.pinnedAtEnd(path);
-  }
-
-  /** Reads what was appended since the last call, at most `maxBytes` (stays responsive to signals). */
-  poll(maxBytes = 64 * 1024 * 1024): void {
-    for (let read = 0; read < maxBytes;) {
-      const { bytes } = this.cursor.readInto(this.buf);
-      if (bytes === 0) return;
-      read += bytes;
-      for (const m of this.scanner.feed(this.buf.subarray(0, bytes)).markers) this.onMarker(m);
-    }
-  }
-
-  drain(): void {
-    this.poll(Number.POSITIVE_INFINITY);
-  }
-
-  close(): void {
-    for (const m of this.scanner.end().markers) this.onMarker(m);
-    this.cursor.close();
-  }
-}
-
 export class TaskRun {
   private task: Task;
   private readonly startedMs = Date.now();
   private readonly progress: ProgressTracker;
-  private dirty = false;
-  private lastWrite = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly writer: StateWriter;
   private cancelling = false;
   /** The task file holds this worker's pid: from then on only this worker writes it. */
   private started = false;
@@ -113,6 +55,7 @@ export class TaskRun {
     this.task = task;
     this.progress = new ProgressTracker(Boolean(task.stages), this.startedMs, recentDurations(store.paths, historyKey(task)), task);
     this.markers = new MarkerReader(store.logPath(task.id), (m) => this.onMarker(m));
+    this.writer = new StateWriter(store, () => this.current());
   }
 
   onCancel(): void {
@@ -195,7 +138,7 @@ export class TaskRun {
       if (!('error' in step)) {
         this.recordStep(step, index, count);
         testPoint('stage-spawned');
-        this.writeNow();
+        this.writer.now();
       }
     }
     if ('error' in step) return { exitCode: null, signal: null, error: step.error };
@@ -218,7 +161,7 @@ export class TaskRun {
       commandPid: step.pgid,
       commandStartTime: step.startTime,
     };
-    if (this.progress.stepStarted(index, count, Date.now())) this.changed();
+    if (this.progress.stepStarted(index, count, Date.now())) this.writer.changed();
   }
 
   /**
@@ -231,7 +174,7 @@ export class TaskRun {
       const r = prepare();
       if (typeof r === 'object' && r !== null && 'error' in r) return r;
       this.task = { ...this.task, pid: process.pid, pidStartTime: ownStartTime() };
-      this.writeNow();
+      this.writer.now();
       this.started = true;
       return r;
     });
@@ -251,7 +194,7 @@ export class TaskRun {
 
   private onMarker(m: Marker): void {
     this.progress.apply(m, Date.now());
-    this.changed();
+    this.writer.changed();
   }
 
   /** The task as it is now, with its stage and progress (none yet: not in the file either). */
@@ -260,31 +203,8 @@ export class TaskRun {
     return { ...this.task, ...(stage ? { stage } : {}), ...(progress ? { progress } : {}) };
   }
 
-  /** At most one write per interval, however fast markers arrive. */
-  private changed(): void {
-    this.dirty = true;
-    if (this.flushTimer) return;
-    const wait = Math.max(0, this.lastWrite + WRITE_INTERVAL_MS - Date.now());
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      if (this.dirty) this.writeNow();
-    }, wait);
-  }
-
-  private writeNow(): void {
-    this.dirty = false;
-    this.lastWrite = Date.now();
-    try {
-      this.store.write(this.current());
-    } catch (err) {
-      // A full disk must not kill the task; the next write (or the final one) tries again.
-      process.stderr.write(`dev-tools worker: ${(err as Error).message}\n`);
-      this.dirty = true;
-    }
-  }
-
   private async finish(status: TaskStatus, result: StepResult): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.writer.stop();
     const now = Date.now();
     const stage = this.progress.stage;
     this.progress.finish(status === 'completed', now);
@@ -314,18 +234,6 @@ export class TaskRun {
         // history is a nicety
       }
     }
-    // The final state must land: retry a failing write a few times (e.g. a briefly full disk).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.store.write(this.task, () => testPoint('final-write'));
-        break;
-      } catch (err) {
-        if (attempt >= 20) {
-          process.stderr.write(`dev-tools worker: cannot record the final state: ${(err as Error).message}\n`);
-          break;
-        }
-        await sleep(250);
-      }
-    }
+    await this.writer.final(this.task, () => testPoint('final-write'));
   }
 }

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { MarkerScanner, type Marker } from '../core/markers.js';
 
 /** The most `read` returns in one call by default. */
 export const READ_MAX = 4 * 1024 * 1024;
@@ -113,4 +114,37 @@ export class LogCursor {
 
 export function openRead(path: string): number {
   return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+}
+
+/** The markers a command prints into its log, as the log grows (the worker's reader): one fixed buffer, the file kept open. */
+export class MarkerReader {
+  private readonly buf = Buffer.alloc(256 * 1024);
+  private readonly scanner = new MarkerScanner();
+  private readonly cursor: LogCursor;
+
+  constructor(
+    path: string,
+    private readonly onMarker: (m: Marker) => void,
+  ) {
+    this.cursor = LogCursor.pinnedAtEnd(path);
+  }
+
+  /** Reads what was appended since the last call, at most `maxBytes` (stays responsive to signals). */
+  poll(maxBytes = 64 * 1024 * 1024): void {
+    for (let read = 0; read < maxBytes;) {
+      const { bytes } = this.cursor.readInto(this.buf);
+      if (bytes === 0) return;
+      read += bytes;
+      for (const m of this.scanner.feed(this.buf.subarray(0, bytes)).markers) this.onMarker(m);
+    }
+  }
+
+  drain(): void {
+    this.poll(Number.POSITIVE_INFINITY);
+  }
+
+  close(): void {
+    for (const m of this.scanner.end().markers) this.onMarker(m);
+    this.cursor.close();
+  }
 }

@@ -13,7 +13,8 @@ import { openLogForAppend } from '../executor.js';
 import { liveGroups } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
 import { schedule } from '../scheduler.js';
-import { Abandoned, TaskRun, underFirstWriteLock } from '../task-run.js';
+import { Abandoned, underFirstWriteLock } from '../hand-over.js';
+import { TaskRun } from '../task-run.js';
 
 /** Runs the worker; every way out leaves its ledger tidy (or to the sweepers, if a group outlived KILL). */
 async function main(): Promise<void> {
