@@ -1,6 +1,7 @@
 // The dashboard as a user installs and runs it: `npm pack`, the tarball installed into
 // a temporary prefix, that `dev-tools` driven in a real terminal (tmux). Every task it
 // launches, restarts or claims runs through the bundled code in dist/ui.
+// Over 250 lines: the scenarios of one area, in one installed package and terminal; they share one set-up, so they stay together.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,6 +6,7 @@
 //
 // `npm test` runs it for CHAOS_SECONDS (default 20); `npm run soak` for longer, with
 // the figures written to CHAOS_REPORT (see test/faults/RELIABILITY.md).
+// Over 250 lines: one scenario, with its checks and the record of what it did.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 // Faults of processes: the worker or the command killed, the terminal closed, a
 // reboot that hands the recorded pids to other processes, a zombie worker, and a
 // command that ignores SIGTERM with children that do too.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';

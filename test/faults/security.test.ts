@@ -1,5 +1,6 @@
 // Security: permissions whatever the umask, loose state directories, planted
 // symlinks, descriptions that never reach a shell, secrets that stay out of files.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import {

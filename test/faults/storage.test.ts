@@ -1,5 +1,6 @@
 // Storage faults: broken task files and config, a read-only or forbidden state
 // directory, a full disk (a real 64 KiB tmpfs), logs cut or deleted while followed.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import {

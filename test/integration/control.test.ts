@@ -1,3 +1,6 @@
+// Controlling tasks with real detached workers: cancel (one, --project, --all), the
+// queue and its limit, restart, wait, clean.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,7 @@
+// The first things a user does, with real detached workers: task -b and in the
+// foreground, status, logs (and on a terminal), help, ids, the config and the state
+// directory, and the fast paths that load no heavy module.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

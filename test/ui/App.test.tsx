@@ -1,3 +1,6 @@
+// The dashboard (ink-testing-library) against a real state directory, driving the
+// real runner from dist/: launch, cancel, restart, the queue, live updates.
+// Over 250 lines: the scenarios of one area, each with real workers; they share one set-up, so they stay together.
 import { cleanup, render } from 'ink-testing-library';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

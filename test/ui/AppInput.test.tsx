@@ -1,6 +1,7 @@
 // The dashboard's keys, paste, messages and live state, against a real state
 // directory with task files written directly (no worker runs: the actions are fakes
 // that record what they are asked).
+// Over 250 lines: the scenarios of one area; they share one set-up, so they stay together.
 import { cleanup, render } from 'ink-testing-library';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

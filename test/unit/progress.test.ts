@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMarkerLine, parseMarker } from '../../src/core/markers.js';
+import { parseMarker } from '../../src/core/markers.js';
 import { ProgressTracker } from '../../src/core/progress.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -65,18 +65,5 @@ describe('progress tracker (the worker bookkeeping, without a process)', () => {
     const nothing = new ProgressTracker(false, T0, []);
     nothing.finish(false, T0);
     expect(nothing.progress).toMatchObject({ percent: null, message: null });
-  });
-});
-
-describe('marker lines', () => {
-  it('one rule for every reader: a whole valid marker line, as bytes or as text', () => {
-    for (const line of ['::progress 42', '::progress 42 compiling', '::stage build', '::progress 7\r']) {
-      expect(isMarkerLine(line), line).toBe(true);
-      expect(isMarkerLine(Buffer.from(line)), line).toBe(true);
-    }
-    for (const line of ['::progress abc', '::progress 150', '::stage', 'text ::progress 5', ':: progress 5', '']) {
-      expect(isMarkerLine(line), line).toBe(false);
-      expect(isMarkerLine(Buffer.from(line)), line).toBe(false);
-    }
   });
 });
