@@ -1,7 +1,8 @@
 /**
- * Escape sequences in a task's output: the one place that knows them, for the
- * log pane (which draws none) and `dev-tools logs` on a terminal (which keeps
- * colours). Order matters: string commands and CSI before the generic ESC pair.
+ * Escape sequences and control characters: the one place that knows them, for the
+ * log pane (cleanLogLine: draws none), `dev-tools logs` on a terminal (TerminalFilter:
+ * keeps colours) and every string from a file or the environment (printable).
+ * Order matters: string commands and CSI before the generic ESC pair.
  */
 const SEQUENCE = new RegExp(
   [
