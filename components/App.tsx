@@ -1,6 +1,5 @@
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { printable } from '../src/core/terminal-text.js';
+import { useCallback, useRef, useState } from 'react';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -13,18 +12,20 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { Action, keysFor, type Mode } from './keymap.js';
 import { LaunchForm } from './LaunchForm.js';
 import { LogPane } from './LogPane.js';
-import { MessageLine, type Message } from './MessageLine.js';
+import { MessageLine } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
 import { TaskTable } from './TaskTable.js';
 import { useConfig } from './useConfig.js';
 import { useLogTail } from './useLogTail.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
+import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
-import { useTaskCommands } from './useTaskCommands.js';
+import { useScheduler } from './useScheduler.js';
+import { questionText, useTaskCommands, type Question } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
-export interface AppProps {
+interface AppProps {
   store: TaskStore;
   /** The config at start; config.json is watched from then on. */
   config: Config;
@@ -37,9 +38,6 @@ export interface AppProps {
   /** How long a message stays (errors twice as long); the next action clears it sooner. */
   messageMs?: number;
 }
-
-/** A question waiting for y/N: which action, on which task. */
-type Pending = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task };
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
 function indexOf(shown: TaskEntry[], selection: { id: string | null; index: number }): number {
@@ -64,18 +62,13 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   const [showAll, setShowAll] = useState(false);
   const [filter, setFilter] = useState('');
   const [selection, setSelection] = useState<{ id: string | null; index: number }>({ id: null, index: 0 });
-  const [message, setMessage] = useState<Message | null>(null);
-  const [pending, setPending] = useState<Pending | null>(null);
-
-  // A message fades: after a while, or at the next action (see `act`).
-  useEffect(() => {
-    if (!message) return undefined;
-    const timer = setTimeout(() => setMessage((m) => (m === message ? null : m)), message.kind === 'error' ? messageMs * 2 : messageMs);
-    return () => clearTimeout(timer);
-  }, [message, messageMs]);
+  // It fades after a while, or at the next action (see `act`).
+  const [message, setMessage] = useMessage(messageMs);
+  const [pending, setPending] = useState<Question | null>(null);
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
-  const { entries, problem } = useTasks({ store, showAll, schedule, scheduleEveryMs });
+  const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
+  const { entries, problem } = useTasks({ store, showAll });
   const now = useNow(anyRunning(entries));
   const shown = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
   const index = indexOf(shown, selection);
@@ -104,8 +97,8 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     (id) => setSelection((s) => ({ id, index: s.index })),
   );
   const selectedTask = (verb: string): Task | null => {
-    if (!selected) return setMessage({ text: `no task to ${verb}`, kind: 'error' }), null;
-    if (isBroken(selected)) return setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null;
+    if (!selected) return (setMessage({ text: `no task to ${verb}`, kind: 'error' }), null);
+    if (isBroken(selected)) return (setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null);
     return selected;
   };
   // Every action clears the message of the one before.
@@ -169,18 +162,12 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     );
   }
 
-  const question = pending
-    ? pending.action === Action.Cancel
-      ? `Cancel ${pending.task.id} (${printable(pending.task.project)}: ${printable(pending.task.description)})?`
-      : `${pending.task.id} is still ${pending.task.status}: cancel it and start it again?`
-    : '';
   const answer = (yes: boolean) => {
     const p = pending;
     setPending(null);
     setMode('table');
     if (!p || !yes) return setMessage({ text: 'nothing done', kind: 'info' });
-    if (p.action === Action.Cancel) commands.cancel(p.task);
-    else commands.restart(p.task, true);
+    commands.confirmed(p);
   };
   const launchKey = keysFor('table', Action.Launch);
   const emptyText = filter
@@ -188,12 +175,19 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     : showAll
       ? `no tasks yet — ${launchKey} launches one`
       : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
-  const status = message ?? (problem ? { text: problem, kind: 'error' as const } : configProblem ? { text: configProblem, kind: 'error' as const } : null);
+  const problems = [problem, schedulerProblem, configProblem].filter((p): p is string => p !== null);
+  const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (
     <KeyRouterContext.Provider value={router}>
       <Box flexDirection="column" width={columns} height={height} overflow="hidden">
-        <Header entries={entries} maxParallel={config.maxParallelTasks} showAll={showAll} filter={filter} position={{ index, count: shown.length }} />
+        <Header
+          entries={entries}
+          maxParallel={config.maxParallelTasks}
+          showAll={showAll}
+          filter={filter}
+          position={{ index, count: shown.length }}
+        />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
         ) : (
@@ -231,7 +225,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
           </>
         )}
         {mode === 'confirm' ? (
-          <ConfirmDialog question={question} onAnswer={answer} />
+          <ConfirmDialog question={pending ? questionText(pending) : ''} onAnswer={answer} />
         ) : mode === 'filter' ? (
           <FilterBar
             value={filter}

@@ -1,14 +1,14 @@
 import { Box, Text } from 'ink';
-import { fit } from '../src/core/format.js';
+import { fit } from '../src/core/table.js';
 import { windowStart } from './TaskTable.js';
 import { useColor } from './useColor.js';
 
-export interface Choice {
+interface Choice {
   key: string;
   label: string;
 }
 
-export interface ChoiceListProps {
+interface ChoiceListProps {
   items: Choice[];
   selected: number;
   /** Rows available; a longer list scrolls to keep the selection in view. */

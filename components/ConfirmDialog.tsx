@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
-import { Action, actionFor } from './keymap.js';
+import { Action, actionFor, yesNoHint } from './keymap.js';
 import { useColor } from './useColor.js';
 
-export interface ConfirmDialogProps {
+interface ConfirmDialogProps {
   question: string;
   onAnswer: (yes: boolean) => void;
   isActive?: boolean;
@@ -24,7 +24,7 @@ export function ConfirmDialog({ question, onAnswer, isActive = true }: ConfirmDi
   return (
     <Box>
       <Text color={paint('yellow')} bold wrap="truncate">
-        {question} <Text dimColor>[y/N]</Text>
+        {question} <Text dimColor>{yesNoHint()}</Text>
       </Text>
     </Box>
   );

@@ -5,7 +5,7 @@ import { useColor } from './useColor.js';
 import { useModeInput } from './useModeKeys.js';
 import { useTextField } from './useTextField.js';
 
-export interface FilterBarProps {
+interface FilterBarProps {
   value: string;
   onChange: (value: string) => void;
   /** Enter: keep the filter. */

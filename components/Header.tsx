@@ -1,9 +1,9 @@
 import { Text } from 'ink';
-import { STATUS_COLORS } from '../src/core/format.js';
+import { STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, TASK_STATUSES, type TaskEntry, type TaskStatus } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 
-export interface HeaderProps {
+interface HeaderProps {
   entries: TaskEntry[];
   maxParallel: number;
   showAll: boolean;
@@ -12,7 +12,7 @@ export interface HeaderProps {
   position?: { index: number; count: number } | null;
 }
 
-export function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', number> {
+function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', number> {
   const counts = { broken: 0 } as Record<TaskStatus | 'broken', number>;
   for (const s of TASK_STATUSES) counts[s] = 0;
   for (const e of entries) counts[isBroken(e) ? 'broken' : e.status]++;
@@ -23,9 +23,7 @@ export function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken
 export function Header({ entries, maxParallel, showAll, filter, position = null }: HeaderProps) {
   const paint = useColor();
   const counts = countByStatus(entries);
-  const parts: { text: string; color?: string }[] = [
-    { text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running },
-  ];
+  const parts: { text: string; color?: string }[] = [{ text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running }];
   for (const s of TASK_STATUSES) {
     if (s === 'running' || counts[s] === 0) continue;
     parts.push({ text: `${s} ${counts[s]}`, color: STATUS_COLORS[s] });

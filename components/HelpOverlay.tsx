@@ -1,11 +1,11 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { cellWidth } from '../src/core/cell-width.js';
-import { fit } from '../src/core/format.js';
-import { Action, actionFor, bindingLabel, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
+import { fit } from '../src/core/table.js';
+import { Action, actionFor, bindingLabel, GLOBAL_KEYS, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
 import { useModeInput } from './useModeKeys.js';
 
-export interface HelpOverlayProps {
+interface HelpOverlayProps {
   width: number;
   height: number;
   onClose: () => void;
@@ -75,7 +75,13 @@ export function HelpOverlay({ width, height, onClose, isActive = true }: HelpOve
     isActive,
   );
 
-  const close = KEYMAP.help.filter((b) => b.action === Action.Back).map(bindingLabel).join('/');
+  const close = KEYMAP.help
+    .filter((b) => b.action === Action.Back)
+    .map(bindingLabel)
+    .join('/');
+  const quitAnywhere = GLOBAL_KEYS.filter((b) => b.action === Action.Quit)
+    .map(bindingLabel)
+    .join('/');
   // The footer shows the scroll keys; this says where the view is.
   const where = maxTop > 0 ? `  lines ${first + 1}-${first + Math.min(room, rows)} of ${rows}${first < maxTop ? ' · more below' : ''}` : '';
   const colWidth = columns.length === 1 ? width : Math.floor((width - GAP) / 2);
@@ -85,7 +91,7 @@ export function HelpOverlay({ width, height, onClose, isActive = true }: HelpOve
       <Text bold wrap="truncate">
         Keys{' '}
         <Text dimColor>
-          ({close} closes; Ctrl+C quits anywhere){where}
+          ({close} closes; {quitAnywhere} quits anywhere){where}
         </Text>
       </Text>
       {shown.map((row) => (

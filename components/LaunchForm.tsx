@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
-import { PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../src/core/task.js';
+import { PROJECT_NAME_RE, PROJECT_NAME_RULE, shellArgv } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
 import { ChoiceList } from './ChoiceList.js';
 import { Action, actionFor, KEYMAP, type Mode } from './keymap.js';
@@ -9,13 +9,13 @@ import { useColor } from './useColor.js';
 import { useModeInput } from './useModeKeys.js';
 import { useTextField } from './useTextField.js';
 
-export interface LaunchProject {
+interface LaunchProject {
   name: string;
   /** Number of configured stages; 0 means a command must be given. */
   stages: number;
 }
 
-export interface LaunchFormProps {
+interface LaunchFormProps {
   projects: LaunchProject[];
   /** Project name offered for "other command…". */
   defaultProject: string;
@@ -33,19 +33,20 @@ type Step = 'project' | 'name' | 'description' | 'command';
 const OTHER = 'other command…';
 
 /**
- * The typed command line runs as `sh -c <line>`: what was typed is what a shell
- * would do (pipes, &&, quotes). The description never reaches a shell.
- */
-export function commandFromLine(line: string): string[] | null {
-  return line.trim() === '' ? null : ['sh', '-c', line];
-}
-
-/**
  * n: pick a project (or "other command…"), then the description, then a command
  * when needed. The step and the fields live in refs: a run of keys (a paste,
  * typing ahead) is handled before the next frame, each key on the latest state.
  */
-export function LaunchForm({ projects, defaultProject, width, height, onSubmit, onCancel, onModeChange, isActive = true }: LaunchFormProps) {
+export function LaunchForm({
+  projects,
+  defaultProject,
+  width,
+  height,
+  onSubmit,
+  onCancel,
+  onModeChange,
+  isActive = true,
+}: LaunchFormProps) {
   const paint = useColor();
   const [step, setStep] = useState<Step>('project');
   const live = useRef<{ step: Step; choice: number; project: string; needsCommand: boolean }>({
@@ -61,7 +62,10 @@ export function LaunchForm({ projects, defaultProject, width, height, onSubmit, 
   const [problem, setProblem] = useState<string | null>(null);
 
   const items = [
-    ...projects.map((p) => ({ key: `p:${p.name}`, label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)` })),
+    ...projects.map((p) => ({
+      key: `p:${p.name}`,
+      label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)`,
+    })),
     { key: 'other', label: OTHER },
   ];
 
@@ -93,9 +97,9 @@ export function LaunchForm({ projects, defaultProject, width, height, onSubmit, 
       if (live.needsCommand) return go('command');
       return onSubmit({ project: live.project, description: description.value(), command: null });
     }
-    const argv = commandFromLine(command.value());
-    if (!argv) return setProblem('a command is needed');
-    onSubmit({ project: live.project, description: description.value(), command: argv });
+    // The typed line runs as `sh -c <line>`; the description never reaches a shell.
+    if (command.value().trim() === '') return setProblem('a command is needed');
+    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()) });
   };
 
   useModeInput(
@@ -128,7 +132,9 @@ export function LaunchForm({ projects, defaultProject, width, height, onSubmit, 
       </Text>
       {step === 'project' ? <ChoiceList items={items} selected={live.choice} height={height - 2} width={width} /> : null}
       {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}
-      {step === 'description' ? <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} /> : null}
+      {step === 'description' ? (
+        <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} />
+      ) : null}
       {step === 'command' ? (
         <>
           <Text dimColor wrap="truncate">

@@ -1,14 +1,14 @@
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
 import { useState } from 'react';
-import { STATUS_COLORS, formatStatus, describeEnd } from '../src/core/format.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { Action, actionFor } from './keymap.js';
 import { ProgressBar } from './ProgressBar.js';
 import { useColor } from './useColor.js';
 
-export interface LogPaneProps {
+interface LogPaneProps {
   entry: TaskEntry | null;
   /** Clean lines (see log-text.ts), oldest first. */
   lines: string[];
@@ -24,7 +24,7 @@ export interface LogPaneProps {
 }
 
 /** How a finished task ended, in one line; null while it is not final. */
-export function endLine(entry: TaskEntry): string | null {
+function endLine(entry: TaskEntry): string | null {
   if (isBroken(entry) || !isFinal(entry.status)) return null;
   const end = describeEnd(entry);
   return end ? `task ${entry.status} · ${end}` : `task ${entry.status}`;

@@ -1,8 +1,8 @@
 import { Text } from 'ink';
-import { formatPercent, progressBar } from '../src/core/format.js';
+import { formatPercent, progressBar } from '../src/core/task-view.js';
 import { useColor } from './useColor.js';
 
-export interface ProgressBarProps {
+interface ProgressBarProps {
   percent: number | null | undefined;
   /** Width of the whole thing, bar plus the percent. */
   width: number;

@@ -2,8 +2,8 @@ import { Box, Text } from 'ink';
 import { Action, keysFor } from './keymap.js';
 import { useColor } from './useColor.js';
 
-export const MIN_COLUMNS = 60;
-export const MIN_ROWS = 12;
+const MIN_COLUMNS = 60;
+const MIN_ROWS = 12;
 
 export function isTooSmall(columns: number, rows: number): boolean {
   return columns < MIN_COLUMNS || rows < MIN_ROWS;

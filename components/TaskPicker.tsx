@@ -1,6 +1,6 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import { formatStatus } from '../src/core/format.js';
+import { formatStatus } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Task } from '../src/core/task.js';
 import { ChoiceList } from './ChoiceList.js';
@@ -8,7 +8,7 @@ import { splitKeys } from './key-events.js';
 import { Action, actionIn, footerHints, PICKER_KEYS } from './keymap.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
-export interface TaskPickerProps {
+interface TaskPickerProps {
   /** In the order to show them (the caller sorts, as `status` does, by creation time). */
   tasks: Task[];
   title: string;
@@ -77,7 +77,10 @@ export function TaskPicker({ tasks, title, onPick, size }: TaskPickerProps) {
   });
 
   if (done) return null;
-  const items = tasks.map((t) => ({ key: t.id, label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description)}` }));
+  const items = tasks.map((t) => ({
+    key: t.id,
+    label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description)}`,
+  }));
   const where = tasks.length > listHeight ? ` (${selected + 1}/${tasks.length})` : '';
   return (
     <Box flexDirection="column" width={columns}>

@@ -1,10 +1,11 @@
 import { Box, Text } from 'ink';
-import { fit, layoutColumns, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../src/core/format.js';
+import { fit, layoutColumns } from '../src/core/table.js';
+import { STATUS_COLORS, TASK_COLUMNS, taskCells } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 
-export interface TaskTableProps {
+interface TaskTableProps {
   entries: TaskEntry[];
   selected: number;
   width: number;

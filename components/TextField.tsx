@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { TextState } from './text-edit.js';
 
-export interface TextFieldProps {
+interface TextFieldProps {
   label: string;
   state: TextState;
   placeholder?: string;

@@ -1,6 +1,7 @@
 import { printable } from '../src/core/terminal-text.js';
-import type { Task } from '../src/core/task.js';
-import { cancelTask, launchTask, restartTask, schedule, type LaunchResult, type LaunchSpec } from '../src/runner/actions.js';
+import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
+import { launchTask, restartTask, type LaunchResult, type LaunchSpec } from '../src/runner/launch.js';
+import { schedule } from '../src/runner/scheduler.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 
@@ -13,7 +14,7 @@ export type { LaunchResult, LaunchSpec };
  */
 export interface DashboardActions {
   launch(spec: LaunchSpec, config: Config): Promise<LaunchResult>;
-  cancel(id: string, config: Config): Promise<{ task: Task; message: string }>;
+  cancel(id: string, config: Config): Promise<Cancelled>;
   restart(id: string, config: Config): Promise<LaunchResult>;
   schedule(config: Config): Promise<unknown>;
 }

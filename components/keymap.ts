@@ -165,6 +165,9 @@ export const PICKER_KEYS: Binding[] = [
   { action: Action.Back, keys: [k('escape'), c('q')], description: 'leave without choosing', hint: 'leave' },
 ];
 
+/** Keys that mean the same in every mode, taken before any mode's handler sees them. */
+export const GLOBAL_KEYS: Binding[] = [{ action: Action.Quit, keys: [ctrl('c')], description: 'quit, from anywhere' }];
+
 export const MODE_TITLES: Record<Mode, string> = {
   table: 'Task table',
   log: 'Log pane',
@@ -175,7 +178,7 @@ export const MODE_TITLES: Record<Mode, string> = {
   filter: 'Filter',
 };
 
-export function matches(spec: KeySpec, input: string, key: Key): boolean {
+function matches(spec: KeySpec, input: string, key: Key): boolean {
   if ('name' in spec) return key[spec.name] === true;
   if ('ctrl' in spec) return key.ctrl && input === spec.ctrl;
   return input === spec.char && !key.ctrl && !key.meta;
@@ -192,7 +195,7 @@ export function actionFor(mode: Mode, input: string, key: Key): Action | null {
   return actionIn(KEYMAP[mode], input, key);
 }
 
-export function keyLabel(spec: KeySpec): string {
+function keyLabel(spec: KeySpec): string {
   if ('name' in spec) return NAMED_LABELS[spec.name];
   if ('ctrl' in spec) return `Ctrl+${spec.ctrl.toUpperCase()}`;
   return spec.char === ' ' ? 'Space' : spec.char;
@@ -227,4 +230,13 @@ export function keysFor(mode: Mode, action: Action): string {
     .filter((b) => b.action === action)
     .map(bindingLabel)
     .join('/');
+}
+
+/** The answer hint of a yes/no question, `[y/N]`: the first key of each answer, the default (No) in capitals. */
+export function yesNoHint(): string {
+  const first = (action: Action) => {
+    const spec = KEYMAP.confirm.find((b) => b.action === action)?.keys.find((s) => 'char' in s);
+    return spec ? keyLabel(spec) : '?';
+  };
+  return `[${first(Action.Yes)}/${first(Action.No).toUpperCase()}]`;
 }

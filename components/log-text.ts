@@ -1,27 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
-import { formatBytes } from '../src/core/format.js';
-import { parseMarker } from '../src/core/progress.js';
-import { dropInvisible, stripSequences } from '../src/core/terminal-text.js';
-
-const OTHER_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** Keeps the last line a terminal would show for a line with `\r`: later text overwrites earlier text. */
-function applyCarriageReturns(line: string): string {
-  if (!line.includes('\r')) return line;
-  const parts = line.split('\r');
-  let shown = '';
-  for (const part of parts) {
-    if (part === '') continue;
-    shown = part + shown.slice(part.length);
-  }
-  return shown;
-}
-
-/** One line of a task's output made safe to draw: no escape sequences, no control characters. */
-export function cleanLogLine(raw: string, maxLength = 2000): string {
-  const line = dropInvisible(applyCarriageReturns(stripSequences(raw)).replace(/\t/g, '    ').replace(OTHER_CONTROL, ''));
-  return line.length > maxLength ? line.slice(0, maxLength) : line;
-}
+import { formatBytes } from '../src/core/units.js';
+import { isMarkerLine } from '../src/core/markers.js';
+import { applyCarriageReturns, cleanLogLine } from '../src/core/terminal-text.js';
 
 /** `[line of 20.0 MiB cut]`: said wherever a line is shown in part. */
 function cutNote(bytes: number | null): string {
@@ -99,7 +79,8 @@ export class LogLines {
   private render(raw: string): string | null {
     const lead = this.partialLead;
     const cut = this.partialCut;
-    if (lead === 0 && cut === 0 && parseMarker(raw) !== null) return null;
+    // A whole marker line is hidden (the log keeps it); a part of a line never is one.
+    if (lead === 0 && cut === 0 && isMarkerLine(raw)) return null;
     const clean = cleanLogLine(raw, Infinity);
     const shown = clean.length > this.maxShown ? clean.slice(0, this.maxShown) : clean;
     if (lead === 0 && cut === 0 && shown === clean) return shown;

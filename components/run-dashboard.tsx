@@ -69,10 +69,18 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   for (const [event, fn] of handlers) process.on(event, fn as (...args: unknown[]) => void);
 
   try {
-    const defaultProject = basename(process.cwd()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'adhoc';
+    const defaultProject =
+      basename(process.cwd())
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 64) || 'adhoc';
     instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
-        <App store={opts.store} config={opts.config} actions={opts.actions ?? runnerActions(opts.store, opts.environment)} defaultProject={defaultProject} />
+        <App
+          store={opts.store}
+          config={opts.config}
+          actions={opts.actions ?? runnerActions(opts.store, opts.environment)}
+          defaultProject={defaultProject}
+        />
       </ColorContext.Provider>,
       { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
     );

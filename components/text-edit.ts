@@ -1,3 +1,4 @@
+import { stripControl } from '../src/core/terminal-text.js';
 import type { KeyEvent } from './key-events.js';
 import { Action, actionIn, type Binding } from './keymap.js';
 
@@ -7,15 +8,10 @@ export interface TextState {
   cursor: number;
 }
 
-export type TextOutcome =
-  | { kind: 'edited'; state: TextState; note?: string }
-  | { kind: 'submit' }
-  | { kind: 'back' }
-  | { kind: 'ignored' };
+type TextOutcome = { kind: 'edited'; state: TextState; note?: string } | { kind: 'submit' } | { kind: 'back' } | { kind: 'ignored' };
 
 // Newlines and tabs become spaces (a one-line field); other control characters go.
 const NEWLINES = /[\r\n\t]+/g;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 const PASTED_NEWLINE = 'a pasted newline became a space';
 
@@ -68,7 +64,7 @@ export function editText(state: TextState, event: KeyEvent, bindings: Binding[])
   if (key.ctrl || key.meta || input === '') return { kind: 'ignored' };
   // Unsplit input (a component alone, in tests) may still hold newlines.
   const hasNewline = /[\r\n]/.test(input);
-  const text = input.replace(NEWLINES, ' ').replace(CONTROL, '');
+  const text = stripControl(input.replace(NEWLINES, ' '));
   if (text === '') return { kind: 'ignored' };
   return { kind: 'edited', state: insert(state, text), ...(hasNewline ? { note: PASTED_NEWLINE } : {}) };
 }

@@ -1,13 +1,14 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { useEffect, useState } from 'react';
-import { formatBytes } from '../src/core/format.js';
-import { countLines, readFrom, tailBytes } from '../src/store/logs.js';
+import { formatBytes } from '../src/core/units.js';
+import { LogCursor } from '../src/store/log-cursor.js';
+import { countLines, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
+import { watchLog } from '../src/store/watch.js';
 import { LogLines } from './log-text.js';
 
-export const LOG_TAIL_BYTES = 256 * 1024;
+const LOG_TAIL_BYTES = 256 * 1024;
 
-export interface LogTailView {
+interface LogTailView {
   /** Clean lines, oldest first. */
   lines: string[];
   /** What was not loaded, for the first line of the pane (`… 495,000 earlier lines not loaded`); null when nothing. */
@@ -15,7 +16,7 @@ export interface LogTailView {
 }
 
 /** `… 1,234 earlier lines not loaded`, or the size when counting would mean reading it all. */
-export function earlierNote(skippedLines: number | null, skippedBytes: number, dropped: number): string | null {
+function earlierNote(skippedLines: number | null, skippedBytes: number, dropped: number): string | null {
   if (skippedLines === null) return `… ${formatBytes(skippedBytes)} of earlier output not loaded`;
   const n = skippedLines + dropped;
   if (n === 0) return null;
@@ -36,7 +37,7 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
     if (!id) return undefined;
     const path = store.logPath(id);
     const buffer = new LogLines();
-    let offset = 0;
+    const cursor = LogCursor.at(path);
     let skippedBytes = 0;
     let skippedLines: number | null = 0;
     let closed = false;
@@ -53,10 +54,10 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
         skippedLines = before > 0 ? countLines(path, before) : 0;
         if (tail.lineLead !== 0) buffer.startsMidLine(tail.lineLead);
         buffer.push(tail.data);
-        offset = tail.size;
+        cursor.offset = tail.size;
       } catch {
         // Not written yet: the worker creates it when the task starts.
-        offset = 0;
+        cursor.offset = 0;
         skippedBytes = 0;
         skippedLines = 0;
       }
@@ -66,15 +67,15 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
       if (closed) return;
       let changed = false;
       for (;;) {
-        const { data, next, truncated } = readFrom(path, offset, LOG_TAIL_BYTES);
-        if (truncated || next - offset >= LOG_TAIL_BYTES) {
+        const { data, truncated } = cursor.read(LOG_TAIL_BYTES);
+        // Shrunk, or grown by more than a tail: start again from a fresh tail.
+        if (truncated || data.length >= LOG_TAIL_BYTES) {
           retail();
           changed = true;
           break;
         }
         if (data.length === 0) break;
         buffer.push(data);
-        offset = next;
         changed = true;
       }
       if (changed) publish();
@@ -85,24 +86,11 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
 
     retail();
     publish();
-    let watcher: FSWatcher | null = null;
-    let poll: NodeJS.Timeout | null = null;
-    try {
-      // One watch on the logs folder: it works before the log file exists.
-      watcher = watch(store.paths.logs, (_event, name) => {
-        if (name === `${id}.log`) schedule();
-      });
-      watcher.on('error', () => {
-        poll ??= setInterval(schedule, 500);
-      });
-    } catch {
-      poll = setInterval(schedule, 500);
-    }
+    const stop = watchLog(store, id, schedule);
     return () => {
       closed = true;
       if (timer) clearTimeout(timer);
-      if (poll) clearInterval(poll);
-      watcher?.close();
+      stop();
     };
   }, [store, id, coalesceMs]);
 

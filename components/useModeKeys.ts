@@ -1,9 +1,9 @@
 import { useApp, useInput, type Key } from 'ink';
 import { createContext, useContext, useEffect, useRef } from 'react';
 import { splitKeys, PASTE_END, PASTE_START, type KeyEvent } from './key-events.js';
-import { actionFor, TEXT_MODES, type Action, type Mode } from './keymap.js';
+import { Action, actionFor, actionIn, GLOBAL_KEYS, TEXT_MODES, type Mode } from './keymap.js';
 
-export type KeyHandler = (input: string, key: Key, event: KeyEvent) => void;
+type KeyHandler = (input: string, key: Key, event: KeyEvent) => void;
 export type ActionHandlers = Partial<Record<Action, () => void>>;
 
 // Keys typed ahead of a view are kept this far, no further (a stuck view must not hoard input).
@@ -17,7 +17,7 @@ const MAX_QUEUED = 1024;
  * has rendered wait for it (type-ahead), and are never given to a handler left
  * from an earlier visit (with an earlier question).
  */
-export class KeyRouter {
+class KeyRouter {
   readonly mode: { current: Mode };
   readonly handlers = new Map<Mode, KeyHandler>();
   private queue: KeyEvent[] = [];
@@ -51,7 +51,7 @@ export class KeyRouter {
       if (!handler) return;
       const event = this.queue.shift()!;
       // Ink quits on a lone Ctrl+C; one inside a run of keys is split out here.
-      if (event.key.ctrl && event.input === 'c') {
+      if (actionIn(GLOBAL_KEYS, event.input, event.key) === Action.Quit) {
         this.queue = [];
         return this.interrupt();
       }

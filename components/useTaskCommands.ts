@@ -1,17 +1,30 @@
 import { useEffect, useRef } from 'react';
+import { errorMessage } from '../src/core/errors.js';
 import type { Task } from '../src/core/task.js';
+import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { describeLaunch, type DashboardActions, type LaunchSpec } from './actions.js';
+import { Action } from './keymap.js';
 import type { Message } from './MessageLine.js';
 
-export interface TaskCommands {
+interface TaskCommands {
   cancel(task: Task): void;
   /** `cancelFirst`: the task still runs; cancel it, then restart it. */
   restart(task: Task, cancelFirst: boolean): void;
   launch(spec: LaunchSpec): void;
+  /** Runs what a question asked, once answered yes. */
+  confirmed(asked: Question): void;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** A command that asks first (y/N): which one, on which task. */
+export type Question = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task };
+
+/** What the confirm dialog asks. */
+export function questionText(q: Question): string {
+  return q.action === Action.Cancel
+    ? `Cancel ${q.task.id} (${printable(q.task.project)}: ${printable(q.task.description)})?`
+    : `${q.task.id} is still ${q.task.status}: cancel it and start it again?`;
+}
 
 /**
  * Runs the actions with the config of the moment and reports on the message line;
@@ -33,23 +46,26 @@ export function useTaskCommands(
   const say = (text: string, kind: Message['kind'] = 'info') => {
     if (mounted.current) setMessage({ text, kind });
   };
-  const fail = (err: unknown) => say(errorText(err), 'error');
+  const fail = (err: unknown) => say(errorMessage(err), 'error');
 
+  const cancel = (task: Task) => {
+    say(`cancelling ${task.id}…`);
+    actions.cancel(task.id, config()).then((r) => say(r.message), fail);
+  };
+  const restart = (task: Task, cancelFirst: boolean) => {
+    say(cancelFirst ? `cancelling ${task.id} to restart it…` : `restarting ${task.id}…`);
+    const run = async () => {
+      if (cancelFirst) await actions.cancel(task.id, config());
+      const r = await actions.restart(task.id, config());
+      onLaunched(r.task.id);
+      say(describeLaunch(`restarted ${task.id} as`, r));
+    };
+    run().catch(fail);
+  };
   return {
-    cancel(task) {
-      say(`cancelling ${task.id}…`);
-      actions.cancel(task.id, config()).then((r) => say(r.message), fail);
-    },
-    restart(task, cancelFirst) {
-      say(cancelFirst ? `cancelling ${task.id} to restart it…` : `restarting ${task.id}…`);
-      const run = async () => {
-        if (cancelFirst) await actions.cancel(task.id, config());
-        const r = await actions.restart(task.id, config());
-        onLaunched(r.task.id);
-        say(describeLaunch(`restarted ${task.id} as`, r));
-      };
-      run().catch(fail);
-    },
+    cancel,
+    restart,
+    confirmed: (asked) => (asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true)),
     launch(spec) {
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {

@@ -1,27 +1,21 @@
-import { watch, type FSWatcher } from 'chokidar';
-import { watch as watchDir, type FSWatcher as FsWatcher } from 'node:fs';
-import { basename } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
-import { isIdPrefix } from '../src/core/ids.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
-import { TEMP_SUFFIX } from '../src/store/atomic.js';
-import { readEntry, sortEntries, type TaskStore } from '../src/store/tasks.js';
+import { sortEntries } from '../src/store/task-file.js';
+import type { TaskStore } from '../src/store/tasks.js';
+import { watchTasks } from '../src/store/watch.js';
 
-export interface UseTasksOptions {
+interface UseTasksOptions {
   store: TaskStore;
   /** Also show finished tasks from tasks/done (loaded once, refreshed now and then). */
   showAll: boolean;
-  /** The scheduler step, run now and then so queued tasks start even if every worker died. */
-  schedule?: () => Promise<unknown>;
-  scheduleEveryMs?: number;
   /** Events within this window become one state update. */
   coalesceMs?: number;
   doneRefreshMs?: number;
 }
 
-export interface TasksView {
+interface TasksView {
   entries: TaskEntry[];
-  /** A watcher or scheduler problem worth telling the user. */
+  /** A watcher problem worth telling the user. */
   problem: string | null;
 }
 
@@ -33,11 +27,11 @@ function same(a: TaskEntry | undefined, b: TaskEntry | undefined): boolean {
 }
 
 /**
- * The tasks to show, live: chokidar watches tasks/ and each event re-reads only
- * that file (from done/ if it was archived). Tasks that finish while the
- * dashboard is open stay in view so their end is visible.
+ * The tasks to show, live: the task files are watched and each event re-reads only
+ * that task (from done/ if it was archived). Tasks that finish while the dashboard
+ * is open stay in view so their end is visible.
  */
-export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coalesceMs = 16, doneRefreshMs = 10_000 }: UseTasksOptions): TasksView {
+export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_000 }: UseTasksOptions): TasksView {
   const active = useRef<Map<string, TaskEntry> | null>(null);
   const finished = useRef(new Map<string, TaskEntry>());
   const done = useRef(new Map<string, TaskEntry>());
@@ -62,7 +56,7 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
   const [problem, setProblem] = useState<string | null>(null);
   const publish = () => setEntries(compute());
 
-  // Watch tasks/ and re-read changed files.
+  // Watch the task files and re-read the changed ones.
   useEffect(() => {
     const dirty = new Set<string>();
     const trailing = new Set<string>();
@@ -71,28 +65,33 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
     let trailingTimer: NodeJS.Timeout | null = null;
     let closed = false;
 
+    // A finished task, or none (removed by clean): in every view that shows finished ones.
+    const setArchived = (id: string, archived: TaskEntry | null): boolean => {
+      let changed = false;
+      if (!archived) {
+        if (finished.current.delete(id)) changed = true;
+        if (done.current.delete(id)) changed = true;
+        return changed;
+      }
+      if (!same(finished.current.get(id), archived)) changed = true;
+      finished.current.set(id, archived);
+      if (showAllRef.current) done.current.set(id, archived);
+      return changed;
+    };
+
     const reread = (ids: Iterable<string>): boolean => {
       let changed = false;
       for (const id of ids) {
-        const now = readEntry(store.activePath(id), id);
-        if (now) {
-          if (!same(active.current!.get(id), now)) {
-            active.current!.set(id, now);
+        const found = store.locate(id);
+        if (found && !found.archived) {
+          if (!same(active.current!.get(id), found.entry)) {
+            active.current!.set(id, found.entry);
             changed = true;
           }
           continue;
         }
         if (active.current!.delete(id)) changed = true;
-        const archived = readEntry(store.donePath(id), id);
-        if (archived) {
-          if (!same(finished.current.get(id), archived)) changed = true;
-          finished.current.set(id, archived);
-          if (showAllRef.current) done.current.set(id, archived);
-        } else {
-          // Removed (clean): gone from every view.
-          if (finished.current.delete(id)) changed = true;
-          if (done.current.delete(id)) changed = true;
-        }
+        if (setArchived(id, found?.entry ?? null)) changed = true;
       }
       return changed;
     };
@@ -102,10 +101,9 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       let changed = false;
       for (const id of ids) {
         if (active.current!.has(id)) continue;
-        const archived = readEntry(store.donePath(id), id);
+        const archived = store.readArchived(id);
         if (!archived) {
-          if (finished.current.delete(id)) changed = true;
-          if (done.current.delete(id)) changed = true;
+          if (setArchived(id, null)) changed = true;
           continue;
         }
         if (finished.current.has(id) && !same(finished.current.get(id), archived)) {
@@ -139,63 +137,36 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
       drain(trailing);
     };
 
-    const onEvent = (path: string) => {
-      const name = basename(path);
-      const id = name.slice(0, -'.json'.length);
-      if (!name.endsWith('.json') || !isIdPrefix(id)) return;
-      dirty.add(id);
-      trailing.add(id);
-      flushTimer ??= setTimeout(flush, coalesceMs);
-      if (trailingTimer) clearTimeout(trailingTimer);
-      trailingTimer = setTimeout(flushTrailing, TRAILING_MS);
-    };
-
-    const watcher: FSWatcher = watch(store.paths.tasks, {
-      depth: 0,
-      ignoreInitial: true,
-      atomic: true,
-      ignored: (path: string) => path.endsWith(TEMP_SUFFIX) || path === store.paths.done,
-    });
-    watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
-    watcher.on('ready', () => {
-      // Files that appeared, went or changed between the first listing and the watch being
-      // in place: a stat each, not a second read of every file (5,000 tasks start faster).
-      if (closed) return;
-      const listed = new Set(store.activeIds());
-      const ids = [...active.current!.keys()].filter((id) => !listed.has(id));
-      for (const id of listed) {
-        if (!active.current!.has(id) || store.modifiedSince(id, loadedAt.current - 1000)) ids.push(id);
-      }
-      if (reread(ids)) publish();
-    });
-    // One plain watch on done/ (not chokidar's watch per file: done/ grows with history).
-    let doneWatcher: FsWatcher | null = null;
-    try {
-      doneWatcher = watchDir(store.paths.done, (_event, file) => {
-        const name = String(file ?? '');
-        const id = name.slice(0, -'.json'.length);
-        if (!name.endsWith('.json') || !isIdPrefix(id)) return;
+    const stop = watchTasks(store, {
+      active(id) {
+        dirty.add(id);
+        trailing.add(id);
+        flushTimer ??= setTimeout(flush, coalesceMs);
+        if (trailingTimer) clearTimeout(trailingTimer);
+        trailingTimer = setTimeout(flushTrailing, TRAILING_MS);
+      },
+      archived(id) {
         doneDirty.add(id);
         flushTimer ??= setTimeout(flush, coalesceMs);
-      });
-      doneWatcher.on('error', () => undefined);
-    } catch {
-      // Without it, removed finished tasks leave with the next refresh of done/.
-    }
-    watcher.on('error', (err: unknown) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      setProblem(
-        code === 'ENOSPC'
-          ? 'cannot watch more files: raise fs.inotify.max_user_watches (sysctl) — the table may lag'
-          : `watching tasks/ failed: ${code ?? String(err)}`,
-      );
+      },
+      ready() {
+        // Files that appeared, went or changed between the first listing and the watch being
+        // in place: a stat each, not a second read of every file (5,000 tasks start faster).
+        if (closed) return;
+        const listed = new Set(store.activeIds());
+        const ids = [...active.current!.keys()].filter((id) => !listed.has(id));
+        for (const id of listed) {
+          if (!active.current!.has(id) || store.modifiedSince(id, loadedAt.current - 1000)) ids.push(id);
+        }
+        if (reread(ids)) publish();
+      },
+      problem: setProblem,
     });
     return () => {
       closed = true;
       if (flushTimer) clearTimeout(flushTimer);
       if (trailingTimer) clearTimeout(trailingTimer);
-      doneWatcher?.close();
-      void watcher.close();
+      stop();
     };
     // The store is fixed for the dashboard's life.
   }, [store]);
@@ -217,31 +188,6 @@ export function useTasks({ store, showAll, schedule, scheduleEveryMs = 2000, coa
     const timer = setInterval(load, doneRefreshMs);
     return () => clearInterval(timer);
   }, [showAll, store, doneRefreshMs]);
-
-  // The scheduler step.
-  useEffect(() => {
-    if (!schedule) return undefined;
-    let running = false;
-    let stopped = false;
-    const step = () => {
-      if (running || stopped) return;
-      running = true;
-      schedule()
-        .then(() => setProblem((p) => (p?.startsWith('scheduler') ? null : p)))
-        .catch((err: unknown) => {
-          if (!stopped) setProblem(`scheduler: ${err instanceof Error ? err.message : String(err)}`);
-        })
-        .finally(() => {
-          running = false;
-        });
-    };
-    step();
-    const timer = setInterval(step, scheduleEveryMs);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [schedule, scheduleEveryMs]);
 
   return { entries, problem };
 }

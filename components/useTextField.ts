@@ -3,7 +3,7 @@ import type { KeyEvent } from './key-events.js';
 import type { Binding } from './keymap.js';
 import { editText, type TextState } from './text-edit.js';
 
-export interface TextField {
+interface TextField {
   state: TextState;
   /** A note for the user about the last edit (a pasted newline became a space). */
   note: string | null;

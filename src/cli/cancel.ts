@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
-import { compareTasks, isActive, isBroken, type Task } from '../core/task.js';
+import { isBroken } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { Context } from './context.js';
 import { colorEnabled } from './output.js';
@@ -12,19 +12,25 @@ export function registerCancel(program: Command): void {
     .argument('[id]', 'task id or a unique prefix of one')
     .option('--all', 'cancel every running and queued task')
     .option('-p, --project <project>', "cancel this project's running and queued tasks")
-    .addHelpText('after', '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dev-tools cancel mh3k\n  dev-tools cancel --project web\n  dev-tools cancel          # interactive picker in a terminal',
+    )
     .action(async (idInput: string | undefined, opts: { all?: boolean; project?: string }) => {
       if (idInput !== undefined && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
-      const [{ openContext }, { cancelTask }] = await Promise.all([import('./context.js'), import('../runner/actions.js')]);
+      const [{ openContext }, { cancellable, cancelTask, cancelTasks }] = await Promise.all([
+        import('./context.js'),
+        import('../runner/cancel.js'),
+      ]);
       const ctx = await openContext();
       let ids: string[];
       if (idInput !== undefined) ids = [ctx.store.resolveId(idInput)];
-      else if (opts.all || opts.project) ids = activeTasks(ctx, opts.project).map((t) => t.id);
+      else if (opts.all || opts.project) ids = cancellable(ctx.store, opts.project).map((t) => t.id);
       else {
         if (!process.stdin.isTTY || !process.stdout.isTTY) {
           throw new UsageError('cancel needs a task id when not run in a terminal (or --all / --project <p>)');
         }
-        const tasks = activeTasks(ctx);
+        const tasks = cancellable(ctx.store);
         if (tasks.length === 0) throw new TaskError('no running or queued task to cancel');
         const { loadPicker } = await import('./load-ui.js');
         const picked = await (await loadPicker()).runPicker(tasks, 'Cancel which task?', colorEnabled());
@@ -40,40 +46,22 @@ export function registerCancel(program: Command): void {
         process.stdout.write(`${printable((await cancelTask(ctx.store, ctx.config, ids[0]!)).message)}\n`);
         return;
       }
-      // Queued ones first, so a slot freed by a cancelled running task does not start one of them.
-      const queued = activeTasks(ctx).filter((t) => t.status === 'queued' && ids.includes(t.id)).map((t) => t.id);
-      const results: PromiseSettledResult<{ message: string }>[] = [];
-      for (const id of queued) {
-        try {
-          results.push({ status: 'fulfilled', value: await cancelTask(ctx.store, ctx.config, id) });
-        } catch (reason) {
-          results.push({ status: 'rejected', reason });
-        }
-      }
-      const rest = ids.filter((id) => !queued.includes(id));
-      results.push(...(await Promise.allSettled(rest.map((id) => cancelTask(ctx.store, ctx.config, id)))));
       let failed = 0;
-      for (const r of results) {
-        if (r.status === 'fulfilled') process.stdout.write(`${printable(r.value.message)}\n`);
-        else if (!/is not running/.test(String((r.reason as Error).message))) {
+      for (const r of await cancelTasks(ctx.store, ctx.config, ids)) {
+        if (r.ok) process.stdout.write(`${printable(r.message)}\n`);
+        else if (!r.alreadyEnded) {
           failed++;
-          process.stderr.write(`dev-tools: ${printable((r.reason as Error).message)}\n`);
+          process.stderr.write(`dev-tools: ${printable(r.error.message)}\n`);
         }
       }
       if (failed) process.exitCode = 1;
     });
 }
 
-/** Running and queued tasks, oldest first (as `status` lists them). */
-function activeTasks(ctx: Context, project?: string): Task[] {
-  return ctx.store
-    .listActive()
-    .filter((e): e is Task => !isBroken(e) && isActive(e.status) && (!project || e.project === project))
-    .sort(compareTasks);
-}
-
 /** `--project` matched nothing: a typo and an idle project read differently. */
 function noTaskInProject(ctx: Context, project: string): string {
   const known = Object.hasOwn(ctx.config.projects, project) || ctx.store.list(true).some((e) => !isBroken(e) && e.project === project);
-  return known ? `project ${JSON.stringify(project)} has no running or queued task` : `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
+  return known
+    ? `project ${JSON.stringify(project)} has no running or queued task`
+    : `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/units.js';
 import { UsageError } from '../core/errors.js';
-import { formatBytes } from '../core/format.js';
+import { formatBytes } from '../core/units.js';
 import { isBroken, type TaskStatus } from '../core/task.js';
 
 export function registerClean(program: Command): void {
@@ -20,7 +20,11 @@ export function registerClean(program: Command): void {
         if (seconds === null) throw new UsageError(`--older-than takes a duration like 30m, 12h or 7d, not "${opts.olderThan}"`);
         cutoff = Date.now() - seconds * 1000;
       }
-      const statuses: TaskStatus[] = opts.all ? ['completed', 'cancelled', 'failed', 'interrupted'] : opts.failed ? ['failed', 'interrupted'] : ['completed', 'cancelled'];
+      const statuses: TaskStatus[] = opts.all
+        ? ['completed', 'cancelled', 'failed', 'interrupted']
+        : opts.failed
+          ? ['failed', 'interrupted']
+          : ['completed', 'cancelled'];
       const [{ openContext }, { fileSize }, { sweepStaleFiles }] = await Promise.all([
         import('./context.js'),
         import('../store/logs.js'),

@@ -2,9 +2,13 @@ import type { Command } from 'commander';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { Action, keysFor } from '../../components/keymap.js';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { openDashboard } from './ui.js';
+
+// The dashboard's key for it, as the failing demo task tells the user.
+const RESTART_KEY = keysFor('table', Action.Restart);
 
 const SCRIPTS: Record<string, string> = {
   'plan.sh': `#!/bin/sh
@@ -39,14 +43,14 @@ while [ $i -le 12 ]; do
 done
 `,
   'flaky.sh': `#!/bin/sh
-# Fails on its first run, passes when run again: press r on the failed task.
+# Fails on its first run, passes when run again: press ${RESTART_KEY} on the failed task.
 marker=.integration-failed-once
 echo "running integration tests"
 echo "::progress 30"
 sleep 2
 if [ ! -e "$marker" ]; then
   : > "$marker"
-  echo "FAIL: connection refused (demo failure: press r on this task, the next run passes)" >&2
+  echo "FAIL: connection refused (demo failure: press ${RESTART_KEY} on this task, the next run passes)" >&2
   exit 3
 fi
 rm -f "$marker"
@@ -82,10 +86,7 @@ export function registerDemo(program: Command): void {
     .description('set up demo projects, launch a few tasks and open the dashboard')
     .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
     .action(async () => {
-      const [{ launchTask }, { openContext }] = await Promise.all([
-        import('../runner/actions.js'),
-        import('./context.js'),
-      ]);
+      const [{ launchTask }, { openContext }] = await Promise.all([import('../runner/launch.js'), import('./context.js')]);
       if (!process.env.DEV_TOOLS_HOME) process.env.DEV_TOOLS_HOME = join(homedir(), '.dev-tools-demo');
       const home = process.env.DEV_TOOLS_HOME;
       mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -125,7 +126,8 @@ function writeDemoConfig(path: string, dir: string): void {
   try {
     config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`config.json: cannot add the demo projects: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`config.json: cannot add the demo projects: ${(err as Error).message}`);
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError('config.json: must hold a JSON object');
   const projects = { ...((config.projects as Record<string, unknown> | undefined) ?? {}) };

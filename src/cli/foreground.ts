@@ -1,7 +1,7 @@
-import { describeEnd } from '../core/format.js';
+import { describeEnd } from '../core/task-view.js';
 import { isFinal } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
-import { cancelTask } from '../runner/actions.js';
+import { cancelTask } from '../runner/cancel.js';
 import { followTask } from '../runner/follow.js';
 import type { Context } from './context.js';
 import { statusExitCode } from './output.js';

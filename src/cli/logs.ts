@@ -23,7 +23,8 @@ export function registerLogs(program: Command): void {
       const { store, config } = await openContext();
       const id = store.resolveId(idInput);
       store.get(id);
-      const filter = !opts.raw && process.stdout.isTTY ? new (await import('../core/terminal-text.js')).TerminalFilter(colorEnabled()) : null;
+      const filter =
+        !opts.raw && process.stdout.isTTY ? new (await import('../core/terminal-text.js')).TerminalFilter(colorEnabled()) : null;
       const write = outputWriter(filter);
       let offset = 0;
       try {

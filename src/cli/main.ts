@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { TaskError, UsageError } from '../core/errors.js';
+import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
-import { dashed } from './argv.js';
 import { disableColor } from './output.js';
 import { registerTask } from './task.js';
 import { registerStatus } from './status.js';
@@ -13,8 +12,8 @@ import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
 
-
-function buildProgram(): Command {
+/** `commandAfterDashes`: the words after "--" (`task`'s command), never parsed as options. */
+function buildProgram(commandAfterDashes: string[] | null): Command {
   const program = new Command('dev-tools')
     .description('Run long developer tasks as detached background workers, with progress, ETA, a queue and a live dashboard.')
     .version('0.1.0', '-V, --version')
@@ -33,7 +32,17 @@ Examples:
 
 State lives in $DEV_TOOLS_HOME (default ~/.dev-tools). Exit codes: 0 ok, 1 failure, 2 usage error.`,
     );
-  for (const register of [registerTask, registerStatus, registerLogs, registerCancel, registerRestart, registerWait, registerClean, registerUi, registerDemo]) {
+  registerTask(program, commandAfterDashes);
+  for (const register of [
+    registerStatus,
+    registerLogs,
+    registerCancel,
+    registerRestart,
+    registerWait,
+    registerClean,
+    registerUi,
+    registerDemo,
+  ]) {
     register(program);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });
@@ -48,13 +57,14 @@ function fail(message: string, code: number): never {
 
 export async function main(argv: string[]): Promise<void> {
   let args = argv.slice(2);
+  let commandAfterDashes: string[] | null = null;
   const dashes = args.indexOf('--');
   if (dashes >= 0) {
-    dashed.command = args.slice(dashes + 1);
+    commandAfterDashes = args.slice(dashes + 1);
     args = args.slice(0, dashes);
   }
   if (args.includes('--no-color')) disableColor();
-  const program = buildProgram();
+  const program = buildProgram(commandAfterDashes);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (err) {
@@ -64,9 +74,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof UsageError) fail(err.message, 2);
     if (err instanceof TaskError) fail(err.message, 1);
-    const e = err as NodeJS.ErrnoException;
-    if (process.env.DEV_TOOLS_DEBUG) process.stderr.write(`${e?.stack}\n`);
-    fail(`unexpected error: ${e?.message ?? String(err)}${e?.code ? ` (${e.code})` : ''}`, 1);
+    if (process.env.DEV_TOOLS_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    fail(`unexpected error: ${describeError(err)}`, 1);
   }
 }
 

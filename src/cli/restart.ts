@@ -14,7 +14,7 @@ export function registerRestart(program: Command): void {
       if (opts.json && !opts.background) throw new UsageError('--json goes with -b (a foreground task streams its output)');
       const [{ openContext }, { restartTask }, { runForeground }] = await Promise.all([
         import('./context.js'),
-        import('../runner/actions.js'),
+        import('../runner/launch.js'),
         import('./foreground.js'),
       ]);
       const ctx = await openContext();

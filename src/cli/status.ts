@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { renderTable, STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/format.js';
+import { renderTable } from '../core/table.js';
+import { STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/task-view.js';
 import { isBroken, type Task } from '../core/task.js';
 import { paint, printJson, terminalWidth, warn } from './output.js';
 
@@ -10,7 +11,10 @@ export function registerStatus(program: Command): void {
     .argument('[project]', 'only this project')
     .option('-a, --all', 'include finished tasks')
     .option('--json', 'print an array of task objects')
-    .addHelpText('after', '\nExamples:\n  dev-tools status\n  dev-tools status web --all\n  dev-tools status --json | jq -r \'.[] | select(.status=="running") | .id\'')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dev-tools status\n  dev-tools status web --all\n  dev-tools status --json | jq -r \'.[] | select(.status=="running") | .id\'',
+    )
     .action(async (project: string | undefined, opts: { all?: boolean; json?: boolean }) => {
       const [{ openContext }, { schedule, reapIfDead }] = await Promise.all([import('./context.js'), import('../runner/scheduler.js')]);
       const { store, config } = await openContext();

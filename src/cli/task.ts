@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
-import type { LaunchResult } from '../runner/actions.js';
+import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
-import { dashed } from './argv.js';
 import { paint, printJson } from './output.js';
 
-export function registerTask(program: Command): void {
+/** `command`: the words after "--" on the command line, if any. */
+export function registerTask(program: Command, command: string[] | null): void {
   program
     .command('task')
     .description("run a task: the project's pipeline, or the command after --")
@@ -33,12 +33,12 @@ Examples:
           `unexpected ${JSON.stringify(shown)} after the description: quote a description of several words, and put a command after -- (dev-tools task ${project} "…" -- ${shown})`,
         );
       }
-      const [{ openContext }, { launchTask }] = await Promise.all([import('./context.js'), import('../runner/actions.js')]);
+      const [{ openContext }, { launchTask }] = await Promise.all([import('./context.js'), import('../runner/launch.js')]);
       const ctx = await openContext();
       const result = await launchTask(ctx.store, ctx.config, {
         project,
         description,
-        command: dashed.command,
+        command,
         noQueue: !opts.queue,
       });
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));

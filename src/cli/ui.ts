@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { Action, keysFor } from '../../components/keymap.js';
 import type { Context } from './context.js';
 import { colorEnabled } from './output.js';
 
 export function registerUi(program: Command): void {
   program
     .command('ui')
-    .description('open the live dashboard (full screen; q quits, ? lists the keys)')
+    .description(
+      `open the live dashboard (full screen; ${keysFor('table', Action.Quit)} quits, ${keysFor('table', Action.Help)} lists the keys)`,
+    )
     .addHelpText('after', '\nExamples:\n  dev-tools ui\n  DEV_TOOLS_HOME=/tmp/state dev-tools ui')
     .action(async () => {
       const { openContext } = await import('./context.js');

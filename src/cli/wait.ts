@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeEnd, formatStatus, STATUS_COLORS } from '../core/format.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
 import { isFinal, type Task } from '../core/task.js';
 import { paint, printJson } from './output.js';
 
@@ -9,7 +9,10 @@ export function registerWait(program: Command): void {
     .description('block until the tasks have finished; exit 0 only if all completed')
     .argument('<ids...>', 'task ids or unique prefixes')
     .option('--json', 'print the final task objects')
-    .addHelpText('after', '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"',
+    )
     .action(async (inputs: string[], opts: { json?: boolean }) => {
       const [{ openContext }, { scheduleTicker }, { sleep }] = await Promise.all([
         import('./context.js'),
@@ -26,7 +29,8 @@ export function registerWait(program: Command): void {
           const now = store.get(id);
           if (isFinal(now.status)) {
             done.set(id, now);
-            if (!opts.json) process.stdout.write(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
+            if (!opts.json)
+              process.stdout.write(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
           }
         }
         if (done.size === ids.length) break;

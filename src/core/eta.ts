@@ -7,7 +7,10 @@ export class EtaEstimator {
   private last: { t: number; p: number } | null = null;
   private rate: number | null = null; // percent per ms
 
-  constructor(private readonly alpha = 0.2, private readonly minSampleMs = 500) {}
+  constructor(
+    private readonly alpha = 0.2,
+    private readonly minSampleMs = 500,
+  ) {}
 
   /** `startedAt` is when the work began (progress 0). */
   begin(startedAt: number): void {

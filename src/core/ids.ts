@@ -1,9 +1,9 @@
 import { TaskError } from './errors.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-export const ID_LENGTH = 8;
+const ID_LENGTH = 8;
 
-/** A random 8-char id; `randomByte` is injected so core stays free of crypto/IO. */
+/** A random 8-char id; `randomBytes` is passed in so core stays free of crypto and IO. */
 export function makeId(randomBytes: (n: number) => Uint8Array): string {
   const bytes = randomBytes(ID_LENGTH * 2);
   let id = '';

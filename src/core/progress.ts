@@ -1,113 +1,91 @@
-export type Marker =
-  | { kind: 'progress'; percent: number; message: string | null }
-  | { kind: 'stage'; name: string };
-
-const MAX_MARKER_LENGTH = 1024;
-
-/** Parses one output line (without its newline); null when it is not a valid marker. */
-export function parseMarker(line: string): Marker | null {
-  if (!line.startsWith('::')) return null;
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text.length > MAX_MARKER_LENGTH) return null;
-  const progress = /^::progress[ \t]+([0-9]+(?:\.[0-9]+)?)%?(?:[ \t]+(.*))?$/.exec(text);
-  if (progress) {
-    const percent = Number(progress[1]);
-    if (!Number.isFinite(percent) || percent < 0 || percent > 100) return null;
-    const message = progress[2]?.trim() || null;
-    return { kind: 'progress', percent, message: message ? cleanText(message) : null };
-  }
-  const stage = /^::stage[ \t]+(.+)$/.exec(text);
-  if (stage) {
-    const name = cleanText(stage[1]!.trim());
-    return name ? { kind: 'stage', name } : null;
-  }
-  return null;
-}
-
-// Marker text ends up in tables: no control characters.
-function cleanText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 200);
-}
-
-const NL = 0x0a;
-const COLON = 0x3a;
-
-/**
- * Splits a byte stream into what goes to the log and the markers it carries.
- * Valid marker lines are dropped from the output; everything else passes through
- * byte for byte (binary safe). Only a line that starts with "::" is held back
- * until its newline, and only up to a bounded length.
- */
-export class MarkerScanner {
-  private atLineStart = true;
-  private pending: Buffer | null = null;
-
-  feed(chunk: Buffer): { output: Buffer[]; markers: Marker[] } {
-    const output: Buffer[] = [];
-    const markers: Marker[] = [];
-    let data = chunk;
-    if (this.pending) {
-      data = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
-    let pos = 0;
-    let passStart = 0;
-    while (pos < data.length) {
-      if (this.atLineStart && data[pos] === COLON) {
-        const nl = data.indexOf(NL, pos);
-        if (nl === -1) {
-          if (data.length - pos <= MAX_MARKER_LENGTH) {
-            if (pos > passStart) output.push(data.subarray(passStart, pos));
-            this.pending = Buffer.from(data.subarray(pos));
-            return { output, markers };
-          }
-          // Too long to be a marker: an ordinary line.
-          this.atLineStart = false;
-          pos = data.length;
-          break;
-        }
-        const marker = parseMarker(data.toString('utf8', pos, nl));
-        if (marker) {
-          if (pos > passStart) output.push(data.subarray(passStart, pos));
-          markers.push(marker);
-          pos = nl + 1;
-          passStart = pos;
-          this.atLineStart = true;
-          continue;
-        }
-        pos = nl + 1;
-        this.atLineStart = true;
-        continue;
-      }
-      // Jump straight to the next line that starts with ':' (a one-byte search, then a look
-      // at the byte before); other lines are passed through untouched.
-      let next = data.indexOf(COLON, pos + 1);
-      while (next !== -1 && data[next - 1] !== NL) next = data.indexOf(COLON, next + 1);
-      if (next === -1) {
-        this.atLineStart = data[data.length - 1] === NL;
-        pos = data.length;
-        break;
-      }
-      pos = next;
-      this.atLineStart = true;
-    }
-    if (pos > passStart) output.push(data.subarray(passStart, pos));
-    return { output, markers };
-  }
-
-  /** At end of stream: a held-back partial line is output (a marker needs its newline... or not). */
-  end(): { output: Buffer[]; markers: Marker[] } {
-    if (!this.pending) return { output: [], markers: [] };
-    const rest = this.pending;
-    this.pending = null;
-    const marker = parseMarker(rest.toString('utf8'));
-    return marker ? { output: [], markers: [marker] } : { output: [rest], markers: [] };
-  }
-}
+// A running task's stage, progress and ETA as plain data: fed markers and a clock,
+// so the worker's bookkeeping is tested without a process.
+import { EtaEstimator, etaFromHistory } from './eta.js';
+import type { Marker } from './markers.js';
+import type { ProgressState, StageState } from './task.js';
 
 /** Overall percent of a task: finished stages plus the current stage's share. */
 export function overallPercent(stageIndex: number, stageCount: number, stagePercent: number | null): number {
   if (stageCount <= 0) return stagePercent ?? 0;
   const within = Math.min(100, Math.max(0, stagePercent ?? 0)) / 100;
   return Math.min(100, ((stageIndex + within) / stageCount) * 100);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * In a pipeline, `::stage` names a phase of the current stage and a percent is the
+ * stage's share of the whole; in a single command `::stage` names the stage. ETA comes
+ * from the rate of measured progress, or from earlier runs' durations (`history`)
+ * while nothing is measured.
+ */
+export class ProgressTracker {
+  stage: StageState | null;
+  progress: ProgressState | null;
+  private message: string | null = null;
+  private readonly eta = new EtaEstimator();
+
+  constructor(
+    private readonly pipeline: boolean,
+    private readonly startedMs: number,
+    private readonly history: readonly number[],
+    initial: { stage?: StageState | null; progress?: ProgressState | null } = {},
+  ) {
+    this.stage = initial.stage ?? null;
+    this.progress = initial.progress ?? null;
+    this.eta.begin(startedMs);
+  }
+
+  /** A pipeline's stage begins: the message of the stage before goes. */
+  beginStage(index: number, count: number, name: string): void {
+    this.stage = { index, count, name, phase: null };
+    this.message = null;
+  }
+
+  /**
+   * A step's command started: a pipeline's bar moves to the stage's start, a single
+   * command gets an ETA from earlier runs. True when that is worth a write of its own.
+   */
+  stepStarted(index: number, count: number, now: number): boolean {
+    if (this.pipeline) {
+      this.set(overallPercent(index, count, null), false, now);
+      return true;
+    }
+    if (this.history.length) {
+      this.progress = {
+        percent: this.progress?.percent ?? null,
+        message: this.message,
+        etaSeconds: this.historyEta(now),
+        updatedAt: iso(now),
+      };
+    }
+    return false;
+  }
+
+  apply(m: Marker, now: number): void {
+    if (m.kind === 'stage') {
+      if (this.pipeline && this.stage) this.stage = { ...this.stage, phase: m.name };
+      else this.stage = { index: 0, count: 1, name: m.name, phase: null };
+      return;
+    }
+    if (m.message) this.message = m.message;
+    const st = this.stage;
+    this.set(this.pipeline && st ? overallPercent(st.index, st.count, m.percent) : m.percent, true, now);
+  }
+
+  /** The task ended: full when completed, as far as it got otherwise; no ETA. */
+  finish(completed: boolean, now: number): void {
+    const percent = completed ? 100 : (this.progress?.percent ?? null);
+    this.progress = { percent, message: this.progress?.message ?? null, etaSeconds: null, updatedAt: iso(now) };
+  }
+
+  private set(percent: number, measured: boolean, now: number): void {
+    if (measured) this.eta.update(now, percent);
+    const etaSeconds = measured ? this.eta.etaSeconds(now, percent) : this.historyEta(now);
+    this.progress = { percent, message: this.message, etaSeconds, updatedAt: iso(now) };
+  }
+
+  private historyEta(now: number): number | null {
+    return etaFromHistory(this.history, now - this.startedMs);
+  }
 }

@@ -1,7 +1,7 @@
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 export interface StageSpec {
   name: string;
@@ -74,6 +74,22 @@ export type TaskEntry = Task | BrokenTask;
 
 export function isBroken(entry: TaskEntry): entry is BrokenTask {
   return (entry as BrokenTask).broken === true;
+}
+
+/**
+ * A task the scheduler claimed whose worker has not made its first write: only that
+ * worker may write it next, or a reaper that finds it never started.
+ */
+export function waitsForWorker(entry: TaskEntry | null): entry is Task {
+  return !!entry && !isBroken(entry) && entry.status === 'running' && !entry.pid;
+}
+
+/**
+ * A shell line as an argv: a stage's `run` from the config, a command typed in the
+ * dashboard. What was typed is what a shell does with it (pipes, &&, quotes).
+ */
+export function shellArgv(line: string): string[] {
+  return ['sh', '-c', line];
 }
 
 /** Lists sort by creation time, oldest first; ids break ties. */

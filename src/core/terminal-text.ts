@@ -1,7 +1,8 @@
 /**
- * Escape sequences in a task's output: the one place that knows them, for the
- * log pane (which draws none) and `dev-tools logs` on a terminal (which keeps
- * colours). Order matters: string commands and CSI before the generic ESC pair.
+ * Escape sequences and control characters: the one place that knows them, for the
+ * log pane (cleanLogLine: draws none), `dev-tools logs` on a terminal (TerminalFilter:
+ * keeps colours) and every string from a file or the environment (printable).
+ * Order matters: string commands and CSI before the generic ESC pair.
  */
 const SEQUENCE = new RegExp(
   [
@@ -14,16 +15,23 @@ const SEQUENCE = new RegExp(
   'g',
 );
 /** A sequence cut off at the end of the text: the rest may come with the next chunk. */
-const UNFINISHED = /(?:\x1b(?:\][^\x07\x1b]*|[PX^_][^\x1b]*|\[[0-?]*[ -/]*|[ -/]*)|\x1b\][^\x07]*\x1b|\x1b[PX^_][^\x1b]*\x1b|\u009b[0-?]*[ -/]*)$/;
+const UNFINISHED =
+  /(?:\x1b(?:\][^\x07\x1b]*|[PX^_][^\x1b]*|\[[0-?]*[ -/]*|[ -/]*)|\x1b\][^\x07]*\x1b|\x1b[PX^_][^\x1b]*\x1b|\u009b[0-?]*[ -/]*)$/;
 const SGR = /^\x1b\[[0-9;:]*m$/;
-// Control characters a terminal acts on; \t, \n and \r stay (they only move within the output).
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+// Control characters: C0, DEL and C1. The layout ones (\t, \n, \r) only move within the output.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL_BUT_LAYOUT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 // A sequence that never ends is given up on past this length (its text is kept, its ESC dropped).
 const MAX_HELD = 4096;
 
 // What is left of an unterminated sequence: a string command's text goes with it (a terminal
 // would swallow it), a cut CSI loses its introducer.
 const LEFTOVER = /\x1b[\]PX^_][^\x07\x1b]*\x07?|\x1b\[?|\u009b/g;
+
+/** Removes control characters; `keepLayout` keeps tab, newline and carriage return. */
+export function stripControl(text: string, keepLayout = false): string {
+  return text.replace(keepLayout ? CONTROL_BUT_LAYOUT : CONTROL, '');
+}
 
 /** Removes every escape sequence (or keeps colours, `keepSgr`); other control characters stay. */
 export function stripSequences(text: string, keepSgr = false): string {
@@ -33,7 +41,7 @@ export function stripSequences(text: string, keepSgr = false): string {
 function clean(text: string, keepSgr: boolean, dropControls: boolean): string {
   const plain = (part: string) => {
     const rest = part.replace(LEFTOVER, '');
-    return dropControls ? rest.replace(CONTROL, '') : rest;
+    return dropControls ? stripControl(rest, true) : rest;
   };
   if (!text.includes('\x1b') && !text.includes('\u009b')) return plain(text);
   let out = '';
@@ -80,10 +88,9 @@ export class TerminalFilter {
 // and the Unicode line and paragraph separators (some terminals break lines on them).
 const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u2028\u2029]/g;
 const LINE_BREAKS = /[\r\n\t\u2028\u2029]+/g;
-const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** Removes the invisible characters that reorder or hide text (see INVISIBLE). */
-export function dropInvisible(text: string): string {
+function dropInvisible(text: string): string {
   return text.replace(INVISIBLE, '');
 }
 
@@ -93,5 +100,23 @@ export function dropInvisible(text: string): string {
  * character; line breaks and tabs become single spaces.
  */
 export function printable(text: string): string {
-  return dropInvisible(stripSequences(String(text)).replace(LINE_BREAKS, ' ').replace(ANY_CONTROL, ''));
+  return dropInvisible(stripControl(stripSequences(String(text)).replace(LINE_BREAKS, ' ')));
+}
+
+/** Keeps the last line a terminal would show for a line with `\r`: later text overwrites earlier text. */
+export function applyCarriageReturns(line: string): string {
+  if (!line.includes('\r')) return line;
+  const parts = line.split('\r');
+  let shown = '';
+  for (const part of parts) {
+    if (part === '') continue;
+    shown = part + shown.slice(part.length);
+  }
+  return shown;
+}
+
+/** One line of a task's output made safe to draw: no escape sequences, no control characters, `\r` applied. */
+export function cleanLogLine(raw: string, maxLength = 2000): string {
+  const line = dropInvisible(stripControl(applyCarriageReturns(stripSequences(raw)).replace(/\t/g, '    ')));
+  return line.length > maxLength ? line.slice(0, maxLength) : line;
 }

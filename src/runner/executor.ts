@@ -23,20 +23,26 @@ export interface Executor {
  * make the output land in its target), a folder or a file of another user.
  */
 export function openLogForAppend(path: string, create: 'new' | 'existing-or-new' = 'existing-or-new'): number {
-  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (create === 'new' ? constants.O_EXCL : 0);
+  const flags =
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (create === 'new' ? constants.O_EXCL : 0);
   let fd: number;
   try {
     fd = openSync(path, flags, 0o600);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EEXIST') throw Object.assign(new Error(`its log ${path} already exists (not made by dev-tools: remove it)`), { code: e.code });
-    if (e.code === 'ELOOP') throw Object.assign(new Error(`its log ${path} is a symbolic link (not followed: remove it)`), { code: e.code });
+    if (e.code === 'EEXIST')
+      throw Object.assign(new Error(`its log ${path} already exists (not made by dev-tools: remove it)`), { code: e.code });
+    if (e.code === 'ELOOP')
+      throw Object.assign(new Error(`its log ${path} is a symbolic link (not followed: remove it)`), { code: e.code });
     throw err;
   }
   const st = fstatSync(fd);
   if (!st.isFile() || st.nlink !== 1 || !ownedByUs(st)) {
     closeSync(fd);
-    throw Object.assign(new Error(`its log ${path} is not a plain file of yours (${st.nlink > 1 ? 'a hard link' : 'foreign'}): remove it`), { code: 'EEXIST' });
+    throw Object.assign(
+      new Error(`its log ${path} is not a plain file of yours (${st.nlink > 1 ? 'a hard link' : 'foreign'}): remove it`),
+      { code: 'EEXIST' },
+    );
   }
   return fd;
 }

@@ -1,12 +1,12 @@
-import { MarkerScanner } from '../core/progress.js';
+import { MarkerScanner } from '../core/markers.js';
 import { isBroken, isFinal, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
-import { READ_MAX, readFrom } from '../store/logs.js';
+import { LogCursor, READ_MAX } from '../store/log-cursor.js';
 import type { TaskStore } from '../store/tasks.js';
 import { scheduleTicker } from './scheduler.js';
 import { sleep } from './sleep.js';
 
-export interface FollowOptions {
+interface FollowOptions {
   /** Byte offset in the log to start from. */
   offset: number;
   onData: (data: Buffer) => void;
@@ -23,8 +23,7 @@ export interface FollowOptions {
  */
 export async function followTask(store: TaskStore, config: Config, id: string, opts: FollowOptions): Promise<Task | null> {
   const interval = opts.intervalMs ?? 100;
-  const logPath = store.logPath(id);
-  let offset = opts.offset;
+  const cursor = LogCursor.at(store.logPath(id), opts.offset);
   // The log keeps marker lines; what a follower prints leaves them out.
   let scanner = new MarkerScanner();
   const emit = (data: Buffer) => {
@@ -33,15 +32,12 @@ export async function followTask(store: TaskStore, config: Config, id: string, o
   const tick = scheduleTicker(store, config);
   const drain = () => {
     for (;;) {
-      const r = readFrom(logPath, offset);
+      const r = cursor.read();
       if (r.truncated) {
-        offset = 0;
         scanner = new MarkerScanner();
         opts.onTruncate?.();
-        continue;
       }
       if (r.data.length) emit(r.data);
-      offset = r.next;
       if (r.data.length < READ_MAX) return; // caught up; a full read means there may be more
     }
   };

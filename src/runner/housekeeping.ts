@@ -1,4 +1,4 @@
-import type { Task } from '../core/task.js';
+import { waitsForWorker, type Task } from '../core/task.js';
 import { safeUnlink, tempFiles } from '../store/atomic.js';
 import { existsSync } from 'node:fs';
 import { launchEnvIds, launchEnvOlderThan, removeLaunchEnv } from '../store/launch-env.js';
@@ -31,7 +31,7 @@ export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Ta
   }
   for (const id of launchEnvIds(paths)) {
     const task = active.get(id);
-    if (task && (task.status === 'queued' || (task.status === 'running' && !task.pid))) continue;
+    if (task && (task.status === 'queued' || waitsForWorker(task))) continue;
     // Without a task file it may be a launch in progress, unless old; a finished task's goes now.
     if (!task && !existsSync(store.donePath(id)) && !launchEnvOlderThan(paths, id, STALE_ENV_MS)) continue;
     removeLaunchEnv(paths, id);

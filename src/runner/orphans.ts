@@ -4,18 +4,18 @@ import { stopperInBackground } from './executor.js';
 import { FileLock } from './lock.js';
 import { isOwnGroup, isSameProcess, startTimeFromToken } from './proc.js';
 import { sleep } from './sleep.js';
-import { stopGroup } from './stop-group.js';
+import { stopGroup } from './graceful-stop.js';
 
 /** An empty ledger younger than this may be one a worker is creating right now. */
 const FRESH_LEDGER_MS = 10_000;
 
-export interface LiveGroup {
+interface LiveGroup {
   step: LedgerStep;
   pgid: number;
   startTime: number;
 }
 
-export function ledgerOwnerAlive(state: LedgerState): boolean {
+function ledgerOwnerAlive(state: LedgerState): boolean {
   return !!state.worker && isSameProcess(state.worker.pid, state.worker.startTime);
 }
 
@@ -36,7 +36,7 @@ export function liveGroups(state: LedgerState): LiveGroup[] {
  * are gone (or never ran, or are not verifiably ours) are dropped. Returns the live
  * groups left, or null when the worker is alive (the ledger is still its own).
  */
-export function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
+function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
   const first = ledger.read();
   if (!first) return [];
   if (ledgerOwnerAlive(first)) return null;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
  * The one place that reads /proc. Linux reads /proc/<pid>/stat; elsewhere (macOS)
  * it falls back to `ps`. Start times are opaque numbers: only compared for equality.
  */
-export interface ProcInfo {
+interface ProcInfo {
   state: string;
   pgrp: number;
   startTime: number;
@@ -23,7 +23,7 @@ function parseStat(text: string): ProcInfo | null {
   return { state, pgrp, startTime };
 }
 
-export function procInfo(pid: number): ProcInfo | null {
+function procInfo(pid: number): ProcInfo | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   if (HAS_PROC) {
     try {
@@ -33,7 +33,10 @@ export function procInfo(pid: number): ProcInfo | null {
     }
   }
   try {
-    const out = execFileSync('ps', ['-o', 'stat=,pgid=,lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync('ps', ['-o', 'stat=,pgid=,lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const m = /^(\S+)\s+(\d+)\s+(.+)$/.exec(out);
     if (!m) return null;
     return { state: m[1]!.charAt(0), pgrp: Number(m[2]), startTime: Math.floor(Date.parse(m[3]!) / 1000) };
@@ -72,7 +75,7 @@ export function isSameProcess(pid: number | null | undefined, startTime: number 
 }
 
 /** Live, non-zombie members of a process group. */
-export function groupMembers(pgid: number): number[] {
+function groupMembers(pgid: number): number[] {
   if (!Number.isInteger(pgid) || pgid <= 1) return [];
   if (HAS_PROC) {
     const members: number[] = [];

@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
  * file is named here, relative to the root, and nowhere else.
  */
 export const RUNTIME_FILES = {
-  worker: 'dist/src/runner/worker.js',
-  groupStopper: 'dist/src/runner/group-stopper.js',
+  worker: 'dist/src/runner/entries/worker.js',
+  groupStopper: 'dist/src/runner/entries/group-stopper.js',
 } as const;
 
 let root: string | null = null;
 
 /** The folder holding dev-tools' package.json, found by walking up from this module. */
-export function packageRoot(): string {
+function packageRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { TaskError } from '../core/errors.js';
 import { compareTasks, isBroken, type Task, type TaskStatus } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
@@ -12,11 +13,24 @@ import { sweepLedgers } from './orphans.js';
 /** A running task without a pid is "starting" this long after it was claimed, then dead. */
 export const STARTING_MS = 15_000;
 
-export function schedulerLock(store: TaskStore): FileLock {
+function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
 }
 
-export type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
+const BUSY = 'the scheduler is busy (lock held); try again';
+
+/** Runs `body` holding the scheduler lock; a lock still busy after `waitMs` is a TaskError saying so. */
+export async function underSchedulerLock<T>(store: TaskStore, waitMs: number, body: () => T, busy = BUSY): Promise<T> {
+  const lock = schedulerLock(store);
+  if (!(await lock.acquire(waitMs))) throw new TaskError(busy);
+  try {
+    return body();
+  } finally {
+    lock.release();
+  }
+}
+
+type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
 
 /**
  * The worker of a running task: its pid in the task file once it wrote it, else the
@@ -24,7 +38,13 @@ export type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
  * After that it is dead only for a caller holding the scheduler lock: a worker makes
  * its first write under that lock, so a slow one cannot write after being reaped.
  */
-export function workerState(store: TaskStore, task: Task, now: number, underLock: boolean, executor: Executor = localExecutor): WorkerState {
+export function workerState(
+  store: TaskStore,
+  task: Task,
+  now: number,
+  underLock: boolean,
+  executor: Executor = localExecutor,
+): WorkerState {
   if (task.pid) return executor.isAlive(task) ? 'alive' : 'dead';
   const worker = new Ledger(store.paths, task.id).read()?.worker;
   if (worker) return executor.isAlive({ ...task, pid: worker.pid, pidStartTime: worker.startTime }) ? 'alive' : 'dead';
@@ -33,7 +53,7 @@ export function workerState(store: TaskStore, task: Task, now: number, underLock
   return underLock ? 'dead' : 'unknown';
 }
 
-export interface ReapOptions {
+interface ReapOptions {
   now?: number;
   executor?: Executor;
   /** The caller holds the scheduler lock (needed to reap a task whose worker never showed up). */
@@ -73,8 +93,21 @@ export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: 
   return reaped;
 }
 
+interface ScheduleOptions {
+  lockWaitMs?: number;
+  executor?: Executor;
+  /**
+   * `--no-queue`: creates the task under the same lock, only while a slot is free for
+   * it (tasks already queued take free slots first); else a TaskError. A lock still
+   * busy after `lockWaitMs` is a TaskError too.
+   */
+  admit?: () => Task;
+}
+
 export interface ScheduleResult {
   locked: boolean;
+  /** The task `admit` created. */
+  admitted?: Task;
   started: Task[];
   /** Worker pid of each task started by this step. */
   workerPids: Record<string, number>;
@@ -90,11 +123,12 @@ export interface ScheduleResult {
  * claim queued tasks in order while there is room. Workers are spawned after the
  * lock is released; if one cannot be started, its task fails and the claiming goes on.
  */
-export async function schedule(store: TaskStore, config: Config, opts: { lockWaitMs?: number; executor?: Executor } = {}): Promise<ScheduleResult> {
+export async function schedule(store: TaskStore, config: Config, opts: ScheduleOptions = {}): Promise<ScheduleResult> {
   const executor = opts.executor ?? localExecutor;
   const lock = schedulerLock(store);
   const result: ScheduleResult = { locked: false, started: [], workerPids: {}, reaped: [], running: 0, queued: [] };
   if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
+    if (opts.admit) throw new TaskError(BUSY);
     // No task file is written without the lock, but orphaned groups can still be seen to.
     sweepLedgers(store.paths, config.cancelGraceMs, new Set());
     return result;
@@ -103,7 +137,7 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
   for (let round = 0; ; round++) {
     let claimed: Task[];
     try {
-      claimed = claimUnderLock(store, config, executor, result, round === 0);
+      claimed = claimUnderLock(store, config, executor, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {});
     } finally {
       lock.release();
     }
@@ -116,7 +150,12 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
         failed++;
         // No worker exists, so this write cannot race one; if even it fails, the task is reaped later.
         try {
-          store.write({ ...task, status: 'failed', completedAt: new Date().toISOString(), error: `cannot start worker: ${(err as Error).message}` });
+          store.write({
+            ...task,
+            status: 'failed',
+            completedAt: new Date().toISOString(),
+            error: `cannot start worker: ${(err as Error).message}`,
+          });
           removeLaunchEnv(store.paths, task.id);
         } catch {
           // reaped as "never started" after STARTING_MS
@@ -129,7 +168,13 @@ export async function schedule(store: TaskStore, config: Config, opts: { lockWai
   return result;
 }
 
-function claimUnderLock(store: TaskStore, config: Config, executor: Executor, result: ScheduleResult, housekeeping: boolean): Task[] {
+function claimUnderLock(
+  store: TaskStore,
+  config: Config,
+  executor: Executor,
+  result: ScheduleResult,
+  first: { housekeeping?: boolean; admit?: () => Task },
+): Task[] {
   const now = Date.now();
   const busy = new Set<string>();
   const queued: Task[] = [];
@@ -149,7 +194,16 @@ function claimUnderLock(store: TaskStore, config: Config, executor: Executor, re
   }
   // A task whose command group outlived its worker holds its slot until the group is gone.
   for (const id of sweepLedgers(store.paths, config.cancelGraceMs, busy)) busy.add(id);
-  if (housekeeping) sweepStaleFiles(store, active);
+  if (first.housekeeping) sweepStaleFiles(store, active);
+  if (first.admit) {
+    // Queued tasks go first, so they take free slots; the figure shown counts only what holds one.
+    if (busy.size + queued.length >= config.maxParallelTasks) {
+      const waiting = queued.length ? `, ${queued.length} queued ahead` : '';
+      throw new TaskError(`Max parallel tasks reached (${busy.size}/${config.maxParallelTasks})${waiting}`);
+    }
+    result.admitted = first.admit();
+    queued.push(result.admitted);
+  }
   queued.sort(compareTasks);
   const room = Math.max(0, config.maxParallelTasks - busy.size);
   const claimed: Task[] = [];

@@ -1,6 +1,7 @@
-import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { namesIn } from './paths.js';
 
 export const TEMP_SUFFIX = '.tmp';
 
@@ -57,7 +58,7 @@ export function safeUnlink(path: string): void {
   }
 }
 
-export interface TempFile {
+interface TempFile {
   path: string;
   /** What it was to become (the path without `.<pid>.<hex>.tmp`). */
   target: string;
@@ -70,14 +71,8 @@ const TEMP_NAME = /^(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** Temp files of writeFileAtomic / createFileExclusive in `dir` (a crash between write and rename leaves one). */
 export function tempFiles(dir: string): TempFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: TempFile[] = [];
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const m = TEMP_NAME.exec(name);
     if (!m) continue;
     const path = join(dir, name);

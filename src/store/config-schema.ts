@@ -16,7 +16,10 @@ const project = z.strictObject({
 
 const schema = z.strictObject({
   maxParallelTasks: z.int('must be a positive integer').positive('must be a positive integer').default(10),
-  cancelGraceMs: z.int('must be a non-negative integer (milliseconds)').nonnegative('must be a non-negative integer (milliseconds)').default(5000),
+  cancelGraceMs: z
+    .int('must be a non-negative integer (milliseconds)')
+    .nonnegative('must be a non-negative integer (milliseconds)')
+    .default(5000),
   projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });
 

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { homedir } from 'node:os';
-import { UsageError } from '../core/errors.js';
+import { errnoReason, UsageError } from '../core/errors.js';
 import type { StageSpec } from '../core/task.js';
 import { notOursMessage, ownedByUs, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
@@ -42,9 +42,8 @@ export async function loadConfig(paths: StatePaths): Promise<Config> {
     text = readFileSync(paths.config, 'utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return structuredClone(DEFAULT_CONFIG);
-    throw new UsageError(`config.json: cannot read ${paths.config}: ${code}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(DEFAULT_CONFIG);
+    throw new UsageError(`config.json: cannot read ${paths.config}: ${errnoReason(err)}`);
   }
   let raw: unknown;
   try {

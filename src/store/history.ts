@@ -34,7 +34,10 @@ export function recentDurations(paths: StatePaths, key: string, max = 5): number
     const len = Math.min(size, 4096);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').slice(size > len ? 1 : 0);
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .slice(size > len ? 1 : 0);
     const out: number[] = [];
     for (const line of lines) {
       try {

@@ -1,9 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isIdPrefix } from '../core/ids.js';
 import { createFileExclusive, safeUnlink } from './atomic.js';
 import type { StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
+import { idsIn } from './task-file.js';
 
 /**
  * The environment of the shell that launched a task, in env/<id>.json (0600), from
@@ -12,7 +12,7 @@ import { readOwnFile } from './read-own.js';
  * the shell's secrets, so it never goes into the task file and is removed once the
  * task has started or ended.
  */
-export function launchEnvPath(paths: StatePaths, id: string): string {
+function launchEnvPath(paths: StatePaths, id: string): string {
   return join(paths.env, `${id}.json`);
 }
 
@@ -43,13 +43,7 @@ export function removeLaunchEnv(paths: StatePaths, id: string): void {
 
 /** Ids that have a launch environment file. */
 export function launchEnvIds(paths: StatePaths): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(paths.env);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => n.endsWith('.json') && isIdPrefix(n.slice(0, -5))).map((n) => n.slice(0, -5));
+  return idsIn(paths.env);
 }
 
 export function launchEnvOlderThan(paths: StatePaths, id: string, ms: number): boolean {

@@ -2,7 +2,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmdi
 import { join } from 'node:path';
 import { isIdPrefix } from '../core/ids.js';
 import { safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
-import { ownedByUs, type StatePaths } from './paths.js';
+import { namesIn, ownedByUs, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 
 /**
@@ -49,7 +49,10 @@ export class Ledger {
   readonly workerPath: string;
   readonly stopLockPath: string;
 
-  constructor(paths: StatePaths, readonly id: string) {
+  constructor(
+    paths: StatePaths,
+    readonly id: string,
+  ) {
     this.dir = join(paths.run, id);
     this.goPath = join(this.dir, 'go');
     this.workerPath = join(this.dir, 'worker');
@@ -63,7 +66,7 @@ export class Ledger {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = lstatSync(this.dir);
-      if (!st.isDirectory() || !ownedByUs(st)) throw new Error(`${this.dir} is not a folder of ours`);
+      if (!st.isDirectory() || !ownedByUs(st)) throw new Error(`${this.dir} is not a folder of ours`, { cause: err });
     }
     writeFileAtomic(this.workerPath, JSON.stringify(worker));
   }
@@ -122,13 +125,7 @@ export class Ledger {
 
   /** Removes what is left (the caller knows the groups are gone); a file that appears meanwhile keeps the folder. */
   remove(): void {
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) if (name !== 'stop.lock') safeUnlink(join(this.dir, name));
+    for (const name of namesIn(this.dir)) if (name !== 'stop.lock') safeUnlink(join(this.dir, name));
     this.removeFolder();
   }
 
@@ -143,11 +140,7 @@ export class Ledger {
 
 /** Ids that have a ledger. */
 export function ledgerIds(paths: StatePaths): string[] {
-  try {
-    return readdirSync(paths.run).filter(isIdPrefix);
-  } catch {
-    return [];
-  }
+  return namesIn(paths.run).filter(isIdPrefix);
 }
 
 function readWorker(path: string): LedgerWorker | null {

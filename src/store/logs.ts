@@ -1,17 +1,12 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { parseMarker } from '../core/progress.js';
+// Reading a log from its end (a 1 GB log costs what a small one does). The log keeps
+// marker lines (it is byte for byte what the command wrote); what these return hides them.
+// Following a log as it grows: log-cursor.ts.
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
+import { isMarkerLine } from '../core/markers.js';
+import { openRead } from './log-cursor.js';
 
 const CHUNK = 64 * 1024;
 const NEWLINE = Buffer.from('\n');
-
-function openRead(path: string): number {
-  return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-}
-
-/** Marker lines stay in the log file (it is byte for byte what the command wrote); readers hide them. */
-export function isMarkerLine(line: Buffer): boolean {
-  return line.length > 2 && line[0] === 0x3a && line[1] === 0x3a && parseMarker(line.toString('utf8')) !== null;
-}
 
 /**
  * The last `n` lines of a file, marker lines left out, read backwards from the end
@@ -57,7 +52,7 @@ export function tailLines(path: string, n: number, maxBytes = 8 * 1024 * 1024): 
   }
 }
 
-export interface LogTail {
+interface LogTail {
   data: Buffer;
   /** The file's size when read; the next read starts here. */
   size: number;
@@ -135,30 +130,6 @@ export function countLines(path: string, end: number, maxBytes = 4 * 1024 * 1024
       from = nl + 1;
     }
     return count;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The most `readFrom` returns in one call by default. */
-export const READ_MAX = 4 * 1024 * 1024;
-
-/** Bytes from `offset` up to the current end (at most `max`); `truncated` when the file shrank. */
-export function readFrom(path: string, offset: number, max = READ_MAX): { data: Buffer; next: number; truncated: boolean } {
-  let fd: number;
-  try {
-    fd = openRead(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: Buffer.alloc(0), next: 0, truncated: offset > 0 };
-    throw err;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size < offset) return { data: Buffer.alloc(0), next: 0, truncated: true };
-    const len = Math.min(max, size - offset);
-    const buf = Buffer.alloc(len);
-    const got = len ? readSync(fd, buf, 0, len, offset) : 0;
-    return { data: buf.subarray(0, got), next: offset + got, truncated: false };
   } finally {
     closeSync(fd);
   }

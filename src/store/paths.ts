@@ -1,7 +1,7 @@
-import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TaskError } from '../core/errors.js';
+import { errnoReason, TaskError } from '../core/errors.js';
 
 export interface StatePaths {
   home: string;
@@ -17,7 +17,7 @@ export interface StatePaths {
   env: string;
 }
 
-export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
+function stateHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.DEV_TOOLS_HOME;
   return fromEnv ? resolve(fromEnv) : join(homedir(), '.dev-tools');
 }
@@ -62,20 +62,38 @@ export function ensureStateDirs(paths: StatePaths): void {
       if (st.isSymbolicLink()) throw new TaskError(`state directory ${dir} is a symbolic link (not followed; remove it)`);
       if (!st.isDirectory()) throw new TaskError(`state directory ${dir} is not a directory`);
       if (!ownedByUs(st)) {
-        throw new TaskError(`${notOursMessage(`state directory ${dir}`, st.uid)}: refusing to use it (remove it, or set DEV_TOOLS_HOME to a directory of your own)`);
+        throw new TaskError(
+          `${notOursMessage(`state directory ${dir}`, st.uid)}: refusing to use it (remove it, or set DEV_TOOLS_HOME to a directory of your own)`,
+        );
       }
       if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
     } catch (err) {
       if (err instanceof TaskError) throw err;
       const e = err as NodeJS.ErrnoException;
-      throw new TaskError(`cannot use state directory ${dir}: ${e.code ?? e.message}${hint(e.code)}`);
+      throw new TaskError(`cannot use state directory ${dir}: ${e.code ?? e.message}${hint(err)}`);
     }
   }
 }
 
-function hint(code: string | undefined): string {
-  if (code === 'EACCES' || code === 'EPERM') return ' (check its owner and permissions, or set DEV_TOOLS_HOME)';
-  if (code === 'ENOSPC') return ' (the disk is full)';
-  if (code === 'EROFS') return ' (read-only file system; set DEV_TOOLS_HOME)';
-  return '';
+// What to do about it, after the reason in words.
+const ADVICE: Record<string, string> = {
+  EACCES: 'check its owner and permissions, or set DEV_TOOLS_HOME',
+  EPERM: 'check its owner and permissions, or set DEV_TOOLS_HOME',
+  EROFS: 'set DEV_TOOLS_HOME',
+};
+
+function hint(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = errnoReason(err);
+  if (!code || reason === code) return '';
+  return Object.hasOwn(ADVICE, code) ? ` (${reason}; ${ADVICE[code]})` : ` (${reason})`;
+}
+
+/** The names in a folder of the state dir; none when it cannot be listed (missing, say). */
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -1,7 +1,8 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { errnoReason } from '../core/errors.js';
 import { notOursMessage, ownedByUs } from './paths.js';
 
-export type OwnFile = { ok: true; text: string; mtimeMs: number } | { ok: false; missing: boolean; problem: string };
+type OwnFile = { ok: true; text: string; mtimeMs: number } | { ok: false; missing: boolean; problem: string };
 
 /**
  * Reads a whole file of the state dir that we may trust: never through a symbolic
@@ -16,7 +17,7 @@ export function readOwnFile(path: string, maxBytes: number): OwnFile {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false, missing: true, problem: 'missing' };
     if (code === 'ELOOP') return { ok: false, missing: false, problem: 'is a symbolic link (not followed)' };
-    return { ok: false, missing: false, problem: code ?? String(err) };
+    return { ok: false, missing: false, problem: errnoReason(err) };
   }
   try {
     const st = fstatSync(fd);

@@ -1,14 +1,19 @@
-import { readdirSync, renameSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { TaskError } from '../core/errors.js';
-import { checkIdInput, isIdPrefix, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
-import { compareTasks, isBroken, isFinal, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
-import { createFileExclusive, safeUnlink, TEMP_SUFFIX, tempFiles, writeFileAtomic } from './atomic.js';
+import { errnoReason, TaskError } from '../core/errors.js';
+import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
+import { isBroken, isFinal, type Task, type TaskEntry } from '../core/task.js';
+import { createFileExclusive, safeUnlink, tempFiles, writeFileAtomic } from './atomic.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
+import { idsIn, MAX_TASK_FILE, parseEntry, readEntry, serialize, sortEntries } from './task-file.js';
 
-const MAX_TASK_FILE = 16 * 1024 * 1024;
+/** A task as found: in tasks/ (active) or in tasks/done/ (archived). */
+interface LocatedEntry {
+  entry: TaskEntry;
+  archived: boolean;
+}
 
 /**
  * Task files: active ones in tasks/<id>.json, finished ones moved to tasks/done/<id>.json,
@@ -120,8 +125,22 @@ export class TaskStore {
 
   /** The task, from the active folder or done/; null when neither has it. */
   read(id: string): TaskEntry | null {
+    return this.locate(id)?.entry ?? null;
+  }
+
+  /** The task and where it was: the active folder first, then done/. */
+  locate(id: string): LocatedEntry | null {
     checkIdInput(id);
-    return readEntry(this.activePath(id), id) ?? readEntry(this.donePath(id), id);
+    const active = readEntry(this.activePath(id), id);
+    if (active) return { entry: active, archived: false };
+    const archived = readEntry(this.donePath(id), id);
+    return archived ? { entry: archived, archived: true } : null;
+  }
+
+  /** The task in done/ only (a finished one), whatever tasks/ holds. */
+  readArchived(id: string): TaskEntry | null {
+    checkIdInput(id);
+    return readEntry(this.donePath(id), id);
   }
 
   /** The task or a clear error: used by commands that act on one task. */
@@ -189,31 +208,6 @@ export class TaskStore {
   }
 }
 
-export function sortEntries(entries: TaskEntry[]): TaskEntry[] {
-  return entries.sort((a, b) => {
-    const ba = isBroken(a);
-    const bb = isBroken(b);
-    if (ba || bb) return ba === bb ? a.id.localeCompare(b.id) : ba ? 1 : -1;
-    return compareTasks(a, b);
-  });
-}
-
-function idsIn(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const ids: string[] = [];
-  for (const name of names) {
-    if (!name.endsWith('.json') || name.endsWith(TEMP_SUFFIX)) continue;
-    const id = name.slice(0, -5);
-    if (isIdPrefix(id)) ids.push(id);
-  }
-  return ids;
-}
-
 function exists(path: string): boolean {
   try {
     statSync(path);
@@ -223,35 +217,6 @@ function exists(path: string): boolean {
   }
 }
 
-/** Reads one task file: null if absent, a broken entry if it is not a valid task. */
-export function readEntry(path: string, id: string): TaskEntry | null {
-  const file = readOwnFile(path, MAX_TASK_FILE);
-  if (!file.ok) return file.missing ? null : { id, broken: true, error: file.problem };
-  return parseEntry(file.text, id);
-}
-
-/** A task file's text as a task, or a broken entry saying why not. */
-export function parseEntry(text: string, id: string): TaskEntry {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { id, broken: true, error: text.length === 0 ? 'file is empty' : 'not valid JSON' };
-  }
-  const problem = taskShapeError(value);
-  if (problem) return { id, broken: true, error: problem };
-  const task = value as Task;
-  if (task.id !== id) return { id, broken: true, error: `file says id ${JSON.stringify(task.id)}` };
-  return task;
-}
-
-function serialize(task: Task): string {
-  return `${JSON.stringify(task, null, 2)}\n`;
-}
-
 function storageError(what: string, err: unknown): TaskError {
-  const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : (e.code ?? e.message);
-  return new TaskError(`${what}: ${reason}`);
+  return new TaskError(`${what}: ${errnoReason(err)}`);
 }
-

@@ -1,6 +1,7 @@
 // The dashboard as a user installs and runs it: `npm pack`, the tarball installed into
 // a temporary prefix, that `dev-tools` driven in a real terminal (tmux). Every task it
 // launches, restarts or claims runs through the bundled code in dist/ui.
+// Over 250 lines: the scenarios of one area, in one installed package and terminal; they share one set-up, so they stay together.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,8 +36,17 @@ const spawnsFile = () => join(h.home, 'spawns.txt');
  * CI=true on purpose: the dashboard decides from the TTY, not from CI.
  */
 function devTools(args: string, env: Record<string, string> = {}): string {
-  const vars = { DEV_TOOLS_HOME: h.home, CI: 'true', NO_COLOR: '1', RECORD_IMPORTS_TO: importsFile(), RECORD_SPAWNS_TO: spawnsFile(), ...env };
-  const assignments = Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join(' ');
+  const vars = {
+    DEV_TOOLS_HOME: h.home,
+    CI: 'true',
+    NO_COLOR: '1',
+    RECORD_IMPORTS_TO: importsFile(),
+    RECORD_SPAWNS_TO: spawnsFile(),
+    ...env,
+  };
+  const assignments = Object.entries(vars)
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
   return `${assignments} '${process.execPath}' --import '${RECORD_IMPORTS}' --import '${RECORD_SPAWNS}' '${pkg.bin}' ${args}`;
 }
 
@@ -115,7 +125,17 @@ describe('the installed dashboard in a real terminal', () => {
   });
 
   it('n launches a configured pipeline and an "other command…"; both complete', async () => {
-    writeConfig({ projects: { pipe: { cwd: h.home, stages: [{ name: 'one', run: 'echo stage-one-ran' }, { name: 'two', run: 'echo stage-two-ran' }] } } });
+    writeConfig({
+      projects: {
+        pipe: {
+          cwd: h.home,
+          stages: [
+            { name: 'one', run: 'echo stage-one-ran' },
+            { name: 'two', run: 'echo stage-two-ran' },
+          ],
+        },
+      },
+    });
     term.open(devTools('ui'), 120, 30, h.home);
     await term.see('no active tasks');
 
@@ -203,7 +223,8 @@ describe('the installed dashboard in a real terminal', () => {
   });
 
   it('keys sent in one chunk all count: kkkkkkkkkk moves ten rows; the help overlay scrolls at 140x20', async () => {
-    for (let i = 1; i <= 12; i++) taskFile(`done${String(i).padStart(4, '0')}`, { createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() });
+    for (let i = 1; i <= 12; i++)
+      taskFile(`done${String(i).padStart(4, '0')}`, { createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() });
     term.open(devTools('ui'), 140, 20);
     await term.see('no active tasks');
     term.keys('a');
@@ -238,9 +259,13 @@ describe('the installed dashboard in a real terminal', () => {
     expectBundledUi('run-dashboard');
   });
 
-  it("a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added (#11)", async () => {
+  it('a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added (#11)', async () => {
     // The UI hides CI and sets NODE_ENV while Ink and React load; the tasks it launches must not see that.
-    writeConfig({ projects: { env: { cwd: h.home, stages: [{ name: 'show', run: 'echo "shell [$FROM_SHELL] ci [$CI] node_env [${NODE_ENV-unset}]"' }] } } });
+    writeConfig({
+      projects: {
+        env: { cwd: h.home, stages: [{ name: 'show', run: 'echo "shell [$FROM_SHELL] ci [$CI] node_env [${NODE_ENV-unset}]"' }] },
+      },
+    });
     expect(h.run(['status']).code).toBe(0);
     term.open(`unset NODE_ENV; ${devTools('ui', { FROM_SHELL: 'yes' })}`, 120, 30, h.home);
     await term.see('no active tasks');

@@ -29,7 +29,8 @@ function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     const lower = key.toLowerCase();
-    if (lower === 'init_cwd' || (lower.startsWith('npm_') && !/^npm_config_(cache|userconfig|globalconfig|registry)$/.test(lower))) continue;
+    if (lower === 'init_cwd' || (lower.startsWith('npm_') && !/^npm_config_(cache|userconfig|globalconfig|registry)$/.test(lower)))
+      continue;
     env[key] = value;
   }
   return env;
@@ -72,7 +73,10 @@ export function installPackage(): InstalledPackage {
       if (path !== '' && !entry.dev && !entry.devOptional) packages[path] = entry;
     }
     writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: 'dev-tools-e2e-prefix', private: true, dependencies: dependency }));
-    writeFileSync(join(prefix, 'package-lock.json'), JSON.stringify({ name: 'dev-tools-e2e-prefix', lockfileVersion: 3, requires: true, packages }));
+    writeFileSync(
+      join(prefix, 'package-lock.json'),
+      JSON.stringify({ name: 'dev-tools-e2e-prefix', lockfileVersion: 3, requires: true, packages }),
+    );
     let install = npm(['ci', '--offline', '--no-audit', '--no-fund'], prefix);
     // A cache without some tarball (cleaned since `npm ci`): fetch only what is missing.
     if (!install.ok) install = npm(['ci', '--prefer-offline', '--no-audit', '--no-fund'], prefix);

@@ -15,7 +15,18 @@ export class Terminal {
 
   /** Runs a shell line in a new window of the given size; `sleep` keeps it open to read what it left. */
   open(command: string, columns = 120, rows = 30, cwd?: string): void {
-    this.tmux('new-session', '-d', '-s', 'ui', '-x', String(columns), '-y', String(rows), ...(cwd ? ['-c', cwd] : []), `${command}; sleep 600`);
+    this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'ui',
+      '-x',
+      String(columns),
+      '-y',
+      String(rows),
+      ...(cwd ? ['-c', cwd] : []),
+      `${command}; sleep 600`,
+    );
   }
 
   screen(): string {
@@ -34,12 +45,17 @@ export class Terminal {
 
   async see(text: string | RegExp, what = String(text), timeoutMs = 15_000): Promise<string> {
     try {
-      return await waitFor(() => {
-        const s = this.screen();
-        return (typeof text === 'string' ? s.includes(text) : text.test(s)) ? s : undefined;
-      }, what, timeoutMs, 100);
+      return await waitFor(
+        () => {
+          const s = this.screen();
+          return (typeof text === 'string' ? s.includes(text) : text.test(s)) ? s : undefined;
+        },
+        what,
+        timeoutMs,
+        100,
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`);
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`, { cause: err });
     }
   }
 

@@ -6,6 +6,7 @@
 //
 // `npm test` runs it for CHAOS_SECONDS (default 20); `npm run soak` for longer, with
 // the figures written to CHAOS_REPORT (see test/faults/RELIABILITY.md).
+// Over 250 lines: one scenario, with its checks and the record of what it did.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,219 +64,241 @@ interface Figures {
 }
 
 describe('chaos (#11)', () => {
-  it(`${SECONDS} s of launches from ${SHELLS.length} shells at a limit of ${LIMIT} under random SIGKILLs: all final, none twice, no orphan, never over the limit`, { timeout: (SECONDS + 120) * 1000 }, async () => {
-    const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const rand = random(seed);
-    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const spans = join(h.home, 'spans');
-    const record = `echo "start $DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> ${spans}`;
-    // Some tasks are two-stage pipelines, so a worker can be killed at a stage transition.
-    h.writeConfig({
-      maxParallelTasks: LIMIT,
-      cancelGraceMs: 300,
-      projects: {
-        pipe: {
-          cwd: h.home,
-          stages: [
-            { name: 'one', run: `${record}; sleep 0.3` },
-            { name: 'two', run: `trap '' TERM; sleep 0.6 & sleep 0.6; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}` },
-          ],
+  it(
+    `${SECONDS} s of launches from ${SHELLS.length} shells at a limit of ${LIMIT} under random SIGKILLs: all final, none twice, no orphan, never over the limit`,
+    { timeout: (SECONDS + 120) * 1000 },
+    async () => {
+      const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+      const rand = random(seed);
+      const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+      const spans = join(h.home, 'spans');
+      const record = `echo "start $DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> ${spans}`;
+      // Some tasks are two-stage pipelines, so a worker can be killed at a stage transition.
+      h.writeConfig({
+        maxParallelTasks: LIMIT,
+        cancelGraceMs: 300,
+        projects: {
+          pipe: {
+            cwd: h.home,
+            stages: [
+              { name: 'one', run: `${record}; sleep 0.3` },
+              { name: 'two', run: `trap '' TERM; sleep 0.6 & sleep 0.6; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}` },
+            ],
+          },
         },
-      },
-    });
-    writeFileSync(spans, '');
-    expect(h.run(['status']).code).toBe(0); // creates the state dir
-    const figures: Figures = {
-      seed, seconds: SECONDS, launches: 0, confirmed: 0, tasks: 0, ran: 0,
-      kills: { worker: 0, cli: 0, stopper: 0, atPoint: 0 },
-      samples: 0, samplesAtLimit: 0, maxLiveTasks: 0, limitBreaches: 0, lost: 0, doubled: 0, wrongEnvironment: 0, notFinal: 0, orphans: 0, drainMs: 0,
-    };
-    const breaches: string[] = [];
-    const clis = new Set<RunningCli>();
-    const confirmed = new Map<string, string>(); // id -> the shell that launched it
-    const end = Date.now() + SECONDS * 1000;
-    let stop = false;
+      });
+      writeFileSync(spans, '');
+      expect(h.run(['status']).code).toBe(0); // creates the state dir
+      const figures: Figures = {
+        seed,
+        seconds: SECONDS,
+        launches: 0,
+        confirmed: 0,
+        tasks: 0,
+        ran: 0,
+        kills: { worker: 0, cli: 0, stopper: 0, atPoint: 0 },
+        samples: 0,
+        samplesAtLimit: 0,
+        maxLiveTasks: 0,
+        limitBreaches: 0,
+        lost: 0,
+        doubled: 0,
+        wrongEnvironment: 0,
+        notFinal: 0,
+        orphans: 0,
+        drainMs: 0,
+      };
+      const breaches: string[] = [];
+      const clis = new Set<RunningCli>();
+      const confirmed = new Map<string, string>(); // id -> the shell that launched it
+      const end = Date.now() + SECONDS * 1000;
+      let stop = false;
 
-    // Any CLI may start workers (a launch, status, cancel all run the scheduler): one in five
-    // tells the workers it starts to stop at a chosen point, where the killer finds them.
-    const cli = (args: string[], env: Record<string, string>): RunningCli => {
-      const point = rand() < 0.2 ? { DEV_TOOLS_TEST_STOP_AT: pick(POINTS) } : {};
-      const c = h.start(args, { env: { ...env, ...point } });
-      clis.add(c);
-      void c.exited.then(() => clis.delete(c));
-      return c;
-    };
-    const queuedCount = () => readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json')).length;
+      // Any CLI may start workers (a launch, status, cancel all run the scheduler): one in five
+      // tells the workers it starts to stop at a chosen point, where the killer finds them.
+      const cli = (args: string[], env: Record<string, string>): RunningCli => {
+        const point = rand() < 0.2 ? { DEV_TOOLS_TEST_STOP_AT: pick(POINTS) } : {};
+        const c = h.start(args, { env: { ...env, ...point } });
+        clis.add(c);
+        void c.exited.then(() => clis.delete(c));
+        return c;
+      };
+      const queuedCount = () => readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json')).length;
 
-    // One loop per shell: launch (a third ignore TERM; a fifth are two-stage pipelines),
-    // and now and then status, cancel or wait, as a user would.
-    const shell = async (name: string) => {
-      const env = { SHELL_NAME: name, SECRET_TOKEN: `secret-of-${name}` };
-      for (let n = 0; !stop; n++) {
-        const roll = rand();
-        if (roll < 0.7 && queuedCount() < LIMIT * 3) {
-          const seconds = (0.8 + rand() * 1.7).toFixed(2);
-          const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
-          const body = `${stubborn}${record}; sleep ${seconds} & sleep ${seconds}; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
-          const what = rand() < 0.2 ? ['pipe', `${name}-${n}`, '-b', '--json'] : ['chaos', `${name}-${n}`, '-b', '--json', '--', 'sh', '-c', body];
-          figures.launches++;
-          const c = cli(['task', ...what], env);
-          const code = await c.exited;
-          if (code === 0) {
-            try {
-              confirmed.set((JSON.parse(c.stdout) as Task).id, name);
-            } catch {
-              // killed after exit code 0 could not happen; a cut line is simply not counted
+      // One loop per shell: launch (a third ignore TERM; a fifth are two-stage pipelines),
+      // and now and then status, cancel or wait, as a user would.
+      const shell = async (name: string) => {
+        const env = { SHELL_NAME: name, SECRET_TOKEN: `secret-of-${name}` };
+        for (let n = 0; !stop; n++) {
+          const roll = rand();
+          if (roll < 0.7 && queuedCount() < LIMIT * 3) {
+            const seconds = (0.8 + rand() * 1.7).toFixed(2);
+            const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
+            const body = `${stubborn}${record}; sleep ${seconds} & sleep ${seconds}; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
+            const what =
+              rand() < 0.2 ? ['pipe', `${name}-${n}`, '-b', '--json'] : ['chaos', `${name}-${n}`, '-b', '--json', '--', 'sh', '-c', body];
+            figures.launches++;
+            const c = cli(['task', ...what], env);
+            const code = await c.exited;
+            if (code === 0) {
+              try {
+                confirmed.set((JSON.parse(c.stdout) as Task).id, name);
+              } catch {
+                // killed after exit code 0 could not happen; a cut line is simply not counted
+              }
+            }
+          } else if (roll < 0.85) {
+            await cli(['status'], env).exited;
+          } else if (roll < 0.93) {
+            const ids = [...confirmed.keys()];
+            if (ids.length) await cli(['cancel', pick(ids)], env).exited;
+          } else {
+            const ids = [...confirmed.keys()];
+            if (ids.length) {
+              const w = cli(['wait', pick(ids)], env);
+              await Promise.race([w.exited, sleep(1500)]);
             }
           }
-        } else if (roll < 0.85) {
-          await cli(['status'], env).exited;
-        } else if (roll < 0.93) {
-          const ids = [...confirmed.keys()];
-          if (ids.length) await cli(['cancel', pick(ids)], env).exited;
-        } else {
-          const ids = [...confirmed.keys()];
-          if (ids.length) {
-            const w = cli(['wait', pick(ids)], env);
-            await Promise.race([w.exited, sleep(1500)]);
-          }
+          await sleep(50 + rand() * 250);
         }
-        await sleep(50 + rand() * 250);
-      }
-    };
+      };
 
-    // A worker that stopped itself at a chosen point is killed there (also while draining:
-    // a worker started by one that carried the point stops there too).
-    const killAtPoints = () => {
-      for (const pid of pidsMatching('worker.js', h.home)) {
-        if (procState(pid) !== 'T') continue;
-        try {
-          process.kill(pid, 'SIGKILL');
-          figures.kills.atPoint++;
-        } catch {
-          // gone
-        }
-      }
-    };
-    // SIGKILL at random: workers, CLIs, group stoppers.
-    const killer = async () => {
-      while (!stop) {
-        killAtPoints();
-        // Group stoppers live only through a grace: each one seen is a target half the time.
-        for (const pid of pidsMatching('group-stopper.js', h.home)) {
-          if (rand() >= 0.5) continue;
+      // A worker that stopped itself at a chosen point is killed there (also while draining:
+      // a worker started by one that carried the point stops there too).
+      const killAtPoints = () => {
+        for (const pid of pidsMatching('worker.js', h.home)) {
+          if (procState(pid) !== 'T') continue;
           try {
             process.kill(pid, 'SIGKILL');
-            figures.kills.stopper++;
+            figures.kills.atPoint++;
           } catch {
-            // done already
+            // gone
           }
         }
-        const kind = pick(['worker', 'worker', 'cli', 'cli', 'cli'] as const);
-        const victims =
-          kind === 'worker' ? pidsMatching('worker.js', h.home) : [...clis].map((c) => c.child.pid!);
-        if (victims.length) {
-          try {
-            process.kill(pick(victims), 'SIGKILL');
-            figures.kills[kind]++;
-          } catch {
-            // exited on its own meanwhile
-          }
-        }
-        await sleep(150 + rand() * 450);
-      }
-    };
-
-    // /proc every 50 ms: how many tasks have a live command (a step's prelude that has not
-    // exec'd runs nothing of the task, and is left out: see STEP_PRELUDE).
-    const sampler = setInterval(() => {
-      const live = taskProcesses(h.home, { commandsOnly: true });
-      figures.samples++;
-      figures.maxLiveTasks = Math.max(figures.maxLiveTasks, live.size);
-      if (live.size === LIMIT) figures.samplesAtLimit++;
-      if (live.size > LIMIT) {
-        figures.limitBreaches++;
-        if (breaches.length < 5) breaches.push(`${new Date().toISOString()} ${[...live.keys()].join(',')}`);
-      }
-    }, 50);
-
-    try {
-      const loops = [...SHELLS.map((s) => shell(s)), killer()];
-      while (Date.now() < end) await sleep(200);
-      stop = true;
-      await Promise.all(loops);
-      // Drain: no more kills; a user's `status` now and then moves what is left.
-      const drainStart = Date.now();
-      await waitFor(
-        () => {
+      };
+      // SIGKILL at random: workers, CLIs, group stoppers.
+      const killer = async () => {
+        while (!stop) {
           killAtPoints();
-          h.run(['status']);
-          const all = h.allTasks();
-          const settled = all.every((t) => isFinal(t.status)) && taskProcesses(h.home).size === 0 && readdirSync(join(h.home, 'run')).length === 0;
-          return settled || undefined;
-        },
-        'every task to be final and every process of them gone',
-        DRAIN_MS,
-        500,
-      ).catch(() => undefined);
-      figures.drainMs = Date.now() - drainStart;
-      await sleep(300);
-    } finally {
-      clearInterval(sampler);
-      stop = true;
-    }
+          // Group stoppers live only through a grace: each one seen is a target half the time.
+          for (const pid of pidsMatching('group-stopper.js', h.home)) {
+            if (rand() >= 0.5) continue;
+            try {
+              process.kill(pid, 'SIGKILL');
+              figures.kills.stopper++;
+            } catch {
+              // done already
+            }
+          }
+          const kind = pick(['worker', 'worker', 'cli', 'cli', 'cli'] as const);
+          const victims = kind === 'worker' ? pidsMatching('worker.js', h.home) : [...clis].map((c) => c.child.pid!);
+          if (victims.length) {
+            try {
+              process.kill(pick(victims), 'SIGKILL');
+              figures.kills[kind]++;
+            } catch {
+              // exited on its own meanwhile
+            }
+          }
+          await sleep(150 + rand() * 450);
+        }
+      };
 
-    const all = h.allTasks();
-    const starts = new Map<string, { count: number; shell: string; secret: string }>();
-    for (const line of readFileSync(spans, 'utf8').split('\n')) {
-      const [what, id, shellName, secret] = line.split(' ');
-      if (what !== 'start' || !id) continue;
-      const s = starts.get(id) ?? { count: 0, shell: shellName!, secret: secret! };
-      s.count++;
-      starts.set(id, s);
-    }
-    figures.confirmed = confirmed.size;
-    figures.tasks = all.length;
-    figures.ran = starts.size;
-    figures.lost = [...confirmed.keys()].filter((id) => !all.some((t) => t.id === id)).length;
-    figures.doubled = [...starts.values()].filter((s) => s.count > 1).length;
-    figures.notFinal = all.filter((t) => !isFinal(t.status)).length;
-    // Each command ran with the environment of the shell that launched it (its description says which).
-    for (const t of all) {
-      const s = starts.get(t.id);
-      const launcher = t.description.split('-')[0];
-      if (s && (s.shell !== launcher || s.secret !== `secret-of-${launcher}`)) figures.wrongEnvironment++;
-    }
-    const left = taskProcesses(h.home);
-    figures.orphans = [...left.values()].reduce((n, pids) => n + pids.length, 0);
-    for (const t of all.filter((x) => !isFinal(x.status))) {
-      // What a stuck task looked like, to reproduce it (with CHAOS_SEED) and see why.
-      let ledger: string[] = [];
+      // /proc every 50 ms: how many tasks have a live command (a step's prelude that has not
+      // exec'd runs nothing of the task, and is left out: see STEP_PRELUDE).
+      const sampler = setInterval(() => {
+        const live = taskProcesses(h.home, { commandsOnly: true });
+        figures.samples++;
+        figures.maxLiveTasks = Math.max(figures.maxLiveTasks, live.size);
+        if (live.size === LIMIT) figures.samplesAtLimit++;
+        if (live.size > LIMIT) {
+          figures.limitBreaches++;
+          if (breaches.length < 5) breaches.push(`${new Date().toISOString()} ${[...live.keys()].join(',')}`);
+        }
+      }, 50);
+
       try {
-        ledger = readdirSync(join(h.home, 'run', t.id)).map((f) => `${f}=${readFileSync(join(h.home, 'run', t.id, f), 'utf8').trim()}`);
-      } catch {
-        // no ledger
+        const loops = [...SHELLS.map((s) => shell(s)), killer()];
+        while (Date.now() < end) await sleep(200);
+        stop = true;
+        await Promise.all(loops);
+        // Drain: no more kills; a user's `status` now and then moves what is left.
+        const drainStart = Date.now();
+        await waitFor(
+          () => {
+            killAtPoints();
+            h.run(['status']);
+            const all = h.allTasks();
+            const settled =
+              all.every((t) => isFinal(t.status)) && taskProcesses(h.home).size === 0 && readdirSync(join(h.home, 'run')).length === 0;
+            return settled || undefined;
+          },
+          'every task to be final and every process of them gone',
+          DRAIN_MS,
+          500,
+        ).catch(() => undefined);
+        figures.drainMs = Date.now() - drainStart;
+        await sleep(300);
+      } finally {
+        clearInterval(sampler);
+        stop = true;
       }
-      console.log(`[stuck] ${JSON.stringify(t)} ledger=${JSON.stringify(ledger)} log=${JSON.stringify(h.log(t.id).slice(-500))}`);
-    }
-    const report = JSON.stringify(figures);
-    console.log(`[figure] chaos: ${report}`);
-    if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, `${JSON.stringify(figures, null, 2)}\n`);
 
-    expect(figures.launches).toBeGreaterThan(SECONDS);
-    expect(figures.kills.worker + figures.kills.atPoint).toBeGreaterThan(0);
-    expect(figures.kills.cli).toBeGreaterThan(0);
-    expect({ notFinal: figures.notFinal, stuck: all.filter((t) => !isFinal(t.status)).map((t) => `${t.id}:${t.status}`) }).toEqual({ notFinal: 0, stuck: [] });
-    expect(figures.lost).toBe(0);
-    expect(figures.doubled).toBe(0);
-    expect(figures.wrongEnvironment).toBe(0);
-    expect({ orphans: figures.orphans, left: [...left.entries()] }).toEqual({ orphans: 0, left: [] });
-    expect({ breaches: figures.limitBreaches, first: breaches }).toEqual({ breaches: 0, first: [] });
-    expect(figures.maxLiveTasks).toBeLessThanOrEqual(LIMIT);
-    expect(readdirSync(join(h.home, 'run'))).toEqual([]);
-    // A launch environment is left only where the launcher was killed before its task file existed
-    // (swept a minute later); none belongs to a task.
-    const envLeft = readdirSync(join(h.home, 'env')).map((f) => f.replace(/\.json$/, ''));
-    expect(envLeft.filter((id) => all.some((t) => t.id === id))).toEqual([]);
-  });
+      const all = h.allTasks();
+      const starts = new Map<string, { count: number; shell: string; secret: string }>();
+      for (const line of readFileSync(spans, 'utf8').split('\n')) {
+        const [what, id, shellName, secret] = line.split(' ');
+        if (what !== 'start' || !id) continue;
+        const s = starts.get(id) ?? { count: 0, shell: shellName!, secret: secret! };
+        s.count++;
+        starts.set(id, s);
+      }
+      figures.confirmed = confirmed.size;
+      figures.tasks = all.length;
+      figures.ran = starts.size;
+      figures.lost = [...confirmed.keys()].filter((id) => !all.some((t) => t.id === id)).length;
+      figures.doubled = [...starts.values()].filter((s) => s.count > 1).length;
+      figures.notFinal = all.filter((t) => !isFinal(t.status)).length;
+      // Each command ran with the environment of the shell that launched it (its description says which).
+      for (const t of all) {
+        const s = starts.get(t.id);
+        const launcher = t.description.split('-')[0];
+        if (s && (s.shell !== launcher || s.secret !== `secret-of-${launcher}`)) figures.wrongEnvironment++;
+      }
+      const left = taskProcesses(h.home);
+      figures.orphans = [...left.values()].reduce((n, pids) => n + pids.length, 0);
+      for (const t of all.filter((x) => !isFinal(x.status))) {
+        // What a stuck task looked like, to reproduce it (with CHAOS_SEED) and see why.
+        let ledger: string[] = [];
+        try {
+          ledger = readdirSync(join(h.home, 'run', t.id)).map((f) => `${f}=${readFileSync(join(h.home, 'run', t.id, f), 'utf8').trim()}`);
+        } catch {
+          // no ledger
+        }
+        console.log(`[stuck] ${JSON.stringify(t)} ledger=${JSON.stringify(ledger)} log=${JSON.stringify(h.log(t.id).slice(-500))}`);
+      }
+      const report = JSON.stringify(figures);
+      console.log(`[figure] chaos: ${report}`);
+      if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, `${JSON.stringify(figures, null, 2)}\n`);
+
+      expect(figures.launches).toBeGreaterThan(SECONDS);
+      expect(figures.kills.worker + figures.kills.atPoint).toBeGreaterThan(0);
+      expect(figures.kills.cli).toBeGreaterThan(0);
+      expect({ notFinal: figures.notFinal, stuck: all.filter((t) => !isFinal(t.status)).map((t) => `${t.id}:${t.status}`) }).toEqual({
+        notFinal: 0,
+        stuck: [],
+      });
+      expect(figures.lost).toBe(0);
+      expect(figures.doubled).toBe(0);
+      expect(figures.wrongEnvironment).toBe(0);
+      expect({ orphans: figures.orphans, left: [...left.entries()] }).toEqual({ orphans: 0, left: [] });
+      expect({ breaches: figures.limitBreaches, first: breaches }).toEqual({ breaches: 0, first: [] });
+      expect(figures.maxLiveTasks).toBeLessThanOrEqual(LIMIT);
+      expect(readdirSync(join(h.home, 'run'))).toEqual([]);
+      // A launch environment is left only where the launcher was killed before its task file existed
+      // (swept a minute later); none belongs to a task.
+      const envLeft = readdirSync(join(h.home, 'env')).map((f) => f.replace(/\.json$/, ''));
+      expect(envLeft.filter((id) => all.some((t) => t.id === id))).toEqual([]);
+    },
+  );
 });

@@ -47,13 +47,16 @@ function maxOverlap(s: Map<string, { start: bigint; end: bigint | null }>): numb
   return max;
 }
 
-const recorder = (file: string, body: string) => `echo "start $DEV_TOOLS_TASK_ID $(date +%s%N)" >> ${file}; ${body}; echo "end $DEV_TOOLS_TASK_ID $(date +%s%N)" >> ${file}`;
+const recorder = (file: string, body: string) =>
+  `echo "start $DEV_TOOLS_TASK_ID $(date +%s%N)" >> ${file}; ${body}; echo "end $DEV_TOOLS_TASK_ID $(date +%s%N)" >> ${file}`;
 
 describe('launch storm', () => {
   it('50 simultaneous launches at a limit of 5: none lost, none started twice, never more than 5 running', async () => {
     h.writeConfig({ maxParallelTasks: 5 });
     const file = join(h.home, 'spans');
-    const launchers = Array.from({ length: 50 }, (_, i) => h.start(['task', 'storm', `task ${i}`, '-b', '--json', '--', 'sh', '-c', recorder(file, 'sleep 0.2')]));
+    const launchers = Array.from({ length: 50 }, (_, i) =>
+      h.start(['task', 'storm', `task ${i}`, '-b', '--json', '--', 'sh', '-c', recorder(file, 'sleep 0.2')]),
+    );
     let maxRunning = 0;
     const sampler = setInterval(() => {
       maxRunning = Math.max(maxRunning, h.allTasks().filter((t) => t.status === 'running').length);

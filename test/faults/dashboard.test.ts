@@ -63,7 +63,7 @@ async function mount() {
     try {
       await waitFor(() => frame().includes(text) || undefined, `the screen to show ${JSON.stringify(text)}`, timeoutMs, 15);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- last frame ---\n${frame()}`);
+      throw new Error(`${(err as Error).message}\n--- last frame ---\n${frame()}`, { cause: err });
     }
   };
   await see('active');
@@ -73,13 +73,29 @@ async function mount() {
 }
 
 // Everything a task may print that would move, clear or retitle the user's terminal.
-const HOSTILE = ['\x1b[2J', '\x1b[H', '\x1b[3;1H', '\x1b[?1049l', '\x1b[?25l', '\x1b]0;pwned\x07', '\x1b]8;;http://x\x1b\\', '\x1bc', '\x9b2J', '\r', '\x08', '\x07'];
+const HOSTILE = [
+  '\x1b[2J',
+  '\x1b[H',
+  '\x1b[3;1H',
+  '\x1b[?1049l',
+  '\x1b[?25l',
+  '\x1b]0;pwned\x07',
+  '\x1b]8;;http://x\x1b\\',
+  '\x1bc',
+  '\x9b2J',
+  '\r',
+  '\x08',
+  '\x07',
+];
 // Ink's own colours are SGR (`ESC [ ... m`); anything else in a frame came from the task.
 const FOREIGN = /\x1b(?!\[[0-9;]*m)|\x9b|[\x00-\x08\x0b-\x1f\x7f]/;
 
 describe('dashboard against hostile task state', () => {
   it('a log full of screen-clearing, cursor-moving and title escapes is shown as plain text', async () => {
-    writeFileSync(store.logPath('ansi0001'), `first line\n${HOSTILE.join('x')}visible-after-escapes\n\x1b[31mred text\x1b[0m\nprogress 10%\rprogress 99%\nlast line\n`);
+    writeFileSync(
+      store.logPath('ansi0001'),
+      `first line\n${HOSTILE.join('x')}visible-after-escapes\n\x1b[31mred text\x1b[0m\nprogress 10%\rprogress 99%\nlast line\n`,
+    );
     finished('ansi0001');
     const ui = await mount();
     await ui.see('last line');
@@ -113,7 +129,13 @@ describe('dashboard against hostile task state', () => {
   });
 
   it('a description carrying escape sequences does not reach the screen raw in the table', async () => {
-    finished('desc0001', { description: `evil${HOSTILE.join('')}desc`, status: 'running', completedAt: null, exitCode: null, claimedAt: new Date().toISOString() });
+    finished('desc0001', {
+      description: `evil${HOSTILE.join('')}desc`,
+      status: 'running',
+      completedAt: null,
+      exitCode: null,
+      claimedAt: new Date().toISOString(),
+    });
     const ui = await mount();
     await ui.see('desc0001');
     expect(ui.frame()).not.toMatch(FOREIGN);
@@ -122,7 +144,13 @@ describe('dashboard against hostile task state', () => {
   // Open fault, owned by the dashboard (components/App.tsx builds the question from the raw
   // description; components/actions.ts describeLaunch does the same for the message line).
   it('a description carrying escape sequences does not reach the screen raw in the cancel question', async () => {
-    finished('desc0002', { description: `evil${HOSTILE.join('')}desc`, status: 'running', completedAt: null, exitCode: null, claimedAt: new Date().toISOString() });
+    finished('desc0002', {
+      description: `evil${HOSTILE.join('')}desc`,
+      status: 'running',
+      completedAt: null,
+      exitCode: null,
+      claimedAt: new Date().toISOString(),
+    });
     const ui = await mount();
     await ui.see('desc0002');
     ui.stdin.write('c');
@@ -132,7 +160,13 @@ describe('dashboard against hostile task state', () => {
 
   it("a task file's project, stage and error, and a broken file's reason, reach the screen clean (#11)", async () => {
     const evil = '\x1b[2J\x1b]0;pwned\x07\u202eevil\u202c\x9b31m';
-    finished('proj0001', { project: `web${evil}`, status: 'failed', exitCode: 3, error: `oops${evil}`, stage: { index: 0, count: 1, name: `st${evil}` } });
+    finished('proj0001', {
+      project: `web${evil}`,
+      status: 'failed',
+      exitCode: 3,
+      error: `oops${evil}`,
+      stage: { index: 0, count: 1, name: `st${evil}` },
+    });
     writeFileSync(store.activePath('brkn0001'), `{"id": "brkn0001", "status": "${evil}"}`);
     const ui = await mount();
     await ui.see('proj0001');

@@ -8,7 +8,7 @@ import { TaskStore } from '../../src/store/tasks.js';
 import { statePaths } from '../../src/store/paths.js';
 import { UsageError } from '../../src/core/errors.js';
 import { DEFAULT_CONFIG } from '../../src/store/config.js';
-import { launchTask } from '../../src/runner/actions.js';
+import { launchTask } from '../../src/runner/launch.js';
 import { writeTask } from './fault-kit.js';
 
 let h: Harness;
@@ -32,7 +32,10 @@ describe('hostile ids', () => {
     await h.waitForStatus(t.id, ['completed']);
     const before = readdirSync(join(h.home, 'tasks', 'done')).sort();
     // Every id through `logs`; the other verbs share the same check, so a few each.
-    const cases = [...hostile.map((id) => ['logs', id]), ...['cancel', 'restart', 'wait'].flatMap((verb) => ['../../etc/passwd', '/abs', ''].map((id) => [verb, id]))];
+    const cases = [
+      ...hostile.map((id) => ['logs', id]),
+      ...['cancel', 'restart', 'wait'].flatMap((verb) => ['../../etc/passwd', '/abs', ''].map((id) => [verb, id])),
+    ];
     for (const [verb, id] of cases as [string, string][]) {
       {
         const r = h.run([verb, id]);
@@ -101,7 +104,11 @@ describe('strings from files and the environment reach the terminal clean', () =
     expect(fg.stdout + fg.stderr).toContain('build');
     expect(fg.stdout + fg.stderr).not.toMatch(UNPRINTABLE);
     const id = h.allTasks()[0]!.id;
-    for (const args of [['status', '--all'], ['logs', id], ['wait', id]]) {
+    for (const args of [
+      ['status', '--all'],
+      ['logs', id],
+      ['wait', id],
+    ]) {
       const r = h.run(args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout + r.stderr, args.join(' ')).not.toMatch(UNPRINTABLE);
@@ -109,7 +116,18 @@ describe('strings from files and the environment reach the terminal clean', () =
   });
 
   it("a task file's project, stage and error: status and wait print them clean", () => {
-    writeTask(h, { id: 'hostile1', project: `web${HOSTILE}`, status: 'failed', stage: { index: 0, count: 1, name: `st${HOSTILE}` }, error: `oops${HOSTILE}`, exitCode: 3 }, 'done');
+    writeTask(
+      h,
+      {
+        id: 'hostile1',
+        project: `web${HOSTILE}`,
+        status: 'failed',
+        stage: { index: 0, count: 1, name: `st${HOSTILE}` },
+        error: `oops${HOSTILE}`,
+        exitCode: 3,
+      },
+      'done',
+    );
     const status = h.run(['status', '--all']);
     expect(status.stdout).toContain('hostile1');
     expect(status.stdout + status.stderr).not.toMatch(UNPRINTABLE);
@@ -200,12 +218,20 @@ describe('a command that cannot run', () => {
 
 describe('flags and terminals', () => {
   it('unknown flags are usage errors (exit 2) on every subcommand', () => {
-    for (const args of [['--bogus'], ['status', '--bogus'], ['task', 'web', 'x', '--bogus', '--', 'true'], ['logs', 'abcd', '--follow-forever'], ['clean', '--older-than', 'soon']]) {
+    for (const args of [
+      ['--bogus'],
+      ['status', '--bogus'],
+      ['task', 'web', 'x', '--bogus', '--', 'true'],
+      ['logs', 'abcd', '--follow-forever'],
+      ['clean', '--older-than', 'soon'],
+    ]) {
       const r = h.run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(readdirSync(join(h.home)).includes('tasks') ? readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json')) : []).toEqual([]);
+    expect(
+      readdirSync(join(h.home)).includes('tasks') ? readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json')) : [],
+    ).toEqual([]);
   });
 
   it('ui and cancel without a terminal refuse with exit 2 and say what to use instead', () => {

@@ -1,13 +1,25 @@
 // Faults of processes: the worker or the command killed, the terminal closed, a
 // reboot that hands the recorded pids to other processes, a zombie worker, and a
 // command that ignores SIGTERM with children that do too.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
+import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { alive, groupMembers, Harness, ROOT, waitFor } from '../integration/harness.js';
-import { bystander, killAll, pidsMatching, procState, startTime, taskProcesses, workerPid, writeLaunchEnv, writeTask } from './fault-kit.js';
+import {
+  bystander,
+  killAll,
+  pidsMatching,
+  procState,
+  startTime,
+  taskProcesses,
+  workerPid,
+  writeLaunchEnv,
+  writeTask,
+} from './fault-kit.js';
 
 let h: Harness;
 let extra: (ChildProcess | number | undefined)[];
@@ -20,7 +32,7 @@ afterEach(() => {
   h.cleanup();
 });
 
-const WORKER = join(ROOT, 'dist', 'src', 'runner', 'worker.js');
+const WORKER = join(ROOT, RUNTIME_FILES.worker);
 
 async function started(id: string): Promise<Task> {
   return waitFor(() => {
@@ -64,7 +76,15 @@ describe('terminal closed', () => {
   it('SIGHUP to the launching shell and to the worker is not a cancel: the task completes', async () => {
     const flag = join(h.home, 'go');
     // A shell that launches a foreground task, as a terminal would; then the terminal "closes".
-    const shell = h.start(['task', 'web', 'hup', '--', 'sh', '-c', `echo waiting; while [ ! -e ${flag} ]; do sleep 0.05; done; echo finished`]);
+    const shell = h.start([
+      'task',
+      'web',
+      'hup',
+      '--',
+      'sh',
+      '-c',
+      `echo waiting; while [ ! -e ${flag} ]; do sleep 0.05; done; echo finished`,
+    ]);
     const id = await waitFor(() => h.allTasks().find((x) => x.pid && x.commandPid)?.id, 'the task to start');
     const task = h.task(id);
     process.kill(-shell.child.pid!, 'SIGHUP');
@@ -155,7 +175,9 @@ async function noProcessesOf(id: string, timeoutMs: number): Promise<void> {
 
 /** Launches with the worker told to stop itself at `point`; returns once it has, and its command runs. */
 async function launchStoppedAt(point: string, script: string): Promise<{ id: string; worker: number }> {
-  const r = h.run(['task', 'web', `stops at ${point}`, '-b', '--json', '--', 'sh', '-c', script], { env: { DEV_TOOLS_TEST_STOP_AT: point } });
+  const r = h.run(['task', 'web', `stops at ${point}`, '-b', '--json', '--', 'sh', '-c', script], {
+    env: { DEV_TOOLS_TEST_STOP_AT: point },
+  });
   expect(r.code).toBe(0);
   const id = (JSON.parse(r.stdout) as Task).id;
   const worker = await waitFor(() => {
@@ -200,7 +222,18 @@ describe('a worker killed at any point leaves no process of its task (#11)', () 
   });
 
   it('killed at a stage transition (stage 2 running, the file still naming stage 1): stage 2 is stopped', async () => {
-    h.writeConfig({ cancelGraceMs: 300, projects: { web: { cwd: h.home, stages: [{ name: 'one', run: 'echo one' }, { name: 'two', run: STUBBORN }] } } });
+    h.writeConfig({
+      cancelGraceMs: 300,
+      projects: {
+        web: {
+          cwd: h.home,
+          stages: [
+            { name: 'one', run: 'echo one' },
+            { name: 'two', run: STUBBORN },
+          ],
+        },
+      },
+    });
     const r = h.run(['task', 'web', 'two stages', '-b', '--json'], { env: { DEV_TOOLS_TEST_STOP_AT: 'stage-spawned' } });
     const id = (JSON.parse(r.stdout) as Task).id;
     const worker = await waitFor(() => {
@@ -274,7 +307,13 @@ describe('start times (#11)', () => {
     const stranger = bystander();
     extra.push(stranger);
     await waitFor(() => startTime(stranger.pid!) !== null || undefined, 'the bystander');
-    writeTask(h, { id: 'nostart1', status: 'running', pid: stranger.pid!, claimedAt: new Date().toISOString(), startedAt: new Date().toISOString() });
+    writeTask(h, {
+      id: 'nostart1',
+      status: 'running',
+      pid: stranger.pid!,
+      claimedAt: new Date().toISOString(),
+      startedAt: new Date().toISOString(),
+    });
     const r = h.run(['cancel', 'nostart1']);
     expect(r.stderr).not.toMatch(/unexpected/);
     expect(alive(stranger.pid)).toBe(true);
@@ -285,7 +324,14 @@ describe('start times (#11)', () => {
     const stranger = bystander();
     extra.push(stranger);
     await waitFor(() => startTime(stranger.pid!) !== null || undefined, 'the bystander');
-    writeTask(h, { id: 'nostart2', status: 'running', pid: 4194303, pidStartTime: 1, commandPid: stranger.pid!, claimedAt: new Date(0).toISOString() });
+    writeTask(h, {
+      id: 'nostart2',
+      status: 'running',
+      pid: 4194303,
+      pidStartTime: 1,
+      commandPid: stranger.pid!,
+      claimedAt: new Date(0).toISOString(),
+    });
     expect(h.run(['status']).code).toBe(0);
     expect(h.task('nostart2').status).toBe('interrupted');
     await new Promise((r) => setTimeout(r, 1500));

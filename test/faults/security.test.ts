@@ -1,8 +1,22 @@
 // Security: permissions whatever the umask, loose state directories, planted
 // symlinks, descriptions that never reach a shell, secrets that stay out of files.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Harness, waitFor } from '../integration/harness.js';
@@ -39,10 +53,14 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 describe('permissions', () => {
   it('state dir 0700 and every file 0600 even under umask 000', async () => {
     rmSync(h.home, { recursive: true, force: true });
-    const r = spawnSync('sh', ['-c', `umask 000; exec "${process.execPath}" "${BIN}" task web perms -b --json -- sh -c 'echo out; echo "::progress 50"'`], {
-      env: h.env(),
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'sh',
+      ['-c', `umask 000; exec "${process.execPath}" "${BIN}" task web perms -b --json -- sh -c 'echo out; echo "::progress 50"'`],
+      {
+        env: h.env(),
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
     const id = JSON.parse(r.stdout).id as string;
     // Returns once the worker has exited too: nothing moves while the tree is walked.
@@ -155,7 +173,11 @@ describe('a state dir of another user (#11)', () => {
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`state directory ${h.home} is owned by uid ${OTHER}, not by you \\(uid 0\\): refusing to use it \\(remove it, or set DEV_TOOLS_HOME to a directory of your own\\)`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `state directory ${h.home} is owned by uid ${OTHER}, not by you \\(uid 0\\): refusing to use it \\(remove it, or set DEV_TOOLS_HOME to a directory of your own\\)`,
+      ),
+    );
     expect(readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json'))).toEqual([]);
     for (const args of [['status'], ['ui'], ['clean']]) expect(h.run(args).code, args.join(' ')).toBe(1);
     expect(existsSync(pwned)).toBe(false);
@@ -231,13 +253,26 @@ describe('planted files in the state dir (#11)', () => {
   });
 });
 
-describe('each task runs with its own launching shell\'s environment (#11)', () => {
+describe("each task runs with its own launching shell's environment (#11)", () => {
   it("a task queued from shell B and started by shell A's worker gets B's environment, never A's", async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const flag = join(h.home, 'go');
-    const a = h.run(['task', 'web', 'from A', '-b', '--json', '--', 'sh', '-c', `while [ ! -e ${flag} ]; do sleep 0.05; done; echo "A sees $SECRET_TOKEN"`], {
-      env: { SECRET_TOKEN: 'token-of-shell-A', SHELL_NAME: 'A' },
-    });
+    const a = h.run(
+      [
+        'task',
+        'web',
+        'from A',
+        '-b',
+        '--json',
+        '--',
+        'sh',
+        '-c',
+        `while [ ! -e ${flag} ]; do sleep 0.05; done; echo "A sees $SECRET_TOKEN"`,
+      ],
+      {
+        env: { SECRET_TOKEN: 'token-of-shell-A', SHELL_NAME: 'A' },
+      },
+    );
     const aId = JSON.parse(a.stdout).id as string;
     const b = h.run(['task', 'web', 'from B', '-b', '--json', '--', 'sh', '-c', 'echo "B sees $SECRET_TOKEN in $SHELL_NAME"; env'], {
       env: { SECRET_TOKEN: 'token-of-shell-B', SHELL_NAME: 'B', ONLY_IN_B: '1' },

@@ -1,8 +1,21 @@
 // Storage faults: broken task files and config, a read-only or forbidden state
 // directory, a full disk (a real 64 KiB tmpfs), logs cut or deleted while followed.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, groupMembers, Harness, waitFor } from '../integration/harness.js';
@@ -58,13 +71,19 @@ describe('broken task files', () => {
     const status = h.run(['status', '--all']);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(good.id);
-    for (const id of ['trunc001', 'garbag01', 'empty001', 'foreig01', 'shape001', 'trunc002']) expect(status.stderr).toContain(`${id}.json is unreadable`);
+    for (const id of ['trunc001', 'garbag01', 'empty001', 'foreig01', 'shape001', 'trunc002'])
+      expect(status.stderr).toContain(`${id}.json is unreadable`);
     noStack(status.stderr);
     const json = h.run(['status', '--all', '--json']);
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { id: string }[]).map((t) => t.id)).toEqual([good.id]);
 
-    for (const args of [['logs', 'trunc001'], ['cancel', 'garbag01'], ['wait', 'empty001'], ['restart', 'trunc002']]) {
+    for (const args of [
+      ['logs', 'trunc001'],
+      ['cancel', 'garbag01'],
+      ['wait', 'empty001'],
+      ['restart', 'trunc002'],
+    ]) {
       const r = h.run(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/unreadable/);
@@ -156,7 +175,9 @@ describe('read-only and forbidden state directory', () => {
     for (const args of [['status'], ['task', 'web', 'x', '-b', '--', 'true'], ['logs', 'abcd']]) {
       const r = spawnSync(prefix![0]!, [...prefix!.slice(1), process.execPath, BIN, ...args], { env: h.env(), encoding: 'utf8', cwd: '/' });
       expect(r.status, args.join(' ')).toBe(1);
-      expect(r.stderr).toMatch(/state directory .* is owned by uid 0, not by you \(uid 65534\): refusing to use it \(remove it, or set DEV_TOOLS_HOME to a directory of your own\)/);
+      expect(r.stderr).toMatch(
+        /state directory .* is owned by uid 0, not by you \(uid 65534\): refusing to use it \(remove it, or set DEV_TOOLS_HOME to a directory of your own\)/,
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       noStack(r.stderr);
     }
@@ -195,12 +216,26 @@ describe('disk full (a 64 KiB tmpfs)', () => {
     const flag = join(scratch, `go-${Date.now()}`);
     const done = join(scratch, `done-${Date.now()}`);
     // 200 KB of output into a 64 KiB disk, then progress (a state write), then the end.
-    const t = h.sh('web', `while [ ! -e ${flag} ]; do sleep 0.05; done; head -c 200000 /dev/zero | tr '\\0' x; echo; echo "::progress 50 half"; touch ${done}`);
+    const t = h.sh(
+      'web',
+      `while [ ! -e ${flag} ]; do sleep 0.05; done; head -c 200000 /dev/zero | tr '\\0' x; echo; echo "::progress 50 half"; touch ${done}`,
+    );
     await waitFor(() => h.task(t.id).pid || undefined, 'the worker');
     const path = join(h.home, 'tasks', `${t.id}.json`);
     writeFileSync(flag, '');
     // The command is not blocked by the full disk: it reaches its end.
-    await waitFor(() => { try { readFileSync(done); return true; } catch { return undefined; } }, 'the command to finish writing', 15_000);
+    await waitFor(
+      () => {
+        try {
+          readFileSync(done);
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      'the command to finish writing',
+      15_000,
+    );
     // While full, every read of the task file is a whole, parseable task (never half a file).
     for (let i = 0; i < 10; i++) {
       const text = readFileSync(path, 'utf8');
@@ -273,7 +308,7 @@ describe('files left by crashed processes (#11)', () => {
     return path;
   }
 
-  it('clean and any other command remove temp files whose writer is gone; a live writer\'s temp file is kept', async () => {
+  it("clean and any other command remove temp files whose writer is gone; a live writer's temp file is kept", async () => {
     const t = h.sh('web', 'true');
     await h.waitForStatus(t.id, ['completed']);
     const dead = deadPid();

@@ -1,3 +1,6 @@
+// Controlling tasks with real detached workers: cancel (one, --project, --all), the
+// queue and its limit, restart, wait, clean.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -162,6 +165,22 @@ describe('queue', () => {
     expect(h.allTasks()).toHaveLength(4);
   });
 
+  it('--no-queue counts a slot held by a stop pending (a killed worker whose command group is still being stopped)', async () => {
+    h.writeConfig({ maxParallelTasks: 1, cancelGraceMs: 20_000 });
+    // The command ignores TERM: after its worker dies, its group lives out the grace.
+    const t = h.sh('web', "trap '' TERM; sleep 1000");
+    const running = await runningTask(t.id);
+    process.kill(running.pid!, 'SIGKILL');
+    await waitFor(() => (alive(running.pid) ? undefined : true), 'the worker to be gone');
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task(t.id).status).toBe('interrupted');
+    expect(groupMembers(running.commandPid!).length).toBeGreaterThan(0);
+    const r = h.run(['task', 'web', 'x', '-b', '--no-queue', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dev-tools: Max parallel tasks reached (1/1)\n');
+    expect(h.allTasks()).toHaveLength(1);
+  });
+
   it('never starts a cancelled queued task', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const blocker = h.sh('web', 'sleep 1');
@@ -189,13 +208,17 @@ describe('queue', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const launches = Array.from({ length: 12 }, (_, i) =>
-      new Promise<string>((resolve, reject) => {
-        const c = spawn(process.execPath, [BIN, 'task', 'race', `n${i}`, '-b', '--json', '--', 'sh', '-c', 'sleep 0.3'], { env: h.env() });
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out).id) : reject(new Error(`launch exited ${code}`))));
-      }),
+    const launches = Array.from(
+      { length: 12 },
+      (_, i) =>
+        new Promise<string>((resolve, reject) => {
+          const c = spawn(process.execPath, [BIN, 'task', 'race', `n${i}`, '-b', '--json', '--', 'sh', '-c', 'sleep 0.3'], {
+            env: h.env(),
+          });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out).id) : reject(new Error(`launch exited ${code}`))));
+        }),
     );
     const ids = await Promise.all(launches);
     expect(new Set(ids).size).toBe(12);
@@ -239,7 +262,7 @@ describe('queue', () => {
     // status reaps the dead worker and fills its slot.
     await waitFor(() => (h.run(['status']).code === 0 && h.task(queued.id).status === 'completed') || undefined, 'the queued task to run');
     expect(h.task(t.id).status).toBe('interrupted');
-    await waitFor(() => treeOf(run).length === 0 || undefined, 'the dead worker\'s command to be stopped', 20_000);
+    await waitFor(() => treeOf(run).length === 0 || undefined, "the dead worker's command to be stopped", 20_000);
   });
 });
 

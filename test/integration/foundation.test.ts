@@ -1,8 +1,12 @@
+// The first things a user does, with real detached workers: task -b and in the
+// foreground, status, logs (and on a terminal), help, ids, the config and the state
+// directory, and the fast paths that load no heavy module.
+// Over 250 lines: the scenarios of one area, each with real processes; they share one set-up, so they stay together.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { alive, BIN, groupMembers, Harness, HEAVY_MODULE, ROOT, waitFor } from './harness.js';
+import { alive, BIN, groupMembers, Harness, HEAVY_MODULE, waitFor } from './harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -57,7 +61,11 @@ describe('task -b', () => {
   it('passes the description only as data, never through a shell', async () => {
     const marker = join(h.home, 'pwned');
     const description = `$(touch ${marker}) \`touch ${marker}\` "; touch ${marker}; '`;
-    const t = h.launch('web', description, ['sh', '-c', 'printf "%s|%s|%s" "$DEV_TOOLS_TASK_DESCRIPTION" "$DEV_TOOLS_TASK_ID" "$DEV_TOOLS_PROJECT"']);
+    const t = h.launch('web', description, [
+      'sh',
+      '-c',
+      'printf "%s|%s|%s" "$DEV_TOOLS_TASK_DESCRIPTION" "$DEV_TOOLS_TASK_ID" "$DEV_TOOLS_PROJECT"',
+    ]);
     await h.waitForStatus(t.id, ['completed']);
     expect(h.log(t.id)).toBe(`${description}|${t.id}|web`);
     expect(existsSync(marker)).toBe(false);
@@ -84,7 +92,9 @@ describe('task -b', () => {
   it('points a command typed without "--" to the --, instead of "too many arguments"', () => {
     const r = h.run(['task', 'misc', 'desc', 'echo', 'hi']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^dev-tools: unexpected "echo hi" after the description: .*put a command after -- \(dev-tools task misc "…" -- echo hi\)\n$/);
+    expect(r.stderr).toMatch(
+      /^dev-tools: unexpected "echo hi" after the description: .*put a command after -- \(dev-tools task misc "…" -- echo hi\)\n$/,
+    );
     expect(h.allTasks()).toEqual([]);
   });
 
@@ -148,7 +158,20 @@ describe('status', () => {
     await waitFor(() => h.task(t.id).pid || undefined, 'worker pid');
     const arr = JSON.parse(h.run(['status', '--json']).stdout);
     expect(arr).toHaveLength(1);
-    for (const key of ['id', 'project', 'description', 'command', 'cwd', 'status', 'createdAt', 'startedAt', 'pid', 'pidStartTime', 'commandPid', 'logFile']) {
+    for (const key of [
+      'id',
+      'project',
+      'description',
+      'command',
+      'cwd',
+      'status',
+      'createdAt',
+      'startedAt',
+      'pid',
+      'pidStartTime',
+      'commandPid',
+      'logFile',
+    ]) {
       expect(arr[0]).toHaveProperty(key);
     }
     expect(arr[0].status).toBe('running');
@@ -257,12 +280,15 @@ describe('logs -f interrupted', () => {
 });
 
 describe('help', () => {
-  it.each(['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'clean', 'ui', 'demo'])('%s --help shows an example and exits 0', (cmd) => {
-    const r = h.run([cmd, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Usage: dev-tools/);
-    expect(r.stdout).toMatch(/Example/);
-  });
+  it.each(['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'clean', 'ui', 'demo'])(
+    '%s --help shows an example and exits 0',
+    (cmd) => {
+      const r = h.run([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: dev-tools/);
+      expect(r.stdout).toMatch(/Example/);
+    },
+  );
 });
 
 describe('ids', () => {
@@ -280,7 +306,12 @@ describe('ids', () => {
   it('rejects hostile, unknown and ambiguous ids with exit 1 and touches nothing', async () => {
     const outside = join(h.home, '..', `outside-${Date.now()}.json`);
     for (const bad of ['../x', 'a/b', '', '/etc/passwd', '../../etc/passwd', '.', 'x'.repeat(10_000), outside]) {
-      for (const cmd of [['logs', bad], ['cancel', bad], ['restart', bad], ['wait', bad]]) {
+      for (const cmd of [
+        ['logs', bad],
+        ['cancel', bad],
+        ['restart', bad],
+        ['wait', bad],
+      ]) {
         const r = h.run(cmd);
         expect(r.code, `${cmd.join(' ').slice(0, 60)}`).toBe(1);
         expect(r.stderr).toMatch(/invalid task id|no task matches/);
@@ -293,7 +324,17 @@ describe('ids', () => {
     for (const id of ['abc00001', 'abc00002']) {
       writeFileSync(
         join(h.home, 'tasks', 'done', `${id}.json`),
-        JSON.stringify({ id, project: 'p', description: 'd', command: ['true'], cwd: '/', status: 'completed', createdAt: new Date().toISOString(), env: {}, logFile: `logs/${id}.log` }),
+        JSON.stringify({
+          id,
+          project: 'p',
+          description: 'd',
+          command: ['true'],
+          cwd: '/',
+          status: 'completed',
+          createdAt: new Date().toISOString(),
+          env: {},
+          logFile: `logs/${id}.log`,
+        }),
       );
     }
     const amb = h.run(['logs', 'abc']);
@@ -325,7 +366,10 @@ describe('config and state directory', () => {
   });
 
   it('creates the state directory 0700 and files 0600, whatever the umask', async () => {
-    const r = spawnSync('sh', ['-c', `umask 000; exec "${process.execPath}" "${BIN}" task web modes -b -- sh -c 'echo hi'`], { env: h.env(), encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `umask 000; exec "${process.execPath}" "${BIN}" task web modes -b -- sh -c 'echo hi'`], {
+      env: h.env(),
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     const id = /started (\w{8})/.exec(r.stdout)![1]!;
     await h.waitForStatus(id, ['completed']);
@@ -351,10 +395,13 @@ describe('config validation cache', () => {
 });
 
 describe('fast paths', () => {
-  it.each([[['--help']], [['status']], [['logs', 'zzzz']], [['task', 'web', 'x', '-b', '--', 'true']], [['status', '--json']]])('%j loads no heavy module', (args) => {
-    const r = h.runRecordingImports(args);
-    expect(r.code === 0 || r.code === 1).toBe(true);
-    expect(r.modules.some((u) => u.endsWith('dist/src/cli/main.js'))).toBe(true);
-    expect(r.modules.filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
-  });
+  it.each([[['--help']], [['status']], [['logs', 'zzzz']], [['task', 'web', 'x', '-b', '--', 'true']], [['status', '--json']]])(
+    '%j loads no heavy module',
+    (args) => {
+      const r = h.runRecordingImports(args);
+      expect(r.code === 0 || r.code === 1).toBe(true);
+      expect(r.modules.some((u) => u.endsWith('dist/src/cli/main.js'))).toBe(true);
+      expect(r.modules.filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
+    },
+  );
 });

@@ -1,3 +1,7 @@
+// The test harness: a temporary DEV_TOOLS_HOME, the CLI run as a user runs it, polling
+// with deadlines, and a cleanup that ends every process a test started.
+// Over 250 lines: every test file leans on it, and its cleanup must know every way a
+// process of a task can be left behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -220,7 +224,6 @@ function safeReaddir(dir: string): string[] {
     return [];
   }
 }
-
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

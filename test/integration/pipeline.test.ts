@@ -67,7 +67,7 @@ describe('pipelines', () => {
     expect(h.log(t.id)).toMatch(/stage 2\/3 two failed \(exit code 7\)/);
   });
 
-  it('cancel mid-stage kills that stage\'s tree and runs no later stage', async () => {
+  it("cancel mid-stage kills that stage's tree and runs no later stage", async () => {
     const dir = pipeline(
       [
         { name: 'one', run: 'true' },
@@ -114,7 +114,10 @@ describe('pipelines', () => {
 describe('markers', () => {
   it('updates progress and stage; logs and followers do not show marker lines', async () => {
     const gate = join(h.home, 'gate');
-    const t = h.sh('web', `echo before; echo "::stage compile"; echo "::progress 40 compiling"; echo "::progress abc"; echo "::progress 150"; echo "::progress -3"; echo after; while [ ! -e ${gate} ]; do sleep 0.05; done`);
+    const t = h.sh(
+      'web',
+      `echo before; echo "::stage compile"; echo "::progress 40 compiling"; echo "::progress abc"; echo "::progress 150"; echo "::progress -3"; echo after; while [ ! -e ${gate} ]; do sleep 0.05; done`,
+    );
     const mid = await waitFor(() => {
       const x = h.task(t.id);
       return x.progress?.percent === 40 && x.stage?.name === 'compile' ? x : undefined;
@@ -131,7 +134,10 @@ describe('markers', () => {
 
   it('keeps reading markers after the log is truncated under it', async () => {
     const gate = join(h.home, 'gate');
-    const t = h.sh('web', `echo "::progress 10"; echo filler; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "::progress 60 after"; sleep 60`);
+    const t = h.sh(
+      'web',
+      `echo "::progress 10"; echo filler; while [ ! -e ${gate} ]; do sleep 0.05; done; echo "::progress 60 after"; sleep 60`,
+    );
     await waitFor(() => (h.task(t.id).progress?.percent === 10 ? true : undefined), 'the first marker');
     writeFileSync(join(h.home, 'logs', `${t.id}.log`), '');
     writeFileSync(gate, '');

@@ -1,3 +1,6 @@
+// The dashboard (ink-testing-library) against a real state directory, driving the
+// real runner from dist/: launch, cancel, restart, the queue, live updates.
+// Over 250 lines: the scenarios of one area, each with real workers; they share one set-up, so they stay together.
 import { cleanup, render } from 'ink-testing-library';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +19,14 @@ import { KEYS, tick, waitFor } from './helpers.js';
 
 // The real runner from the build: its worker file lives in dist/ (`npm test` builds first).
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-type Runner = typeof import('../../src/runner/actions.js');
-const runner = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', 'actions.js')).href)) as Runner;
+function built<T>(module: string): Promise<T> {
+  return import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', module)).href) as Promise<T>;
+}
+const runner = {
+  ...(await built<typeof import('../../src/runner/launch.js')>('launch.js')),
+  ...(await built<typeof import('../../src/runner/cancel.js')>('cancel.js')),
+  ...(await built<typeof import('../../src/runner/scheduler.js')>('scheduler.js')),
+};
 
 let home: string;
 let store: TaskStore;
@@ -77,7 +86,12 @@ function mount(size = { columns: 100, rows: 30 }) {
   const ui = render(<App store={store} config={config} actions={actions} size={size} defaultProject="adhoc" scheduleEveryMs={300} />);
   const frame = () => ui.lastFrame() ?? '';
   const see = (text: string | RegExp, timeoutMs = 5000) =>
-    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), `screen to show ${String(text)}`, timeoutMs, frame);
+    waitFor(
+      () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
+      `screen to show ${String(text)}`,
+      timeoutMs,
+      frame,
+    );
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       ui.stdin.write(k);
@@ -203,7 +217,12 @@ describe('App against a real state directory and real workers', () => {
     await ui.pressUntil(KEYS.enter, 'Description:');
     await ui.pressUntil('run the pipe', 'Description: run the pipe');
     await ui.pressUntil(KEYS.enter, /launching pipe|started/);
-    const task = await waitFor(() => store.list(true).find((e): e is Task => !isBroken(e) && e.project === 'pipe'), 'the pipeline task', 10_000, ui.frame);
+    const task = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.project === 'pipe'),
+      'the pipeline task',
+      10_000,
+      ui.frame,
+    );
     expect(task.stages).toEqual([{ name: 'only', run: 'echo stage-ran' }]);
     await ui.see('stage-ran', 10_000);
   });
@@ -290,7 +309,15 @@ describe('App against a real state directory and real workers', () => {
     const queued = [0, 1].map((i) =>
       // As a launch makes it: the launching environment first (the worker runs the task with it), then the task file.
       store.create(
-        { project: 'web', description: `q${i}`, command: ['sh', '-c', 'sleep 30'], cwd: home, env: {}, status: 'queued', createdAt: new Date(Date.now() + i).toISOString() },
+        {
+          project: 'web',
+          description: `q${i}`,
+          command: ['sh', '-c', 'sleep 30'],
+          cwd: home,
+          env: {},
+          status: 'queued',
+          createdAt: new Date(Date.now() + i).toISOString(),
+        },
         { prepare: (id) => writeLaunchEnv(store.paths, id, process.env) },
       ),
     );

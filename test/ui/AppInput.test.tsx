@@ -1,6 +1,7 @@
 // The dashboard's keys, paste, messages and live state, against a real state
 // directory with task files written directly (no worker runs: the actions are fakes
 // that record what they are asked).
+// Over 250 lines: the scenarios of one area; they share one set-up, so they stay together.
 import { cleanup, render } from 'ink-testing-library';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,11 @@ let home: string;
 let store: TaskStore;
 let launched: LaunchSpec[];
 let actions: DashboardActions;
-const config: Config = { maxParallelTasks: 4, cancelGraceMs: 500, projects: { pipe: { env: {}, stages: [{ name: 'only', run: 'true' }] } } };
+const config: Config = {
+  maxParallelTasks: 4,
+  cancelGraceMs: 500,
+  projects: { pipe: { env: {}, stages: [{ name: 'only', run: 'true' }] } },
+};
 
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-input-'));
@@ -43,17 +48,36 @@ afterEach(() => {
 /** `count` queued tasks, created a second apart, ids t0000001… in creation order. */
 function queued(count: number, fields: Partial<Task> = {}): Task[] {
   return Array.from({ length: count }, (_, i) => {
-    const t = makeTask({ id: `t${String(i + 1).padStart(7, '0')}`, status: 'queued', createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), ...fields });
+    const t = makeTask({
+      id: `t${String(i + 1).padStart(7, '0')}`,
+      status: 'queued',
+      createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(),
+      ...fields,
+    });
     writeFileSync(store.activePath(t.id), JSON.stringify(t));
     return t;
   });
 }
 
 function mount(props: { messageMs?: number; rows?: number } = {}) {
-  const ui = render(<App store={store} config={config} actions={actions} size={{ columns: 100, rows: props.rows ?? 30 }} scheduleEveryMs={60_000} messageMs={props.messageMs} />);
+  const ui = render(
+    <App
+      store={store}
+      config={config}
+      actions={actions}
+      size={{ columns: 100, rows: props.rows ?? 30 }}
+      scheduleEveryMs={60_000}
+      messageMs={props.messageMs}
+    />,
+  );
   const frame = () => ui.lastFrame() ?? '';
   const see = (text: string | RegExp, timeoutMs = 5000) =>
-    waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), `screen to show ${String(text)}`, timeoutMs, frame);
+    waitFor(
+      () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
+      `screen to show ${String(text)}`,
+      timeoutMs,
+      frame,
+    );
   const gone = (text: string, timeoutMs = 5000) => waitFor(() => !frame().includes(text), `screen to drop ${text}`, timeoutMs, frame);
   const footer = () => frame().split('\n').filter(Boolean).at(-1) ?? '';
   return { ...ui, frame, see, gone, footer };
@@ -233,7 +257,10 @@ describe('live state', () => {
 
   it('a status word filters by status', async () => {
     queued(2);
-    writeFileSync(store.activePath('run00001'), JSON.stringify(makeTask({ id: 'run00001', status: 'running', description: 'no status word here' })));
+    writeFileSync(
+      store.activePath('run00001'),
+      JSON.stringify(makeTask({ id: 'run00001', status: 'running', description: 'no status word here' })),
+    );
     const ui = mount();
     await ui.see('run00001');
     ui.stdin.write('/queued');

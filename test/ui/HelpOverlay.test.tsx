@@ -52,10 +52,16 @@ describe('HelpOverlay', () => {
     for (const f of frames) expect(f.split('\n').length).toBeLessThanOrEqual(height);
     for (const mode of ['table', 'log', 'launch', 'launchText', 'confirm', 'filter'] as const) {
       // Two columns side by side when wide: an entry is whole within its half.
-      expect(lines.some((l) => l.split(/ {3,}/).includes(MODE_TITLES[mode])), MODE_TITLES[mode]).toBe(true);
+      expect(
+        lines.some((l) => l.split(/ {3,}/).includes(MODE_TITLES[mode])),
+        MODE_TITLES[mode],
+      ).toBe(true);
       for (const b of KEYMAP[mode]) {
         const entry = `  ${bindingLabel(b).padEnd(16)} ${b.description}`;
-        expect(lines.some((l) => l.includes(entry)), `${mode}: ${entry}`).toBe(true);
+        expect(
+          lines.some((l) => l.includes(entry)),
+          `${mode}: ${entry}`,
+        ).toBe(true);
       }
     }
   });

@@ -1,6 +1,7 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanLogLine, LogLines } from '../../components/log-text.js';
+import { LogLines } from '../../components/log-text.js';
+import { cleanLogLine } from '../../src/core/terminal-text.js';
 import { LogPane } from '../../components/LogPane.js';
 import { KEYS, makeTask, tick, waitFor } from './helpers.js';
 
@@ -119,7 +120,9 @@ describe('LogPane', () => {
   });
 
   it('shows a broken task file instead of a log', () => {
-    const frame = render(<LogPane entry={{ id: 'bad00001', broken: true, error: 'not valid JSON' }} lines={[]} width={80} height={6} focused={false} />).lastFrame()!;
+    const frame = render(
+      <LogPane entry={{ id: 'bad00001', broken: true, error: 'not valid JSON' }} lines={[]} width={80} height={6} focused={false} />,
+    ).lastFrame()!;
     expect(frame).toContain('broken task file');
     expect(frame).toContain('not valid JSON');
   });

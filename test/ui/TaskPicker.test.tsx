@@ -10,7 +10,9 @@ const tasks = Array.from({ length: 14 }, (_, i) => makeTask({ id: `p${String(i +
 describe('TaskPicker (cancel without an id)', () => {
   it('fits an 80x10 terminal: the title and the selection stay on screen as it scrolls', async () => {
     let picked: string | null | undefined;
-    const ui = render(<TaskPicker tasks={tasks} title="Cancel which task?" onPick={(id) => (picked = id)} size={{ columns: 80, rows: 10 }} />);
+    const ui = render(
+      <TaskPicker tasks={tasks} title="Cancel which task?" onPick={(id) => (picked = id)} size={{ columns: 80, rows: 10 }} />,
+    );
     const frame = () => ui.lastFrame() ?? '';
     await tick();
     for (let i = 0; i < 12; i++) {
@@ -29,12 +31,19 @@ describe('TaskPicker (cancel without an id)', () => {
 
   it('leaves nothing on screen after Esc, and picks nothing', async () => {
     let picked: string | null | undefined;
-    const ui = render(<TaskPicker tasks={tasks.slice(0, 3)} title="Cancel which task?" onPick={(id) => (picked = id)} size={{ columns: 80, rows: 24 }} />);
+    const ui = render(
+      <TaskPicker tasks={tasks.slice(0, 3)} title="Cancel which task?" onPick={(id) => (picked = id)} size={{ columns: 80, rows: 24 }} />,
+    );
     await waitFor(() => ui.lastFrame()?.includes('p0000001'), 'the list');
     ui.stdin.write(KEYS.escape);
     await waitFor(() => picked !== undefined, 'the answer');
     expect(picked).toBeNull();
     // Under CI=true Ink writes its last output plus a newline when it exits: a blank frame is an empty screen.
-    await waitFor(() => ui.lastFrame()?.trim() === '', 'an empty last frame', 3000, () => ui.lastFrame());
+    await waitFor(
+      () => ui.lastFrame()?.trim() === '',
+      'an empty last frame',
+      3000,
+      () => ui.lastFrame(),
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellWidth } from '../../src/core/cell-width.js';
-import { renderTable, TASK_COLUMNS, taskCells } from '../../src/core/format.js';
+import { renderTable } from '../../src/core/table.js';
+import { TASK_COLUMNS, taskCells } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
 import { makeTask } from './helpers.js';
@@ -19,7 +20,9 @@ describe('TaskTable', () => {
       progress: { percent: 42, etaSeconds: 31, updatedAt: '2024-01-01T00:01:40.000Z' },
     });
     const { lastFrame } = render(<TaskTable entries={[task]} selected={0} width={100} height={5} now={NOW} />);
-    const lines = lastFrame()!.split('\n').map((l) => l.trimEnd());
+    const lines = lastFrame()!
+      .split('\n')
+      .map((l) => l.trimEnd());
     // Past the 2-column selection marker, the plain-text table of `status` is what the dashboard draws.
     expect(lines[1]!.startsWith('› ')).toBe(true);
     expect(lines.slice(0, 2).map((l) => l.slice(2))).toEqual(renderTable(TASK_COLUMNS, [taskCells(task, NOW)], 98).map((l) => l.trimEnd()));
@@ -45,7 +48,9 @@ describe('TaskTable', () => {
   });
 
   it('renders only the rows that fit, keeping the selection in view', () => {
-    const entries = Array.from({ length: 5000 }, (_, i) => makeTask({ id: `t${String(i).padStart(7, '0')}`, createdAt: new Date(i * 1000).toISOString() }));
+    const entries = Array.from({ length: 5000 }, (_, i) =>
+      makeTask({ id: `t${String(i).padStart(7, '0')}`, createdAt: new Date(i * 1000).toISOString() }),
+    );
     const { lastFrame } = render(<TaskTable entries={entries} selected={4000} width={100} height={6} now={NOW} />);
     const lines = lastFrame()!.split('\n');
     expect(lines).toHaveLength(6);
@@ -61,7 +66,7 @@ describe('TaskTable', () => {
     const { lastFrame } = render(<TaskTable entries={entries} selected={1} width={100} height={4} now={NOW} />);
     const lines = lastFrame()!.split('\n');
     expect(lines.find((l) => l.includes('bbbb0002'))).toMatch(/^› bbbb0002/);
-    expect(lines.find((l) => l.includes('aaaa0001'))).toMatch(/^  aaaa0001/);
+    expect(lines.find((l) => l.includes('aaaa0001'))).toMatch(/^ {2}aaaa0001/);
   });
 
   it('fits a narrow terminal by dropping columns, the numeric ones first', () => {
@@ -75,10 +80,23 @@ describe('TaskTable', () => {
 
   it('lines up rows with CJK and emoji, in terminal cells', () => {
     const entries = [
-      makeTask({ id: 'cjk00001', description: '修复登录页面 🚀 和更多的文字', stage: { index: 0, count: 1, name: '构建中' }, progress: { percent: 50, etaSeconds: null } }),
-      makeTask({ id: 'ascii002', createdAt: '2024-01-02T00:00:00.000Z', description: 'plain', stage: { index: 0, count: 1, name: 'build' }, progress: { percent: 50, etaSeconds: null } }),
+      makeTask({
+        id: 'cjk00001',
+        description: '修复登录页面 🚀 和更多的文字',
+        stage: { index: 0, count: 1, name: '构建中' },
+        progress: { percent: 50, etaSeconds: null },
+      }),
+      makeTask({
+        id: 'ascii002',
+        createdAt: '2024-01-02T00:00:00.000Z',
+        description: 'plain',
+        stage: { index: 0, count: 1, name: 'build' },
+        progress: { percent: 50, etaSeconds: null },
+      }),
     ];
-    const lines = render(<TaskTable entries={entries} selected={0} width={100} height={4} now={NOW} />).lastFrame()!.split('\n');
+    const lines = render(<TaskTable entries={entries} selected={0} width={100} height={4} now={NOW} />)
+      .lastFrame()!
+      .split('\n');
     const cellsBefore = (line: string, text: string) => cellWidth(line.slice(0, line.indexOf(text)));
     // The bar starts at the same cell on both rows, and no row is wider than the screen.
     expect(cellsBefore(lines[1]!, '[')).toBe(cellsBefore(lines[2]!, '['));
@@ -87,6 +105,8 @@ describe('TaskTable', () => {
   });
 
   it('says so when there is nothing to show', () => {
-    expect(render(<TaskTable entries={[]} selected={0} width={80} height={3} now={NOW} emptyText="no active tasks" />).lastFrame()).toContain('no active tasks');
+    expect(
+      render(<TaskTable entries={[]} selected={0} width={80} height={3} now={NOW} emptyText="no active tasks" />).lastFrame(),
+    ).toContain('no active tasks');
   });
 });

@@ -4,12 +4,18 @@ import type { Task } from '../../src/core/task.js';
 export const tick = (ms = 20) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns a truthy value; fails with the last frame at the deadline. */
-export async function waitFor<T>(check: () => T | null | undefined | false, what: string, timeoutMs = 5000, describe?: () => string | undefined): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | null | undefined | false,
+  what: string,
+  timeoutMs = 5000,
+  describe?: () => string | undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `\n--- last frame ---\n${describe() ?? ''}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${describe ? `\n--- last frame ---\n${describe() ?? ''}` : ''}`);
     await tick(15);
   }
 }

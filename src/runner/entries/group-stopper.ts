@@ -1,7 +1,7 @@
 // Detached helper: `group-stopper.js <stateHome> <taskId> <graceMs>` stops the command
 // groups left in the ledger of a task whose worker is gone (TERM, grace, KILL).
-import { statePaths } from '../store/paths.js';
-import { stopOrphanedGroups } from './orphans.js';
+import { statePaths } from '../../store/paths.js';
+import { stopOrphanedGroups } from '../orphans.js';
 
 const [home, id, grace] = process.argv.slice(2);
 // A stopper already at work on this ledger is left to it (waiting at most a second for its lock).

@@ -1,0 +1,88 @@
+// A text table laid out in terminal cells: `status` prints it, the dashboard draws it.
+import { cellWidth, sliceCells } from './cell-width.js';
+
+export interface Column {
+  key: string;
+  header: string;
+  /** Smallest width the column is useful at. */
+  min: number;
+  /** Wanted width; flexible columns (grow) take what is left. */
+  width?: number;
+  grow?: boolean;
+  align?: 'left' | 'right';
+  /** Dropped (in this order, highest first) when the terminal is too narrow. */
+  dropPriority?: number;
+}
+
+/** One row: a cell's text by column key. */
+export type Cells = Record<string, string>;
+
+/** Fits columns into `total` characters: drops optional columns, then shrinks growing ones. */
+export function layoutColumns(columns: Column[], total: number, gap = 2): { column: Column; width: number }[] {
+  let cols = [...columns];
+  const need = (cs: Column[]) => cs.reduce((s, c) => s + c.min, 0) + gap * (cs.length - 1);
+  while (need(cols) > total) {
+    const droppable = cols.filter((c) => c.dropPriority !== undefined);
+    if (droppable.length === 0) break;
+    const drop = droppable.reduce((a, b) => ((a.dropPriority ?? 0) >= (b.dropPriority ?? 0) ? a : b));
+    cols = cols.filter((c) => c !== drop);
+  }
+  const widths = cols.map((c) => c.width ?? c.min);
+  let used = widths.reduce((s, w) => s + w, 0) + gap * (cols.length - 1);
+  // Too wide: shrink toward minimums, the growing columns first (the last one first), then the first to drop.
+  const rank = (i: number) => (cols[i]!.grow ? 1000 + i : (cols[i]!.dropPriority ?? -1));
+  const order = cols.map((_, i) => i).sort((a, b) => rank(b) - rank(a));
+  for (const i of order) {
+    if (used <= total) break;
+    const can = widths[i]! - cols[i]!.min;
+    const take = Math.min(can, used - total);
+    widths[i]! -= take;
+    used -= take;
+  }
+  // Room to spare: the last growing column takes it.
+  if (used < total) {
+    const growIdx = cols.map((c, i) => (c.grow ? i : -1)).filter((i) => i >= 0);
+    const last = growIdx[growIdx.length - 1];
+    if (last !== undefined) widths[last]! += total - used;
+  }
+  return cols.map((column, i) => ({ column, width: widths[i]! }));
+}
+
+/** Cuts or pads to exactly `width` terminal cells (wide characters count two; ellipsis when cut). */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  let w = cellWidth(text);
+  if (w > width) {
+    // A wide character that does not fit whole leaves a cell short: the padding fills it.
+    const cut = sliceCells(text, Math.max(0, width - 1));
+    text = width <= 1 ? sliceCells(text, width).text : `${cut.text}…`;
+    w = width <= 1 ? cellWidth(text) : cut.width + 1;
+  }
+  const pad = ' '.repeat(Math.max(0, width - w));
+  return align === 'right' ? pad + text : text + pad;
+}
+
+/**
+ * A text table that fits `width`. `decorate` may wrap a fitted cell (e.g. in colour
+ * codes) after the layout is done, so widths stay right.
+ */
+export function renderTable(
+  columns: Column[],
+  rows: Cells[],
+  width: number,
+  decorate?: (key: string, text: string, rowIndex: number) => string,
+  gap = 2,
+): string[] {
+  const layout = layoutColumns(columns, width, gap);
+  const sep = ' '.repeat(gap);
+  const header = layout
+    .map(({ column, width: w }) => fit(column.header, w, column.align))
+    .join(sep)
+    .trimEnd();
+  const body = rows.map((r, i) => {
+    const cells = layout.map(({ column, width: w }) => fit(r[column.key] ?? '', w, column.align));
+    // Trim the padding of the last cell before decorating, so no trailing blanks.
+    cells[cells.length - 1] = cells[cells.length - 1]!.trimEnd();
+    return layout.map(({ column }, j) => (decorate ? decorate(column.key, cells[j]!, i) : cells[j]!)).join(sep);
+  });
+  return [header, ...body];
+}

@@ -1,0 +1,111 @@
+// How a task reads on screen: its status, stage, progress, times and the table row
+// that `status` and the dashboard share.
+import type { Cells, Column } from './table.js';
+import type { Task, TaskStatus } from './task.js';
+import { printable } from './terminal-text.js';
+import { formatDuration } from './units.js';
+
+/** A text bar: [#####.....] — readable without colour. */
+export function progressBar(percent: number | null | undefined, width: number): string {
+  const inner = Math.max(1, width - 2);
+  if (percent === null || percent === undefined || !Number.isFinite(percent)) return `[${' '.repeat(inner)}]`;
+  const filled = Math.round((Math.min(100, Math.max(0, percent)) / 100) * inner);
+  return `[${'#'.repeat(filled)}${'.'.repeat(inner - filled)}]`;
+}
+
+export function formatPercent(percent: number | null | undefined): string {
+  if (percent === null || percent === undefined || !Number.isFinite(percent)) return '-';
+  return `${Math.floor(percent)}%`;
+}
+
+const STATUS_SYMBOLS: Record<TaskStatus, string> = {
+  queued: '…',
+  running: '▶',
+  completed: '✔',
+  failed: '✖',
+  cancelled: '■',
+  interrupted: '!',
+};
+
+export const STATUS_COLORS: Record<TaskStatus, string> = {
+  queued: 'gray',
+  running: 'cyan',
+  completed: 'green',
+  failed: 'red',
+  cancelled: 'yellow',
+  interrupted: 'magenta',
+};
+
+/** How a task (or one of its steps) ended: exit code, signal, error; "" when nothing is known. */
+export function describeEnd(t: { exitCode?: number | null; signal?: string | null; error?: string | null }): string {
+  const parts: string[] = [];
+  if (typeof t.exitCode === 'number') parts.push(`exit code ${t.exitCode}`);
+  if (t.signal) parts.push(`killed by ${t.signal}`);
+  if (t.error) parts.push(t.error);
+  // The error and signal come from a task file: printed, so cleaned.
+  return printable(parts.join(' · '));
+}
+
+export function formatStatus(status: TaskStatus): string {
+  return `${STATUS_SYMBOLS[status]} ${status}`;
+}
+
+function formatStage(task: Pick<Task, 'stage'>): string {
+  const st = task.stage;
+  if (!st) return '-';
+  const base = st.count > 1 ? `${st.index + 1}/${st.count} ${st.name}` : st.name;
+  return st.phase ? `${base} · ${st.phase}` : base;
+}
+
+function ms(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** Seconds the task has run (to now if still running). */
+function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt'>, now: number): number | null {
+  const start = ms(task.startedAt) ?? ms(task.claimedAt);
+  if (start === null) return null;
+  const end = ms(task.completedAt) ?? now;
+  return Math.max(0, (end - start) / 1000);
+}
+
+/** The ETA as of now: the stored estimate counts down from when it was written. */
+export function currentEta(task: Pick<Task, 'status' | 'progress'>, now: number): number | null {
+  if (task.status !== 'running') return null;
+  const eta = task.progress?.etaSeconds;
+  if (eta === null || eta === undefined || !(eta > 0)) return null;
+  const at = ms(task.progress?.updatedAt);
+  const left = at === null ? eta : eta - (now - at) / 1000;
+  return left >= 1 ? Math.round(left) : null;
+}
+
+/** The task columns, shared by `status` and the dashboard. */
+export const TASK_COLUMNS: Column[] = [
+  { key: 'id', header: 'ID', min: 8, width: 8 },
+  { key: 'project', header: 'PROJECT', min: 6, width: 12 },
+  { key: 'status', header: 'STATUS', min: 11, width: 13 },
+  { key: 'stage', header: 'STAGE', min: 6, width: 16, grow: true, dropPriority: 3 },
+  { key: 'progress', header: 'PROGRESS', min: 10, width: 18, dropPriority: 2 },
+  { key: 'eta', header: 'ETA', min: 6, width: 6, align: 'right', dropPriority: 5 },
+  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 4 },
+  // Dropped last: without it, rows can only be told apart by id.
+  { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, grow: true, dropPriority: 1 },
+];
+
+export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
+  const pct = task.progress?.percent ?? null;
+  const pctText = formatPercent(pct).padStart(4);
+  const barWidth = Math.max(3, progressWidth - 5);
+  return {
+    id: task.id,
+    project: printable(task.project),
+    status: formatStatus(task.status),
+    stage: printable(formatStage(task)),
+    progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
+    eta: formatDuration(currentEta(task, now)),
+    elapsed: formatDuration(elapsedSeconds(task, now)),
+    description: printable(task.description),
+  };
+}

@@ -1,0 +1,115 @@
+// The detached worker: `node worker.js <stateHome> <taskId>`. This is the process
+// around a task's run (task-run.ts): its arguments, signals, what must be in place
+// before a command can run, and a tidy ledger on every way out.
+import { closeSync } from 'node:fs';
+import { describeError, TaskError } from '../../core/errors.js';
+import { waitsForWorker } from '../../core/task.js';
+import { loadConfig, type Config } from '../../store/config.js';
+import { readLaunchEnv, removeLaunchEnv } from '../../store/launch-env.js';
+import { Ledger } from '../../store/ledger.js';
+import { ensureStateDirs, statePaths } from '../../store/paths.js';
+import { TaskStore } from '../../store/tasks.js';
+import { openLogForAppend } from '../executor.js';
+import { liveGroups } from '../orphans.js';
+import { ownStartTime } from '../proc.js';
+import { schedule } from '../scheduler.js';
+import { Abandoned, underFirstWriteLock } from '../hand-over.js';
+import { TaskRun } from '../task-run.js';
+
+/** Runs the worker; every way out leaves its ledger tidy (or to the sweepers, if a group outlived KILL). */
+async function main(): Promise<void> {
+  const [home, id] = process.argv.slice(2);
+  if (!home || !id) {
+    process.stderr.write('usage: worker.js <stateHome> <taskId>\n');
+    process.exit(2);
+  }
+  let run: TaskRun | null = null;
+  let cancelEarly = false;
+  const onTerm = () => {
+    if (run) run.onCancel();
+    else cancelEarly = true;
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  process.on('SIGHUP', () => {}); // a closed terminal is not a cancel
+
+  const store = new TaskStore(statePaths(home));
+  ensureStateDirs(store.paths);
+  // First of all, so that a reader can tell this worker is alive before its pid is in the task file.
+  const ledger = new Ledger(store.paths, id);
+  ledger.open({ pid: process.pid, startTime: ownStartTime() });
+  let config: Config | null = null;
+  try {
+    const entry = store.read(id);
+    if (!waitsForWorker(entry)) throw new Abandoned(`task ${id} is not waiting for a worker`);
+    const setup = await prepare(store, id);
+    if ('config' in setup) config = setup.config;
+    if ('failure' in setup) {
+      // Fails the task before any command ran (as its first write, under the lock).
+      await underFirstWriteLock(store, id, () =>
+        store.write({
+          ...entry,
+          status: 'failed',
+          pid: process.pid,
+          pidStartTime: ownStartTime(),
+          completedAt: new Date().toISOString(),
+          error: setup.failure,
+        }),
+      );
+    } else {
+      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, setup.env);
+      if (cancelEarly) run.onCancel();
+      try {
+        await run.run();
+      } finally {
+        closeSync(setup.logFd);
+      }
+    }
+  } finally {
+    removeLaunchEnv(store.paths, id);
+    closeLedger(ledger);
+  }
+  // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
+  config ??= await loadConfig(store.paths).catch(() => null);
+  if (config) await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
+}
+
+/** What the worker needs before a command can run; a failure is the reason the task fails. */
+async function prepare(
+  store: TaskStore,
+  id: string,
+): Promise<{ config: Config; logFd: number; env: Record<string, string> } | { failure: string }> {
+  let config: Config;
+  let logFd: number;
+  try {
+    config = await loadConfig(store.paths);
+    logFd = openLogForAppend(store.logPath(id));
+  } catch (err) {
+    return { failure: describeError(err) };
+  }
+  const launch = readLaunchEnv(store.paths, id);
+  if ('problem' in launch) {
+    closeSync(logFd);
+    return { failure: `the environment of the shell that launched it is ${launch.problem} (env/${id}.json)` };
+  }
+  return { config, logFd, env: launch.env };
+}
+
+/** The worker's groups are gone: no more steps, its records and the folder go. */
+function closeLedger(ledger: Ledger): void {
+  ledger.revoke();
+  const state = ledger.read();
+  if (!state) return;
+  // A group that survived KILL keeps its record (the sweepers still see, count and stop it).
+  if (liveGroups(state).length > 0) ledger.dropWorker();
+  else ledger.remove();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof Abandoned || err instanceof TaskError) process.stderr.write(`dev-tools worker: ${err.message}\n`);
+    else process.stderr.write(`dev-tools worker crashed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

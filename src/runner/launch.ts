@@ -1,0 +1,157 @@
+// Launching: a new task (or a restart of a finished one) is written `queued`, and the
+// scheduler, the only way into `running`, decides whether it starts now.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { TaskError, UsageError } from '../core/errors.js';
+import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from '../core/task.js';
+import { expandHome, projectConfig, type Config } from '../store/config.js';
+import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
+import type { TaskStore } from '../store/tasks.js';
+import { localExecutor, type Executor } from './executor.js';
+import { schedule, type ScheduleResult } from './scheduler.js';
+
+export interface LaunchSpec {
+  project: string;
+  description: string;
+  command?: string[] | null;
+  noQueue?: boolean;
+  restartOf?: string | null;
+  /**
+   * The environment the task runs with, whoever starts it: the launching shell's.
+   * Defaults to this process's; the dashboard passes the one it was started with.
+   */
+  environment?: NodeJS.ProcessEnv;
+}
+
+export interface LaunchResult {
+  task: Task;
+  started: boolean;
+  /** The worker's pid when this launch started it. */
+  workerPid: number | null;
+  /** 1-based place in the queue when the task waits. */
+  queuePosition: number | null;
+  running: number;
+  max: number;
+}
+
+// An environment variable holds at most 128 KiB on Linux; the description travels as one.
+const MAX_DESCRIPTION = 64 * 1024;
+
+type TaskFields = Pick<Task, 'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf'>;
+
+/** What a launch will run: the given command, or the project's pipeline. */
+function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd()): TaskFields {
+  if (!PROJECT_NAME_RE.test(spec.project)) {
+    throw new UsageError(`invalid project name ${JSON.stringify(spec.project.slice(0, 40))}: ${PROJECT_NAME_RULE}`);
+  }
+  checkDescription(spec.description);
+  const project = projectConfig(config, spec.project);
+  const command = spec.command && spec.command.length > 0 ? spec.command : null;
+  if (!command && !project?.stages.length) {
+    const names = Object.entries(config.projects)
+      .filter(([, p]) => p.stages.length > 0)
+      .map(([n]) => n);
+    const known = names.length ? `configured projects with stages: ${names.join(', ')}` : 'no project has stages in config.json';
+    throw new UsageError(`project "${spec.project}" has no stages to run and no command was given after "--" (${known})`);
+  }
+  const dir = project?.cwd ? resolve(expandHome(project.cwd)) : cwd;
+  checkDir(dir, spec.project);
+  return {
+    project: spec.project,
+    description: spec.description,
+    command,
+    stages: command ? null : project!.stages,
+    cwd: dir,
+    env: { ...(project?.env ?? {}) },
+    restartOf: spec.restartOf ?? null,
+  };
+}
+
+function checkDescription(description: string): void {
+  if (description.trim() === '') throw new UsageError('the description is empty');
+  if (description.includes('\0')) throw new UsageError('the description contains a NUL character');
+  if (Buffer.byteLength(description) > MAX_DESCRIPTION) {
+    throw new UsageError(`the description is too long (${Buffer.byteLength(description)} bytes; at most ${MAX_DESCRIPTION})`);
+  }
+}
+
+function checkDir(dir: string, project: string): void {
+  let ok: boolean;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`working directory of project "${project}" does not exist: ${dir}`);
+}
+
+/** Creates the task as `queued` and runs the scheduler: the only way into `running`. */
+export async function launchTask(
+  store: TaskStore,
+  config: Config,
+  spec: LaunchSpec,
+  executor: Executor = localExecutor,
+): Promise<LaunchResult> {
+  return createAndSchedule(store, config, resolveSpec(config, spec), spec.noQueue ?? false, executor, spec.environment ?? process.env);
+}
+
+async function createAndSchedule(
+  store: TaskStore,
+  config: Config,
+  fields: TaskFields,
+  noQueue: boolean,
+  executor: Executor,
+  environment: NodeJS.ProcessEnv,
+): Promise<LaunchResult> {
+  const base = { ...fields, status: 'queued' as const, createdAt: new Date().toISOString() };
+  // The environment goes to its own 0600 file first, so a task is never seen without it.
+  const create = () =>
+    store.create(base, {
+      prepare: (id: string) => writeLaunchEnv(store.paths, id, environment),
+      discard: (id: string) => removeLaunchEnv(store.paths, id),
+    });
+  let task: Task;
+  let result: ScheduleResult;
+  if (noQueue) {
+    // Created by the scheduler under its lock, and only if a slot is free for it.
+    result = await schedule(store, config, { executor, lockWaitMs: 10_000, admit: create });
+    task = result.admitted!;
+  } else {
+    task = create();
+    result = await schedule(store, config, { executor, lockWaitMs: 30_000 });
+  }
+  const now = store.read(task.id);
+  const current = now && !isBroken(now) ? now : task;
+  const position = result.queued.findIndex((t) => t.id === task.id);
+  return {
+    task: current,
+    started: current.status !== 'queued',
+    workerPid: result.workerPids[task.id] ?? current.pid ?? null,
+    queuePosition: current.status === 'queued' ? (position >= 0 ? position + 1 : null) : null,
+    running: result.running,
+    max: config.maxParallelTasks,
+  };
+}
+
+/** A new task with the same spec as a finished one; the original keeps its log. */
+export async function restartTask(
+  store: TaskStore,
+  config: Config,
+  id: string,
+  executor: Executor = localExecutor,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<LaunchResult> {
+  const original = store.get(id);
+  if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
+  checkDir(original.cwd, original.project);
+  const fields: TaskFields = {
+    project: original.project,
+    description: original.description,
+    command: original.command ?? null,
+    stages: original.stages ?? null,
+    cwd: original.cwd,
+    env: { ...original.env },
+    restartOf: original.id,
+  };
+  return createAndSchedule(store, config, fields, false, executor, environment);
+}

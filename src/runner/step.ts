@@ -1,0 +1,73 @@
+// One step of a task (its command, or one stage): a process group of its own whose
+// output goes straight into the log, recorded in the task's ledger before it runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { errnoReason } from '../core/errors.js';
+import { printable } from '../core/terminal-text.js';
+import type { Ledger } from '../store/ledger.js';
+import { findCommand } from './command-path.js';
+import { startTimeOf, STEP_PRELUDE, STEP_PRELUDE_NAME } from './proc.js';
+
+export interface StepResult {
+  exitCode: number | null;
+  signal: string | null;
+  error: string | null;
+}
+
+export interface Step {
+  pgid: number;
+  startTime: number | null;
+  /** Its record in the ledger. */
+  record: string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+/** Why the step cannot run at all (a missing working directory or command), or null. */
+export function stepProblem(argv: string[], cwd: string, env: Record<string, string>): string | null {
+  try {
+    if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
+  } catch {
+    return `working directory does not exist: ${cwd}`;
+  }
+  return findCommand(argv[0]!, env.PATH, cwd);
+}
+
+/**
+ * Starts one step through the prelude (its own process group, the log as stdout and
+ * stderr, no pipe through the worker). The step records itself in the ledger before
+ * it runs anything, so a worker killed right after this call leaves a findable group.
+ */
+export function spawnStep(
+  ledger: Ledger,
+  index: number,
+  argv: string[],
+  opts: { cwd: string; env: Record<string, string>; logFd: number },
+): Step | { error: string } {
+  let record: string;
+  try {
+    record = ledger.newStep(index);
+  } catch (err) {
+    return { error: `cannot start command: ${errnoReason(err)}` };
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, ...argv], {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', opts.logFd, opts.logFd],
+    });
+  } catch (err) {
+    ledger.endStep(record);
+    return { error: `cannot start command ${printable(argv[0]!)}: ${errnoReason(err)}` };
+  }
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  if (!child.pid) {
+    ledger.endStep(record);
+    return { error: `cannot start command ${printable(argv[0]!)}` };
+  }
+  return { pgid: child.pid, startTime: startTimeOf(child.pid), record, exited };
+}

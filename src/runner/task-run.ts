@@ -1,0 +1,239 @@
+// One run of a task inside its worker: the command or each stage in turn, the
+// markers read from the log, and the task file, which only this run writes while
+// the task runs. The process around it (argv, signals, early failure): entries/worker.ts.
+import { writeSync } from 'node:fs';
+import type { Marker } from '../core/markers.js';
+import { ProgressTracker } from '../core/progress.js';
+import { historyKey, shellArgv, type Task, type TaskStatus } from '../core/task.js';
+import { describeEnd } from '../core/task-view.js';
+import { printable } from '../core/terminal-text.js';
+import type { Config } from '../store/config.js';
+import { recentDurations, recordDuration } from '../store/history.js';
+import { removeLaunchEnv } from '../store/launch-env.js';
+import type { Ledger } from '../store/ledger.js';
+import { MarkerReader } from '../store/log-cursor.js';
+import type { TaskStore } from '../store/tasks.js';
+import { stopGroup } from './graceful-stop.js';
+import { underFirstWriteLock } from './hand-over.js';
+import { ownStartTime } from './proc.js';
+import { StateWriter } from './state-writer.js';
+import { spawnStep, stepProblem, type Step, type StepResult } from './step.js';
+
+const MARKER_POLL_MS = 100;
+
+/**
+ * Test-only: DEV_TOOLS_TEST_STOP_AT=<point> makes the worker stop itself (SIGSTOP) at
+ * that point, so a test can kill it exactly there. Points: `spawned` (first command
+ * started, its pid not yet recorded), `stage-spawned` (a later stage started, still
+ * recorded as the previous one), `final-write` (final state written to its temp file,
+ * not yet renamed into place). Unset, it does nothing.
+ */
+const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
+function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write'): void {
+  if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
+}
+
+export class TaskRun {
+  private task: Task;
+  private readonly startedMs = Date.now();
+  private readonly progress: ProgressTracker;
+  private readonly writer: StateWriter;
+  private cancelling = false;
+  /** The task file holds this worker's pid: from then on only this worker writes it. */
+  private started = false;
+  private currentGroup: { pgid: number; startTime: number | null } | null = null;
+  private readonly markers: MarkerReader;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly config: Config,
+    private readonly ledger: Ledger,
+    task: Task,
+    private readonly logFd: number,
+    private readonly launchEnv: Record<string, string>,
+  ) {
+    this.task = task;
+    this.progress = new ProgressTracker(Boolean(task.stages), this.startedMs, recentDurations(store.paths, historyKey(task)), task);
+    this.markers = new MarkerReader(store.logPath(task.id), (m) => this.onMarker(m));
+    this.writer = new StateWriter(store, () => this.current());
+  }
+
+  onCancel(): void {
+    if (this.cancelling) return;
+    this.cancelling = true;
+    if (this.currentGroup) void this.stopCurrent();
+  }
+
+  private async stopCurrent(): Promise<void> {
+    const g = this.currentGroup;
+    if (g) await stopGroup(g.pgid, g.startTime, this.config.cancelGraceMs);
+  }
+
+  async run(): Promise<void> {
+    const steps = this.task.command
+      ? [{ name: this.task.project, argv: this.task.command }]
+      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
+    const count = steps.length;
+    const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
+    let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
+    this.ledger.allowCommands();
+    for (let index = 0; index < count; index++) {
+      if (this.cancelling) {
+        final = { status: 'cancelled', result: { exitCode: null, signal: null, error: null } };
+        break;
+      }
+      const step = steps[index]!;
+      if (this.task.stages) {
+        this.log(`stage ${index + 1}/${count}: ${step.name}`);
+        this.progress.beginStage(index, count, step.name);
+      }
+      const result = await this.runStep(step.argv, index, count);
+      if (this.cancelling) {
+        final = { status: 'cancelled', result };
+        break;
+      }
+      if (result.error || result.exitCode !== 0) {
+        final = { status: 'failed', result };
+        break;
+      }
+    }
+    clearInterval(poll);
+    this.markers.drain();
+    this.markers.close();
+    await this.finish(final.status, final.result);
+  }
+
+  private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
+    // The launching shell's environment (not this worker's: it may be another shell's), then the task's.
+    const env: Record<string, string> = {
+      ...this.launchEnv,
+      ...this.task.env,
+      DEV_TOOLS_TASK_ID: this.task.id,
+      DEV_TOOLS_PROJECT: this.task.project,
+      DEV_TOOLS_TASK_DESCRIPTION: this.task.description,
+      DEV_TOOLS_STAGE: this.progress.stage?.name ?? '',
+    };
+    const problem = stepProblem(argv, this.task.cwd, env);
+    if (problem) return { exitCode: null, signal: null, error: problem };
+
+    const spawnOne = () => {
+      const s = spawnStep(this.ledger, index, argv, { cwd: this.task.cwd, env, logFd: this.logFd });
+      if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
+      return s;
+    };
+    let step: Step | { error: string };
+    if (!this.started) {
+      // The first command starts under the scheduler lock, with the first write: a
+      // reaper (which reaps a worker that never showed up only under that lock) either
+      // sees this worker's pid, or this worker sees the final state and runs nothing.
+      step = await this.firstWrite(() => {
+        const s = spawnOne();
+        if ('error' in s) return s;
+        this.recordStep(s, index, count);
+        testPoint('spawned');
+        return s;
+      });
+    } else {
+      step = spawnOne();
+      if (!('error' in step)) {
+        this.recordStep(step, index, count);
+        testPoint('stage-spawned');
+        this.writer.now();
+      }
+    }
+    if ('error' in step) return { exitCode: null, signal: null, error: step.error };
+    if (this.cancelling) void this.stopCurrent();
+
+    const exit = await step.exited;
+    // The main process ended the step: whatever it left in its group is stopped too.
+    const gone = await stopGroup(step.pgid, step.startTime, this.config.cancelGraceMs);
+    // A group that outlives even KILL keeps its record: it still holds the task's slot.
+    if (gone) this.ledger.endStep(step.record);
+    this.currentGroup = null;
+    this.markers.drain();
+    return { exitCode: exit.code, signal: exit.signal, error: null };
+  }
+
+  private recordStep(step: Step, index: number, count: number): void {
+    this.task = {
+      ...this.task,
+      ...(index === 0 ? { pid: process.pid, pidStartTime: ownStartTime(), startedAt: new Date(this.startedMs).toISOString() } : {}),
+      commandPid: step.pgid,
+      commandStartTime: step.startTime,
+    };
+    if (this.progress.stepStarted(index, count, Date.now())) this.writer.changed();
+  }
+
+  /**
+   * This worker's first write, under the scheduler lock: only if the task still waits
+   * for a worker (a reaper may have recorded it as never started). `prepare` sets the
+   * fields to write (and starts the first command); its result is returned.
+   */
+  private async firstWrite<T>(prepare: () => T | { error: string }): Promise<T | { error: string }> {
+    const out = await underFirstWriteLock(this.store, this.task.id, () => {
+      const r = prepare();
+      if (typeof r === 'object' && r !== null && 'error' in r) return r;
+      this.task = { ...this.task, pid: process.pid, pidStartTime: ownStartTime() };
+      this.writer.now();
+      this.started = true;
+      return r;
+    });
+    // It has started: its launching environment is in this process now, not on disk.
+    if (this.started) removeLaunchEnv(this.store.paths, this.task.id);
+    return out;
+  }
+
+  /** The worker's own lines (stage headers, the end), appended like the command's output. */
+  private log(text: string): void {
+    try {
+      writeSync(this.logFd, `==> [dev-tools] ${printable(text)}\n`);
+    } catch {
+      // A full disk loses a header line, never the task.
+    }
+  }
+
+  private onMarker(m: Marker): void {
+    this.progress.apply(m, Date.now());
+    this.writer.changed();
+  }
+
+  /** The task as it is now, with its stage and progress (none yet: not in the file either). */
+  private current(): Task {
+    const { stage, progress } = this.progress;
+    return { ...this.task, ...(stage ? { stage } : {}), ...(progress ? { progress } : {}) };
+  }
+
+  private async finish(status: TaskStatus, result: StepResult): Promise<void> {
+    this.writer.stop();
+    const now = Date.now();
+    const stage = this.progress.stage;
+    this.progress.finish(status === 'completed', now);
+    this.task = {
+      ...this.current(),
+      status,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      error: result.error || null,
+      completedAt: new Date(now).toISOString(),
+    };
+    if (status === 'failed' && this.task.stages && stage) {
+      this.log(`stage ${stage.index + 1}/${stage.count} ${stage.name} failed (${describeEnd(result)})`);
+    }
+    if (status === 'cancelled') this.log('cancelled');
+    if (result.error) this.log(result.error);
+    if (!this.started) {
+      // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
+      await this.firstWrite(() => undefined);
+      return;
+    }
+    // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
+    if (status === 'completed') {
+      try {
+        recordDuration(this.store.paths, historyKey(this.task), now - this.startedMs);
+      } catch {
+        // history is a nicety
+      }
+    }
+    await this.writer.final(this.task, () => testPoint('final-write'));
+  }
+}
