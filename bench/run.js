@@ -892,5 +892,5 @@ const machine = {
 };
 const causesFile = join(ROOT, 'bench', 'causes.md');
 const extra = existsSync(causesFile) ? readFileSync(causesFile, 'utf8').trim() : '';
-const table = writeReport({ machine, rows, notes, methods, probes, path: OUT, extra });
+const table = writeReport({ machine, rows, notes, methods, path: OUT, extra });
 process.stdout.write(`${table}\n`);
