@@ -305,7 +305,17 @@ async function profileDashboard() {
   for (let i = 0; i < 10; i++) ids.push(JSON.parse(spawnSync(NODE, [BIN, 'task', 'bench', `progress ${i}`, '-b', '--json', '--', 'sh', '-c', script], { env: e, encoding: 'utf8' }).stdout).id);
   const termEnv = { ...e };
   delete termEnv.NO_COLOR;
-  const term = await TmuxTerminal.start({ dir: makeTempDir('prof-tmux'), env: termEnv });
+  let term = null;
+  try {
+    term = await TmuxTerminal.start({ dir: makeTempDir('prof-tmux'), env: termEnv });
+    await profileBusyAndIdle(term, home, e, ids);
+  } finally {
+    term?.close();
+    spawnSync(NODE, [BIN, 'cancel', '--all'], { env: e, stdio: 'ignore', timeout: 30_000 });
+  }
+}
+
+async function profileBusyAndIdle(term, home, e, ids) {
   const entry = entryUrl(join(ROOT, 'dist', 'src', 'cli', 'main.js'));
   try {
     await sleep(1000);
@@ -327,7 +337,7 @@ async function profileDashboard() {
   } finally {
     spawnSync(NODE, [BIN, 'cancel', '--all'], { env: e, stdio: 'ignore', timeout: 30_000 });
   }
-  try {
+  {
     const idleHome = makeHome('prof-idle');
     for (let i = 0; i < 20; i++) writeTask(idleHome, makeTask(benchId('f', i), 'completed', i), true);
     const idle = await profileUi(term, idleHome, 'ui-idle', 'dev-tools', async () => {
@@ -340,7 +350,5 @@ async function profileDashboard() {
     });
     const window = summarize(idle.prof, { entry, from: toProfileUs(idle.w0), to: toProfileUs(idle.w1) });
     print('`dev-tools ui`: idle, 10 s (20 finished tasks shown, nothing running)', { ...window, n: 1 }, { perLabel: '10 s' });
-  } finally {
-    term.close();
   }
 }
