@@ -32,7 +32,12 @@ export class TmuxTerminal {
   /** Starts a tmux server with one pane of cols x rows; `env` is what the pane's programs get. */
   static async start({ dir, cols = 160, rows = 50, env }) {
     const t = new TmuxTerminal(dir, cols, rows, env);
-    await t.#start();
+    try {
+      await t.#start();
+    } catch (err) {
+      t.close();
+      throw err;
+    }
     return t;
   }
 
