@@ -858,16 +858,23 @@ log(`tools: ${Object.entries(tools).map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`).
 try {
   for (const [name, fn] of SECTIONS) {
     if (only && !only.has(name)) continue;
-    const t0 = performance.now();
-    log(`${name}…`);
-    try {
-      await fn();
-      log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    } catch (err) {
-      // One broken section (e.g. a command mid-change) must not lose the others' figures.
-      const first = String(err?.stack ?? err?.message ?? err).split('\n').slice(0, 4).join(' ').slice(0, 500);
-      notes.push(`section "${name}" failed, its rows are missing: ${first}`);
-      log(`${name} FAILED: ${first}`);
+    // A section that fails (a command mid-change, a hiccup of the loaded machine) is run
+    // once more from scratch; if it fails again its rows are missing, the others' are not.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const t0 = performance.now();
+      const [rowsBefore, notesBefore] = [rows.length, notes.length];
+      log(`${name}${attempt > 1 ? ' (again)' : ''}…`);
+      try {
+        await fn();
+        log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        break;
+      } catch (err) {
+        const first = String(err?.stack ?? err?.message ?? err).split('\n').slice(0, 4).join(' ').slice(0, 500);
+        rows.splice(rowsBefore);
+        notes.splice(notesBefore);
+        notes.push(`section "${name}" failed${attempt === 1 ? ' and was run again' : ', its rows are missing'}: ${first}`);
+        log(`${name} FAILED: ${first}`);
+      }
     }
   }
 } finally {

@@ -71,7 +71,15 @@ export class TmuxTerminal {
       ['set', '-g', 'default-terminal', 'screen-256color'],
       ['resize-window', '-t', 'bench', '-x', String(this.cols), '-y', String(this.rows)],
     ]) this.tmux(...opt);
-    this.control = spawn('tmux', ['-S', this.sock, '-C', 'attach', '-t', 'bench'], { env: this.env, stdio: ['pipe', 'pipe', 'ignore'] });
+    this.control = spawn('tmux', ['-S', this.sock, '-C', 'attach', '-t', 'bench'], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.controlError = '';
+    this.control.stderr.on('data', (d) => (this.controlError += d));
+    this.control.on('exit', (code, signal) => {
+      // Every command still waiting would otherwise only time out: say why at once.
+      this.gone = `the tmux control client exited (${code ?? signal}) ${this.controlError.trim()} ${this.lastLines.join(' | ')}`.trim();
+      for (const done of this.pending.splice(0)) done({ ok: false, lines: [this.gone] });
+    });
+    this.lastLines = [];
     let buf = '';
     let block = null;
     this.control.stdout.setEncoding('latin1');
@@ -82,6 +90,7 @@ export class TmuxTerminal {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        if (!line.startsWith('%output')) this.lastLines = [...this.lastLines.slice(-4), line.slice(0, 200)];
         if (block) {
           if (line.startsWith('%end') || line.startsWith('%error')) {
             // Flags 1: the answer to a command this client sent (0: e.g. the attach itself).
@@ -106,7 +115,8 @@ export class TmuxTerminal {
   /** A tmux command over the control client; resolves with its output lines. */
   command(cmd) {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`tmux command timed out: ${cmd}`)), 20_000);
+      if (this.gone) return reject(new Error(`tmux command ${cmd}: ${this.gone}`));
+      const timer = setTimeout(() => reject(new Error(`tmux command timed out: ${cmd} (last control lines: ${this.lastLines.join(' | ')})`)), 20_000);
       this.pending.push((res) => {
         clearTimeout(timer);
         resolve(res);
