@@ -1,7 +1,7 @@
 // State directories for the benchmarks: task files written directly (valid per
 // src/core/task.ts), big logs written fast, and a live process for "running" tasks.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,6 +68,14 @@ export function writeTask(home, task, done = false) {
   writeFileSync(path, `${JSON.stringify(task, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** Rewrites a task file as the store does (temp file in the same folder, renamed over). */
+export function rewriteTaskAtomic(home, task) {
+  const path = join(home, 'tasks', `${task.id}.json`);
+  const tmp = `${path}.${process.pid}.bench.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(task, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
 /** The start time the runner compares (field 22 of /proc/<pid>/stat). */
 export function startTimeOf(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -98,29 +106,52 @@ export function populate(home, total, { running = 0, queued = 0, holder = null, 
 }
 
 /**
- * A log of `bytes`: a sparse hole up to the last 8 MiB, then 1 MiB blocks of numbered
- * lines, so a 1 GiB file takes a moment to make and little disk, and `logs -n` still
- * reads real lines at the end (it only ever reads from the end).
+ * A log of `bytes` whose end has the given shape. A sparse hole (ending in a newline)
+ * fills the file up to the last few MiB, which are real bytes, so a 1 GiB file takes a
+ * moment to make and little disk, and `logs -n` reads real lines at the end:
+ *   short      numbered lines of ~90 bytes (8 MiB of them at the end);
+ *   huge-last  1 MiB of short lines, then one last line of `hugeLineBytes` (default
+ *              128 MiB) of text, newline-terminated, as a progress bar printed with
+ *              carriage returns or a minified bundle dumped to the log make;
+ *   long       lines of 32 KiB (8 MiB of them at the end).
  */
-export function writeLog(path, bytes) {
-  const line = (n) => `${String(n).padStart(9, '0')} building module ${n % 997} of the benchmark project, all fine\n`;
-  const lines = [];
-  let size = 0;
-  for (let n = 0; size < 1024 * 1024 - 200; n++) {
-    lines.push(line(n));
-    size += lines.at(-1).length;
-  }
-  const buf = Buffer.from(lines.join(''));
+export function writeLog(path, bytes, { shape = 'short', hugeLineBytes = 128 * 1024 * 1024 } = {}) {
+  const shortLine = (n) => `${String(n).padStart(9, '0')} building module ${n % 997} of the benchmark project, all fine\n`;
+  const block = (makeLine) => {
+    const lines = [];
+    let size = 0;
+    for (let n = 0; size < 1024 * 1024 - 40 * 1024; n++) {
+      lines.push(makeLine(n));
+      size += lines.at(-1).length;
+    }
+    return Buffer.from(lines.join(''));
+  };
+  const longLine = (n) => `${String(n).padStart(9, '0')} ${'{"k":"v"},'.repeat(3276)}\n`;
+  const buf = block(shape === 'long' ? longLine : shortLine);
   const fd = openSync(path, 'w', 0o600);
   try {
     if (bytes < buf.length) {
       writeSync(fd, buf, 0, buf.lastIndexOf(0x0a, bytes - 1) + 1);
       return;
     }
-    // Whole blocks end the file exactly at `bytes`; the hole before them ends in a newline.
-    let pos = bytes - Math.min(8, Math.floor(bytes / buf.length)) * buf.length;
+    let tail = [];
+    if (shape === 'huge-last') {
+      const line = Buffer.alloc(1024 * 1024, 'x');
+      const lineLen = Math.min(hugeLineBytes, bytes - buf.length - 1);
+      tail.push(buf);
+      for (let left = lineLen - 1; left > 0; left -= line.length) tail.push(left >= line.length ? line : line.subarray(0, left));
+      tail.push(Buffer.from('\n'));
+    } else {
+      tail = Array(Math.min(8, Math.floor(bytes / buf.length))).fill(buf);
+    }
+    const tailBytes = tail.reduce((n, b) => n + b.length, 0);
+    // The tail ends the file exactly at `bytes`; the hole before it ends in a newline.
+    let pos = bytes - tailBytes;
     if (pos > 0) writeSync(fd, Buffer.from('\n'), 0, 1, pos - 1);
-    for (; pos < bytes; pos += buf.length) writeSync(fd, buf, 0, buf.length, pos);
+    for (const b of tail) {
+      writeSync(fd, b, 0, b.length, pos);
+      pos += b.length;
+    }
   } finally {
     closeSync(fd);
   }
