@@ -39,6 +39,8 @@ export class TaskRun {
   private readonly progress: ProgressTracker;
   private readonly writer: StateWriter;
   private cancelling = false;
+  /** How a stop ends the task: `cancelled`, or `interrupted` when the cluster stopped its job. */
+  private stopAs: { status: 'cancelled' | 'interrupted'; error: string | null } = { status: 'cancelled', error: null };
   /** The task file holds this worker's pid: from then on only this worker writes it. */
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
@@ -58,9 +60,10 @@ export class TaskRun {
     this.writer = new StateWriter(store, () => this.current());
   }
 
-  onCancel(): void {
+  onCancel(as?: { status: 'interrupted'; error: string }): void {
     if (this.cancelling) return;
     this.cancelling = true;
+    if (as) this.stopAs = as;
     if (this.currentGroup) void this.stopCurrent();
   }
 
@@ -79,7 +82,7 @@ export class TaskRun {
     this.ledger.allowCommands();
     for (let index = 0; index < count; index++) {
       if (this.cancelling) {
-        final = { status: 'cancelled', result: { exitCode: null, signal: null, error: null } };
+        final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
         break;
       }
       const step = steps[index]!;
@@ -89,7 +92,7 @@ export class TaskRun {
       }
       const result = await this.runStep(step.argv, index, count);
       if (this.cancelling) {
-        final = { status: 'cancelled', result };
+        final = { status: this.stopAs.status, result: { ...result, error: result.error ?? this.stopAs.error } };
         break;
       }
       if (result.error || result.exitCode !== 0) {
@@ -170,7 +173,7 @@ export class TaskRun {
    * fields to write (and starts the first command); its result is returned.
    */
   private async firstWrite<T>(prepare: () => T | { error: string }): Promise<T | { error: string }> {
-    const out = await underFirstWriteLock(this.store, this.task.id, () => {
+    const out = await underFirstWriteLock(this.store, this.task, () => {
       const r = prepare();
       if (typeof r === 'object' && r !== null && 'error' in r) return r;
       this.task = { ...this.task, pid: process.pid, pidStartTime: ownStartTime() };
