@@ -83,7 +83,8 @@ export function jobVerdict(jobs: JobStates | null | undefined, jobId: string): J
   const info = jobs.found.get(jobId);
   if (!info) return { kind: 'ended', reason: `Slurm job ${jobId} is no longer known to Slurm` };
   if (!jobEnded(info)) return { kind: 'active', info };
-  const exit = describeExitStatus(info.exitStatus);
+  // Status 0 says nothing of a cancelled job: only a code or a signal is worth showing.
+  const exit = info.exitStatus ? describeExitStatus(info.exitStatus) : null;
   return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${exit ? ` (${exit})` : ''}` };
 }
 

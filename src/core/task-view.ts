@@ -101,7 +101,7 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
   return task.slurm?.node ? `${name}:${task.slurm.node}` : name;
 }
 
-const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 8, width: 14, dropPriority: 3.5 };
+const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
 
 /** The task columns for these rows: EXECUTOR only when one of them does not run here. */
 export function taskColumns(entries: readonly TaskEntry[]): Column[] {

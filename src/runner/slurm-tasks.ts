@@ -64,7 +64,7 @@ export function reapEndedJob(store: TaskStore, task: Task, states: WorkerStates 
     ...fresh,
     status: cancelled ? 'cancelled' : 'interrupted',
     completedAt: new Date(opts.now).toISOString(),
-    error: opts.reason ?? `${reason} ${started ? 'before its worker recorded an end' : 'before its worker started'}`,
+    error: opts.reason ?? `${reason}; ${started ? 'its worker recorded no end' : 'its worker never started'}`,
   };
   store.write(reaped);
   // Its processes ended with the job: the records of them go too.

@@ -54,7 +54,10 @@ async function submit(store: TaskStore, task: Task, sbatchArgs: readonly string[
   const r = await runSlurm(sbatch.path, args, { env: launch.env, input: script, timeoutMs: SBATCH_TIMEOUT_MS });
   // --parsable prints `<job id>[;<cluster>]`.
   const jobId = /^(\d+)(;\S*)?$/.exec(r.stdout.trim())?.[1];
-  if (r.code !== 0 || !jobId) throw new Error(`sbatch: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`}`);
+  if (r.code !== 0 || !jobId) {
+    const why = firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`;
+    throw new Error(why.startsWith('sbatch') ? why : `sbatch: ${why}`);
+  }
   return { jobId };
 }
 
