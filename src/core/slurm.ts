@@ -72,7 +72,7 @@ export function describeExitStatus(status: number | null): string | null {
   return signal ? `signal ${signal}` : `exit code ${status >> 8}`;
 }
 
-export type JobVerdict = { kind: 'active'; info: JobInfo } | { kind: 'ended'; reason: string } | { kind: 'unknown' };
+export type JobVerdict = { kind: 'active'; info: JobInfo } | { kind: 'ended'; reason: string; state?: string } | { kind: 'unknown' };
 
 /**
  * Whether a task's job still runs (or waits), has ended, or cannot be told: the job
@@ -85,7 +85,7 @@ export function jobVerdict(jobs: JobStates | null | undefined, jobId: string): J
   if (!jobEnded(info)) return { kind: 'active', info };
   // Status 0 says nothing of a cancelled job: only a code or a signal is worth showing.
   const exit = info.exitStatus ? describeExitStatus(info.exitStatus) : null;
-  return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${exit ? ` (${exit})` : ''}` };
+  return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${exit ? ` (${exit})` : ''}`, state: info.state };
 }
 
 /** squeue's answer for a single unknown id (several unknown ids are just not listed). */

@@ -19,7 +19,10 @@ export interface StartedWorker {
  * this cannot be told now (the cluster did not answer): then nobody acts on it.
  */
 export type WorkerProbe =
-  { state: 'alive'; node?: string | null } | { state: 'pending' } | { state: 'ended'; reason: string } | { state: 'unknown' };
+  | { state: 'alive'; node?: string | null }
+  | { state: 'pending' }
+  | { state: 'ended'; reason: string; jobState?: string }
+  | { state: 'unknown' };
 
 /** The answer of one `states` call, read per task; `problem` says why an executor could not be asked. */
 export type WorkerStates = ((task: Task) => WorkerProbe) & { problem?: string | null };

@@ -17,6 +17,9 @@ import type { WorkerStates } from './executor.js';
 import { executorFor } from './executors.js';
 import type { Config } from '../store/config.js';
 
+const SHARED_HINT =
+  ' (is the state dir on a filesystem the nodes share, with Node.js and dev-tools at the same paths? see the job output in its log)';
+
 /** A submission claimed this long ago with no job recorded: the process submitting it died. */
 const SUBMIT_STALE_MS = 5 * 60_000;
 
@@ -39,11 +42,14 @@ interface ReapOptions {
 export function reapEndedJob(store: TaskStore, task: Task, states: WorkerStates | null | undefined, opts: ReapOptions): Task | null {
   if (isFinal(task.status) || (task.status === 'queued' && !opts.underLock)) return null;
   let reason: string;
+  // A job that ran to its end without its worker ever writing: the worker could not find the task.
+  let ranWithoutWorker = false;
   const jobId = task.slurm?.jobId;
   if (jobId) {
     const probe = states?.(task);
     if (probe?.state !== 'ended') return null;
     reason = probe.reason;
+    ranWithoutWorker = probe.jobState === 'COMPLETED' || probe.jobState === 'FAILED';
   } else {
     const claimed = Date.parse(task.claimedAt ?? '');
     if (task.status !== 'queued' || !(opts.now - claimed > SUBMIT_STALE_MS)) return null;
@@ -64,7 +70,9 @@ export function reapEndedJob(store: TaskStore, task: Task, states: WorkerStates 
     ...fresh,
     status: cancelled ? 'cancelled' : 'interrupted',
     completedAt: new Date(opts.now).toISOString(),
-    error: opts.reason ?? `${reason}; ${started ? 'its worker recorded no end' : 'its worker never started'}`,
+    error:
+      opts.reason ??
+      `${reason}; ${started ? 'its worker recorded no end' : 'its worker never started'}${!started && ranWithoutWorker ? SHARED_HINT : ''}`,
   };
   store.write(reaped);
   // Its processes ended with the job: the records of them go too.

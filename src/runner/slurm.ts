@@ -92,7 +92,7 @@ export function statesFrom(jobs: JobStates): WorkerStates {
     if (!jobId) return { state: 'unknown' };
     const v = jobVerdict(jobs, jobId);
     if (v.kind === 'unknown') return { state: 'unknown' };
-    if (v.kind === 'ended') return { state: 'ended', reason: v.reason };
+    if (v.kind === 'ended') return { state: 'ended', reason: v.reason, jobState: v.state };
     return v.info.state === 'PENDING' ? { state: 'pending' } : { state: 'alive', node: v.info.node };
   };
   states.problem = jobs.error;

@@ -5,7 +5,7 @@
 // Over 250 lines: every scenario of the executor shares one cluster, one set-up and its cleanup.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { alive, Harness, pidsWithEnv, waitFor } from '../integration/harness.js';
@@ -231,6 +231,27 @@ describe('the queue and cancel', () => {
       status: 'interrupted',
       error: `Slurm job ${pending.slurm!.jobId} ended CANCELLED; its worker never started`,
     });
+  });
+
+  it('a job that ran without finding its task (a state dir the nodes do not share) says so', async () => {
+    const t = h.launch('p', 'unshared', ['true'], ['--executor', 'held']);
+    const jobId = t.slurm!.jobId!;
+    await waitForJob(jobId, /^PENDING/);
+    // Out of the job's sight while it runs, as on a node that does not see this state dir.
+    const file = join(h.home, 'tasks', `${t.id}.json`);
+    const aside = join(h.home, 'aside.json');
+    renameSync(file, aside);
+    spawnSync('scontrol', ['release', jobId], { env: process.env });
+    await waitForJob(jobId, /^(FAILED|COMPLETED)/);
+    renameSync(aside, file);
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.task(t.id).status).toBe('interrupted');
+    expect(h.task(t.id).error).toMatch(
+      new RegExp(
+        `^Slurm job ${jobId} ended FAILED \\(exit code 1\\); its worker never started \\(is the state dir on a filesystem the nodes share`,
+      ),
+    );
+    expect(h.log(t.id)).toContain(`task ${t.id} is not waiting for a worker`);
   });
 
   it('a job Slurm no longer knows (ended past MinJobAge) without a final state is interrupted, saying so', () => {

@@ -48,10 +48,14 @@ describe('squeue', () => {
     expect(jobVerdict(jobs, '1').kind).toBe('active');
     // COMPLETING: its processes may still be being killed.
     expect(jobVerdict(jobs, '2').kind).toBe('active');
-    expect(jobVerdict(jobs, '3')).toEqual({ kind: 'ended', reason: 'Slurm job 3 ended TIMEOUT (signal 15)' });
-    expect(jobVerdict(jobs, '4')).toEqual({ kind: 'ended', reason: 'Slurm job 4 ended FAILED (exit code 3)' });
+    expect(jobVerdict(jobs, '3')).toEqual({ kind: 'ended', reason: 'Slurm job 3 ended TIMEOUT (signal 15)', state: 'TIMEOUT' });
+    expect(jobVerdict(jobs, '4')).toEqual({ kind: 'ended', reason: 'Slurm job 4 ended FAILED (exit code 3)', state: 'FAILED' });
     expect(jobVerdict(jobs, '5')).toEqual({ kind: 'ended', reason: 'Slurm job 5 is no longer known to Slurm' });
-    expect(jobVerdict({ ...jobs, asked: new Set(['7']) }, '7')).toEqual({ kind: 'ended', reason: 'Slurm job 7 ended CANCELLED' });
+    expect(jobVerdict({ ...jobs, asked: new Set(['7']) }, '7')).toEqual({
+      kind: 'ended',
+      reason: 'Slurm job 7 ended CANCELLED',
+      state: 'CANCELLED',
+    });
     // Not asked about (submitted after the query), or Slurm did not answer: nobody acts on it.
     expect(jobVerdict(jobs, '6').kind).toBe('unknown');
     expect(jobVerdict({ ...jobs, error: 'squeue: timeout' }, '3').kind).toBe('unknown');
