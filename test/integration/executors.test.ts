@@ -57,6 +57,12 @@ describe('choosing the executor at launch', () => {
     const p = h.run(['task', 'web', 'x', '-b', '--', 'true']);
     expect(p.code).toBe(2);
     expect(p.stderr).toContain('unknown executor "hcp" (executor of project "web")');
+    // Names are looked up as own keys: Object.prototype's are not executors.
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const o = h.run(['task', 'api', 'x', '-b', '--executor', name, '--', 'true']);
+      expect(o.code, name).toBe(2);
+      expect(o.stderr).toContain(`unknown executor "${name}"`);
+    }
     expect(taskFiles()).toEqual([]);
   });
 
