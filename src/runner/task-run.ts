@@ -16,6 +16,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { stopGroup } from './graceful-stop.js';
 import { underFirstWriteLock } from './hand-over.js';
 import { ownStartTime } from './proc.js';
+import { sleep } from './sleep.js';
 import { StateWriter } from './state-writer.js';
 import { spawnStep, stepProblem, type Step, type StepResult } from './step.js';
 
@@ -53,6 +54,12 @@ export class TaskRun {
     task: Task,
     private readonly logFd: number,
     private readonly launchEnv: Record<string, string>,
+    /**
+     * In a Slurm job the cluster signals every process at once: a command may die of
+     * that SIGTERM before this worker has handled its own. A step that failed waits
+     * this long for it, so a cancel or a stop by the cluster is not taken for a failure.
+     */
+    private readonly signalSettleMs = 0,
   ) {
     this.task = task;
     this.progress = new ProgressTracker(Boolean(task.stages), this.startedMs, recentDurations(store.paths, historyKey(task)), task);
@@ -91,6 +98,7 @@ export class TaskRun {
         this.progress.beginStage(index, count, step.name);
       }
       const result = await this.runStep(step.argv, index, count);
+      if (this.signalSettleMs && !this.cancelling && (result.signal || result.exitCode !== 0)) await sleep(this.signalSettleMs);
       if (this.cancelling) {
         final = { status: this.stopAs.status, result: { ...result, error: result.error ?? this.stopAs.error } };
         break;

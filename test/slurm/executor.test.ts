@@ -187,6 +187,18 @@ describe('the queue and cancel', () => {
     expect(h.task(t.id).status).toBe('cancelled');
   });
 
+  it('cancel of a running job whose command dies of the TERM Slurm sends it too: cancelled, never failed', async () => {
+    // Slurm signals the worker and the command at once: the command's death must not read as a failure.
+    for (let i = 0; i < 3; i++) {
+      const t = h.launch('p', `obedient ${i}`, ['sh', '-c', 'echo up; sleep 100'], ['--executor', 'slurm']);
+      await waitFor(() => h.log(t.id).includes('up') || undefined, 'the command to start');
+      const c = h.run(['cancel', t.id]);
+      expect(c.code, c.stderr).toBe(0);
+      expect(h.task(t.id)).toMatchObject({ status: 'cancelled', error: null });
+      expect(commandProcesses(t.id)).toEqual([]);
+    }
+  });
+
   it('with a grace shorter than the cluster KillWait the worker records the cancel itself', async () => {
     h.writeConfig({ ...CONFIG, cancelGraceMs: 1000 });
     const t = h.launch('p', 'graceful', ['sh', '-c', 'trap "" TERM; echo started; sleep 1000'], ['--executor', 'slurm']);

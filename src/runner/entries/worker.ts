@@ -19,6 +19,9 @@ import { schedule } from '../scheduler.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
 import { TaskRun } from '../task-run.js';
 
+/** How long a failed step waits for the SIGTERM Slurm sends the worker with the command's (task-run.ts). */
+const SLURM_SIGNAL_SETTLE_MS = 250;
+
 /** Runs the worker; every way out leaves its ledger tidy (or to the sweepers, if a group outlived KILL). */
 async function main(): Promise<void> {
   const [home, id, mode] = process.argv.slice(2);
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
     } else {
       // In a job, the command also gets what Slurm gives the job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...).
       const env = job ? { ...setup.env, ...slurmVariables(process.env) } : setup.env;
-      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env);
+      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job ? SLURM_SIGNAL_SETTLE_MS : 0);
       if (early.stop) run.onCancel(...early.stop);
       try {
         await run.run();
