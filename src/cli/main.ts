@@ -11,6 +11,7 @@ import { registerWait } from './wait.js';
 import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
+import { registerDiff } from './diff.js';
 
 /** `commandAfterDashes`: the words after "--" (`task`'s command), never parsed as options. */
 function buildProgram(commandAfterDashes: string[] | null): Command {
@@ -39,6 +40,7 @@ State lives in $DEV_TOOLS_HOME (default ~/.dev-tools). Exit codes: 0 ok, 1 failu
     registerCancel,
     registerRestart,
     registerWait,
+    registerDiff,
     registerClean,
     registerUi,
     registerDemo,

@@ -1,5 +1,6 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
+import { diffCell } from './diff.js';
 import type { Cells, Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
@@ -103,11 +104,20 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
 
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
 
-/** The task columns for these rows: EXECUTOR only when one of them does not run here. */
+const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 6, width: 14, align: 'right', dropPriority: 4.5 };
+
+/**
+ * The task columns for these rows: EXECUTOR only when one of them does not run here,
+ * DIFF only when one of them runs in a worktree.
+ */
 export function taskColumns(entries: readonly TaskEntry[]): Column[] {
-  if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return TASK_COLUMNS;
-  const at = TASK_COLUMNS.findIndex((c) => c.key === 'status') + 1;
-  return [...TASK_COLUMNS.slice(0, at), EXECUTOR_COLUMN, ...TASK_COLUMNS.slice(at)];
+  const remote = entries.some((e) => !isBroken(e) && !isLocal(e));
+  const isolated = entries.some((e) => !isBroken(e) && (e.isolation || e.diff));
+  if (!remote && !isolated) return TASK_COLUMNS;
+  const columns = [...TASK_COLUMNS];
+  if (isolated) columns.splice(columns.findIndex((c) => c.key === 'elapsed') + 1, 0, DIFF_COLUMN);
+  if (remote) columns.splice(columns.findIndex((c) => c.key === 'status') + 1, 0, EXECUTOR_COLUMN);
+  return columns;
 }
 
 /** Active tasks by where they run: local ones hold slots, the others wait in their cluster's queue. */
@@ -147,6 +157,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
     eta: formatDuration(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
+    diff: diffCell(task),
     description: printable(task.description),
   };
 }

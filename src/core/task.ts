@@ -50,6 +50,36 @@ export interface Task {
   executor?: string | null;
   /** A task run as a Slurm batch job: its job once submitted, its node once the worker runs. */
   slurm?: SlurmJob | null;
+  /** A task of an isolated project: what its worktree is made from, fixed at launch. */
+  isolation?: Isolation | null;
+  /** Its git worktree, once its worker created it. */
+  worktree?: Worktree | null;
+  /** What it changed against its base (committed, uncommitted and untracked), once it ended. */
+  diff?: DiffCount | null;
+}
+
+/** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */
+export interface Isolation {
+  /** The top of the project's git repository (its main worktree). */
+  repo: string;
+  /** The full sha of the base commit. */
+  base: string;
+  /** The branch the base was on at launch (what its branch is merged into), if any. */
+  baseBranch: string | null;
+  setup: string[];
+  copy: string[];
+}
+
+export interface Worktree {
+  path: string;
+  branch: string;
+  base: string;
+}
+
+export interface DiffCount {
+  files: number;
+  insertions: number;
+  deletions: number;
 }
 
 export interface SlurmJob {

@@ -4,7 +4,8 @@
 import { writeSync } from 'node:fs';
 import type { Marker } from '../core/markers.js';
 import { ProgressTracker } from '../core/progress.js';
-import { historyKey, shellArgv, type Task, type TaskStatus } from '../core/task.js';
+import { describeError } from '../core/errors.js';
+import { historyKey, shellArgv, type Task, type TaskStatus, type Worktree } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
 import { printable } from '../core/terminal-text.js';
 import type { Config } from '../store/config.js';
@@ -46,6 +47,10 @@ export class TaskRun {
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
   private readonly markers: MarkerReader;
+  /** Stages shown as a pipeline: the project's stages, or a command after a worktree's setup. */
+  private readonly pipeline: boolean;
+  /** Where commands run: the project's cwd, or its place in the task's worktree. */
+  private cwd: string;
 
   constructor(
     private readonly store: TaskStore,
@@ -62,7 +67,9 @@ export class TaskRun {
     private readonly signalSettleMs = 0,
   ) {
     this.task = task;
-    this.progress = new ProgressTracker(Boolean(task.stages), this.startedMs, recentDurations(store.paths, historyKey(task)), task);
+    this.cwd = task.cwd;
+    this.pipeline = Boolean(task.stages) || Boolean(task.isolation?.setup.length);
+    this.progress = new ProgressTracker(this.pipeline, this.startedMs, recentDurations(store.paths, historyKey(task)), task);
     this.markers = new MarkerReader(store.logPath(task.id), (m) => this.onMarker(m));
     this.writer = new StateWriter(store, () => this.current());
   }
@@ -83,17 +90,22 @@ export class TaskRun {
     const steps = this.task.command
       ? [{ name: this.task.project, argv: this.task.command }]
       : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
+    const setup = this.task.isolation?.setup ?? [];
+    // One stage `setup`, stopping at the first line that fails.
+    if (setup.length) steps.unshift({ name: 'setup', argv: shellArgv(['set -e', ...setup].join('\n')) });
     const count = steps.length;
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
-    for (let index = 0; index < count; index++) {
+    const prepared = this.task.isolation ? await this.prepareWorktree() : null;
+    if (prepared) final = { status: 'failed', result: { exitCode: null, signal: null, error: prepared } };
+    for (let index = 0; index < count && !prepared; index++) {
       if (this.cancelling) {
         final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
         break;
       }
       const step = steps[index]!;
-      if (this.task.stages) {
+      if (this.pipeline) {
         this.log(`stage ${index + 1}/${count}: ${step.name}`);
         this.progress.beginStage(index, count, step.name);
       }
@@ -114,6 +126,31 @@ export class TaskRun {
     await this.finish(final.status, final.result);
   }
 
+  /**
+   * The worktree, made after the first write (git may take a while on a big repo; the
+   * worker is alive and cancellable meanwhile), then the project's untracked files
+   * copied in. Returns why it could not be made, or null.
+   */
+  private async prepareWorktree(): Promise<string | null> {
+    const iso = this.task.isolation!;
+    await this.firstWrite(() => {
+      this.task = { ...this.task, startedAt: new Date(this.startedMs).toISOString() };
+    });
+    if (!this.started) return null;
+    const { createWorktree, copyIntoWorktree, worktreeCwd } = await import('./worktree.js');
+    try {
+      const worktree = await createWorktree(this.store.paths, this.task.id, iso);
+      this.task = { ...this.task, worktree };
+      this.writer.now();
+      this.log(`worktree ${worktree.path} (branch ${worktree.branch} from ${iso.base.slice(0, 12)})`);
+      this.cwd = worktreeCwd(this.task, iso, worktree);
+      for (const note of copyIntoWorktree(this.task.cwd, this.cwd, iso.copy)) this.log(note);
+      return null;
+    } catch (err) {
+      return describeError(err);
+    }
+  }
+
   private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
     // The launching shell's environment (not this worker's: it may be another shell's), then the task's.
     const env: Record<string, string> = {
@@ -123,12 +160,13 @@ export class TaskRun {
       DEV_TOOLS_PROJECT: this.task.project,
       DEV_TOOLS_TASK_DESCRIPTION: this.task.description,
       DEV_TOOLS_STAGE: this.progress.stage?.name ?? '',
+      ...(this.task.worktree ? { DEV_TOOLS_WORKTREE: this.task.worktree.path } : {}),
     };
-    const problem = stepProblem(argv, this.task.cwd, env);
+    const problem = stepProblem(argv, this.cwd, env);
     if (problem) return { exitCode: null, signal: null, error: problem };
 
     const spawnOne = () => {
-      const s = spawnStep(this.ledger, index, argv, { cwd: this.task.cwd, env, logFd: this.logFd });
+      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, logFd: this.logFd });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
     };
@@ -214,6 +252,20 @@ export class TaskRun {
     return { ...this.task, ...(stage ? { stage } : {}), ...(progress ? { progress } : {}) };
   }
 
+  /** What the task changed, whatever its end; the worktree and branch stay for review. */
+  private async recordDiff(worktree: Worktree): Promise<void> {
+    try {
+      const { measureDiff } = await import('./worktree.js');
+      this.task = { ...this.task, diff: await measureDiff(worktree) };
+      const d = this.task.diff!;
+      this.log(
+        `changed ${d.files} file${d.files === 1 ? '' : 's'} (+${d.insertions} -${d.deletions}) in ${worktree.path}: dev-tools diff ${this.task.id}`,
+      );
+    } catch (err) {
+      this.log(describeError(err));
+    }
+  }
+
   private async finish(status: TaskStatus, result: StepResult): Promise<void> {
     this.writer.stop();
     const now = Date.now();
@@ -227,11 +279,12 @@ export class TaskRun {
       error: result.error || null,
       completedAt: new Date(now).toISOString(),
     };
-    if (status === 'failed' && this.task.stages && stage) {
+    if (status === 'failed' && this.pipeline && stage) {
       this.log(`stage ${stage.index + 1}/${stage.count} ${stage.name} failed (${describeEnd(result)})`);
     }
     if (status === 'cancelled') this.log('cancelled');
     if (result.error) this.log(result.error);
+    if (this.task.worktree) await this.recordDiff(this.task.worktree);
     if (!this.started) {
       // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
       await this.firstWrite(() => undefined);

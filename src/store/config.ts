@@ -13,6 +13,12 @@ export interface ProjectConfig {
   stages: StageSpec[];
   /** The executor its tasks run on unless `--executor` says otherwise. */
   executor?: string;
+  /** `worktree`: each task runs in its own git worktree (absent in configs cached by older versions: none). */
+  isolation?: 'none' | 'worktree';
+  /** Shell lines run in a fresh worktree before the stages. */
+  setup?: string[];
+  /** Untracked files copied from the project into a fresh worktree. */
+  copy?: string[];
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
@@ -31,7 +37,7 @@ export interface Config {
 }
 
 // Bump when the schema changes, so a config validated by an older version is checked again.
-const CONFIG_SCHEMA_VERSION = 2;
+const CONFIG_SCHEMA_VERSION = 3;
 
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
 
