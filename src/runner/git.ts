@@ -33,6 +33,9 @@ export function git(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 
 /** The first line of git's complaint, without its `fatal: ` prefix. */
 export function gitReason(r: GitResult): string {
-  const line = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `git exited with code ${r.code}`;
-  return line.replace(/^(fatal|error): /, '').trim();
+  const line = (r.stderr.split('\n').find((l) => l.trim() !== '') ?? `git exited with code ${r.code}`)
+    .replace(/^(fatal|error): /, '')
+    .trim();
+  // Git names the file it could not write first, and why only further down.
+  return /No space left on device/i.test(r.stderr) && !/No space left/i.test(line) ? `${line} (the disk is full)` : line;
 }

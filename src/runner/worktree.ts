@@ -1,7 +1,7 @@
 // A task's git worktree: made by its worker from the base recorded at launch, measured
 // when the task ends, shown by `diff` and the dashboard, removed by `clean`.
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseNumstat, worktreeBranch } from '../core/diff.js';
 import { errnoReason, TaskError } from '../core/errors.js';
@@ -66,14 +66,26 @@ export async function createWorktree(paths: StatePaths, id: string, iso: Isolati
     for (let attempt = 1; ; attempt++) {
       const r = await git(iso.repo, ['worktree', 'add', '--quiet', '-b', branch, path, iso.base]);
       if (r.code === 0) return { path, branch, base: iso.base };
+      const full = diskFull(dirname(path));
       await discard(iso.repo, path, branch);
       if (attempt < ADD_ATTEMPTS && GIT_LOCK_ERROR.test(r.stderr)) {
         await sleep(50 * 2 ** attempt);
         continue;
       }
-      throw new TaskError(`cannot create the worktree: ${gitReason(r)}`);
+      const reason = gitReason(r);
+      throw new TaskError(`cannot create the worktree: ${reason}${full && !/disk is full/.test(reason) ? ' (the disk is full)' : ''}`);
     }
   });
+}
+
+/** Git says only "unable to write file" when the disk fills during a checkout: look at the disk. */
+function diskFull(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 /** Where the task's commands run in its worktree: the project's cwd at the same place inside the repo. */
