@@ -16,7 +16,7 @@ import { MessageLine } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
 import { TaskTable } from './TaskTable.js';
 import { useConfig } from './useConfig.js';
-import { useLogTail } from './useLogTail.js';
+import { useLowerPane } from './useLowerPane.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
@@ -73,7 +73,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   const shown = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
-  const log = useLogTail(store, selected?.id ?? null);
+  const lower = useLowerPane(store, actions, selected);
   const tooSmall = isTooSmall(columns, rows);
   const height = Math.max(1, rows - 1);
   const body = height - 3;
@@ -133,6 +133,11 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
             [Action.Help]: () => setMode('help'),
+            [Action.ShowDiff]: () => {
+              const task = selectedTask('show the diff of');
+              if (task && lower.showDiff()) setMode('log');
+              else if (task) setMessage({ text: `${task.id} did not run in a worktree: it has no diff`, kind: 'error' });
+            },
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
               if (!task) return;
@@ -211,15 +216,15 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
               />
             ) : (
               <LogPane
-                key={selected?.id ?? ''}
+                key={lower.paneKey}
+                {...lower.pane}
                 entry={selected}
-                lines={log.lines}
-                earlier={log.earlier}
                 width={columns}
                 height={lowerHeight}
                 focused={mode === 'log'}
-                onBack={() => setMode('table')}
+                onBack={() => (lower.showLog(), setMode('table'))}
                 onQuit={() => exit()}
+                onToggleView={lower.toggle}
               />
             )}
           </>

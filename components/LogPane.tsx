@@ -21,6 +21,12 @@ interface LogPaneProps {
   focused: boolean;
   onBack?: () => void;
   onQuit?: () => void;
+  /** What the pane shows (`log`, `diff`). */
+  title?: string;
+  /** The colour of a line (a diff's added and removed lines), if any. */
+  lineColor?: (line: string) => string | undefined;
+  /** The key that switches between the log and the diff. */
+  onToggleView?: () => void;
 }
 
 /** How a finished task ended, in one line; null while it is not final. */
@@ -31,7 +37,19 @@ function endLine(entry: TaskEntry): string | null {
 }
 
 /** The selected task's log: follows the end until scrolled, then stays where it was put. */
-export function LogPane({ entry, lines: loaded, earlier = null, width, height, focused, onBack, onQuit }: LogPaneProps) {
+export function LogPane({
+  entry,
+  lines: loaded,
+  earlier = null,
+  width,
+  height,
+  focused,
+  onBack,
+  onQuit,
+  title = 'log',
+  lineColor,
+  onToggleView,
+}: LogPaneProps) {
   const paint = useColor();
   const lines = earlier ? [earlier, ...loaded] : loaded;
   const [scroll, setScroll] = useState<{ follow: boolean; top: number }>({ follow: true, top: 0 });
@@ -68,6 +86,8 @@ export function LogPane({ entry, lines: loaded, earlier = null, width, height, f
           return onBack?.();
         case Action.Quit:
           return onQuit?.();
+        case Action.ShowDiff:
+          return onToggleView?.();
         default:
           return undefined;
       }
@@ -82,7 +102,7 @@ export function LogPane({ entry, lines: loaded, earlier = null, width, height, f
     <Box flexDirection="column" height={height} overflow="hidden">
       <Box>
         <Text wrap="truncate" bold={focused} color={paint(focused ? 'blue' : undefined)}>
-          {focused ? '▌' : '─'} log{' '}
+          {focused ? '▌' : '─'} {title}{' '}
         </Text>
         {entry ? (
           <Text wrap="truncate">
@@ -111,7 +131,7 @@ export function LogPane({ entry, lines: loaded, earlier = null, width, height, f
         </Text>
       ) : null}
       {shown.map((line, i) => (
-        <Text key={top + i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
+        <Text key={top + i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
           {line === '' ? ' ' : line}
         </Text>
       ))}

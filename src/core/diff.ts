@@ -44,3 +44,14 @@ export function copyPathProblem(path: string): string | null {
   if (path.split('/').some((part) => part === '..')) return 'must stay inside the project (no "..")';
   return null;
 }
+
+export type DiffLineKind = 'added' | 'removed' | 'hunk' | 'file' | null;
+
+/** What a line of a unified diff is, for its colour. */
+export function diffLineKind(line: string): DiffLineKind {
+  if (line.startsWith('+++ ') || line.startsWith('--- ') || line.startsWith('diff --git ')) return 'file';
+  if (line.startsWith('@@')) return 'hunk';
+  if (line.startsWith('+')) return 'added';
+  if (line.startsWith('-')) return 'removed';
+  return null;
+}

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
-import { Harness, waitFor } from './harness.js';
+import { Harness } from './harness.js';
 import { branches, git, makeRepo, worktreeList } from './git-repo.js';
 
 let h: Harness;

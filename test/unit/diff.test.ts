@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyPathProblem, diffCell, formatDiff, parseNumstat } from '../../src/core/diff.js';
+import { copyPathProblem, diffCell, diffLineKind, formatDiff, parseNumstat } from '../../src/core/diff.js';
 
 describe('parseNumstat', () => {
   it('adds up lines of text files and counts binary files without lines', () => {
@@ -40,5 +40,19 @@ describe('copy paths', () => {
     expect(copyPathProblem('../secrets')).toMatch(/inside the project/);
     expect(copyPathProblem('a/../../b')).toMatch(/inside the project/);
     expect(copyPathProblem('')).toMatch(/non-empty/);
+  });
+});
+
+describe('diff lines', () => {
+  it('tells file headers, hunks, added and removed lines apart', () => {
+    expect(['diff --git a/x b/x', '--- a/x', '+++ b/x', '@@ -1 +1,2 @@', '+new', '-old', ' same'].map(diffLineKind)).toEqual([
+      'file',
+      'file',
+      'file',
+      'hunk',
+      'added',
+      'removed',
+      null,
+    ]);
   });
 });
