@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { groupMembers, Harness, HEAVY_MODULE, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
+import { makeRepo } from '../integration/git-repo.js';
 import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
@@ -295,6 +296,34 @@ describe('the installed demo', () => {
     expect(done.status, h.log(again.id)).toBe('completed');
     await term.see(new RegExp(`${again.id}.*✔ completed`), 'the second run completed on screen', 10_000);
     expect(h.log(again.id)).toContain('all integration tests passed');
+  });
+});
+
+describe('the installed dashboard and a worktree project', () => {
+  it('shows the DIFF column, and d shows the diff in colour in the log pane', async () => {
+    const repo = makeRepo(join(h.home, 'repo'), { 'app.txt': 'one\ntwo\n' });
+    writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    const t = h.sh('web', "sed -i 's/two/TWO/' app.txt; echo added > new.txt; echo edited-in-worktree");
+    const done = await h.waitForStatus(t.id, ['completed', 'failed']);
+    expect(done.diff).toEqual({ files: 2, insertions: 2, deletions: 1 });
+    term.open(`${devTools('ui', { NO_COLOR: '' })}; echo "UI-EXIT:$?"`);
+    term.keys('a');
+    await term.see(/DIFF/, 'the DIFF column', 20_000);
+    await term.see(new RegExp(`${t.id}.*\\+2 -1 2f`), 'the counts of the task');
+    await term.see('edited-in-worktree', 'its log');
+    term.keys('d');
+    await term.see('▌ diff', 'the diff view');
+    await term.see(/^\+TWO/m, 'the changed line');
+    await term.see(/^\+\+\+ b\/new\.txt/m, 'the untracked file');
+    // Added lines green, removed lines red.
+    const coloured = term.tmux('capture-pane', '-p', '-e', '-t', 'ui');
+    expect(coloured).toMatch(/\x1b\[32m\+TWO/);
+    expect(coloured).toMatch(/\x1b\[31m-two/);
+    term.keys('d');
+    await term.see('▌ log', 'back to the log');
+    term.keys('Escape', 'q');
+    await term.see('UI-EXIT:0', 'the dashboard to exit');
+    expect(readFileSync(join(repo, 'app.txt'), 'utf8')).toBe('one\ntwo\n');
   });
 });
 
