@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -19,6 +19,7 @@ import { benchId, cleanupTemps, makeHome, makeTask, makeTempDir, populate, rewri
 import { frames, TmuxTerminal } from './terminal.js';
 import { hasTool, pairedRatios, stats, timeInterleaved, timeOnce } from './timing.js';
 import { writeReport } from './report.js';
+import { benchWorktree } from './worktree.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -898,6 +899,7 @@ const SECTIONS = [
   ['dashboard', benchDashboard],
   ['others', benchOthers],
   ['slurm', benchSlurm],
+  ['worktree', () => benchWorktree({ dt, cliEnv, drain, readTask, row, notes, methods, rounds: ROUNDS })],
 ];
 
 let cleaned = false;

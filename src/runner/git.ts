@@ -12,22 +12,20 @@ const QUIET_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_EDITOR: 'tru
 
 /** Runs git in `cwd`; never throws for a non-zero exit (the caller turns stderr into words). */
 export function git(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<GitResult> {
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...QUIET_ENV };
+  // Set by a git hook or alias that ran us, they would point every command at another repo.
+  for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', ...(opts.env ? [] : ['GIT_INDEX_FILE'])]) delete env[name];
   return new Promise((resolve) => {
-    execFile(
-      'git',
-      args,
-      { cwd, env: { ...(opts.env ?? process.env), ...QUIET_ENV }, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-        if (e && typeof e.code === 'string') {
-          // git itself could not run (not installed, cwd gone).
-          const why = e.code === 'ENOENT' ? 'git is not installed (or the directory is gone)' : e.code;
-          resolve({ code: -1, stdout: '', stderr: why });
-          return;
-        }
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
-      },
-    );
+    execFile('git', args, { cwd, env, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+      if (e && typeof e.code === 'string') {
+        // git itself could not run (not installed, cwd gone).
+        const why = e.code === 'ENOENT' ? 'git is not installed (or the directory is gone)' : e.code;
+        resolve({ code: -1, stdout: '', stderr: why });
+        return;
+      }
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
+    });
   });
 }
 

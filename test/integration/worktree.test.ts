@@ -124,6 +124,20 @@ describe('worktree isolation', () => {
     expect(existsSync(join(h.home, 'worktrees'))).toBe(false);
   });
 
+  it("works on the project's repo even when launched from a git hook (GIT_DIR and GIT_WORK_TREE set to another repo)", async () => {
+    configure();
+    const other = makeRepo(join(h.home, 'other'), { 'other.txt': 'x\n' });
+    const r = h.run(['task', 'web', 'from a hook', '-b', '--json', '--', 'sh', '-c', 'echo hi >> shared.txt'], {
+      env: { GIT_DIR: join(other, '.git'), GIT_WORK_TREE: other },
+    });
+    expect(r.stderr).toBe('');
+    const t = await h.waitForStatus((JSON.parse(r.stdout) as Task).id, ['completed', 'failed']);
+    expect(t.status).toBe('completed');
+    expect(t.isolation?.repo).toBe(repo);
+    expect(worktreeList(repo)).toContain(t.worktree!.path);
+    expect(t.diff).toEqual({ files: 1, insertions: 1, deletions: 0 });
+  });
+
   it('starts from the commit at launch (or --base), says uncommitted changes stay out, and runs in the cwd at the same place', async () => {
     const first = git(repo, 'rev-parse', 'HEAD');
     makeRepo(repo, { 'app/readme.txt': 'two\n' });
