@@ -111,7 +111,8 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
     { action: Action.Restart, keys: [c('r')], description: 'restart the selected task as a new task', hint: 'restart' },
-    { action: Action.ShowDiff, keys: [c('d')], description: "show the selected worktree task's diff in the log pane", hint: 'diff' },
+    // No footer hint (no room): the log pane's title names the key for a worktree task.
+    { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },
     { action: Action.ToggleAll, keys: [c('a')], description: 'show active tasks / all tasks', hint: 'all' },
     { action: Action.Filter, keys: [c('/')], description: 'filter by id, project, status or description', hint: 'filter' },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
@@ -125,12 +126,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageDown, keys: [k('pageDown')], description: 'scroll the log down a page', hint: 'scroll' },
     { action: Action.Top, keys: [k('home'), c('g')], description: 'start of the loaded log', hint: 'top/end' },
     { action: Action.Bottom, keys: [k('end'), c('G')], description: 'end of the log, follow new output', hint: 'top/end' },
-    {
-      action: Action.ShowDiff,
-      keys: [c('d')],
-      description: "switch between the task's log and its diff (worktree tasks)",
-      hint: 'log/diff',
-    },
+    { action: Action.ShowDiff, keys: [c('d')], description: 'switch between log and diff', hint: 'log/diff' },
     { action: Action.Back, keys: [k('escape'), k('tab')], description: 'back to the task table', hint: 'back' },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
   ],

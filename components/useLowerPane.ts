@@ -3,6 +3,7 @@ import { diffLineKind } from '../src/core/diff.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions } from './actions.js';
+import { Action, keysFor } from './keymap.js';
 import { useLogTail } from './useLogTail.js';
 import { useTaskDiff } from './useTaskDiff.js';
 
@@ -25,7 +26,12 @@ export function useLowerPane(store: TaskStore, actions: DashboardActions, select
         earlier: null,
         lineColor: (line: string) => DIFF_COLORS[diffLineKind(line) ?? ''],
       }
-    : { title: 'log', lines: log.lines, earlier: log.earlier, lineColor: undefined };
+    : {
+        title: task?.isolation ? `log (${keysFor('table', Action.ShowDiff)} diff)` : 'log',
+        lines: log.lines,
+        earlier: log.earlier,
+        lineColor: undefined,
+      };
   return {
     pane,
     /** A new pane (scrolled to the end) for each task and view. */

@@ -90,7 +90,7 @@ describe('diff in the dashboard', () => {
     await see('DIFF');
     await see('+41 -1 2f');
     await see('edited');
-    await see(/d diff/);
+    await see('─ log (d diff)');
     ui.stdin.write('d');
     await see('▌ diff');
     await see(/log\/diff/);
@@ -107,7 +107,7 @@ describe('diff in the dashboard', () => {
     ui.stdin.write('d');
     await see('▌ diff');
     ui.stdin.write(KEYS.escape);
-    await see('─ log');
+    await see('─ log (d diff)');
     await tick();
   });
 
