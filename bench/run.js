@@ -899,7 +899,7 @@ const SECTIONS = [
   ['dashboard', benchDashboard],
   ['others', benchOthers],
   ['slurm', benchSlurm],
-  ['worktree', () => benchWorktree({ dt, cliEnv, drain, readTask, row, notes, methods, rounds: ROUNDS })],
+  ['worktree', () => benchWorktree({ dt, cliEnv, drain, readTask, row, notes, methods, rounds: FULL ? 15 : 7 })],
 ];
 
 let cleaned = false;
