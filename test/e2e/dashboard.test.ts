@@ -325,6 +325,22 @@ describe('the installed dashboard and a worktree project', () => {
     await term.see('UI-EXIT:0', 'the dashboard to exit');
     expect(readFileSync(join(repo, 'app.txt'), 'utf8')).toBe('one\ntwo\n');
   });
+
+  it('dev-tools diff on a terminal goes through $PAGER in colour, and names the branch to merge', async () => {
+    const repo = makeRepo(join(h.home, 'repo'), { 'app.txt': 'one\n' });
+    writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    const t = h.sh('web', 'echo two >> app.txt');
+    await h.waitForStatus(t.id, ['completed']);
+    const paged = join(h.home, 'paged.txt');
+    term.open(`${devTools(`diff ${t.id}`, { NO_COLOR: '', PAGER: `cat > '${paged}'` })}; echo "DIFF-EXIT:$?"`);
+    await term.see('DIFF-EXIT:0', 'the diff command to end', 20_000);
+    // The line wraps at 120 columns: read it whole.
+    expect(term.screen().replace(/\n/g, '')).toContain(`git merge dev-tools/${t.id}`);
+    const text = readFileSync(paged, 'utf8');
+    // Git's colours: the added line green (the + and the text may be painted apart).
+    expect(text).toMatch(/\x1b\[32m\+(\x1b\[m\x1b\[32m)?two/);
+    expect(text).toContain('app.txt');
+  });
 });
 
 describe('the installed cancel picker in a real terminal', () => {
