@@ -1,10 +1,11 @@
 // Worktree isolation with real git repositories made in the test's temp dir: each task
 // of an isolated project runs in a worktree of its own and records what it changed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
-import { Harness } from './harness.js';
+import { BIN, Harness, RECORD_SPAWNS } from './harness.js';
 import { branches, git, makeRepo, worktreeList } from './git-repo.js';
 
 let h: Harness;
@@ -136,6 +137,31 @@ describe('worktree isolation', () => {
     expect(t.isolation?.repo).toBe(repo);
     expect(worktreeList(repo)).toContain(t.worktree!.path);
     expect(t.diff).toEqual({ files: 1, insertions: 1, deletions: 0 });
+  });
+
+  it('status and a launch without isolation run no git (it is loaded only for worktree tasks)', async () => {
+    h.writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' }, plain: { cwd: repo } } });
+    const t = h.sh('web', 'echo x >> shared.txt');
+    await h.waitForStatus(t.id, ['completed']);
+    const gitCalls = (args: string[]): string[][] => {
+      const out = join(h.home, 'spawns.txt');
+      rmSync(out, { force: true });
+      const r = spawnSync(process.execPath, ['--import', RECORD_SPAWNS, BIN, ...args], {
+        env: h.env({ RECORD_SPAWNS_TO: out }),
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const lines = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
+      return lines
+        .map((l) => JSON.parse(l) as { file: string; args: string[] })
+        .filter((c) => c.file === 'git')
+        .map((c) => c.args);
+    };
+    expect(gitCalls(['status', '--all'])).toEqual([]);
+    expect(gitCalls(['status', '--json'])).toEqual([]);
+    expect(gitCalls(['task', 'plain', 'no git', '-b', '--', 'true'])).toEqual([]);
+    // The recorder sees git where it runs: a worktree launch resolves the repo and base.
+    expect(gitCalls(['task', 'web', 'with git', '-b', '--', 'true']).map((a) => a[0])).toContain('rev-parse');
   });
 
   it('starts from the commit at launch (or --base), says uncommitted changes stay out, and runs in the cwd at the same place', async () => {
