@@ -146,6 +146,39 @@ export function shellArgv(line: string): string[] {
   return ['sh', '-c', line];
 }
 
+/**
+ * What a task's worker runs, in order: a worktree's setup as one stage `setup` (stopping
+ * at its first failing line), then the command, or each stage of the pipeline.
+ */
+export function taskSteps(task: Pick<Task, 'project' | 'command' | 'stages' | 'isolation'>): { name: string; argv: string[] }[] {
+  const steps = task.command
+    ? [{ name: task.project, argv: task.command }]
+    : (task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
+  const setup = task.isolation?.setup ?? [];
+  return setup.length ? [{ name: 'setup', argv: shellArgv(['set -e', ...setup].join('\n')) }, ...steps] : steps;
+}
+
+/**
+ * The environment of a task's command: the launching shell's (not the worker's: it may be
+ * another shell's), then the task's own, then what dev-tools tells it.
+ */
+export function commandEnv(task: Task, launchEnv: Record<string, string>, stage: string): Record<string, string> {
+  return {
+    ...launchEnv,
+    ...task.env,
+    DEV_TOOLS_TASK_ID: task.id,
+    DEV_TOOLS_PROJECT: task.project,
+    DEV_TOOLS_TASK_DESCRIPTION: task.description,
+    DEV_TOOLS_STAGE: stage,
+    ...(task.worktree ? { DEV_TOOLS_WORKTREE: task.worktree.path } : {}),
+  };
+}
+
+/** Shown as a pipeline (`stage 2/3`): the project's stages, or a command after a worktree's setup. */
+export function runsAsPipeline(task: Pick<Task, 'stages' | 'isolation'>): boolean {
+  return Boolean(task.stages) || Boolean(task.isolation?.setup.length);
+}
+
 /** Lists sort by creation time, oldest first; ids break ties. */
 export function compareTasks(a: Task, b: Task): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;

@@ -1,13 +1,11 @@
 // One run of a task inside its worker: the command or each stage in turn, the
 // markers read from the log, and the task file, which only this run writes while
 // the task runs. The process around it (argv, signals, early failure): entries/worker.ts.
-import { writeSync } from 'node:fs';
 import type { Marker } from '../core/markers.js';
 import { ProgressTracker } from '../core/progress.js';
 import { describeError } from '../core/errors.js';
-import { historyKey, shellArgv, type Task, type TaskStatus, type Worktree } from '../core/task.js';
+import { commandEnv, historyKey, runsAsPipeline, taskSteps, type Task, type TaskStatus, type Worktree } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
-import { printable } from '../core/terminal-text.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
@@ -19,21 +17,10 @@ import { underFirstWriteLock } from './hand-over.js';
 import { ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
 import { StateWriter } from './state-writer.js';
-import { spawnStep, stepProblem, type Step, type StepResult } from './step.js';
+import { testPoint } from './test-stop.js';
+import { logLine, spawnStep, stepProblem, type Step, type StepResult } from './step.js';
 
 const MARKER_POLL_MS = 100;
-
-/**
- * Test-only: DEV_TOOLS_TEST_STOP_AT=<point> makes the worker stop itself (SIGSTOP) at
- * that point, so a test can kill it exactly there. Points: `spawned` (first command
- * started, its pid not yet recorded), `stage-spawned` (a later stage started, still
- * recorded as the previous one), `final-write` (final state written to its temp file,
- * not yet renamed into place). Unset, it does nothing.
- */
-const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
-function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write'): void {
-  if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
-}
 
 export class TaskRun {
   private task: Task;
@@ -47,7 +34,6 @@ export class TaskRun {
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
   private readonly markers: MarkerReader;
-  /** Stages shown as a pipeline: the project's stages, or a command after a worktree's setup. */
   private readonly pipeline: boolean;
   /** Where commands run: the project's cwd, or its place in the task's worktree. */
   private cwd: string;
@@ -68,7 +54,7 @@ export class TaskRun {
   ) {
     this.task = task;
     this.cwd = task.cwd;
-    this.pipeline = Boolean(task.stages) || Boolean(task.isolation?.setup.length);
+    this.pipeline = runsAsPipeline(task);
     this.progress = new ProgressTracker(this.pipeline, this.startedMs, recentDurations(store.paths, historyKey(task)), task);
     this.markers = new MarkerReader(store.logPath(task.id), (m) => this.onMarker(m));
     this.writer = new StateWriter(store, () => this.current());
@@ -87,12 +73,7 @@ export class TaskRun {
   }
 
   async run(): Promise<void> {
-    const steps = this.task.command
-      ? [{ name: this.task.project, argv: this.task.command }]
-      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
-    const setup = this.task.isolation?.setup ?? [];
-    // One stage `setup`, stopping at the first line that fails.
-    if (setup.length) steps.unshift({ name: 'setup', argv: shellArgv(['set -e', ...setup].join('\n')) });
+    const steps = taskSteps(this.task);
     const count = steps.length;
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
@@ -128,40 +109,20 @@ export class TaskRun {
 
   /**
    * The worktree, made after the first write (git may take a while on a big repo; the
-   * worker is alive and cancellable meanwhile), then the project's untracked files
-   * copied in. Returns why it could not be made, or null.
+   * worker is alive and cancellable meanwhile). Returns why it could not be made, or null.
    */
   private async prepareWorktree(): Promise<string | null> {
-    const iso = this.task.isolation!;
     await this.firstWrite(() => {
       this.task = { ...this.task, startedAt: new Date(this.startedMs).toISOString() };
     });
     if (!this.started) return null;
-    const { createWorktree, copyIntoWorktree, worktreeCwd } = await import('./worktree.js');
-    try {
-      const worktree = await createWorktree(this.store.paths, this.task.id, iso);
-      this.task = { ...this.task, worktree };
-      this.writer.now();
-      this.log(`worktree ${worktree.path} (branch ${worktree.branch} from ${iso.base.slice(0, 12)})`);
-      this.cwd = worktreeCwd(this.task, iso, worktree);
-      for (const note of copyIntoWorktree(this.task.cwd, this.cwd, iso.copy)) this.log(note);
-      return null;
-    } catch (err) {
-      return describeError(err);
-    }
+    const made = (worktree: Worktree) => ((this.task = { ...this.task, worktree }), this.writer.now());
+    const opened = (await import('./worktree.js')).openTaskWorktree(this.store.paths, this.task, { made, log: (l) => this.log(l) });
+    return opened.then((cwd) => ((this.cwd = cwd), null), describeError);
   }
 
   private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
-    // The launching shell's environment (not this worker's: it may be another shell's), then the task's.
-    const env: Record<string, string> = {
-      ...this.launchEnv,
-      ...this.task.env,
-      DEV_TOOLS_TASK_ID: this.task.id,
-      DEV_TOOLS_PROJECT: this.task.project,
-      DEV_TOOLS_TASK_DESCRIPTION: this.task.description,
-      DEV_TOOLS_STAGE: this.progress.stage?.name ?? '',
-      ...(this.task.worktree ? { DEV_TOOLS_WORKTREE: this.task.worktree.path } : {}),
-    };
+    const env = commandEnv(this.task, this.launchEnv, this.progress.stage?.name ?? '');
     const problem = stepProblem(argv, this.cwd, env);
     if (problem) return { exitCode: null, signal: null, error: problem };
 
@@ -232,13 +193,8 @@ export class TaskRun {
     return out;
   }
 
-  /** The worker's own lines (stage headers, the end), appended like the command's output. */
   private log(text: string): void {
-    try {
-      writeSync(this.logFd, `==> [dev-tools] ${printable(text)}\n`);
-    } catch {
-      // A full disk loses a header line, never the task.
-    }
+    logLine(this.logFd, text);
   }
 
   private onMarker(m: Marker): void {
@@ -250,20 +206,6 @@ export class TaskRun {
   private current(): Task {
     const { stage, progress } = this.progress;
     return { ...this.task, ...(stage ? { stage } : {}), ...(progress ? { progress } : {}) };
-  }
-
-  /** What the task changed, whatever its end; the worktree and branch stay for review. */
-  private async recordDiff(worktree: Worktree): Promise<void> {
-    try {
-      const { measureDiff } = await import('./worktree.js');
-      this.task = { ...this.task, diff: await measureDiff(worktree) };
-      const d = this.task.diff!;
-      this.log(
-        `changed ${d.files} file${d.files === 1 ? '' : 's'} (+${d.insertions} -${d.deletions}) in ${worktree.path}: dev-tools diff ${this.task.id}`,
-      );
-    } catch (err) {
-      this.log(describeError(err));
-    }
   }
 
   private async finish(status: TaskStatus, result: StepResult): Promise<void> {
@@ -284,7 +226,9 @@ export class TaskRun {
     }
     if (status === 'cancelled') this.log('cancelled');
     if (result.error) this.log(result.error);
-    if (this.task.worktree) await this.recordDiff(this.task.worktree);
+    // What it changed, whatever its end; the worktree and branch stay for review.
+    if (this.task.worktree)
+      this.task = await (await import('./worktree.js')).withEndDiff(this.task, this.task.worktree, (l) => this.log(l));
     if (!this.started) {
       // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
       await this.firstWrite(() => undefined);

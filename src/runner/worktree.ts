@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseNumstat, worktreeBranch } from '../core/diff.js';
-import { errnoReason, TaskError } from '../core/errors.js';
+import { describeError, errnoReason, TaskError } from '../core/errors.js';
 import type { DiffCount, Isolation, Task, Worktree } from '../core/task.js';
 import type { StatePaths } from '../store/paths.js';
 import { git, gitReason, type GitResult } from './git.js';
@@ -115,6 +115,36 @@ export function copyIntoWorktree(from: string, to: string, copy: string[]): stri
     cpSync(src, dest, { recursive: true, force: true });
   }
   return notes;
+}
+
+/**
+ * Makes a task's worktree (`made` records it before anything else can fail), copies the
+ * project's `copy` files in, and returns where the task's commands run.
+ */
+export async function openTaskWorktree(
+  paths: StatePaths,
+  task: Task,
+  on: { made: (wt: Worktree) => void; log: (line: string) => void },
+): Promise<string> {
+  const iso = task.isolation!;
+  const wt = await createWorktree(paths, task.id, iso);
+  on.made(wt);
+  on.log(`worktree ${wt.path} (branch ${wt.branch} from ${iso.base.slice(0, 12)})`);
+  const cwd = worktreeCwd(task, iso, wt);
+  for (const note of copyIntoWorktree(task.cwd, cwd, iso.copy)) on.log(note);
+  return cwd;
+}
+
+/** The task with the diff it records as it ends; the line for its log says it (or why it could not be measured). */
+export async function withEndDiff(task: Task, wt: Worktree, log: (line: string) => void): Promise<Task> {
+  try {
+    const d = await measureDiff(wt);
+    log(`changed ${d.files} file${d.files === 1 ? '' : 's'} (+${d.insertions} -${d.deletions}) in ${wt.path}: dev-tools diff ${task.id}`);
+    return { ...task, diff: d };
+  } catch (err) {
+    log(describeError(err));
+    return task;
+  }
 }
 
 /**
