@@ -40,5 +40,7 @@ export function describeLaunch(verb: string, r: LaunchResult): string {
     ? `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}`
     : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
   const where = r.started ? (r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`) : queued;
-  return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}`;
+  // A worktree task's launch may have a word to say (uncommitted changes left out).
+  const note = r.notes?.length ? ` · ${r.notes[0]!.replace(/^note: /, '')}` : '';
+  return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}${printable(note)}`;
 }

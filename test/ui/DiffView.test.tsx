@@ -1,12 +1,12 @@
 // The dashboard's DIFF column and diff view (ink-testing-library), on a real git repo
 // and a real worktree task run by the runner from dist/.
 import { cleanup, render } from 'ink-testing-library';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardActions } from '../../components/actions.js';
+import { describeLaunch, type DashboardActions } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { isBroken, type Task } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
@@ -121,5 +121,13 @@ describe('diff in the dashboard', () => {
     ui.stdin.write('d');
     await waitFor(() => frame().includes(`${t.id} did not run in a worktree: it has no diff`), 'the message', 5000, frame);
     expect(frame()).toContain('─ log');
+  });
+
+  it("a launch from the dashboard says that the project's uncommitted changes stay out of the worktree", async () => {
+    writeFileSync(join(config.projects.web!.cwd!, 'app.txt'), 'dirty\n');
+    const r = await runner.launchTask(store, config, { project: 'web', description: 'dirty', command: ['true'] });
+    expect(describeLaunch('started', r)).toMatch(
+      /^started \w{8} \(web: dirty\) — .* · 1 file with uncommitted changes in .* stays out of the worktree/,
+    );
   });
 });
