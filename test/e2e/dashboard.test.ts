@@ -296,6 +296,10 @@ describe('the installed demo', () => {
     expect(done.status, h.log(again.id)).toBe('completed');
     await term.see(new RegExp(`${again.id}.*✔ completed`), 'the second run completed on screen', 10_000);
     expect(h.log(again.id)).toContain('all integration tests passed');
+    // The worktree project, on the git repo the demo made: its tasks changed their own worktrees.
+    const agent = await findTask((t) => t.project === 'demo-agents' && t.status === 'completed', 'a demo worktree task done');
+    expect(agent.worktree?.branch).toBe(`dev-tools/${agent.id}`);
+    expect(agent.diff).toEqual({ files: 2, insertions: 7, deletions: 0 });
   });
 });
 
