@@ -49,11 +49,11 @@ export function registerClean(program: Command): void {
         const finished = Date.parse(entry.completedAt ?? entry.createdAt);
         if (!(finished < cutoff)) continue;
         bytes += fileSize(store.donePath(entry.id)) + fileSize(store.logPath(entry.id));
-        if (entry.worktree) {
+        if (entry.isolation) {
           const { removeWorktree } = await import('../runner/worktree.js');
           const removed = await removeWorktree(store.paths, entry, { branches: opts.branches });
-          worktrees++;
-          if (removed.branchKept) kept.push(entry.worktree.branch);
+          if (removed.removed) worktrees++;
+          if (removed.branchKept) kept.push(`dev-tools/${entry.id}`);
         }
         store.remove(entry.id);
         count++;

@@ -195,6 +195,8 @@ export interface RemovedWorktree {
   branchDeleted: boolean;
   /** Its branch stays: it holds commits the base's branch does not have. */
   branchKept: boolean;
+  /** It had a worktree to remove (recorded, or left on disk by a worker killed while adding it). */
+  removed: boolean;
 }
 
 /**
@@ -203,10 +205,11 @@ export interface RemovedWorktree {
  * already deleted by hand is not an error.
  */
 export async function removeWorktree(paths: StatePaths, task: Task, opts: { branches?: boolean } = {}): Promise<RemovedWorktree> {
-  const wt = task.worktree;
   const iso = task.isolation;
-  const none = { branchDeleted: false, branchKept: false };
-  if (!wt || !iso) return none;
+  if (!iso) return { branchDeleted: false, branchKept: false, removed: false };
+  // A worker killed during `git worktree add` recorded nothing, but git may have made both.
+  const wt = task.worktree ?? { path: worktreePath(paths, task.id), branch: worktreeBranch(task.id), base: iso.base };
+  const none = { branchDeleted: false, branchKept: false, removed: Boolean(task.worktree) || existsSync(wt.path) };
   if (!existsSync(iso.repo)) {
     rmSync(wt.path, { recursive: true, force: true });
     return none;
@@ -220,9 +223,9 @@ export async function removeWorktree(paths: StatePaths, task: Task, opts: { bran
     const merged = iso.baseBranch
       ? (await git(iso.repo, ['merge-base', '--is-ancestor', ref, `refs/heads/${iso.baseBranch}`])).code === 0
       : false;
-    if (!merged && !opts.branches) return { branchDeleted: false, branchKept: true };
+    if (!merged && !opts.branches) return { ...none, branchKept: true };
     const del = await git(iso.repo, ['branch', '-D', '--', wt.branch]);
-    return { branchDeleted: del.code === 0, branchKept: del.code !== 0 };
+    return { ...none, branchDeleted: del.code === 0, branchKept: del.code !== 0 };
   });
 }
 

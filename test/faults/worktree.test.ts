@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Harness } from '../integration/harness.js';
-import { branches, makeRepo, worktreeList } from '../integration/git-repo.js';
-import { canMount, mountTmpfs, unmount } from './fault-kit.js';
+import { branches, git, makeRepo, worktreeList } from '../integration/git-repo.js';
+import { canMount, mountTmpfs, unmount, writeTask } from './fault-kit.js';
 
 let h: Harness;
 let repo: string;
@@ -77,5 +77,28 @@ describe('worktree faults', () => {
     expect(d.status).toBe('failed');
     expect(d.error).toMatch(/^cannot create the worktree: .*(No space left on device|the disk is full)/);
     nothingLeft(t.id);
+  });
+
+  it('a worker killed while adding its worktree recorded none: clean still removes what git made, and its branch', () => {
+    const id = 'k1lled00';
+    const base = git(repo, 'rev-parse', 'HEAD');
+    // What git leaves when its worker dies right after `git worktree add`: a registered worktree and a branch.
+    git(repo, 'worktree', 'add', '-q', '-b', `dev-tools/${id}`, join(h.home, 'worktrees', id), base);
+    writeTask(
+      h,
+      {
+        id,
+        status: 'interrupted',
+        completedAt: new Date().toISOString(),
+        error: 'worker 1 died while running',
+        isolation: { repo, base, baseBranch: 'main', setup: [], copy: [] },
+      },
+      'done',
+    );
+    const r = h.run(['clean', '--all']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('removed 1 task');
+    expect(r.stdout).toContain('removed 1 worktree');
+    nothingLeft(id);
   });
 });
