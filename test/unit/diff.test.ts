@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { copyPathProblem, diffCell, diffLineKind, formatDiff, parseNumstat } from '../../src/core/diff.js';
+import { layoutColumns, renderTable } from '../../src/core/table.js';
+import { TASK_COLUMNS, taskCells, taskColumns } from '../../src/core/task-view.js';
+import type { Task } from '../../src/core/task.js';
 
 describe('parseNumstat', () => {
   it('adds up lines of text files and counts binary files without lines', () => {
@@ -54,5 +57,42 @@ describe('diff lines', () => {
       'removed',
       null,
     ]);
+  });
+});
+
+describe('the DIFF column', () => {
+  const task = (fields: Partial<Task>): Task => ({
+    id: 'abc12345',
+    project: 'web',
+    description: 'd',
+    command: ['true'],
+    cwd: '/r',
+    status: 'completed',
+    createdAt: '2024-01-01T00:00:00.000Z',
+    env: {},
+    logFile: 'l',
+    ...fields,
+  });
+
+  it('is there only when a row runs in a worktree, after ELAPSED, and dropped before ELAPSED when narrow', () => {
+    expect(taskColumns([task({})])).toBe(TASK_COLUMNS);
+    const iso = { repo: '/r', base: 'abc', baseBranch: 'main', setup: [], copy: [] };
+    const rows = [task({}), task({ isolation: iso, diff: { files: 5, insertions: 120, deletions: 8 } })];
+    const columns = taskColumns(rows);
+    expect(columns.map((c) => c.key)).toEqual(['id', 'project', 'status', 'stage', 'progress', 'eta', 'elapsed', 'diff', 'description']);
+    const lines = renderTable(
+      columns,
+      rows.map((t) => taskCells(t, 0)),
+      160,
+    );
+    expect(lines[0]).toMatch(/ELAPSED +DIFF +DESCRIPTION/);
+    expect(lines[2]).toMatch(/\+120 -8 5f +d$/);
+    // Narrowing the table drops ETA first, then DIFF, then ELAPSED.
+    const dropsAt = (key: string) => {
+      for (let w = 160; w > 20; w--) if (!layoutColumns(columns, w).some((c) => c.column.key === key)) return w;
+      return 0;
+    };
+    expect(dropsAt('eta')).toBeGreaterThan(dropsAt('diff'));
+    expect(dropsAt('diff')).toBeGreaterThan(dropsAt('elapsed'));
   });
 });
