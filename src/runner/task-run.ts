@@ -112,11 +112,13 @@ export class TaskRun {
    * worker is alive and cancellable meanwhile). Returns why it could not be made, or null.
    */
   private async prepareWorktree(): Promise<string | null> {
+    // Shown as stage `worktree` meanwhile (and where it failed, if it does).
+    const stage = { index: 0, count: 1, name: 'worktree', phase: null };
     await this.firstWrite(() => {
-      this.task = { ...this.task, startedAt: new Date(this.startedMs).toISOString() };
+      this.task = { ...this.task, startedAt: new Date(this.startedMs).toISOString(), stage };
     });
     if (!this.started) return null;
-    const made = (worktree: Worktree) => ((this.task = { ...this.task, worktree }), this.writer.now());
+    const made = (worktree: Worktree) => ((this.task = { ...this.task, worktree, stage: null }), this.writer.now());
     const opened = (await import('./worktree.js')).openTaskWorktree(this.store.paths, this.task, { made, log: (l) => this.log(l) });
     return opened.then((cwd) => ((this.cwd = cwd), null), describeError);
   }

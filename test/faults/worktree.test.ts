@@ -62,6 +62,7 @@ describe('worktree faults', () => {
     const d = await h.waitForStatus(t.id, ['failed', 'completed']);
     expect(d.status).toBe('failed');
     expect(d.error).toBe('cannot create the worktree: hook refuses');
+    expect(d.stage?.name).toBe('worktree');
     expect(d.worktree ?? null).toBeNull();
     nothingLeft(t.id);
   });

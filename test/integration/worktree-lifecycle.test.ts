@@ -49,6 +49,17 @@ describe('worktree task lifecycle', () => {
     expect(done.diff).toEqual({ files: 2, insertions: 2, deletions: 0 });
   });
 
+  it('shows stage "worktree" while git checks the worktree out (a slow post-checkout hook), then the stages', async () => {
+    configure({ stages: [{ name: 'build', run: 'true' }] });
+    writeFileSync(join(repo, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\nsleep 1\n', { mode: 0o755 });
+    const t = JSON.parse(h.run(['task', 'web', 'slow checkout', '-b', '--json']).stdout) as { id: string };
+    const during = await waitFor(() => (h.task(t.id).stage?.name === 'worktree' ? h.task(t.id) : undefined), 'stage worktree');
+    expect(during.status).toBe('running');
+    expect(during.worktree ?? null).toBeNull();
+    const done = await h.waitForStatus(t.id, ['completed', 'failed']);
+    expect(done).toMatchObject({ status: 'completed', stage: { name: 'build' } });
+  });
+
   it('a failing setup line fails the task at stage setup; the stages never run', async () => {
     configure({ setup: ['false', 'touch after-false'], stages: [{ name: 'build', run: 'touch built' }] });
     const t = JSON.parse(h.run(['task', 'web', 'bad setup', '-b', '--json']).stdout) as { id: string };
