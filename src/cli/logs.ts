@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
+import { formatBytes } from '../core/units.js';
 import type { TerminalFilter } from '../core/terminal-text.js';
 import { colorEnabled } from './output.js';
 
@@ -19,7 +20,7 @@ export function registerLogs(program: Command): void {
     .action(async (idInput: string, opts: { lines: string; follow?: boolean; raw?: boolean }) => {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines takes a whole number, not "${opts.lines}"`);
       const n = Number(opts.lines);
-      const [{ openContext }, { tailLines }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
+      const [{ openContext }, { tailLines, TAIL_LINE_LIMIT }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
       const { store, config } = await openContext();
       const id = store.resolveId(idInput);
       store.get(id);
@@ -28,9 +29,12 @@ export function registerLogs(program: Command): void {
       const write = outputWriter(filter);
       let offset = 0;
       try {
-        const tail = tailLines(store.logPath(id), n);
-        if (tail.data.length) write(tail.data);
+        const tail = tailLines(store.logPath(id), n, write);
         offset = tail.size;
+        if (tail.cut)
+          process.stderr.write(
+            `dev-tools: the oldest line printed is longer than ${formatBytes(TAIL_LINE_LIMIT)}: only its end was printed\n`,
+          );
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
