@@ -5,9 +5,13 @@ import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, tempFiles, writeFileAtomic } from './atomic.js';
+import { appendDoneIndex, readDoneIndex, rewriteDoneIndex } from './done-index.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 import { idsIn, MAX_TASK_FILE, parseEntry, readEntry, serialize, sortEntries } from './task-file.js';
+
+/** Lines of the index for tasks no longer in done/ that are tolerated before it is rewritten. */
+const STALE_INDEX_LINES = 100;
 
 /** A task as found: in tasks/ (active) or in tasks/done/ (archived). */
 interface LocatedEntry {
@@ -78,7 +82,7 @@ export class TaskStore {
     } catch (err) {
       throw storageError(`cannot write task ${task.id}`, err);
     }
-    if (isFinal(task.status)) this.archive(task.id);
+    if (isFinal(task.status)) this.archive(task);
   }
 
   /**
@@ -108,19 +112,26 @@ export class TaskStore {
       } catch {
         continue;
       }
-      this.archive(task.id);
+      this.archive(entry);
       return entry;
     }
     return null;
   }
 
-  /** Moves a finished task's file to done/; harmless if someone already did. */
-  archive(id: string): void {
+  /** Moves a finished task's file to done/ and records it in the index; harmless if someone already did. */
+  archive(task: Task): void {
     try {
-      renameSync(this.activePath(id), this.donePath(id));
+      renameSync(this.activePath(task.id), this.donePath(task.id));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError(`cannot archive task ${id}`, err);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError(`cannot archive task ${task.id}`, err);
+      return;
     }
+    appendDoneIndex(this.doneIndexPath, [task]);
+  }
+
+  /** tasks/done.jsonl: the finished tasks of done/, one line each (see done-index.ts). */
+  get doneIndexPath(): string {
+    return join(this.paths.tasks, 'done.jsonl');
   }
 
   /** The task, from the active folder or done/; null when neither has it. */
@@ -169,8 +180,40 @@ export class TaskStore {
     return this.listDir(this.paths.tasks);
   }
 
+  /**
+   * The tasks of done/: its listing is the truth, the index saves reading each file.
+   * A task the index lacks (its archiver died before appending, say) is read and
+   * appended; an index holding many tasks no longer there (clean) is rewritten.
+   */
   listDone(): TaskEntry[] {
-    return this.listDir(this.paths.done);
+    const ids = idsIn(this.paths.done);
+    const index = readDoneIndex(this.doneIndexPath);
+    const out: TaskEntry[] = [];
+    const missing: Task[] = [];
+    let used = 0;
+    for (const id of ids) {
+      const indexed = index.tasks.get(id);
+      if (indexed) {
+        out.push(indexed);
+        used++;
+        continue;
+      }
+      const entry = readEntry(this.donePath(id), id);
+      if (!entry) continue;
+      out.push(entry);
+      if (!isBroken(entry) && isFinal(entry.status)) missing.push(entry);
+    }
+    if (index.lines - used > Math.max(STALE_INDEX_LINES, out.length / 4)) this.rewriteDoneIndex(out);
+    else appendDoneIndex(this.doneIndexPath, missing);
+    return out;
+  }
+
+  /** Makes the index hold exactly these finished tasks (clean calls it with what it kept). */
+  rewriteDoneIndex(entries: TaskEntry[]): void {
+    rewriteDoneIndex(
+      this.doneIndexPath,
+      entries.filter((e): e is Task => !isBroken(e) && isFinal(e.status)),
+    );
   }
 
   /** Active tasks, plus finished ones with `all`; sorted by creation time, broken entries last. */
