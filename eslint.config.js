@@ -71,6 +71,12 @@ export default defineConfig(
     },
   },
   {
+    // The command's entry is CommonJS (bin/package.json): an ES module entry costs Node's ESM loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     rules: {
       // `catch {}` with a comment saying why is how this code says "gone already, fine".
       'no-empty': ['error', { allowEmptyCatch: true }],

@@ -3,6 +3,7 @@ import { parseDuration } from '../core/units.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/units.js';
 import { isBroken, type TaskEntry, type TaskStatus } from '../core/task.js';
+import { writeOut } from './output.js';
 
 export function registerClean(program: Command): void {
   program
@@ -52,6 +53,6 @@ export function registerClean(program: Command): void {
       if (count) store.rewriteDoneIndex(kept);
       const tasks = count ? `removed ${count} task${count === 1 ? '' : 's'} (${formatBytes(bytes)} freed)` : '';
       const files = leftovers ? `removed ${leftovers} file${leftovers === 1 ? '' : 's'} left by crashed processes` : '';
-      process.stdout.write(`${[tasks, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
+      writeOut(`${[tasks, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { renderTable } from '../core/table.js';
 import { STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/task-view.js';
 import { isBroken, type Task } from '../core/task.js';
-import { paint, printJson, terminalWidth, warn } from './output.js';
+import { paint, printJson, terminalWidth, warn, writeOut } from './output.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -43,7 +43,7 @@ export function registerStatus(program: Command): void {
       }
       if (opts.json) return printJson(tasks);
       if (tasks.length === 0) {
-        process.stdout.write(opts.all ? 'No tasks\n' : 'No running tasks\n');
+        writeOut(opts.all ? 'No tasks\n' : 'No running tasks\n');
         return;
       }
       const now = Date.now();
@@ -58,6 +58,6 @@ export function registerStatus(program: Command): void {
       const running = tasks.filter((t) => t.status === 'running').length;
       const queued = tasks.filter((t) => t.status === 'queued').length;
       const summary = `running ${running}/${config.maxParallelTasks}${queued ? ` · queued ${queued}` : ''}`;
-      process.stdout.write(`${lines.join('\n')}\n${paint('dim', summary)}\n`);
+      writeOut(`${lines.join('\n')}\n${paint('dim', summary)}\n`);
     });
 }

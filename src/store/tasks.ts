@@ -1,5 +1,5 @@
 import { renameSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { join } from 'node:path';
 import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';

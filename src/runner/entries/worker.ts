@@ -1,4 +1,4 @@
-// The detached worker: `node worker.js <stateHome> <taskId>`. This is the process
+// The detached worker: `node worker.cjs <stateHome> <taskId>`. This is the process
 // around a task's run (task-run.ts): its arguments, signals, what must be in place
 // before a command can run, and a tidy ledger on every way out.
 import { closeSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { TaskRun } from '../task-run.js';
 async function main(): Promise<void> {
   const [home, id] = process.argv.slice(2);
   if (!home || !id) {
-    process.stderr.write('usage: worker.js <stateHome> <taskId>\n');
+    process.stderr.write('usage: worker.cjs <stateHome> <taskId>\n');
     process.exit(2);
   }
   let run: TaskRun | null = null;

@@ -1,0 +1,87 @@
+// `npm run build`: bundles what ships into dist/ with esbuild (tsc only type-checks:
+// `npm run lint`). One file loads instead of dozens, which is most of a command's
+// start-up cost:
+//
+//   dist/cli.cjs           the CLI (commander and src/); bin/dev-tools.js loads it with
+//                          a V8 code cache. zod stays in node_modules, required only
+//                          when a changed config.json is validated.
+//   dist/worker.cjs        the detached worker, and dist/group-stopper.cjs: the files
+//                          that run as processes of their own (src/runner/runtime-files.ts);
+//                          zod stays outside them too
+//   dist/ui/               the dashboard and the cancel picker, with Ink and React (ESM,
+//                          shared chunks), imported by `ui` and `cancel` only
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+
+const DIST = 'dist';
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+// The CommonJS bundles have no import.meta: the one use (the package root, runtime-files.ts)
+// starts from the bundle's own folder.
+const commonjs = { ...node, format: 'cjs', define: { 'import.meta.dirname': '__dirname' } };
+
+/**
+ * commander requires node:child_process when it loads, for executable subcommands,
+ * which dev-tools has none of: loading it costs every command a few milliseconds.
+ * Here it is required when commander would spawn, never otherwise.
+ */
+const lazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`${args.path}: commander no longer requires node:child_process as expected`);
+      const lazy = "const childProcess = { get spawn() { return require('node:child_process').spawn; } };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+rmSync(DIST, { recursive: true, force: true });
+
+await Promise.all([
+  build({
+    ...commonjs,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: `${DIST}/cli.cjs`,
+    external: ['zod'],
+    plugins: [lazyChildProcess],
+    // A function expression, not a script that runs: bin/dev-tools.js compiles it with
+    // vm.Script (and its code cache) and calls it as Node calls a CommonJS module, with
+    // its own import() besides (src/cli/load-ui.ts).
+    banner: { js: '(function (exports, require, module, __filename, __dirname, __devToolsImport) {' },
+    footer: { js: '})' },
+  }),
+  build({
+    ...commonjs,
+    entryPoints: { worker: 'src/runner/entries/worker.ts', 'group-stopper': 'src/runner/entries/group-stopper.ts' },
+    outdir: DIST,
+    external: ['zod'],
+    outExtension: { '.js': '.cjs' },
+  }),
+  build({
+    ...node,
+    entryPoints: ['components/run-dashboard.tsx', 'components/run-picker.tsx'],
+    outdir: `${DIST}/ui`,
+    format: 'esm',
+    splitting: true,
+    // Ink's React DevTools hook: only with DEV=true, which the UI hides (components/interactive-env.ts).
+    external: ['./devtools.js'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    banner: {
+      js: "import { createRequire as __devToolsCreateRequire } from 'node:module'; const require = __devToolsCreateRequire(import.meta.url);",
+    },
+  }),
+]);
+
+// The loader reads the CLI bundle as latin1 (a one-byte string, no UTF-8 decoding): esbuild
+// escapes every non-ASCII character (charset ascii, its default), and this holds it to that.
+if (/[^\x00-\x7f]/.test(readFileSync(`${DIST}/cli.cjs`, 'latin1'))) throw new Error(`${DIST}/cli.cjs holds non-ASCII bytes`);
