@@ -45,6 +45,131 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * Ink 6.8's incremental renderer (only the rows that changed are written) moves the
+ * cursor up one row too few after a frame that ends in a newline, as every frame of a
+ * screen-filling app kept one row short of the terminal does (components/run-dashboard.tsx):
+ * the picture then slid down a row. Fixed here, where the UI is bundled.
+ */
+const inkIncrementalFix = {
+  name: 'ink-incremental-cursor-fix',
+  setup(b) {
+    b.onLoad({ filter: /ink[\\/]build[\\/]log-update\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const wrong = 'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));';
+      if (!text.includes(wrong)) throw new Error(`${args.path}: Ink's incremental renderer changed; check the cursor fix`);
+      const right = "buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1));";
+      return { contents: text.replace(wrong, right), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Ink rasterizes every frame whole (output.js): each line of text is tokenized into
+ * styled characters and measured, and the screen is a fresh grid of blank cells. Its
+ * caches of tokenized lines and widths live for one frame only; here they live across
+ * frames (emptied when large), the blank cell is one shared object, and a line that fits
+ * its clip is not sliced, and a row made of the same cells as the last frame's is the same
+ * string, so a frame in which ten of fifty rows changed costs about ten rows of work,
+ * not fifty, and little garbage. Cached cells are never mutated.
+ */
+const inkOutputCaches = {
+  name: 'ink-output-caches',
+  setup(b) {
+    b.onLoad({ filter: /ink[\\/]build[\\/]output\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      const edits = [
+        [
+          'export default class Output {',
+          `const BLANK = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+let previousRows = [];
+function rowString(line, y) {
+    const previous = previousRows[y];
+    if (previous && previous.cells.length === line.length && previous.cells.every((cell, x) => cell === line[x])) return previous.text;
+    // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+    const text = styledCharsToString(line.filter(item => item !== undefined)).trimEnd();
+    previousRows[y] = { cells: line, text };
+    return text;
+}
+let sharedCaches;
+function outputCaches() {
+    if (!sharedCaches || sharedCaches.styledChars.size + sharedCaches.widths.size + sharedCaches.blockWidths.size > 20000) sharedCaches = new OutputCaches();
+    return sharedCaches;
+}
+export default class Output {`,
+        ],
+        ['    caches = new OutputCaches();', '    caches = outputCaches();'],
+        // A row whose cells are the very cells of the last frame's row (cached, never mutated) is the same string.
+        [
+          `            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`,
+          '            .map((line, y) => rowString(line, y))',
+        ],
+        // Clipping a line that fits (the usual case in a box with overflow hidden) left it as it was, after tokenizing it.
+        ['                            return sliceAnsi(line, from, to);', '                            return from === 0 && to >= width ? line : sliceAnsi(line, from, to);'],
+        [
+          `                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });`,
+          '                row.push(BLANK);',
+        ],
+      ];
+      for (const [from, to] of edits) {
+        if (!text.includes(from)) throw new Error(`${args.path}: Ink's Output changed; check the cache patch (${from.trim().slice(0, 40)})`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Ink turns each row of the screen back into a string with ansi-tokenize's
+ * styledCharsToString, which works out the escape codes between every two cells,
+ * styled or not, with three Sets per cell: 8,000 cells a frame at 160x50. Cells of
+ * the same style (most of them: plain text) need no codes between them; that is
+ * checked first here, and the result is the same string.
+ */
+const sameStyleFastPath = {
+  name: 'ansi-tokenize-same-style',
+  setup(b) {
+    b.onLoad({ filter: /@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      const edits = [
+        [
+          'export function styledCharsToString(chars) {',
+          `function sameStyles(a, b) {
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i].code !== b[i].code || a[i].endCode !== b[i].endCode) return false;
+    return true;
+}
+export function styledCharsToString(chars) {`,
+        ],
+        [
+          'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
+          'if (!sameStyles(chars[i - 1].styles, char.styles)) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
+        ],
+        [
+          'if (i === chars.length - 1) {',
+          'if (i === chars.length - 1 && char.styles.length > 0) {',
+        ],
+      ];
+      for (const [from, to] of edits) {
+        if (!text.includes(from)) throw new Error(`${args.path}: ansi-tokenize changed; check the same-style fast path (${from.slice(0, 40)})`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 rmSync(DIST, { recursive: true, force: true });
 
 await Promise.all([
@@ -73,6 +198,7 @@ await Promise.all([
     outdir: `${DIST}/ui`,
     format: 'esm',
     splitting: true,
+    plugins: [inkIncrementalFix, inkOutputCaches, sameStyleFastPath],
     // Ink's React DevTools hook: only with DEV=true, which the UI hides (components/interactive-env.ts).
     external: ['./devtools.js'],
     define: { 'process.env.NODE_ENV': '"production"' },

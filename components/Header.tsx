@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { memo } from 'react';
 import { STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, TASK_STATUSES, type TaskEntry, type TaskStatus } from '../src/core/task.js';
 import { useColor } from './useColor.js';
@@ -9,7 +10,8 @@ interface HeaderProps {
   showAll: boolean;
   filter: string;
   /** Where the selection is in the rows shown (`12/231`), when there are any. */
-  position?: { index: number; count: number } | null;
+  positionIndex?: number;
+  positionCount?: number;
 }
 
 function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', number> {
@@ -20,7 +22,7 @@ function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', numb
 }
 
 /** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` */
-export function Header({ entries, maxParallel, showAll, filter, position = null }: HeaderProps) {
+export const Header = memo(function Header({ entries, maxParallel, showAll, filter, positionIndex = 0, positionCount = 0 }: HeaderProps) {
   const paint = useColor();
   const counts = countByStatus(entries);
   const parts: { text: string; color?: string }[] = [{ text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running }];
@@ -40,8 +42,8 @@ export function Header({ entries, maxParallel, showAll, filter, position = null 
       ))}
       <Text dimColor>
         {'   '}[{showAll ? 'all tasks' : 'active'}]{filter ? ` filter: ${filter}` : ''}
-        {position && position.count > 0 ? `  ${position.index + 1}/${position.count}` : ''}
+        {positionCount > 0 ? `  ${positionIndex + 1}/${positionCount}` : ''}
       </Text>
     </Text>
   );
-}
+});

@@ -82,7 +82,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
           defaultProject={defaultProject}
         />
       </ColorContext.Provider>,
-      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
+      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: true, patchConsole: true, maxFps: 20 },
     );
     await instance.waitUntilExit();
   } finally {

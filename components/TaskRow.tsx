@@ -1,0 +1,57 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { fit, type Column } from '../src/core/table.js';
+import { STATUS_COLORS, taskCells } from '../src/core/task-view.js';
+import { printable } from '../src/core/terminal-text.js';
+import { isBroken, type TaskEntry } from '../src/core/task.js';
+import { useColor } from './useColor.js';
+
+interface TaskRowProps {
+  entry: TaskEntry;
+  selected: boolean;
+  layout: { column: Column; width: number }[];
+  width: number;
+  /** The clock, for a running task's elapsed time and ETA; 0 for the others (their cells do not move). */
+  now: number;
+}
+
+export const GAP = 2;
+const SEP = ' '.repeat(GAP);
+// A marker column, so the selection shows even where inverse video does not (no colour support).
+export const MARK = '› ';
+export const NO_MARK = '  ';
+
+/**
+ * One row of the task table. Memoized: a frame that changes two tasks renders two
+ * rows, and a finished task's row (its clock is 0) never renders again.
+ */
+export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, now }: TaskRowProps) {
+  const paint = useColor();
+  if (isBroken(entry)) {
+    const idWidth = layout[0]?.width ?? 8;
+    const rest = Math.max(0, width - MARK.length - idWidth - GAP);
+    return (
+      <Text inverse={selected} wrap="truncate">
+        {selected ? MARK : NO_MARK}
+        {fit(entry.id, idWidth)}
+        {SEP}
+        <Text color={paint('red')}>{fit(printable(`✖ broken task file: ${entry.error}`), rest)}</Text>
+      </Text>
+    );
+  }
+  const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;
+  const cells = taskCells(entry, now || Date.now(), progressWidth);
+  // One Text per cell, not one per row: Ink measures each Text's width, and a string
+  // with any non-ASCII character (the status icon, the mark) takes string-width's slow
+  // path over its whole length, some 700 times the ASCII cost.
+  return (
+    <Box height={1}>
+      <Text inverse={selected}>{selected ? MARK : NO_MARK}</Text>
+      {layout.map(({ column, width: w }, ci) => (
+        <Text key={column.key} inverse={selected} color={column.key === 'status' ? paint(STATUS_COLORS[entry.status]) : undefined}>
+          {fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? SEP : '')}
+        </Text>
+      ))}
+    </Box>
+  );
+});
