@@ -109,7 +109,10 @@ export default class Output {`,
           '            .map((line, y) => rowString(line, y))',
         ],
         // Clipping a line that fits (the usual case in a box with overflow hidden) left it as it was, after tokenizing it.
-        ['                            return sliceAnsi(line, from, to);', '                            return from === 0 && to >= width ? line : sliceAnsi(line, from, to);'],
+        [
+          '                            return sliceAnsi(line, from, to);',
+          '                            return from === 0 && to >= width ? line : sliceAnsi(line, from, to);',
+        ],
         [
           `                row.push({
                     type: 'char',
@@ -121,7 +124,8 @@ export default class Output {`,
         ],
       ];
       for (const [from, to] of edits) {
-        if (!text.includes(from)) throw new Error(`${args.path}: Ink's Output changed; check the cache patch (${from.trim().slice(0, 40)})`);
+        if (!text.includes(from))
+          throw new Error(`${args.path}: Ink's Output changed; check the cache patch (${from.trim().slice(0, 40)})`);
         text = text.replace(from, to);
       }
       return { contents: text, loader: 'js' };
@@ -156,13 +160,11 @@ export function styledCharsToString(chars) {`,
           'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
           'if (!sameStyles(chars[i - 1].styles, char.styles)) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
         ],
-        [
-          'if (i === chars.length - 1) {',
-          'if (i === chars.length - 1 && char.styles.length > 0) {',
-        ],
+        ['if (i === chars.length - 1) {', 'if (i === chars.length - 1 && char.styles.length > 0) {'],
       ];
       for (const [from, to] of edits) {
-        if (!text.includes(from)) throw new Error(`${args.path}: ansi-tokenize changed; check the same-style fast path (${from.slice(0, 40)})`);
+        if (!text.includes(from))
+          throw new Error(`${args.path}: ansi-tokenize changed; check the same-style fast path (${from.slice(0, 40)})`);
         text = text.replace(from, to);
       }
       return { contents: text, loader: 'js' };

@@ -145,6 +145,7 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['worker', 'Worker memory', 'worker'],
     ['dashboard', 'Dashboard in a real terminal (tmux 160x50)', 'dashboard'],
     ['others', 'Other tools, same rounds (anchors)', null],
+    ['slurm', 'Slurm executor: `status` with 100 active Slurm tasks (#16)', 'slurm'],
   ];
   const goals = goalRows(rows);
   const md = [];

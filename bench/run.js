@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -957,6 +957,125 @@ async function benchOthers() {
   }
 }
 
+/** The Slurm cluster test/slurm/cluster.sh starts: its config, or null with the reason it cannot be used. */
+function slurmCluster() {
+  const conf =
+    process.env.SLURM_CONF ?? join(process.env.SLURM_BASE ?? join(process.env.TMPDIR || '/tmp', 'dev-tools-slurm'), 'slurm.conf');
+  if (!hasTool('sbatch') || !hasTool('squeue'))
+    return { reason: 'Slurm is not installed (apt-get install slurmctld slurmd slurm-client munge)' };
+  if (!existsSync(conf)) return { reason: `no cluster (${conf} is missing: test/slurm/cluster.sh up)` };
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { env: { ...process.env, SLURM_CONF: conf }, encoding: 'utf8', timeout: 15_000 });
+  if (r.status !== 0 || !/idle|mixed|alloc/.test(r.stdout)) return { reason: `the cluster of ${conf} does not answer` };
+  return { conf };
+}
+
+/**
+ * `status --json` with 100 active Slurm tasks (real jobs: 98 held pending, 2 running)
+ * against the same with 100 active local tasks; and the Slurm commands one `status`
+ * runs, counted by a PATH shim that logs each call and runs the real command.
+ */
+async function benchSlurm() {
+  const cluster = slurmCluster();
+  if (!cluster.conf) {
+    notes.push(`slurm: skipped, ${cluster.reason}`);
+    return;
+  }
+  const senv = { ...process.env, SLURM_CONF: cluster.conf };
+  const jobIds = [];
+  stopHooks.push(() => {
+    for (let i = 0; i < jobIds.length; i += 200) spawnSync('scancel', jobIds.slice(i, i + 200), { env: senv, stdio: 'ignore' });
+  });
+  const home = makeHome('slurm100');
+  const running = 2;
+  for (let i = 0; i < 100; i++) {
+    const id = benchId('s', i);
+    // Held jobs stay PENDING; the first few run a sleep, as started tasks' jobs would.
+    const args = [
+      '--parsable',
+      `--job-name=dev-tools-${id}`,
+      '--output=/dev/null',
+      ...(i < running ? [] : ['--hold']),
+      '--wrap=sleep 3600',
+    ];
+    const r = spawnSync('sbatch', args, { env: senv, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sbatch: ${r.stderr.trim()}`);
+    const jobId = r.stdout.trim().split(';')[0];
+    jobIds.push(jobId);
+    const started = i < running;
+    writeTask(
+      home,
+      makeTask(id, started ? 'running' : 'queued', i, {
+        executor: 'hpc',
+        slurm: { jobId, node: null },
+        claimedAt: new Date().toISOString(),
+        ...(started ? {} : { startedAt: null }),
+      }),
+    );
+  }
+  writeFileSync(join(home, 'config.json'), JSON.stringify({ executors: { hpc: { type: 'slurm', sbatchArgs: [] } } }));
+  const holder = startHolder();
+  stopHooks.push(holder.stop);
+  const local = makeHome('local100');
+  populate(local, 100, { running: 100, holder });
+  // The shim: every Slurm client command a `status` could run, logged.
+  const shim = makeTempDir('slurm-shim');
+  const calls = join(shim, 'calls.log');
+  for (const tool of ['squeue', 'scontrol', 'sacct', 'sinfo', 'sbatch', 'scancel', 'srun']) {
+    const real = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    if (!real) continue;
+    writeFileSync(join(shim, tool), `#!/bin/sh\necho "${tool} $*" >> '${calls}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  }
+  const shimmed = { ...cliEnv(home), SLURM_CONF: cluster.conf, PATH: `${shim}:${process.env.PATH}` };
+  const probe = spawnSync(NODE, [BIN, 'status', '--json'], { env: shimmed, encoding: 'utf8', cwd: ROOT });
+  const listed = JSON.parse(probe.stdout || '[]');
+  const lines = existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter(Boolean) : [];
+  const nRunning = listed.filter((x) => x.status === 'running').length;
+  if (listed.length !== 100 || nRunning !== running) {
+    notes.push(`slurm: \`status --json\` listed ${listed.length} tasks (${nRunning} running), not the 100 active ones as written`);
+  }
+  row('slurm', 'Slurm commands run by one `status --json`, 100 active Slurm tasks', stats([lines.length]), {
+    unit: 'calls',
+    goal: '= 1',
+    limit: 1,
+    kind: 'max',
+    goalId: 'slurm-queries',
+    note: lines.map((l) => l.split(' ')[0]).join(', ') || 'none',
+  });
+  const squeue = ['squeue', '-h', '-t', 'all', '-O', 'JobID:|,State:|,NodeList:|,exit_code:|', '-j', jobIds.join(',')];
+  const t = await timeInterleaved(
+    [
+      { key: 'node0', argv: NODE0, env: cliEnv(local) },
+      { key: 'local', argv: dt('status', '--json'), env: cliEnv(local) },
+      { key: 'slurm', argv: dt('status', '--json'), env: { ...cliEnv(home), SLURM_CONF: cluster.conf } },
+      { key: 'squeue', argv: squeue, env: senv },
+    ],
+    { rounds: ROUNDS, cwd: ROOT },
+  );
+  row('slurm', '`status --json`, 100 active Slurm tasks (98 pending, 2 running)', t.slurm, {
+    baseline: t.local,
+    baselineLabel: 'same with 100 running local tasks',
+    paired: pairedRatios(t.slurm, t.local),
+    goal: 'report',
+  });
+  row('slurm', '`status --json`, 100 running local tasks', t.local, {
+    baseline: t.node0,
+    baselineLabel: '`node -e 0`',
+    paired: pairedRatios(t.local, t.node0),
+    goal: 'report',
+  });
+  row('slurm', 'the one squeue call alone (the same 100 job ids)', t.squeue, {
+    baseline: t.node0,
+    baselineLabel: '`node -e 0`',
+    goal: 'report',
+  });
+  methods.slurm =
+    `100 real jobs are submitted to the single-node cluster of test/slurm/cluster.sh (${running} running \`sleep\`, the rest held, so PENDING) and 100 task ` +
+    'files written for them (queued with their job id, or running), as the Slurm executor leaves them; the local state dir has 100 running tasks ' +
+    'pointing at a live process. The query count comes from one `status --json` run with a PATH shim in front of squeue, scontrol, sacct, sinfo, ' +
+    `sbatch, scancel and srun that logs each call and execs the real command. Timing: interleaved rounds (${ROUNDS}) as for start-up; the Slurm ` +
+    'figure includes the squeue round trip to the controller. All the jobs are cancelled afterwards.';
+}
+
 // ---------------------------------------------------------------- main
 
 const SECTIONS = [
@@ -967,6 +1086,7 @@ const SECTIONS = [
   ['worker', benchWorker],
   ['dashboard', benchDashboard],
   ['others', benchOthers],
+  ['slurm', benchSlurm],
 ];
 
 let cleaned = false;

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import { memo } from 'react';
-import { STATUS_COLORS } from '../src/core/task-view.js';
+import { activeCounts, STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, TASK_STATUSES, type TaskEntry, type TaskStatus } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 
@@ -21,14 +21,19 @@ function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', numb
   return counts;
 }
 
-/** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` */
+/** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` (slots count local tasks; cluster ones apart) */
 export const Header = memo(function Header({ entries, maxParallel, showAll, filter, positionIndex = 0, positionCount = 0 }: HeaderProps) {
   const paint = useColor();
   const counts = countByStatus(entries);
-  const parts: { text: string; color?: string }[] = [{ text: `running ${counts.running}/${maxParallel}`, color: STATUS_COLORS.running }];
+  const active = activeCounts(entries);
+  counts.queued = active.queued;
+  const parts: { text: string; color?: string }[] = [{ text: `running ${active.running}/${maxParallel}`, color: STATUS_COLORS.running }];
   for (const s of TASK_STATUSES) {
     if (s === 'running' || counts[s] === 0) continue;
     parts.push({ text: `${s} ${counts[s]}`, color: STATUS_COLORS[s] });
+  }
+  if (active.remoteRunning + active.remoteQueued) {
+    parts.push({ text: `on clusters ${active.remoteRunning} running, ${active.remoteQueued} pending`, color: STATUS_COLORS.running });
   }
   if (counts.broken) parts.push({ text: `broken ${counts.broken}`, color: 'red' });
   return (

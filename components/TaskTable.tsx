@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import { fit, layoutColumns } from '../src/core/table.js';
-import { TASK_COLUMNS } from '../src/core/task-view.js';
+import { TASK_COLUMNS, taskColumns } from '../src/core/task-view.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { GAP, MARK, NO_MARK, TaskRow } from './TaskRow.js';
 
@@ -25,7 +25,10 @@ export function windowStart(selected: number, count: number, visible: number): n
 
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
 export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
-  const layout = useMemo(() => layoutColumns(TASK_COLUMNS, width - MARK.length, GAP), [width]);
+  // The same layout object while the columns stay (rows are memoized on it).
+  const columns = taskColumns(entries);
+  const withExecutor = columns !== TASK_COLUMNS;
+  const layout = useMemo(() => layoutColumns(withExecutor ? columns : TASK_COLUMNS, width - MARK.length, GAP), [width, withExecutor]);
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, entries.length, visible);
   const rows = entries.slice(start, start + visible);

@@ -23,7 +23,7 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
   return {
     launch: (spec, config) => launchTask(store, config, { ...spec, environment }),
     cancel: (id, config) => cancelTask(store, config, id),
-    restart: (id, config) => restartTask(store, config, id, undefined, environment),
+    restart: (id, config) => restartTask(store, config, id, environment),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
     schedule: (config) => schedule(store, config, { lockWaitMs: 200 }),
   };
@@ -31,6 +31,9 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
 
 /** `started abc12345 (web: build) — running 3/10` / `… — queued, #2 in queue` */
 export function describeLaunch(verb: string, r: LaunchResult): string {
-  const where = r.started ? `running ${r.running}/${r.max}` : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
+  const queued = r.task.slurm
+    ? `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}`
+    : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
+  const where = r.started ? (r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`) : queued;
   return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}`;
 }

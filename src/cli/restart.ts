@@ -10,8 +10,12 @@ export function registerRestart(program: Command): void {
     .argument('<id>', 'task id or a unique prefix of one')
     .option('-b, --background', 'start a detached worker and return at once')
     .option('--json', 'print the new task object (with -b)')
-    .addHelpText('after', '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b')
-    .action(async (idInput: string, opts: { background?: boolean; json?: boolean }) => {
+    .option('--executor <name>', 'run it on this executor ("local" or one of config.json) instead of the one it ran on')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b\n  dev-tools restart mh3k -b --executor local',
+    )
+    .action(async (idInput: string, opts: { background?: boolean; json?: boolean; executor?: string }) => {
       if (opts.json && !opts.background) throw new UsageError('--json goes with -b (a foreground task streams its output)');
       const [{ openContext }, { restartTask }, { runForeground }] = await Promise.all([
         import('./context.js'),
@@ -19,7 +23,7 @@ export function registerRestart(program: Command): void {
         import('./foreground.js'),
       ]);
       const ctx = await openContext();
-      const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput));
+      const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput), process.env, opts.executor);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
       writeOut(`restarted as ${result.task.id}${result.started ? '' : ` (${queuedLine(result)})`}\n`, 2);
       process.exitCode = await runForeground(ctx, result.task.id);

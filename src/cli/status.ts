@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { renderTable } from '../core/table.js';
-import { STATUS_COLORS, TASK_COLUMNS, taskCells } from '../core/task-view.js';
+import { activeSummary, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
 import { isBroken, type Task } from '../core/task.js';
 import { paint, printJson, terminalWidth, warn, writeOut } from './output.js';
 
@@ -26,12 +26,14 @@ export function registerStatus(program: Command): void {
           if (isBroken(e) || e.status !== 'running') return;
           // A full or read-only disk must not turn `status` into a failure: say it and list.
           try {
-            entries[i] = reapIfDead(store, e, config) ?? e;
+            // Slurm tasks by the one query the scheduler step made before it found the lock busy.
+            entries[i] = reapIfDead(store, e, config, { states: sched?.states }) ?? e;
           } catch (err) {
             warn(`cannot record ${e.id} as interrupted: ${(err as Error).message}`);
           }
         });
       }
+      if (sched?.states?.problem) warn(`cannot ask Slurm about its jobs (${sched.states.problem}); their state may be out of date`);
       const tasks: Task[] = [];
       for (const e of entries) {
         if (isBroken(e)) {
@@ -49,15 +51,12 @@ export function registerStatus(program: Command): void {
       const now = Date.now();
       const width = terminalWidth();
       const rows = tasks.map((t) => taskCells(t, now));
-      const lines = renderTable(TASK_COLUMNS, rows, width, (key, text, i) => {
+      const lines = renderTable(taskColumns(tasks), rows, width, (key, text, i) => {
         if (key === 'status') return paint(STATUS_COLORS[tasks[i]!.status], text);
         if (key === 'id') return paint('bold', text);
         return text;
       });
       lines[0] = paint('dim', lines[0]!);
-      const running = tasks.filter((t) => t.status === 'running').length;
-      const queued = tasks.filter((t) => t.status === 'queued').length;
-      const summary = `running ${running}/${config.maxParallelTasks}${queued ? ` · queued ${queued}` : ''}`;
-      writeOut(`${lines.join('\n')}\n${paint('dim', summary)}\n`);
+      writeOut(`${lines.join('\n')}\n${paint('dim', activeSummary(tasks, config.maxParallelTasks))}\n`);
     });
 }

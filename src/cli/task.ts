@@ -5,6 +5,13 @@ import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
 import { paint, printJson, writeOut } from './output.js';
 
+interface TaskOptions {
+  background?: boolean;
+  queue: boolean;
+  json?: boolean;
+  executor?: string;
+}
+
 /** `command`: the words after "--" on the command line, if any. */
 export function registerTask(program: Command, command: string[] | null): void {
   program
@@ -14,6 +21,7 @@ export function registerTask(program: Command, command: string[] | null): void {
     .argument('<description>', 'what the task does (quote it); reaches the command as $DEV_TOOLS_TASK_DESCRIPTION')
     .option('-b, --background', 'start a detached worker and return at once')
     .option('--no-queue', 'refuse instead of queueing when maxParallelTasks are running')
+    .option('--executor <name>', 'where it runs: "local" or an executor of config.json (default: the project\'s, else local)')
     .option('--json', 'print the task object (with -b)')
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
     .allowExcessArguments(true)
@@ -23,9 +31,10 @@ export function registerTask(program: Command, command: string[] | null): void {
 Examples:
   dev-tools task web "Build for release" -b -- npm run build
   dev-tools task web "Add login page"          # runs the stages of project "web"
+  dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
     )
-    .action(async (project: string, description: string, opts: { background?: boolean; queue: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (project: string, description: string, opts: TaskOptions, cmd: Command) => {
       if (cmd.args.length > 2) {
         const extra = cmd.args.slice(2).join(' ');
         const shown = extra.length > 60 ? `${extra.slice(0, 60)}…` : extra;
@@ -40,6 +49,7 @@ Examples:
         description,
         command,
         noQueue: !opts.queue,
+        executor: opts.executor,
       });
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
       if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
@@ -50,6 +60,7 @@ Examples:
 }
 
 export function queuedLine(r: LaunchResult): string {
+  if (r.task.slurm) return `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}: queued until the job runs`;
   const place = r.queuePosition ? `, ${ordinal(r.queuePosition)} in line` : '';
   return `queued: ${r.running}/${r.max} running${place}`;
 }
@@ -62,10 +73,13 @@ function ordinal(n: number): string {
 export function printLaunched(ctx: Context, result: LaunchResult, json: boolean): void {
   const { task } = result;
   if (json) return printJson(task);
-  const state = result.started ? paint('cyan', 'started') : paint('gray', queuedLine(result));
+  const state = result.started ? paint('cyan', 'started') : task.slurm ? paint('gray', 'submitted') : paint('gray', queuedLine(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),
+    ...(result.jobId
+      ? [`  job:     Slurm job ${result.jobId} on executor "${printable(task.executor ?? '')}" (squeue -j ${result.jobId})`]
+      : []),
     `  log:     ${printable(ctx.store.logPath(task.id))}`,
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,

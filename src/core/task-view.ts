@@ -1,7 +1,7 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
 import type { Cells, Column } from './table.js';
-import type { Task, TaskStatus } from './task.js';
+import { isBroken, isLocal, LOCAL_EXECUTOR, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatDuration } from './units.js';
 
@@ -64,8 +64,9 @@ function ms(iso: string | null | undefined): number | null {
 }
 
 /** Seconds the task has run (to now if still running). */
-function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt'>, now: number): number | null {
-  const start = ms(task.startedAt) ?? ms(task.claimedAt);
+function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'slurm'>, now: number): number | null {
+  // A Slurm task is claimed when it is submitted: it may wait in the cluster's queue long after.
+  const start = ms(task.startedAt) ?? (task.slurm ? null : ms(task.claimedAt));
   if (start === null) return null;
   const end = ms(task.completedAt) ?? now;
   return Math.max(0, (end - start) / 1000);
@@ -94,6 +95,45 @@ export const TASK_COLUMNS: Column[] = [
   { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, grow: true, dropPriority: 1 },
 ];
 
+/** Where a task runs: `local`, or its executor and node (`slurm:node3`; the node is known once it runs). */
+export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
+  const name = task.executor ?? LOCAL_EXECUTOR;
+  return task.slurm?.node ? `${name}:${task.slurm.node}` : name;
+}
+
+const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
+
+/** The task columns for these rows: EXECUTOR only when one of them does not run here. */
+export function taskColumns(entries: readonly TaskEntry[]): Column[] {
+  if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return TASK_COLUMNS;
+  const at = TASK_COLUMNS.findIndex((c) => c.key === 'status') + 1;
+  return [...TASK_COLUMNS.slice(0, at), EXECUTOR_COLUMN, ...TASK_COLUMNS.slice(at)];
+}
+
+/** Active tasks by where they run: local ones hold slots, the others wait in their cluster's queue. */
+export function activeCounts(entries: readonly TaskEntry[]): {
+  running: number;
+  queued: number;
+  remoteRunning: number;
+  remoteQueued: number;
+} {
+  const counts = { running: 0, queued: 0, remoteRunning: 0, remoteQueued: 0 };
+  for (const e of entries) {
+    if (isBroken(e)) continue;
+    const local = isLocal(e);
+    if (e.status === 'running') counts[local ? 'running' : 'remoteRunning']++;
+    else if (e.status === 'queued') counts[local ? 'queued' : 'remoteQueued']++;
+  }
+  return counts;
+}
+
+/** `running 3/10 · queued 2 · on clusters: 4 running, 96 pending`, as `status` ends its table. */
+export function activeSummary(entries: readonly TaskEntry[], maxParallel: number): string {
+  const c = activeCounts(entries);
+  const remote = c.remoteRunning + c.remoteQueued ? ` · on clusters: ${c.remoteRunning} running, ${c.remoteQueued} pending` : '';
+  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${remote}`;
+}
+
 export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
   const pct = task.progress?.percent ?? null;
   const pctText = formatPercent(pct).padStart(4);
@@ -102,6 +142,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     id: task.id,
     project: printable(task.project),
     status: formatStatus(task.status),
+    executor: printable(formatExecutor(task)),
     stage: printable(formatStage(task)),
     progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
     eta: formatDuration(currentEta(task, now)),

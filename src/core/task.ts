@@ -46,6 +46,23 @@ export interface Task {
   error?: string | null;
   logFile: string;
   restartOf?: string | null;
+  /** `local`, or the name of a configured executor (absent in files of older versions: local). */
+  executor?: string | null;
+  /** A task run as a Slurm batch job: its job once submitted, its node once the worker runs. */
+  slurm?: SlurmJob | null;
+}
+
+export interface SlurmJob {
+  jobId: string | null;
+  node: string | null;
+}
+
+/** The executor every task has unless told otherwise: a detached process on this machine. */
+export const LOCAL_EXECUTOR = 'local';
+
+/** A task that runs elsewhere than this machine (a Slurm job): not under the local slot limit. */
+export function isLocal(task: Pick<Task, 'slurm'>): boolean {
+  return !task.slurm;
 }
 
 /**
@@ -78,10 +95,17 @@ export function isBroken(entry: TaskEntry): entry is BrokenTask {
 
 /**
  * A task the scheduler claimed whose worker has not made its first write: only that
- * worker may write it next, or a reaper that finds it never started.
+ * worker may write it next, or a reaper that finds it never started. A Slurm task
+ * stays `queued` while its job is pending: submitted (`claimedAt`), waiting for the
+ * worker of its job (`jobId`; one not yet recorded may be any job of this task's).
  */
-export function waitsForWorker(entry: TaskEntry | null): entry is Task {
-  return !!entry && !isBroken(entry) && entry.status === 'running' && !entry.pid;
+export function waitsForWorker(entry: TaskEntry | null, jobId?: string | null): entry is Task {
+  if (!entry || isBroken(entry)) return false;
+  if (entry.slurm) {
+    const job = entry.slurm.jobId;
+    return entry.status === 'queued' && !!entry.claimedAt && (!job || !jobId || job === jobId);
+  }
+  return entry.status === 'running' && !entry.pid;
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
-import { localExecutor, type Executor } from './executor.js';
+import { cancelPendingJob, cancelRunningJob } from './cancel-slurm.js';
+import { localExecutor, localWorkerOf } from './executor.js';
 import { liveGroups, stopOrphanedGroups } from './orphans.js';
 import { reapIfDead, schedule, STARTING_MS, underSchedulerLock, workerState } from './scheduler.js';
 import { pollUntil, sleep } from './sleep.js';
@@ -34,17 +35,19 @@ export function cancellable(store: TaskStore, project?: string): Task[] {
 
 /**
  * Cancels a task and returns once it is final and its processes are gone.
- * A queued task is cancelled under the scheduler lock, so it never starts; a
- * running one is signalled (TERM, then CONT so a stopped worker wakes to act on
- * it), and its worker stops the groups and records `cancelled`. A worker found
- * dead is reaped and its groups are stopped here; one that does not answer within
- * the grace and a margin is killed, and the same is done for it.
+ * A queued task is cancelled under the scheduler lock, so it never starts (a Slurm
+ * task's pending job is cancelled too); a running one is signalled (TERM, then CONT
+ * so a stopped worker wakes to act on it), and its worker stops the groups and
+ * records `cancelled`. A worker found dead is reaped and its groups are stopped
+ * here; one that does not answer within the grace and a margin is killed, and the
+ * same is done for it. A Slurm task's job is cancelled with scancel (cancel-slurm.ts).
  */
-export async function cancelTask(store: TaskStore, config: Config, id: string, executor: Executor = localExecutor): Promise<Cancelled> {
+export async function cancelTask(store: TaskStore, config: Config, id: string): Promise<Cancelled> {
+  const executor = localExecutor;
   let task = store.get(id);
   if (isFinal(task.status)) {
     // Its worker is gone but a command group outlived it: stopping that is what cancel is for.
-    if (hasLiveGroups(store, task.id)) {
+    if (!task.slurm && hasLiveGroups(store, task.id)) {
       const gone = await stopOrphanedGroups(store.paths, task.id, config.cancelGraceMs);
       if (!gone) throw new TaskError(`task ${task.id} is ${task.status}, and some of its processes could not be stopped yet`);
       return { task, message: `task ${task.id} had already ${describeFinal(task.status)}; stopped the processes it left` };
@@ -60,35 +63,39 @@ export async function cancelTask(store: TaskStore, config: Config, id: string, e
       removeLaunchEnv(store.paths, task.id);
       return c;
     });
-    if (cancelled) return { task: cancelled, message: `cancelled ${task.id} (it was queued and never started)` };
+    if (cancelled) {
+      const job = cancelled.slurm?.jobId;
+      // Without a job id its submission is under way: whoever records it finds the task cancelled and cancels the job.
+      if (job) await cancelPendingJob(job, config);
+      const how = job ? `it was queued as Slurm job ${job} and never started` : 'it was queued and never started';
+      return { task: cancelled, message: `cancelled ${task.id} (${how})` };
+    }
     if (isFinal(task.status)) throw new NotRunning(task);
   }
+  if (task.slurm) return cancelRunningJob(store, config, task);
   // Running: find its worker (the task file's pid, or the one it put in its ledger while starting).
   const startDeadline = Date.now() + STARTING_MS + 2000;
   for (;;) {
-    const state = workerState(store, task, Date.now(), false, executor);
+    const state = workerState(store, task, Date.now(), false);
     if (state === 'alive') break;
-    if (state === 'dead') return reapAndStop(store, config, task, executor, {});
+    if (state === 'dead') return reapAndStop(store, config, task, {});
     // Past the start-up window only the scheduler (under its lock) may call it dead.
-    if (state === 'unknown') await schedule(store, config, { executor, lockWaitMs: 2000 }).catch(() => undefined);
+    if (state === 'unknown') await schedule(store, config, { lockWaitMs: 2000 }).catch(() => undefined);
     if (Date.now() > startDeadline) throw new TaskError(`task ${task.id}: its worker has not started; try again`);
     await sleep(50);
     task = store.get(task.id);
-    if (isFinal(task.status)) return finished(store, config, task, executor);
+    if (isFinal(task.status)) return finished(store, config, task);
   }
-  const worker = workerOf(store, task);
-  if (worker) {
-    executor.signal(worker, 'SIGTERM');
-    executor.signal(worker, 'SIGCONT');
-  }
-  const final = await waitForFinal(store, config, task.id, config.cancelGraceMs + 15_000, executor);
-  if (final) return finished(store, config, final, executor);
+  const worker = localWorkerOf(store, task);
+  await executor.cancel(store, task);
+  const final = await waitForFinal(store, config, task.id, config.cancelGraceMs + 15_000);
+  if (final) return finished(store, config, final);
   // The worker did not answer (stopped again, hung): kill it and do its part here.
   if (worker && executor.isAlive(worker)) {
     executor.signal(worker, 'SIGKILL');
     await pollUntil(() => (executor.isAlive(worker) ? undefined : true), 5000, 20);
   }
-  return reapAndStop(store, config, store.get(task.id), executor, {
+  return reapAndStop(store, config, store.get(task.id), {
     status: 'cancelled',
     reason: 'its worker did not answer the cancel and was killed',
   });
@@ -101,15 +108,10 @@ type CancelOutcome = { id: string; ok: true; message: string } | { id: string; o
  * cancelled running task does not start one of them; then the others together.
  * Outcomes come in that order; a task that had already ended is `alreadyEnded`.
  */
-export async function cancelTasks(
-  store: TaskStore,
-  config: Config,
-  ids: string[],
-  executor: Executor = localExecutor,
-): Promise<CancelOutcome[]> {
+export async function cancelTasks(store: TaskStore, config: Config, ids: string[]): Promise<CancelOutcome[]> {
   const outcome = async (id: string): Promise<CancelOutcome> => {
     try {
-      return { id, ok: true, message: (await cancelTask(store, config, id, executor)).message };
+      return { id, ok: true, message: (await cancelTask(store, config, id)).message };
     } catch (err) {
       return { id, ok: false, error: err as Error, alreadyEnded: err instanceof NotRunning };
     }
@@ -127,23 +129,17 @@ function describeFinal(status: Task['status']): string {
   return status === 'interrupted' ? 'been interrupted' : status;
 }
 
-function workerOf(store: TaskStore, task: Task): Task | null {
-  if (task.pid) return task;
-  const worker = new Ledger(store.paths, task.id).read()?.worker;
-  return worker ? { ...task, pid: worker.pid, pidStartTime: worker.startTime } : null;
-}
-
 function hasLiveGroups(store: TaskStore, id: string): boolean {
   const state = new Ledger(store.paths, id).read();
   return !!state && liveGroups(state).length > 0;
 }
 
 /** The task ended (by its worker or a reaper): return once the worker has exited too. */
-async function finished(store: TaskStore, config: Config, final: Task, executor: Executor): Promise<Cancelled> {
+async function finished(store: TaskStore, config: Config, final: Task): Promise<Cancelled> {
   // The worker exits right after its final write; returning once it has makes
   // "cancelled" mean no process of the task is left, the worker included.
-  if (final.pid) await pollUntil(() => (executor.isAlive(final) ? undefined : true), 3000, 20);
-  await schedule(store, config, { executor, lockWaitMs: 2000 }).catch(() => undefined);
+  if (final.pid) await pollUntil(() => (localExecutor.isAlive(final) ? undefined : true), 3000, 20);
+  await schedule(store, config, { lockWaitMs: 2000 }).catch(() => undefined);
   const how = final.status === 'cancelled' ? 'cancelled' : `ended as ${final.status}`;
   return { task: final, message: `${how} ${final.id}` };
 }
@@ -153,12 +149,11 @@ async function reapAndStop(
   store: TaskStore,
   config: Config,
   task: Task,
-  executor: Executor,
   opts: { status?: 'cancelled'; reason?: string },
 ): Promise<Cancelled> {
-  const reaped = reapIfDead(store, task, config, { executor, ...opts }) ?? store.get(task.id);
+  const reaped = reapIfDead(store, task, config, opts) ?? store.get(task.id);
   const gone = await stopOrphanedGroups(store.paths, task.id, config.cancelGraceMs);
-  await schedule(store, config, { executor, lockWaitMs: 2000 }).catch(() => undefined);
+  await schedule(store, config, { lockWaitMs: 2000 }).catch(() => undefined);
   if (!isFinal(reaped.status)) throw new TaskError(`task ${task.id} did not stop in time`);
   const what =
     reaped.status === 'cancelled'
@@ -174,13 +169,13 @@ async function reapAndStop(
  * Polls until the task is final and no command group of it is left; reaps a worker
  * that dies on the way (and stops its groups). Returns null at the deadline.
  */
-async function waitForFinal(store: TaskStore, config: Config, id: string, timeoutMs: number, executor: Executor): Promise<Task | null> {
+async function waitForFinal(store: TaskStore, config: Config, id: string, timeoutMs: number): Promise<Task | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const entry = store.read(id);
     if (entry && !isBroken(entry)) {
       if (isFinal(entry.status) && !hasLiveGroups(store, id)) return entry;
-      if (entry.status === 'running' && reapIfDead(store, entry, config, { executor })) {
+      if (entry.status === 'running' && reapIfDead(store, entry, config)) {
         await stopOrphanedGroups(store.paths, id, config.cancelGraceMs, Math.max(0, deadline - Date.now()));
       }
     }

@@ -36,3 +36,13 @@ export function findCommand(name: string, pathVar: string | undefined, cwd: stri
   if (found === 'ok') return null;
   return found === 'denied' ? `cannot run command ${shown}: permission denied` : `command not found: ${shown}`;
 }
+
+/** The file a program name runs on a PATH (absolute entries only), or null. */
+export function programOnPath(name: string, pathVar: string | undefined): string | null {
+  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (!isAbsolute(dir)) continue;
+    const file = join(dir, name);
+    if (runnable(file) === 'ok') return file;
+  }
+  return null;
+}

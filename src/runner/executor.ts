@@ -1,19 +1,45 @@
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { Task } from '../core/task.js';
+import { Ledger } from '../store/ledger.js';
 import { ownedByUs } from '../store/paths.js';
 import type { TaskStore } from '../store/tasks.js';
 import { isSameProcess, signalProcess } from './proc.js';
 import { runtimeFile } from './runtime-files.js';
 
+/** A worker as its executor started it: a process of this machine, or a batch job. */
+export interface StartedWorker {
+  pid?: number;
+  jobId?: string;
+}
+
 /**
- * How a task's worker is started, signalled and checked. The local detached
- * process is the built-in one; a remote executor (SSH, a Kubernetes Job) can
- * implement the same three calls.
+ * What an executor knows of a task's worker: it runs (`node`: where), it waits in
+ * the executor's queue, it has ended (`reason` says how, for the task's error), or
+ * this cannot be told now (the cluster did not answer): then nobody acts on it.
+ */
+export type WorkerProbe =
+  | { state: 'alive'; node?: string | null }
+  | { state: 'pending' }
+  | { state: 'ended'; reason: string; jobState?: string }
+  | { state: 'unknown' };
+
+/** The answer of one `states` call, read per task; `problem` says why an executor could not be asked. */
+export type WorkerStates = ((task: Task) => WorkerProbe) & { problem?: string | null };
+
+/**
+ * How a task's worker is started, stopped and checked. The local detached process
+ * is the default; Slurm (src/runner/slurm.ts) runs the same worker as a batch job.
+ * `states` answers for many tasks in one call: the scheduler, `status` and each
+ * tick of the dashboard ask once for all their tasks, never once per task.
  */
 export interface Executor {
-  start(store: TaskStore, task: Task): { pid: number };
-  signal(task: Task, signal: NodeJS.Signals): boolean;
-  isAlive(task: Task): boolean;
+  readonly type: 'local' | 'slurm';
+  /** Starts the worker of a claimed task (a detached process; a submitted job). */
+  start(store: TaskStore, task: Task): Promise<StartedWorker>;
+  /** Asks the worker of a running task to stop; it records `cancelled`. False when there was no worker to ask. */
+  cancel(store: TaskStore, task: Task): Promise<boolean>;
+  /** The state of the workers of these tasks, in one call. */
+  states(tasks: Task[]): Promise<WorkerStates>;
 }
 
 /**
@@ -63,8 +89,23 @@ function helperEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-export const localExecutor: Executor = {
-  start(store, task) {
+/** The worker of a running task: the task file's pid, or the one it put in its ledger while starting. */
+export function localWorkerOf(store: TaskStore, task: Task): Task | null {
+  if (task.pid) return task;
+  const worker = new Ledger(store.paths, task.id).read()?.worker;
+  return worker ? { ...task, pid: worker.pid, pidStartTime: worker.startTime } : null;
+}
+
+/** What only a process of this machine allows: a signal of one's choice, a look at its pid. */
+interface LocalControls {
+  signal(task: Task, signal: NodeJS.Signals): boolean;
+  isAlive(task: Task): boolean;
+}
+
+/** A detached process on this machine; its liveness is its pid and start time. */
+export const localExecutor: Executor & LocalControls = {
+  type: 'local',
+  async start(store, task) {
     // The log is made here, new: anything already at its path was planted.
     const fd = openLogForAppend(store.logPath(task.id), 'new');
     try {
@@ -82,6 +123,18 @@ export const localExecutor: Executor = {
     } finally {
       closeSync(fd);
     }
+  },
+  /** TERM, then CONT so a stopped worker wakes to act on it. */
+  async cancel(store, task) {
+    const worker = localWorkerOf(store, task);
+    if (!worker || !this.signal(worker, 'SIGTERM')) return false;
+    this.signal(worker, 'SIGCONT');
+    return true;
+  },
+  /** Checked when read, not when asked: under the scheduler lock it is as fresh as can be. */
+  async states() {
+    return (task) =>
+      isSameProcess(task.pid, task.pidStartTime) ? { state: 'alive' } : { state: 'ended', reason: `worker ${task.pid} died while running` };
   },
   signal(task, signal) {
     // Never a pid whose start time is unknown or differs: it may be anyone's now.

@@ -2,6 +2,7 @@ import { waitsForWorker, type Task } from '../core/task.js';
 import { safeUnlink, tempFiles } from '../store/atomic.js';
 import { existsSync } from 'node:fs';
 import { launchEnvIds, launchEnvOlderThan, removeLaunchEnv } from '../store/launch-env.js';
+import { Ledger, ledgerIds } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
 import { isAlive } from './proc.js';
 
@@ -35,6 +36,15 @@ export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Ta
     // Without a task file it may be a launch in progress, unless old; a finished task's goes now.
     if (!task && !existsSync(store.donePath(id)) && !launchEnvOlderThan(paths, id, STALE_ENV_MS)) continue;
     removeLaunchEnv(paths, id);
+    removed++;
+  }
+  // The ledger of a Slurm job whose task ended (its worker was killed after recording it):
+  // its processes ended with the job.
+  for (const id of ledgerIds(paths)) {
+    if (active.has(id)) continue;
+    const ledger = new Ledger(paths, id);
+    if (!ledger.read()?.worker?.job) continue;
+    ledger.remove();
     removed++;
   }
   return removed;

@@ -7,7 +7,7 @@ import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
-import { localExecutor, type Executor } from './executor.js';
+import { resolveExecutor } from './executors.js';
 import { schedule, type ScheduleResult } from './scheduler.js';
 
 export interface LaunchSpec {
@@ -16,6 +16,8 @@ export interface LaunchSpec {
   command?: string[] | null;
   noQueue?: boolean;
   restartOf?: string | null;
+  /** `local`, or a configured executor; default: the project's, else local. */
+  executor?: string | null;
   /**
    * The environment the task runs with, whoever starts it: the launching shell's.
    * Defaults to this process's; the dashboard passes the one it was started with.
@@ -28,6 +30,8 @@ export interface LaunchResult {
   started: boolean;
   /** The worker's pid when this launch started it. */
   workerPid: number | null;
+  /** The Slurm job a Slurm task was submitted as (it stays queued while the job is pending). */
+  jobId: string | null;
   /** 1-based place in the queue when the task waits. */
   queuePosition: number | null;
   running: number;
@@ -37,10 +41,10 @@ export interface LaunchResult {
 // An environment variable holds at most 128 KiB on Linux; the description travels as one.
 const MAX_DESCRIPTION = 64 * 1024;
 
-type TaskFields = Pick<Task, 'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf'>;
+type TaskFields = Pick<Task, 'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'slurm'>;
 
-/** What a launch will run: the given command, or the project's pipeline. */
-function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd()): TaskFields {
+/** What a launch will run (the given command, or the project's pipeline) and where. */
+function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.ProcessEnv, cwd = process.cwd()): TaskFields {
   if (!PROJECT_NAME_RE.test(spec.project)) {
     throw new UsageError(`invalid project name ${JSON.stringify(spec.project.slice(0, 40))}: ${PROJECT_NAME_RULE}`);
   }
@@ -56,6 +60,10 @@ function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd()): Tas
   }
   const dir = project?.cwd ? resolve(expandHome(project.cwd)) : cwd;
   checkDir(dir, spec.project);
+  const where = resolveExecutor(config, spec.executor ?? project?.executor, environment, spec.executor ? undefined : spec.project);
+  if (where.slurm && spec.noQueue) {
+    throw new UsageError(`--no-queue is for local tasks: a task on executor "${where.executor}" waits in the cluster's queue`);
+  }
   return {
     project: spec.project,
     description: spec.description,
@@ -64,6 +72,7 @@ function resolveSpec(config: Config, spec: LaunchSpec, cwd = process.cwd()): Tas
     cwd: dir,
     env: { ...(project?.env ?? {}) },
     restartOf: spec.restartOf ?? null,
+    ...where,
   };
 }
 
@@ -86,13 +95,9 @@ function checkDir(dir: string, project: string): void {
 }
 
 /** Creates the task as `queued` and runs the scheduler: the only way into `running`. */
-export async function launchTask(
-  store: TaskStore,
-  config: Config,
-  spec: LaunchSpec,
-  executor: Executor = localExecutor,
-): Promise<LaunchResult> {
-  return createAndSchedule(store, config, resolveSpec(config, spec), spec.noQueue ?? false, executor, spec.environment ?? process.env);
+export async function launchTask(store: TaskStore, config: Config, spec: LaunchSpec): Promise<LaunchResult> {
+  const environment = spec.environment ?? process.env;
+  return createAndSchedule(store, config, resolveSpec(config, spec, environment), spec.noQueue ?? false, environment);
 }
 
 async function createAndSchedule(
@@ -100,7 +105,6 @@ async function createAndSchedule(
   config: Config,
   fields: TaskFields,
   noQueue: boolean,
-  executor: Executor,
   environment: NodeJS.ProcessEnv,
 ): Promise<LaunchResult> {
   const base = { ...fields, status: 'queued' as const, createdAt: new Date().toISOString() };
@@ -114,11 +118,11 @@ async function createAndSchedule(
   let result: ScheduleResult;
   if (noQueue) {
     // Created by the scheduler under its lock, and only if a slot is free for it.
-    result = await schedule(store, config, { executor, lockWaitMs: 10_000, admit: create });
+    result = await schedule(store, config, { lockWaitMs: 10_000, admit: create });
     task = result.admitted!;
   } else {
     task = create();
-    result = await schedule(store, config, { executor, lockWaitMs: 30_000 });
+    result = await schedule(store, config, { lockWaitMs: 30_000 });
   }
   const now = store.read(task.id);
   const current = now && !isBroken(now) ? now : task;
@@ -127,24 +131,29 @@ async function createAndSchedule(
     task: current,
     started: current.status !== 'queued',
     workerPid: result.workerPids[task.id] ?? current.pid ?? null,
+    jobId: current.slurm?.jobId ?? null,
     queuePosition: current.status === 'queued' ? (position >= 0 ? position + 1 : null) : null,
     running: result.running,
     max: config.maxParallelTasks,
   };
 }
 
-/** A new task with the same spec as a finished one; the original keeps its log. */
+/**
+ * A new task with the same spec as a finished one, on the same executor unless
+ * `executor` names another; the original keeps its log.
+ */
 export async function restartTask(
   store: TaskStore,
   config: Config,
   id: string,
-  executor: Executor = localExecutor,
   environment: NodeJS.ProcessEnv = process.env,
+  executor?: string | null,
 ): Promise<LaunchResult> {
   const original = store.get(id);
   if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
   checkDir(original.cwd, original.project);
   const fields: TaskFields = {
+    ...resolveExecutor(config, executor ?? original.executor, environment),
     project: original.project,
     description: original.description,
     command: original.command ?? null,
@@ -153,5 +162,5 @@ export async function restartTask(
     env: { ...original.env },
     restartOf: original.id,
   };
-  return createAndSchedule(store, config, fields, false, executor, environment);
+  return createAndSchedule(store, config, fields, false, environment);
 }

@@ -1,4 +1,5 @@
 import { lstatSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { TaskError } from '../core/errors.js';
 import { createFileExclusive, safeUnlink } from '../store/atomic.js';
 import { readOwnFile } from '../store/read-own.js';
@@ -9,9 +10,27 @@ interface Owner {
   pid: number;
   startTime: number | null;
   token: string;
+  /** The machine of the owner: a worker running as a Slurm job takes the lock from a node. */
+  host?: string;
 }
 
 const BREAK_LOCK_STALE_MS = 5000;
+/**
+ * A lock of a process on another machine cannot be checked by its pid: it counts as
+ * held until it is this old (the lock is held for milliseconds at a time).
+ */
+const REMOTE_LOCK_STALE_MS = 30_000;
+
+let ownHost: string | null = null;
+function thisHost(): string {
+  return (ownHost ??= hostname());
+}
+
+/** Is the owner alive? A pid of this machine is checked; one of another machine is trusted while the lock is fresh. */
+function ownerAlive(owner: Owner, path: string): boolean {
+  if (owner.host && owner.host !== thisHost()) return !olderThan(path, REMOTE_LOCK_STALE_MS);
+  return isAlive(owner.pid, owner.startTime);
+}
 
 /**
  * An exclusive-create lock file holding its owner's pid and start time. It is
@@ -49,12 +68,12 @@ export class FileLock {
   /** Is the lock held by a live process (this one included)? */
   heldByLiveOwner(): boolean {
     const owner = readOwner(this.path);
-    return !!owner && isAlive(owner.pid, owner.startTime);
+    return !!owner && ownerAlive(owner, this.path);
   }
 
   private create(): boolean {
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const owner: Owner = { pid: process.pid, startTime: ownStartTime(), token };
+    const owner: Owner = { pid: process.pid, startTime: ownStartTime(), token, host: thisHost() };
     try {
       // No fsync: after a crash its owner is dead, and a dead owner's lock is stale.
       createFileExclusive(this.path, JSON.stringify(owner), { durable: false });
@@ -77,7 +96,7 @@ export class FileLock {
     const kind = pathKind(this.path);
     if (kind === 'folder') throw new TaskError(`${this.path} is a folder, not a lock file: remove it`);
     const owner = kind === 'file' ? readOwner(this.path) : null;
-    if (owner && isAlive(owner.pid, owner.startTime)) return;
+    if (owner && ownerAlive(owner, this.path)) return;
     // An unreadable lock file may be one being written right now; a link or device never is.
     if (!owner && kind === 'file' && !olderThan(this.path, 1000)) return;
     const breaker = new FileLock(`${this.path}.break`);
@@ -87,7 +106,7 @@ export class FileLock {
     }
     try {
       const again = pathKind(this.path) === 'file' ? readOwner(this.path) : null;
-      if (again?.token === owner?.token && !(again && isAlive(again.pid, again.startTime))) safeUnlink(this.path);
+      if (again?.token === owner?.token && !(again && ownerAlive(again, this.path))) safeUnlink(this.path);
     } finally {
       breaker.releaseWithoutCheck();
     }

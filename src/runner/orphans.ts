@@ -73,6 +73,9 @@ export function sweepLedgers(paths: StatePaths, graceMs: number, running: Readon
     const ledger = new Ledger(paths, id);
     const state = ledger.read();
     if (!state) continue;
+    // A Slurm job's worker and groups live on a node, with that node's pids: Slurm stops them when
+    // the job ends, and the scheduler removes the ledger of a job that ended (slurm-tasks.ts).
+    if (state.worker?.job) continue;
     if (ledgerOwnerAlive(state)) {
       // Its worker tends it; a task no longer `running` still holds a slot while a group lives.
       if (!running.has(id) && liveGroups(state).length > 0) busy.add(id);

@@ -5,10 +5,13 @@ import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
-import { localExecutor, type Executor } from './executor.js';
+import { localExecutor, type WorkerStates } from './executor.js';
+import { workerStates } from './executors.js';
 import { sweepStaleFiles } from './housekeeping.js';
 import { FileLock } from './lock.js';
 import { sweepLedgers } from './orphans.js';
+import { cancelJob } from './slurm.js';
+import { reapEndedJob, recordSubmissions, slurmUnderLock, submitJobs } from './slurm-tasks.js';
 
 /** A running task without a pid is "starting" this long after it was claimed, then dead. */
 export const STARTING_MS = 15_000;
@@ -33,18 +36,13 @@ export async function underSchedulerLock<T>(store: TaskStore, waitMs: number, bo
 type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
 
 /**
- * The worker of a running task: its pid in the task file once it wrote it, else the
- * pid it put in its ledger at start-up, else "starting" for STARTING_MS after the claim.
- * After that it is dead only for a caller holding the scheduler lock: a worker makes
- * its first write under that lock, so a slow one cannot write after being reaped.
+ * The worker of a running local task: its pid in the task file once it wrote it, else
+ * the pid it put in its ledger at start-up, else "starting" for STARTING_MS after the
+ * claim. After that it is dead only for a caller holding the scheduler lock: a worker
+ * makes its first write under that lock, so a slow one cannot write after being reaped.
  */
-export function workerState(
-  store: TaskStore,
-  task: Task,
-  now: number,
-  underLock: boolean,
-  executor: Executor = localExecutor,
-): WorkerState {
+export function workerState(store: TaskStore, task: Task, now: number, underLock: boolean): WorkerState {
+  const executor = localExecutor;
   if (task.pid) return executor.isAlive(task) ? 'alive' : 'dead';
   const worker = new Ledger(store.paths, task.id).read()?.worker;
   if (worker) return executor.isAlive({ ...task, pid: worker.pid, pidStartTime: worker.startTime }) ? 'alive' : 'dead';
@@ -55,7 +53,8 @@ export function workerState(
 
 interface ReapOptions {
   now?: number;
-  executor?: Executor;
+  /** What the executors said of the workers (Slurm tasks are judged by it alone). */
+  states?: WorkerStates | null;
   /** The caller holds the scheduler lock (needed to reap a task whose worker never showed up). */
   underLock?: boolean;
   /** What to record (cancel records `cancelled` when it had to take over from a stuck worker). */
@@ -72,8 +71,9 @@ interface ReapOptions {
  */
 export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: ReapOptions = {}): Task | null {
   const now = opts.now ?? Date.now();
-  const executor = opts.executor ?? localExecutor;
-  if (task.status !== 'running' || workerState(store, task, now, !!opts.underLock, executor) !== 'dead') return null;
+  if (task.slurm) return reapEndedJob(store, task, opts.states, { now, underLock: !!opts.underLock });
+  const executor = localExecutor;
+  if (task.status !== 'running' || workerState(store, task, now, !!opts.underLock) !== 'dead') return null;
   const fresh = store.read(task.id);
   if (!fresh || isBroken(fresh) || fresh.status !== 'running' || fresh.pid !== task.pid) return null;
   if (fresh.pid && executor.isAlive(fresh)) return null;
@@ -95,7 +95,6 @@ export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: 
 
 interface ScheduleOptions {
   lockWaitMs?: number;
-  executor?: Executor;
   /**
    * `--no-queue`: creates the task under the same lock, only while a slot is free for
    * it (tasks already queued take free slots first); else a TaskError. A lock still
@@ -111,10 +110,14 @@ export interface ScheduleResult {
   started: Task[];
   /** Worker pid of each task started by this step. */
   workerPids: Record<string, number>;
+  /** Slurm tasks this step submitted (their job ids are in their files). */
+  submitted: Task[];
   reaped: Task[];
   /** Tasks holding a slot: running, or final with a command group still alive. */
   running: number;
   queued: Task[];
+  /** What the executors said of the active tasks' workers (one Slurm query), for callers that reap on their own. */
+  states: WorkerStates | null;
 }
 
 /**
@@ -124,9 +127,21 @@ export interface ScheduleResult {
  * lock is released; if one cannot be started, its task fails and the claiming goes on.
  */
 export async function schedule(store: TaskStore, config: Config, opts: ScheduleOptions = {}): Promise<ScheduleResult> {
-  const executor = opts.executor ?? localExecutor;
   const lock = schedulerLock(store);
-  const result: ScheduleResult = { locked: false, started: [], workerPids: {}, reaped: [], running: 0, queued: [] };
+  const result: ScheduleResult = {
+    locked: false,
+    started: [],
+    workerPids: {},
+    submitted: [],
+    reaped: [],
+    running: 0,
+    queued: [],
+    states: null,
+  };
+  // Jobs are asked about before the lock is taken (a slow controller must never hold it), all in one query;
+  // a job seen ended stays ended, so reaping by this answer under the lock is sound.
+  const remote = store.listActive().filter((e): e is Task => !isBroken(e) && !!e.slurm?.jobId);
+  if (remote.length) result.states = await workerStates(remote, config);
   if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
     if (opts.admit) throw new TaskError(BUSY);
     // No task file is written without the lock, but orphaned groups can still be seen to.
@@ -137,14 +152,15 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
   for (let round = 0; ; round++) {
     let claimed: Task[];
     try {
-      claimed = claimUnderLock(store, config, executor, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {});
+      claimed = claimUnderLock(store, config, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {});
     } finally {
       lock.release();
     }
     let failed = 0;
     for (const task of claimed) {
+      if (task.slurm) continue;
       try {
-        result.workerPids[task.id] = executor.start(store, task).pid;
+        result.workerPids[task.id] = (await localExecutor.start(store, task)).pid!;
         result.started.push(task);
       } catch (err) {
         failed++;
@@ -162,28 +178,42 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
         }
       }
     }
+    const claims = claimed.filter((t) => t.slurm);
+    if (claims.length) await submit(store, config, claims, result);
     // A start that failed freed its slot again: claim on, or the queue would wait for the next caller.
     if (failed === 0 || round >= 20 || !(await lock.acquire(opts.lockWaitMs ?? 5000))) break;
   }
   return result;
 }
 
+/** Submits claimed Slurm tasks after the lock, then records their jobs under it (a few ms). */
+async function submit(store: TaskStore, config: Config, claims: Task[], result: ScheduleResult): Promise<void> {
+  const submissions = await submitJobs(store, config, claims);
+  const done = await underSchedulerLock(store, 60_000, () => recordSubmissions(store, submissions)).catch(() => null);
+  if (!done) return; // unrecorded: each job's worker records its own job id when it starts
+  result.submitted.push(...done.recorded.filter((t) => t.slurm?.jobId));
+  // A job whose task was cancelled while it was being submitted.
+  for (const jobId of done.stray) await cancelJob(jobId).catch(() => undefined);
+}
+
 function claimUnderLock(
   store: TaskStore,
   config: Config,
-  executor: Executor,
   result: ScheduleResult,
   first: { housekeeping?: boolean; admit?: () => Task },
 ): Task[] {
   const now = Date.now();
   const busy = new Set<string>();
   const queued: Task[] = [];
+  const remote: Task[] = [];
   const active = new Map<string, Task>();
   for (const entry of store.listActive()) {
     if (isBroken(entry)) continue;
     active.set(entry.id, entry);
-    if (entry.status === 'running') {
-      const reaped = reapIfDead(store, entry, config, { now, executor, underLock: true });
+    // The cluster's queue and limits apply to a Slurm task, not maxParallelTasks.
+    if (entry.slurm) remote.push(entry);
+    else if (entry.status === 'running') {
+      const reaped = reapIfDead(store, entry, config, { now, underLock: true });
       if (reaped) result.reaped.push(reaped);
       else busy.add(entry.id);
     } else if (entry.status === 'queued') {
@@ -195,6 +225,7 @@ function claimUnderLock(
   // A task whose command group outlived its worker holds its slot until the group is gone.
   for (const id of sweepLedgers(store.paths, config.cancelGraceMs, busy)) busy.add(id);
   if (first.housekeeping) sweepStaleFiles(store, active);
+  const claims = slurmUnderLock(store, remote, result.states, now, result.reaped);
   if (first.admit) {
     // Queued tasks go first, so they take free slots; the figure shown counts only what holds one.
     if (busy.size + queued.length >= config.maxParallelTasks) {
@@ -219,7 +250,7 @@ function claimUnderLock(
   }
   result.running = busy.size + claimed.length;
   result.queued = queued.slice(claimed.length);
-  return claimed;
+  return [...claimed, ...claims];
 }
 
 /**

@@ -16,6 +16,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { stopGroup } from './graceful-stop.js';
 import { underFirstWriteLock } from './hand-over.js';
 import { ownStartTime } from './proc.js';
+import { sleep } from './sleep.js';
 import { StateWriter } from './state-writer.js';
 import { spawnStep, stepProblem, type Step, type StepResult } from './step.js';
 
@@ -39,6 +40,8 @@ export class TaskRun {
   private readonly progress: ProgressTracker;
   private readonly writer: StateWriter;
   private cancelling = false;
+  /** How a stop ends the task: `cancelled`, or `interrupted` when the cluster stopped its job. */
+  private stopAs: { status: 'cancelled' | 'interrupted'; error: string | null } = { status: 'cancelled', error: null };
   /** The task file holds this worker's pid: from then on only this worker writes it. */
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
@@ -51,6 +54,12 @@ export class TaskRun {
     task: Task,
     private readonly logFd: number,
     private readonly launchEnv: Record<string, string>,
+    /**
+     * In a Slurm job the cluster signals every process at once: a command may die of
+     * that SIGTERM before this worker has handled its own. A step that failed waits
+     * this long for it, so a cancel or a stop by the cluster is not taken for a failure.
+     */
+    private readonly signalSettleMs = 0,
   ) {
     this.task = task;
     this.progress = new ProgressTracker(Boolean(task.stages), this.startedMs, recentDurations(store.paths, historyKey(task)), task);
@@ -58,9 +67,10 @@ export class TaskRun {
     this.writer = new StateWriter(store, () => this.current());
   }
 
-  onCancel(): void {
+  onCancel(as?: { status: 'interrupted'; error: string }): void {
     if (this.cancelling) return;
     this.cancelling = true;
+    if (as) this.stopAs = as;
     if (this.currentGroup) void this.stopCurrent();
   }
 
@@ -79,7 +89,7 @@ export class TaskRun {
     this.ledger.allowCommands();
     for (let index = 0; index < count; index++) {
       if (this.cancelling) {
-        final = { status: 'cancelled', result: { exitCode: null, signal: null, error: null } };
+        final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
         break;
       }
       const step = steps[index]!;
@@ -88,8 +98,9 @@ export class TaskRun {
         this.progress.beginStage(index, count, step.name);
       }
       const result = await this.runStep(step.argv, index, count);
+      if (this.signalSettleMs && !this.cancelling && (result.signal || result.exitCode !== 0)) await sleep(this.signalSettleMs);
       if (this.cancelling) {
-        final = { status: 'cancelled', result };
+        final = { status: this.stopAs.status, result: { ...result, error: result.error ?? this.stopAs.error } };
         break;
       }
       if (result.error || result.exitCode !== 0) {
@@ -170,7 +181,7 @@ export class TaskRun {
    * fields to write (and starts the first command); its result is returned.
    */
   private async firstWrite<T>(prepare: () => T | { error: string }): Promise<T | { error: string }> {
-    const out = await underFirstWriteLock(this.store, this.task.id, () => {
+    const out = await underFirstWriteLock(this.store, this.task, () => {
       const r = prepare();
       if (typeof r === 'object' && r !== null && 'error' in r) return r;
       this.task = { ...this.task, pid: process.pid, pidStartTime: ownStartTime() };

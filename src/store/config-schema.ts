@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
-import { PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../core/task.js';
+import { sbatchArgProblem } from '../core/slurm.js';
+import { LOCAL_EXECUTOR, PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../core/task.js';
 import type { Config } from './config.js';
 
 const stage = z.strictObject({
@@ -12,7 +13,24 @@ const project = z.strictObject({
   cwd: z.string().min(1, 'must be a non-empty path').optional(),
   env: z.record(z.string(), z.string('must be a string')).default({}),
   stages: z.array(stage).default([]),
+  executor: z.string().min(1, 'must be the name of an executor ("local" or one in "executors")').optional(),
 });
+
+const slurm = z.strictObject({
+  type: z.literal('slurm', 'must be "slurm" (the only executor type besides the built-in "local")'),
+  sbatchArgs: z
+    .array(
+      z.string('must be a string').superRefine((arg, ctx) => {
+        const problem = sbatchArgProblem(arg);
+        if (problem) ctx.addIssue({ code: 'custom', message: `cannot hold ${JSON.stringify(arg)}: ${problem}` });
+      }),
+      'must be an array of sbatch options',
+    )
+    .default([]),
+});
+
+const EXECUTOR_NAME_RE = new RegExp(`^(?!${LOCAL_EXECUTOR}$)${PROJECT_NAME_RE.source.slice(1)}`);
+const EXECUTOR_NAME_RULE = `executor names are 1-64 letters, digits, ".", "_" and "-" (and not "${LOCAL_EXECUTOR}": it is built in)`;
 
 const schema = z.strictObject({
   maxParallelTasks: z.int('must be a positive integer').positive('must be a positive integer').default(10),
@@ -20,14 +38,18 @@ const schema = z.strictObject({
     .int('must be a non-negative integer (milliseconds)')
     .nonnegative('must be a non-negative integer (milliseconds)')
     .default(5000),
+  executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), slurm).default({}),
   projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });
 
 export function parseConfig(raw: unknown): Config {
   // zod skips a "__proto__" key of a record without a word: name it here instead.
-  const projects = typeof raw === 'object' && raw !== null ? (raw as { projects?: unknown }).projects : undefined;
-  if (typeof projects === 'object' && projects !== null && Object.hasOwn(projects, '__proto__')) {
-    throw new UsageError(`config.json: invalid project name "__proto__": ${PROJECT_NAME_RULE}`);
+  for (const [key, rule] of [
+    ['projects', `invalid project name "__proto__": ${PROJECT_NAME_RULE}`],
+    ['executors', `invalid executor name "__proto__": ${EXECUTOR_NAME_RULE}`],
+  ] as const) {
+    const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+    if (typeof record === 'object' && record !== null && Object.hasOwn(record, '__proto__')) throw new UsageError(`config.json: ${rule}`);
   }
   const result = schema.safeParse(raw);
   if (result.success) return result.data as Config;
@@ -39,7 +61,8 @@ export function parseConfig(raw: unknown): Config {
   }
   if (issue.code === 'invalid_key') {
     const name = String(issue.path[issue.path.length - 1]);
-    throw new UsageError(`config.json: invalid project name ${JSON.stringify(name.slice(0, 40))}: ${PROJECT_NAME_RULE}`);
+    const [what, rule] = issue.path[0] === 'executors' ? ['executor', EXECUTOR_NAME_RULE] : ['project', PROJECT_NAME_RULE];
+    throw new UsageError(`config.json: invalid ${what} name ${JSON.stringify(name.slice(0, 40))}: ${rule}`);
   }
   if (issue.code === 'invalid_type' && where === '') throw new UsageError('config.json: must hold a JSON object');
   if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) {

@@ -11,18 +11,29 @@ export interface ProjectConfig {
   cwd?: string;
   env: Record<string, string>;
   stages: StageSpec[];
+  /** The executor its tasks run on unless `--executor` says otherwise. */
+  executor?: string;
 }
+
+/** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
+export interface SlurmExecutorConfig {
+  type: 'slurm';
+  sbatchArgs: string[];
+}
+
+export type ExecutorConfig = SlurmExecutorConfig;
 
 export interface Config {
   maxParallelTasks: number;
   cancelGraceMs: number;
+  executors: Record<string, ExecutorConfig>;
   projects: Record<string, ProjectConfig>;
 }
 
 // Bump when the schema changes, so a config validated by an older version is checked again.
-const CONFIG_SCHEMA_VERSION = 1;
+const CONFIG_SCHEMA_VERSION = 2;
 
-export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, projects: {} };
+export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
 
 /**
  * Loads config.json. zod is imported only when the file changed since it was last
@@ -79,6 +90,12 @@ function readValidated(paths: StatePaths, key: string): Config | null {
 /** A configured project by name: own keys only, so `constructor` or `toString` is not Object.prototype's. */
 export function projectConfig(config: Config, name: string): ProjectConfig | undefined {
   return Object.hasOwn(config.projects, name) ? config.projects[name] : undefined;
+}
+
+/** A configured executor by name: own keys only, as for projects. */
+export function executorConfig(config: Config, name: string): ExecutorConfig | undefined {
+  // A config cached by an older version has no `executors` at all.
+  return config.executors && Object.hasOwn(config.executors, name) ? config.executors[name] : undefined;
 }
 
 /** `~` and `~/x` in a project's cwd mean the user's home. */

@@ -15,7 +15,11 @@ import { readOwnFile } from './read-own.js';
  *   step-<n>   one per spawned step, written by the step's own shell before it checks
  *              `go`: "<pgid> <start time>" (the shell leads its group and execs the command)
  *   stop.lock  held by whoever stops the groups of a ledger whose worker is gone
+ *   cancel     made by `cancel` before it asks Slurm to stop a task's job, so the
+ *              worker can tell that SIGTERM from a cancel from one from the cluster
  *
+ * The worker of a Slurm task runs on a node of the cluster, with pids of that node:
+ * its record names its job, and only Slurm stops its processes (when the job ends).
  * The worker removes the ledger once its groups are gone; a ledger whose worker is
  * dead is a "stop pending": every scheduler run finds it, counts its live groups
  * against the limit and has them stopped, until they are gone.
@@ -23,6 +27,8 @@ import { readOwnFile } from './read-own.js';
 export interface LedgerWorker {
   pid: number;
   startTime: number | null;
+  /** The Slurm job the worker runs as (its pid is a pid of the job's node). */
+  job?: string;
 }
 
 /** A step file: `line` is null until the step's shell has recorded itself. */
@@ -48,6 +54,7 @@ export class Ledger {
   readonly goPath: string;
   readonly workerPath: string;
   readonly stopLockPath: string;
+  readonly cancelPath: string;
 
   constructor(
     paths: StatePaths,
@@ -57,6 +64,7 @@ export class Ledger {
     this.goPath = join(this.dir, 'go');
     this.workerPath = join(this.dir, 'worker');
     this.stopLockPath = join(this.dir, 'stop.lock');
+    this.cancelPath = join(this.dir, 'cancel');
   }
 
   /** The worker's first act: the folder, then its own pid and start time. */
@@ -118,6 +126,19 @@ export class Ledger {
     return { worker, go: names.includes('go'), steps, ageMs };
   }
 
+  /** `cancel` is stopping this task (made before it signals the worker's job). */
+  requestCancel(): void {
+    createEmpty(this.cancelPath, true);
+  }
+
+  cancelRequested(): boolean {
+    try {
+      return lstatSync(this.cancelPath).isFile();
+    } catch {
+      return false;
+    }
+  }
+
   /** The worker is leaving groups behind: without its record the ledger is an orphan for the sweepers. */
   dropWorker(): void {
     safeUnlink(this.workerPath);
@@ -147,9 +168,13 @@ function readWorker(path: string): LedgerWorker | null {
   const r = readOwnFile(path, 4096);
   if (!r.ok) return null;
   try {
-    const v = JSON.parse(r.text) as { pid?: unknown; startTime?: unknown };
+    const v = JSON.parse(r.text) as { pid?: unknown; startTime?: unknown; job?: unknown };
     if (typeof v.pid !== 'number') return null;
-    return { pid: v.pid, startTime: typeof v.startTime === 'number' ? v.startTime : null };
+    return {
+      pid: v.pid,
+      startTime: typeof v.startTime === 'number' ? v.startTime : null,
+      ...(typeof v.job === 'string' ? { job: v.job } : {}),
+    };
   } catch {
     return null;
   }

@@ -1,7 +1,8 @@
 // Concurrency: many shells launching at once against a small limit, cancel and
 // restart racing the scheduler, two cancels of one task, clean while tasks finish.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { groupMembers, Harness, waitFor } from '../integration/harness.js';
@@ -221,5 +222,28 @@ describe('slots and the queue after crashes (#11)', () => {
     await h.waitForStatus(a.id, ['completed']);
     expect((await h.waitForStatus(b.id, ['failed'], 10_000)).error).toMatch(/cannot start worker/);
     expect((await h.waitForStatus(c.id, ['completed'], 10_000)).exitCode).toBe(0);
+  });
+});
+
+describe('the scheduler lock across machines (#16)', () => {
+  it('a lock taken on another host (a worker running as a Slurm job) is not broken by its pid, only once it is stale', async () => {
+    const { FileLock } = await import('../../src/runner/lock.js');
+    const path = join(h.home, 'locks', 'remote.lock');
+    mkdirSync(join(h.home, 'locks'), { recursive: true });
+    // A pid no process has here: on this host that means a dead owner; on a node it means nothing.
+    const owner = { pid: 2 ** 22 - 3, startTime: 1, token: 'x', host: 'node-elsewhere' };
+    writeFileSync(path, JSON.stringify(owner));
+    expect(await new FileLock(path).acquire(200)).toBe(false);
+    expect(new FileLock(path).heldByLiveOwner()).toBe(true);
+    const old = new Date(Date.now() - 40_000);
+    utimesSync(path, old, old);
+    const lock = new FileLock(path);
+    expect(await lock.acquire(500)).toBe(true);
+    lock.release();
+    // The same dead pid on this host is broken at once.
+    writeFileSync(path, JSON.stringify({ ...owner, host: hostname() }));
+    const local = new FileLock(path);
+    expect(await local.acquire(500)).toBe(true);
+    local.release();
   });
 });

@@ -17,7 +17,7 @@ import { waitFor } from '../integration/harness.js';
 
 let home: string;
 let store: TaskStore;
-const config: Config = { maxParallelTasks: 4, cancelGraceMs: 500, projects: {} };
+const config: Config = { maxParallelTasks: 4, cancelGraceMs: 500, executors: {}, projects: {} };
 // No task here runs: the fakes only have to exist.
 const actions: DashboardActions = {
   launch: async () => Promise.reject(new Error('not in this test')),

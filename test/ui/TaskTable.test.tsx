@@ -2,7 +2,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellWidth } from '../../src/core/cell-width.js';
 import { renderTable } from '../../src/core/table.js';
-import { TASK_COLUMNS, taskCells } from '../../src/core/task-view.js';
+import { TASK_COLUMNS, taskCells, taskColumns } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
 import { makeTask } from './helpers.js';
@@ -31,6 +31,28 @@ describe('TaskTable', () => {
     expect(lines[1]).toContain('42%');
     expect(lines[1]).toContain('31s');
     expect(lines[1]).toContain('1m40s');
+  });
+
+  it('adds the EXECUTOR column, as `status` does, only when a task runs elsewhere (#16)', () => {
+    const local = makeTask({ id: 'loc00001' });
+    const remote = makeTask({
+      id: 'rem00001',
+      executor: 'hpc',
+      slurm: { jobId: '42', node: 'node3' },
+      createdAt: '2024-01-01T00:00:01.000Z',
+    });
+    const without = render(<TaskTable entries={[local]} selected={0} width={100} height={4} now={NOW} />).lastFrame()!;
+    expect(without).not.toContain('EXECUTOR');
+    const lines = render(<TaskTable entries={[local, remote]} selected={0} width={100} height={3} now={NOW} />)
+      .lastFrame()!
+      .split('\n')
+      .map((l) => l.trimEnd().slice(2));
+    expect(lines).toEqual(
+      renderTable(taskColumns([local, remote]), [taskCells(local, NOW), taskCells(remote, NOW)], 98).map((l) => l.trimEnd()),
+    );
+    expect(lines[0]).toMatch(/STATUS\s+EXECUTOR/);
+    expect(lines[1]).toMatch(/running\s+local\s/);
+    expect(lines[2]).toMatch(/running\s+hpc:node3\s/);
   });
 
   it('status is readable without colour: symbol and word', () => {

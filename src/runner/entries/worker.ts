@@ -1,8 +1,11 @@
-// The detached worker: `node worker.cjs <stateHome> <taskId>`. This is the process
-// around a task's run (task-run.ts): its arguments, signals, what must be in place
-// before a command can run, and a tidy ledger on every way out.
+// The detached worker: `node worker.cjs <stateHome> <taskId>`, or `... slurm` as the
+// batch job of a Slurm task. This is the process around a task's run (task-run.ts):
+// its arguments, signals, what must be in place before a command can run, and a tidy
+// ledger on every way out.
 import { closeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describeError, TaskError } from '../../core/errors.js';
+import { slurmVariables, startedAsJob } from '../../core/slurm.js';
 import { waitsForWorker } from '../../core/task.js';
 import { loadConfig, type Config } from '../../store/config.js';
 import { readLaunchEnv, removeLaunchEnv } from '../../store/launch-env.js';
@@ -16,19 +19,30 @@ import { schedule } from '../scheduler.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
 import { TaskRun } from '../task-run.js';
 
+/** How long a failed step waits for the SIGTERM Slurm sends the worker with the command's (task-run.ts). */
+const SLURM_SIGNAL_SETTLE_MS = 250;
+
 /** Runs the worker; every way out leaves its ledger tidy (or to the sweepers, if a group outlived KILL). */
 async function main(): Promise<void> {
-  const [home, id] = process.argv.slice(2);
-  if (!home || !id) {
-    process.stderr.write('usage: worker.cjs <stateHome> <taskId>\n');
+  const [home, id, mode] = process.argv.slice(2);
+  const job = mode === 'slurm' ? slurmJob() : null;
+  if (!home || !id || (mode !== undefined && !job)) {
+    process.stderr.write('usage: worker.cjs <stateHome> <taskId> [slurm]   (slurm: as a batch job, with SLURM_JOB_ID set)\n');
     process.exit(2);
   }
   let run: TaskRun | null = null;
-  let cancelEarly = false;
+  const early: { stop: Parameters<TaskRun['onCancel']> | null } = { stop: null };
   const onTerm = () => {
-    if (run) run.onCancel();
-    else cancelEarly = true;
+    const as = stopReason();
+    if (run) run.onCancel(...as);
+    else early.stop = as;
   };
+  // On Slurm, SIGTERM is a dev-tools cancel only if `cancel` said so first; else the cluster
+  // stopped the job (scancel from outside, its time limit, preemption) and the task is interrupted.
+  const stopReason = (): Parameters<TaskRun['onCancel']> =>
+    job && !ledger.cancelRequested()
+      ? [{ status: 'interrupted', error: `Slurm stopped job ${job.jobId} (scancel outside dev-tools, its time limit, or preemption)` }]
+      : [];
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onTerm);
   process.on('SIGHUP', () => {}); // a closed terminal is not a cancel
@@ -37,16 +51,18 @@ async function main(): Promise<void> {
   ensureStateDirs(store.paths);
   // First of all, so that a reader can tell this worker is alive before its pid is in the task file.
   const ledger = new Ledger(store.paths, id);
-  ledger.open({ pid: process.pid, startTime: ownStartTime() });
+  ledger.open({ pid: process.pid, startTime: ownStartTime(), ...(job ? { job: job.jobId } : {}) });
   let config: Config | null = null;
   try {
-    const entry = store.read(id);
-    if (!waitsForWorker(entry)) throw new Abandoned(`task ${id} is not waiting for a worker`);
+    const found = store.read(id);
+    if (!waitsForWorker(found, job?.jobId)) throw new Abandoned(`task ${id} is not waiting for a worker`);
+    // A Slurm task turns `running` with this worker's first write, which names its job and node.
+    const entry = job ? startedAsJob(found, job) : found;
     const setup = await prepare(store, id);
     if ('config' in setup) config = setup.config;
     if ('failure' in setup) {
       // Fails the task before any command ran (as its first write, under the lock).
-      await underFirstWriteLock(store, id, () =>
+      await underFirstWriteLock(store, entry, () =>
         store.write({
           ...entry,
           status: 'failed',
@@ -57,8 +73,10 @@ async function main(): Promise<void> {
         }),
       );
     } else {
-      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, setup.env);
-      if (cancelEarly) run.onCancel();
+      // In a job, the command also gets what Slurm gives the job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...).
+      const env = job ? { ...setup.env, ...slurmVariables(process.env) } : setup.env;
+      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job ? SLURM_SIGNAL_SETTLE_MS : 0);
+      if (early.stop) run.onCancel(...early.stop);
       try {
         await run.run();
       } finally {
@@ -70,8 +88,17 @@ async function main(): Promise<void> {
     closeLedger(ledger);
   }
   // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
+  // A job's worker held no local slot, and runs on a node that is not where the others run.
+  if (job) return;
   config ??= await loadConfig(store.paths).catch(() => null);
   if (config) await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
+}
+
+/** The job this worker runs as, from what Slurm sets in a batch job's environment. */
+function slurmJob(): { jobId: string; node: string } | null {
+  const jobId = process.env.SLURM_JOB_ID;
+  if (!jobId || !/^\d+$/.test(jobId)) return null;
+  return { jobId, node: process.env.SLURMD_NODENAME || hostname() };
 }
 
 /** What the worker needs before a command can run; a failure is the reason the task fails. */

@@ -1,0 +1,72 @@
+// Cancelling a Slurm task: plain `scancel <job>`. Slurm sends SIGTERM to every process
+// of the job (the worker and each command group, setsid ones included) and SIGKILL after
+// its KillWait; the worker records `cancelled`. `cancel` returns once the job has left
+// the running states, so no process of the task is left anywhere.
+import { TaskError } from '../core/errors.js';
+import { isBroken, isFinal, type Task } from '../core/task.js';
+import type { Config } from '../store/config.js';
+import type { TaskStore } from '../store/tasks.js';
+import { jobVerdict } from '../core/slurm.js';
+import { executorFor } from './executors.js';
+import { cancelJob, queryJobs } from './slurm.js';
+import { SlurmUnavailable } from './slurm-commands.js';
+import { reapEndedJob } from './slurm-tasks.js';
+import { sleep } from './sleep.js';
+
+const POLL_MS = 250;
+/** Slurm's KillWait is not known here (30 s by default): how long past the grace a job may take to end. */
+const JOB_END_MARGIN_MS = 90_000;
+
+/** Polls until the job has ended (left PENDING, RUNNING, COMPLETING...): how it ended; null at the deadline. */
+async function untilEnded(jobId: string, timeoutMs: number): Promise<{ reason: string } | { error: string | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const jobs = await queryJobs([jobId]);
+    const v = jobVerdict(jobs, jobId);
+    if (v.kind === 'ended') return { reason: v.reason };
+    if (Date.now() >= deadline) return { error: jobs.error };
+    await sleep(POLL_MS);
+  }
+}
+
+function notEnded(jobId: string, error: string | null): string {
+  return `Slurm job ${jobId} has not ended yet (${error ?? 'see squeue -j ' + jobId})`;
+}
+
+function slurmError(err: unknown): never {
+  if (err instanceof SlurmUnavailable) throw new TaskError(err.message);
+  throw err;
+}
+
+/** The job of a task cancelled while queued: Slurm drops it before it ever runs. */
+export async function cancelPendingJob(jobId: string, config: Config): Promise<void> {
+  await cancelJob(jobId).catch(slurmError);
+  const ended = await untilEnded(jobId, config.cancelGraceMs + JOB_END_MARGIN_MS);
+  if ('error' in ended) throw new TaskError(`cancelled, but ${notEnded(jobId, ended.error)}`);
+}
+
+/**
+ * Cancels a running Slurm task: marks the cancel in its ledger (so its worker records
+ * `cancelled`, not a stop by the cluster), scancels the job, and waits for the job to
+ * end. A worker that Slurm killed before it could record the cancel (a KillWait shorter
+ * than cancelGraceMs) is recorded `cancelled` here.
+ */
+export async function cancelRunningJob(store: TaskStore, config: Config, task: Task): Promise<{ task: Task; message: string }> {
+  const jobId = task.slurm!.jobId!;
+  await executorFor(task, config).cancel(store, task).catch(slurmError);
+  const ended = await untilEnded(jobId, config.cancelGraceMs + JOB_END_MARGIN_MS);
+  if ('error' in ended) throw new TaskError(`task ${task.id}: ${notEnded(jobId, ended.error)}`);
+  const fresh = store.read(task.id);
+  let final = fresh && !isBroken(fresh) ? fresh : task;
+  if (!isFinal(final.status)) {
+    final =
+      reapEndedJob(store, final, () => ({ state: 'ended', reason: ended.reason }), {
+        now: Date.now(),
+        underLock: false,
+        status: 'cancelled',
+        reason: `Slurm killed its worker before it recorded the cancel (the cluster's KillWait is shorter than cancelGraceMs)`,
+      }) ?? store.get(task.id);
+  }
+  const how = final.status === 'cancelled' ? 'cancelled' : `ended as ${final.status}`;
+  return { task: final, message: `${how} ${task.id} (Slurm job ${jobId})` };
+}

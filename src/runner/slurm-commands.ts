@@ -1,0 +1,77 @@
+// Slurm's client commands (sbatch, squeue, scancel), run without a shell and with a
+// deadline: a controller that does not answer must never hang a dev-tools command.
+import { errnoReason } from '../core/errors.js';
+import { programOnPath } from './command-path.js';
+
+export interface SlurmResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const MAX_OUTPUT = 16 * 1024 * 1024;
+
+/** A Slurm command that could not run, or did not answer in time. */
+export class SlurmUnavailable extends Error {}
+
+/**
+ * Runs a Slurm command: its output, whatever its exit code (callers read squeue's
+ * and scancel's errors); a SlurmUnavailable when it cannot be started or overruns.
+ */
+export function runSlurm(
+  program: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<SlurmResult> {
+  const name = program.slice(program.lastIndexOf('/') + 1);
+  return new Promise((resolve, reject) => {
+    // Loaded here, not at the top: `status` of local tasks runs no Slurm command.
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn(program, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const take = (into: Buffer[]) => (d: Buffer) => {
+      size += d.length;
+      if (size <= MAX_OUTPUT) into.push(d);
+    };
+    child.stdout.on('data', take(out));
+    child.stderr.on('data', take(err));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new SlurmUnavailable(`${name} did not answer within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`));
+    }, opts.timeoutMs ?? 30_000);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      reject(
+        new SlurmUnavailable(
+          missing ? `${name} not found on PATH (is Slurm's client installed?)` : `cannot run ${name}: ${errnoReason(e)}`,
+        ),
+      );
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => {}); // a command that exits without reading its input
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** The first line of a command's complaint, for an error message. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  );
+}
+
+/** Where a Slurm command is on a PATH, or one line saying it is missing. */
+export function findSlurmCommand(name: string, pathVar: string | undefined): { path: string } | { problem: string } {
+  const path = programOnPath(name, pathVar);
+  return path ? { path } : { problem: `${name} is not on PATH (install Slurm's client commands, or use --executor local)` };
+}
