@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `dev-tools` command: loads the CLI bundle (dist/cli.cjs, see build.js) with a V8
+// The `dev-tools` command: loads the CLI bundle (dist/cli.cjs, see bin/build.mjs) with a V8
 // code cache, so a command starts without compiling the CLI again. This is CommonJS
 // (bin/package.json) because an ES module entry costs Node's ESM loader, some 4 ms.
 //
@@ -91,7 +91,7 @@ function readBundle() {
       if (got === 0) throw new Error(`${BUNDLE} changed while it was read`);
       off += got;
     }
-    // esbuild writes it in ASCII (build.js checks), so latin1 is exact and the cheapest decoding.
+    // esbuild writes it in ASCII (bin/build.mjs checks), so latin1 is exact and the cheapest decoding.
     return { source: data.latin1Slice(0, st.size), id: `${BUNDLE} ${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}` };
   } finally {
     closeSync(fd);

@@ -23,7 +23,7 @@ let root: string | null = null;
 /** The folder holding dev-tools' package.json, found by walking up from this module. */
 function packageRoot(): string {
   if (root) return root;
-  // In a CommonJS bundle, build.js defines import.meta.dirname as the bundle's __dirname.
+  // In a CommonJS bundle, bin/build.mjs defines import.meta.dirname as the bundle's __dirname.
   let dir = import.meta.dirname;
   for (;;) {
     try {
