@@ -12,6 +12,7 @@
 //                          shared chunks), imported by `ui` and `cancel` only
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const DIST = 'dist';
 
@@ -172,6 +173,64 @@ export function styledCharsToString(chars) {`,
   },
 };
 
+/**
+ * Yoga (Ink's layout engine) is WebAssembly embedded as a data: URL, which Emscripten's
+ * loader fetches when `fetch` exists, as it does on Node 20: that loads undici and web
+ * streams, ~25 ms of the dashboard's first frame, to decode bytes it has in hand. Here
+ * the loader decodes them itself, the path it takes where there is no `fetch`.
+ */
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const check = '"function"!=typeof fetch';
+      if (text.split(check).length !== 3) throw new Error(`${args.path}: Yoga's loader changed; check the fetch patch`);
+      return { contents: text.replaceAll(check, '!0'), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * string-width (Ink measures every Text with it) counts printable ASCII by its length
+ * and sends anything else through Intl.Segmenter and its emoji and width tables: the
+ * first such string costs ~25 ms of the dashboard's first frame (ICU's break data),
+ * and every row with a status icon, a dot or a dash pays the slow path. Characters
+ * that are one cell and one code unit each (Latin, punctuation, arrows, box drawing,
+ * shapes, the check marks) take the fast path too. Checked here against string-width
+ * itself, character by character: the build fails if any of them is not one cell.
+ */
+const ONE_CELL =
+  '\\u0020-\\u007E\\u00A0-\\u00AC\\u00AE-\\u02FF\\u2010-\\u2027\\u2030-\\u205E\\u2190-\\u21FF\\u2500-\\u25FC\\u25FF\\u2713-\\u2716\\u276F';
+const stringWidthFastPath = {
+  name: 'string-width-one-cell-fast-path',
+  async setup(b) {
+    const stringWidth = (await import('string-width')).default;
+    const ranges = [...ONE_CELL.matchAll(/\\u(\w{4})(?:-\\u(\w{4}))?/g)];
+    for (const [, from, to = from] of ranges) {
+      for (let cp = parseInt(from, 16); cp <= parseInt(to, 16); cp++) {
+        const width = stringWidth(String.fromCharCode(cp));
+        if (width !== 1) throw new Error(`string-width counts U+${cp.toString(16)} as ${width} cells; take it out of ONE_CELL`);
+      }
+    }
+    // Ink's own string-width (wrap-ansi keeps an older one for wrapping, left as it is).
+    const inks = fileURLToPath(import.meta.resolve('string-width'));
+    b.onLoad({ filter: /node_modules[\\/]string-width[\\/]index\.js$/ }, (args) => {
+      if (args.path !== inks) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      const fast = 'if (/^[\\u0020-\\u007E]*$/.test(string)) {';
+      if (!text.includes(fast)) throw new Error(`${args.path}: string-width's fast path changed; check the one-cell patch`);
+      return {
+        contents: text.replace(
+          fast,
+          `if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && /^[${ONE_CELL}]*$/.test(string))) {`,
+        ),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 rmSync(DIST, { recursive: true, force: true });
 
 await Promise.all([
@@ -200,7 +259,7 @@ await Promise.all([
     outdir: `${DIST}/ui`,
     format: 'esm',
     splitting: true,
-    plugins: [inkIncrementalFix, inkOutputCaches, sameStyleFastPath],
+    plugins: [inkIncrementalFix, inkOutputCaches, sameStyleFastPath, yogaWithoutFetch, stringWidthFastPath],
     // Ink's React DevTools hook: only with DEV=true, which the UI hides (components/interactive-env.ts).
     external: ['./devtools.js'],
     define: { 'process.env.NODE_ENV': '"production"' },

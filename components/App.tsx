@@ -1,5 +1,6 @@
 import { Box, useApp } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
+import { dashboardTableHeight } from '../src/core/table.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
@@ -80,7 +81,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   const tooSmall = isTooSmall(columns, rows);
   const height = Math.max(1, rows - 1);
   const body = height - 3;
-  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
+  const tableHeight = dashboardTableHeight(rows, shown.length);
   const lowerHeight = body - tableHeight;
   const page = Math.max(1, tableHeight - 2);
 

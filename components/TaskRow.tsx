@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { fit, type Column } from '../src/core/table.js';
-import { STATUS_COLORS, taskCells } from '../src/core/task-view.js';
+import { GAP, MARK, NO_MARK, STATUS_COLORS, taskCells } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
@@ -15,11 +15,8 @@ interface TaskRowProps {
   now: number;
 }
 
-export const GAP = 2;
+export { GAP, MARK, NO_MARK };
 const SEP = ' '.repeat(GAP);
-// A marker column, so the selection shows even where inverse video does not (no colour support).
-export const MARK = '› ';
-export const NO_MARK = '  ';
 
 /**
  * One row of the task table. Memoized: a frame that changes two tasks renders two

@@ -194,7 +194,12 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
       }
       return undefined;
     }
+    let stamp: string | null = null;
     const load = () => {
+      // Nothing moved in or out of done/ since the last look: nothing to read (an idle dashboard does no work).
+      const now = store.doneStamp();
+      if (now === stamp) return;
+      stamp = now;
       const next = new Map<string, TaskEntry>();
       for (const e of store.listDone()) next.set(e.id, e);
       const before = done.current;

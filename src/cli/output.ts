@@ -11,6 +11,7 @@ const CODES: Record<string, [number, number]> = {
   gray: [90, 39],
   bold: [1, 22],
   dim: [2, 22],
+  inverse: [7, 27],
 };
 
 let colorDisabled = false;

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { Action, keysFor } from '../../components/keymap.js';
 import type { Context } from './context.js';
-import { colorEnabled } from './output.js';
+import { ENTER_SCREEN, firstFrame, LEAVE_SCREEN } from './first-frame.js';
+import { colorEnabled, writeOut } from './output.js';
 
 export function registerUi(program: Command): void {
   program
@@ -26,7 +27,15 @@ export async function openDashboard(ctx: Context): Promise<void> {
   // Taken before the UI loads (which hides CI and sets NODE_ENV while Ink and React load):
   // tasks launched from the dashboard run with the environment of the shell that opened it.
   const environment = { ...process.env };
-  const { loadDashboard } = await import('./load-ui.js');
-  const { runDashboard } = await loadDashboard();
-  await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled(), environment });
+  // The tasks on screen now, while Ink loads; the dashboard takes the screen over from here.
+  writeOut(`${ENTER_SCREEN}\x1b[H${firstFrame(ctx.store, ctx.config.maxParallelTasks, process.stdout.columns, process.stdout.rows)}`);
+  let runDashboard;
+  try {
+    const { loadDashboard } = await import('./load-ui.js');
+    ({ runDashboard } = await loadDashboard());
+  } catch (err) {
+    writeOut(LEAVE_SCREEN);
+    throw err;
+  }
+  await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled(), environment, screenEntered: true });
 }

@@ -185,6 +185,19 @@ export class TaskStore {
    * A task the index lacks (its archiver died before appending, say) is read and
    * appended; an index holding many tasks no longer there (clean) is rewritten.
    */
+  /**
+   * What identifies done/'s current content: every change there (a task moved in, a
+   * rewrite, clean) is a rename or an unlink, which sets the folder's mtime.
+   */
+  doneStamp(): string {
+    try {
+      const st = statSync(this.paths.done, { bigint: true });
+      return `${st.ino}:${st.mtimeNs}`;
+    } catch (err) {
+      return errnoReason(err);
+    }
+  }
+
   listDone(): TaskEntry[] {
     const ids = idsIn(this.paths.done);
     const index = readDoneIndex(this.doneIndexPath);
