@@ -798,7 +798,7 @@ async function benchDashboard() {
       'by newline or cursor positioning), so a renderer that rewrites only changed rows is told apart from one that repaints everything. ' +
       'Busy: 10 real detached tasks (`sh` loops) each print a `::progress` marker 5 times a second, with a log line each time (the selected ' +
       "task's log pane scrolls, so most rows really change) or without (only the progress/ETA cells and the header change: the redraw goal " +
-      'is judged there); the window starts 1.5 s after the first frame. Idle: 20 finished tasks shown (key a), nothing running, 26 s to settle (V8's memory reducer collects up to three times, 8 s apart, after start-up), ' +
+      "is judged there); the window starts 1.5 s after the first frame. Idle: 20 finished tasks shown (key a), nothing running, 26 s to settle (V8's memory reducer collects up to three times, 8 s apart, after start-up), " +
       "then 10 s; 0 means at most one 10 ms tick in /proc and ≤ 10 ms of schedstat. The tmux server's own CPU is not counted.";
   } finally {
     term.close();
