@@ -36,7 +36,10 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const lines = (text: string) => stripSequences(text.replaceAll('\x1b[K', '')).split(/\r?\n/).map((l) => l.trimEnd());
+const lines = (text: string) =>
+  stripSequences(text.replaceAll('\x1b[K', ''))
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd());
 
 describe('the first frame drawn before the dashboard loads', () => {
   it.each([
@@ -58,7 +61,12 @@ describe('the first frame drawn before the dashboard loads', () => {
     }
     const drawn = lines(firstFrame(store, config.maxParallelTasks, columns, rows));
     const ui = render(<App store={store} config={config} actions={actions} size={{ columns, rows }} defaultProject="adhoc" />);
-    const frame = await waitFor(() => ui.lastFrame()?.includes('task0000') && ui.lastFrame(), 'the dashboard', 5000, () => ui.lastFrame());
+    const frame = await waitFor(
+      () => ui.lastFrame()?.includes('task0000') && ui.lastFrame(),
+      'the dashboard',
+      5000,
+      () => ui.lastFrame(),
+    );
     expect(drawn.length).toBeGreaterThan(2);
     expect(lines(frame).slice(0, drawn.length)).toEqual(drawn);
   });
