@@ -84,8 +84,9 @@ export function writeOut(text: string | Buffer, fd: Fd = 1): void {
   }
 }
 
+/** JSON for machines: compact into a pipe or file (as pm2 jlist and pueue do), indented on a terminal. */
 export function printJson(value: unknown): void {
-  writeOut(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, isTerminal(1) ? 2 : undefined)}\n`);
 }
 
 export function warn(message: string): void {

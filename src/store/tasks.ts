@@ -5,7 +5,7 @@ import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, tempFiles, writeFileAtomic } from './atomic.js';
-import { appendDoneIndex, readDoneIndex, rewriteDoneIndex } from './done-index.js';
+import { appendDoneIndex, doneRecord, parseRecord, readDoneIndex, rewriteDoneIndex, type DoneRecord } from './done-index.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 import { idsIn, MAX_TASK_FILE, parseEntry, readEntry, serialize, sortEntries } from './task-file.js';
@@ -181,11 +181,6 @@ export class TaskStore {
   }
 
   /**
-   * The tasks of done/: its listing is the truth, the index saves reading each file.
-   * A task the index lacks (its archiver died before appending, say) is read and
-   * appended; an index holding many tasks no longer there (clean) is rewritten.
-   */
-  /**
    * What identifies done/'s current content: every change there (a task moved in, a
    * rewrite, clean) is a rename or an unlink, which sets the folder's mtime.
    */
@@ -198,35 +193,57 @@ export class TaskStore {
     }
   }
 
+  /**
+   * The tasks of done/: its listing is the truth, the index saves reading each file.
+   * A task the index lacks (its archiver died before appending, say) is read and
+   * appended; an index holding many tasks no longer there (clean) is rewritten.
+   */
   listDone(): TaskEntry[] {
+    const { records, broken } = this.listDoneRecords();
+    const out: TaskEntry[] = broken;
+    for (const r of records) {
+      // A record that does not parse as its task (not final, say): the file says what it is.
+      const entry = parseRecord(r) ?? readEntry(this.donePath(r.id), r.id);
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * The finished tasks as records, unparsed (`status --all --json` copies them out as
+   * they are), and the files of done/ that are not tasks.
+   */
+  listDoneRecords(): { records: DoneRecord[]; broken: TaskEntry[] } {
     const ids = idsIn(this.paths.done);
     const index = readDoneIndex(this.doneIndexPath);
-    const out: TaskEntry[] = [];
+    const records: DoneRecord[] = [];
+    const broken: TaskEntry[] = [];
     const missing: Task[] = [];
     let used = 0;
     for (const id of ids) {
-      const indexed = index.tasks.get(id);
+      const indexed = index.records.get(id);
       if (indexed) {
-        out.push(indexed);
+        records.push(indexed);
         used++;
         continue;
       }
       const entry = readEntry(this.donePath(id), id);
       if (!entry) continue;
-      out.push(entry);
-      if (!isBroken(entry) && isFinal(entry.status)) missing.push(entry);
+      if (isBroken(entry)) {
+        broken.push(entry);
+        continue;
+      }
+      records.push(doneRecord(entry));
+      if (isFinal(entry.status)) missing.push(entry);
     }
-    if (index.lines - used > Math.max(STALE_INDEX_LINES, out.length / 4)) this.rewriteDoneIndex(out);
+    if (index.lines - used > Math.max(STALE_INDEX_LINES, records.length / 4)) rewriteDoneIndex(this.doneIndexPath, records);
     else appendDoneIndex(this.doneIndexPath, missing);
-    return out;
+    return { records, broken };
   }
 
   /** Makes the index hold exactly these finished tasks (clean calls it with what it kept). */
   rewriteDoneIndex(entries: TaskEntry[]): void {
-    rewriteDoneIndex(
-      this.doneIndexPath,
-      entries.filter((e): e is Task => !isBroken(e) && isFinal(e.status)),
-    );
+    rewriteDoneIndex(this.doneIndexPath, entries.filter((e): e is Task => !isBroken(e) && isFinal(e.status)).map(doneRecord));
   }
 
   /** Active tasks, plus finished ones with `all`; sorted by creation time, broken entries last. */
