@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { memo } from 'react';
 import { fit, type Column } from '../src/core/table.js';
 import { GAP, MARK, NO_MARK, STATUS_COLORS, taskCells } from '../src/core/task-view.js';
@@ -38,17 +38,19 @@ export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, n
   }
   const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;
   const cells = taskCells(entry, now || Date.now(), progressWidth);
-  // One Text per cell, not one per row: Ink measures each Text's width, and a string
-  // with any non-ASCII character (the status icon, the mark) takes string-width's slow
-  // path over its whole length, some 700 times the ASCII cost.
+  // One Text per row, the status cell nested for its colour: Ink lays out and rasterizes
+  // each Text of the tree on every frame, so ten per row cost ten times the work. (A row
+  // with a wide character goes through string-width's slow path; the icons, marks and
+  // dots do not: see the one-cell fast path in bin/build.mjs.)
+  const texts = layout.map(
+    ({ column, width: w }, ci) => fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? SEP : ''),
+  );
+  const at = layout.findIndex((l) => l.column.key === 'status');
   return (
-    <Box height={1}>
-      <Text inverse={selected}>{selected ? MARK : NO_MARK}</Text>
-      {layout.map(({ column, width: w }, ci) => (
-        <Text key={column.key} inverse={selected} color={column.key === 'status' ? paint(STATUS_COLORS[entry.status]) : undefined}>
-          {fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? SEP : '')}
-        </Text>
-      ))}
-    </Box>
+    <Text inverse={selected} wrap="truncate">
+      {(selected ? MARK : NO_MARK) + texts.slice(0, Math.max(0, at)).join('')}
+      {at >= 0 ? <Text color={paint(STATUS_COLORS[entry.status])}>{texts[at]}</Text> : null}
+      {at >= 0 ? texts.slice(at + 1).join('') : ''}
+    </Text>
   );
 });
