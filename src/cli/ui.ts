@@ -29,6 +29,13 @@ export async function openDashboard(ctx: Context): Promise<void> {
   const environment = { ...process.env };
   // The tasks on screen now, while Ink loads; the dashboard takes the screen over from here.
   writeOut(`${ENTER_SCREEN}\x1b[H${firstFrame(ctx.store, ctx.config.maxParallelTasks, process.stdout.columns, process.stdout.rows)}`);
+  // Until the dashboard runs (and takes these over), Ctrl+C is still a signal: the screen is left on the way out.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const leave = (signal: NodeJS.Signals) => {
+    writeOut(LEAVE_SCREEN);
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  };
+  for (const s of signals) process.on(s, leave);
   let runDashboard;
   try {
     const { loadDashboard } = await import('./load-ui.js');
@@ -36,6 +43,8 @@ export async function openDashboard(ctx: Context): Promise<void> {
   } catch (err) {
     writeOut(LEAVE_SCREEN);
     throw err;
+  } finally {
+    for (const s of signals) process.off(s, leave);
   }
   await runDashboard({ store: ctx.store, config: ctx.config, color: colorEnabled(), environment, screenEntered: true });
 }
