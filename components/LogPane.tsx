@@ -110,8 +110,9 @@ export function LogPane({ entry, lines: loaded, earlier = null, width, height, f
           {printable(entry.error)}
         </Text>
       ) : null}
+      {/* Keyed by row, not by line: as the log scrolls, each row's text changes, no node is made anew. */}
       {shown.map((line, i) => (
-        <Text key={top + i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
+        <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
           {line === '' ? ' ' : line}
         </Text>
       ))}
