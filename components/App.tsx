@@ -1,7 +1,9 @@
 import { Box, useApp } from 'ink';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { dashboardTableHeight } from '../src/core/table.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
+import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -67,17 +69,19 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   const [pending, setPending] = useState<Question | null>(null);
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
-  const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
   const { entries, problem } = useTasks({ store, showAll });
+  // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
+  const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
+  const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
   const now = useNow(anyRunning(entries));
-  const shown = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
+  const shown = useMemo(() => (filter ? entries.filter((e) => matchesFilter(e, filter)) : entries), [entries, filter]);
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
   const lower = useLowerPane(store, actions, selected);
   const tooSmall = isTooSmall(columns, rows);
   const height = Math.max(1, rows - 1);
   const body = height - 3;
-  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
+  const tableHeight = dashboardTableHeight(rows, shown.length);
   const lowerHeight = body - tableHeight;
   const page = Math.max(1, tableHeight - 2);
 
@@ -191,7 +195,8 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
           maxParallel={config.maxParallelTasks}
           showAll={showAll}
           filter={filter}
-          position={{ index, count: shown.length }}
+          positionIndex={index}
+          positionCount={shown.length}
         />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />

@@ -130,8 +130,9 @@ export function LogPane({
           {printable(entry.error)}
         </Text>
       ) : null}
+      {/* Keyed by row, not by line: as the log scrolls, each row's text changes, no node is made anew. */}
       {shown.map((line, i) => (
-        <Text key={top + i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
+        <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
           {line === '' ? ' ' : line}
         </Text>
       ))}

@@ -39,6 +39,9 @@ export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): Li
       if (timer) clearTimeout(timer);
       timer = setTimeout(reload, settleMs);
     });
+    // A change made after `initial` was read and before the watch was in place (the UI
+    // loads in between) is seen by one look now; an unchanged file changes nothing.
+    reload();
     return () => {
       closed = true;
       if (timer) clearTimeout(timer);

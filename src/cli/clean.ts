@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { parseDuration } from '../core/units.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/units.js';
-import { isBroken, type TaskStatus } from '../core/task.js';
+import { isBroken, type TaskEntry, type TaskStatus } from '../core/task.js';
+import { writeOut } from './output.js';
 
 export function registerClean(program: Command): void {
   program
@@ -41,30 +42,35 @@ export function registerClean(program: Command): void {
       let count = 0;
       let bytes = 0;
       let worktrees = 0;
-      const kept: string[] = [];
+      const keptBranches: string[] = [];
       // Only done/ is touched: a task there is final, so running and queued tasks are safe.
+      const kept: TaskEntry[] = [];
       for (const entry of store.listDone()) {
-        if (isBroken(entry)) continue;
-        if (!statuses.includes(entry.status)) continue;
-        const finished = Date.parse(entry.completedAt ?? entry.createdAt);
-        if (!(finished < cutoff)) continue;
+        const finished = isBroken(entry) ? NaN : Date.parse(entry.completedAt ?? entry.createdAt);
+        if (isBroken(entry) || !statuses.includes(entry.status) || !(finished < cutoff)) {
+          kept.push(entry);
+          continue;
+        }
         bytes += fileSize(store.donePath(entry.id)) + fileSize(store.logPath(entry.id));
         if (entry.isolation) {
           const { removeWorktree } = await import('../runner/worktree.js');
           const removed = await removeWorktree(store.paths, entry, { branches: opts.branches });
           if (removed.removed) worktrees++;
-          if (removed.branchKept) kept.push(`dev-tools/${entry.id}`);
+          if (removed.branchKept) keptBranches.push(`dev-tools/${entry.id}`);
         }
         store.remove(entry.id);
         count++;
       }
+      // The index of done/ lists what is left, no more.
+      if (count) store.rewriteDoneIndex(kept);
       const tasks = count ? `removed ${count} task${count === 1 ? '' : 's'} (${formatBytes(bytes)} freed)` : '';
       const files = leftovers ? `removed ${leftovers} file${leftovers === 1 ? '' : 's'} left by crashed processes` : '';
       const trees = worktrees ? `removed ${worktrees} worktree${worktrees === 1 ? '' : 's'}` : '';
-      process.stdout.write(`${[tasks, trees, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
-      if (kept.length) {
-        const names = kept.length > 3 ? `${kept.slice(0, 3).join(', ')} and ${kept.length - 3} more` : kept.join(', ');
-        process.stdout.write(`kept ${kept.length} unmerged branch${kept.length === 1 ? '' : 'es'} (${names}); --branches deletes them\n`);
+      writeOut(`${[tasks, trees, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
+      if (keptBranches.length) {
+        const n = keptBranches.length;
+        const names = n > 3 ? `${keptBranches.slice(0, 3).join(', ')} and ${n - 3} more` : keptBranches.join(', ');
+        writeOut(`kept ${n} unmerged branch${n === 1 ? '' : 'es'} (${names}); --branches deletes them\n`);
       }
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TaskError } from '../core/errors.js';
-import { colorEnabled, paint } from './output.js';
+import { colorEnabled, isTerminal, paint, writeOut } from './output.js';
 
 export function registerDiff(program: Command): void {
   program
@@ -22,16 +22,16 @@ export function registerDiff(program: Command): void {
       if (!task.isolation) throw new TaskError(`task ${task.id} did not run in a worktree (its project's isolation is "none")`);
       if (!task.worktree)
         throw new TaskError(`task ${task.id} has no worktree yet (it is ${task.status}${task.error ? `: ${task.error}` : ''})`);
-      const tty = Boolean(process.stdout.isTTY);
+      const tty = isTerminal(1);
       const text = await diffText(task, { stat: opts.stat, color: colorEnabled() });
       const shown = text || `no changes against ${task.worktree.base.slice(0, 12)}\n`;
-      if (!(tty && (await (await import('../runner/pager.js')).page(shown)))) process.stdout.write(shown);
+      if (!(tty && (await (await import('../runner/pager.js')).page(shown)))) writeOut(shown);
       const wt = task.worktree;
       const dirty = await uncommittedFiles(wt);
       const lines = [
         `branch ${wt.branch} (worktree ${wt.path}); to take it: git merge ${wt.branch}${task.isolation.baseBranch ? ` (into ${task.isolation.baseBranch})` : ''}`,
         ...(dirty ? [`${dirty} file${dirty === 1 ? ' is' : 's are'} not committed on the branch yet: commit in ${wt.path} first`] : []),
       ];
-      process.stderr.write(`${lines.map((l) => paint('dim', l, process.stderr)).join('\n')}\n`);
+      writeOut(`${lines.map((l) => paint('dim', l, 2)).join('\n')}\n`, 2);
     });
 }

@@ -1,14 +1,16 @@
 // The dashboard's DIFF column and diff view (ink-testing-library), on a real git repo
-// and a real worktree task run by the runner from dist/.
+// and a real worktree task run by the real runner (its worker from dist/).
 import { cleanup, render } from 'ink-testing-library';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeLaunch, type DashboardActions } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { isBroken, type Task } from '../../src/core/task.js';
+import * as launchRunner from '../../src/runner/launch.js';
+import * as scheduleRunner from '../../src/runner/scheduler.js';
+import * as worktreeRunner from '../../src/runner/worktree.js';
 import type { Config } from '../../src/store/config.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
@@ -16,15 +18,8 @@ import { killGroup, pidsWithEnv } from '../integration/harness.js';
 import { makeRepo } from '../integration/git-repo.js';
 import { KEYS, tick, waitFor } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-function built<T>(module: string): Promise<T> {
-  return import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', module)).href) as Promise<T>;
-}
-const runner = {
-  ...(await built<typeof import('../../src/runner/launch.js')>('launch.js')),
-  ...(await built<typeof import('../../src/runner/scheduler.js')>('scheduler.js')),
-  ...(await built<typeof import('../../src/runner/worktree.js')>('worktree.js')),
-};
+// The real runner, whose workers run from the build (dist/worker.cjs: `npm test` builds first).
+const runner = { ...launchRunner, ...scheduleRunner, ...worktreeRunner };
 
 let home: string;
 let store: TaskStore;
