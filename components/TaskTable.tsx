@@ -27,8 +27,9 @@ export function windowStart(selected: number, count: number, visible: number): n
 export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
   // The same layout object while the columns stay (rows are memoized on it).
   const columns = taskColumns(entries);
-  const withExecutor = columns !== TASK_COLUMNS;
-  const layout = useMemo(() => layoutColumns(withExecutor ? columns : TASK_COLUMNS, width - MARK.length, GAP), [width, withExecutor]);
+  // Which optional columns (EXECUTOR, DIFF) are in: taskColumns makes a new array for them each time.
+  const shape = columns === TASK_COLUMNS ? '' : columns.map((c) => c.key).join(',');
+  const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, shape]);
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, entries.length, visible);
   const rows = entries.slice(start, start + visible);

@@ -104,7 +104,7 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
 
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
 
-const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 6, width: 14, align: 'right', dropPriority: 4.5 };
+const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 10, width: 14, align: 'right', dropPriority: 4.5 };
 
 /**
  * The task columns for these rows: EXECUTOR only when one of them does not run here,
