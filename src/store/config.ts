@@ -94,6 +94,15 @@ function readValidated(paths: StatePaths, key: string): Config | null {
 }
 
 /** A configured project by name: own keys only, so `constructor` or `toString` is not Object.prototype's. */
+/** Whether config.json was written at or after `ms` (epoch ms); false when there is none. */
+export function configWrittenSince(paths: StatePaths, ms: number): boolean {
+  try {
+    return statSync(paths.config).mtimeMs >= ms;
+  } catch {
+    return false;
+  }
+}
+
 export function projectConfig(config: Config, name: string): ProjectConfig | undefined {
   return Object.hasOwn(config.projects, name) ? config.projects[name] : undefined;
 }
