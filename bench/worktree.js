@@ -20,7 +20,7 @@ function git(cwd, ...args) {
   return r.stdout.trim();
 }
 
-/** A repo of `FILES` small source files in 50 folders (about 10 MiB checked out), one commit. */
+/** A repo of `FILES` small source files in 50 folders (about 20 MiB on disk checked out), one commit, packed. */
 function makeRepo() {
   const repo = makeTempDir('wt-repo');
   git(repo, 'init', '-q', '-b', 'main');
@@ -33,6 +33,9 @@ function makeRepo() {
   }
   git(repo, 'add', '-A');
   git(repo, 'commit', '-qm', 'base');
+  // Packed, as a cloned repo is (5,000 loose objects make a checkout three times slower).
+  git(repo, 'repack', '-adq');
+  git(repo, 'prune-packed');
   return repo;
 }
 
@@ -55,12 +58,16 @@ export async function benchWorktree({ dt, cliEnv, drain, readTask, row, notes, m
   const copies = makeTempDir('wt-copy');
   const warmup = 2;
   for (let r = 0; r < warmup + rounds; r++) {
+    // Each timed part starts with nothing left to write back (the repo just made, the last round's files).
+    spawnSync('sync');
     // What writing the same files costs this filesystem, whatever makes them.
     const c0 = performance.now();
     spawnSync('cp', ['-r', join(repo, 'src'), join(copies, String(r))]);
     if (r >= warmup) samples.copy.push(performance.now() - c0);
     rmSync(join(copies, String(r)), { recursive: true, force: true });
+    spawnSync('sync');
     for (const project of r % 2 ? ['plain', 'iso'] : ['iso', 'plain']) {
+      spawnSync('sync');
       const t0 = Date.now();
       const [bin, ...args] = dt('task', project, `round ${r}`, '-b', '--json', '--', ...command);
       const res = spawnSync(bin, args, { env, encoding: 'utf8' });
@@ -105,10 +112,11 @@ export async function benchWorktree({ dt, cliEnv, drain, readTask, row, notes, m
   );
   if (samples.iso.first.length < rounds) notes.push('worktree: some rounds are missing');
   methods.worktree =
-    `A repo of ${FILES} files (50 folders, ~1.6 KiB each, one commit) in a temp dir; two projects on it, \`plain\` and \`iso\` ` +
+    `A repo of ${FILES} files (50 folders, ~1.3 KiB each, one commit, packed as a clone is) in a temp dir; two projects on it, \`plain\` and \`iso\` ` +
     '(`"isolation": "worktree"`). Each round launches `task <project> … -b -- sh -c …` for both, in alternating order; the command writes ' +
     "`date +%s%N` first thing and last thing. Launch to first stage = the command's first timestamp − the bench's clock just before spawning " +
     'the launch; command end to final state = the mtime of the task file renamed into done/ − its last timestamp. The bench waits, untimed, until the worker has exited, then ' +
     `removes the worktree and its branch so every round starts alike. ${rounds} rounds after 2 warm-up rounds. ` +
+    'Before each timed part the bench runs `sync` (untimed), so no write-back of earlier files is paid inside it. ' +
     "Context: each round also times `cp -r` of the repo's files into a temp dir: a worktree cannot cost less than writing its files.";
 }
