@@ -217,7 +217,9 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
                 earlier={log.earlier}
                 width={columns}
                 height={lowerHeight}
-                focused={mode === 'log'}
+                focused={mode === 'log' || mode === 'search'}
+                searching={mode === 'search'}
+                onSearching={(on) => setMode(on ? 'search' : 'log')}
                 onBack={() => setMode('table')}
                 onQuit={() => exit()}
               />
