@@ -153,7 +153,11 @@ describe('LogPane search', () => {
 
   it('/ searches the loaded log case-insensitively, counts, highlights and wraps with n/N', async () => {
     const { lastFrame, stdin } = render(<Searchable />);
-    const shows = (re: RegExp) => waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
+    // Standalone (no router), a pane's key handler changes in an effect after the frame: a tick more.
+    const shows = async (re: RegExp) => {
+      await waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
+      await tick(30);
+    };
     await tick();
     stdin.write('/');
     await shows(/search the loaded log/);
@@ -187,7 +191,10 @@ describe('LogPane search', () => {
     try {
       const { lastFrame, stdin } = render(<Searchable />);
       const plain = () => stripVTControlCharacters(lastFrame() ?? '');
-      const shows = (re: RegExp) => waitFor(() => re.test(plain()), `log pane to show ${re}`, 3000, lastFrame);
+      const shows = async (re: RegExp) => {
+        await waitFor(() => re.test(plain()), `log pane to show ${re}`, 3000, lastFrame);
+        await tick(30);
+      };
       await tick();
       stdin.write('/');
       await shows(/search the loaded log/);
@@ -214,7 +221,11 @@ describe('LogPane search', () => {
 
   it('says when nothing matched and when earlier output that was not loaded may hold more', async () => {
     const { lastFrame, stdin } = render(<Searchable earlier="… 1,000 earlier lines not loaded" />);
-    const shows = (re: RegExp) => waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
+    // Standalone (no router), a pane's key handler changes in an effect after the frame: a tick more.
+    const shows = async (re: RegExp) => {
+      await waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
+      await tick(30);
+    };
     await tick();
     stdin.write('/');
     await shows(/search the loaded log/);
