@@ -1,5 +1,6 @@
-import { Box, useApp } from 'ink';
-import { useCallback, useRef, useState } from 'react';
+import { Box, useApp, useStdin, useStdout } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { describeSortOrder, nextFailed, nextSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -10,17 +11,22 @@ import { Footer } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { Action, keysFor, type Mode } from './keymap.js';
-import { LaunchForm } from './LaunchForm.js';
+import { draftOf, LaunchForm, type LaunchDraft } from './LaunchForm.js';
 import { LogPane } from './LogPane.js';
 import { MessageLine } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
+import { TaskDetail } from './TaskDetail.js';
 import { TaskTable } from './TaskTable.js';
+import { BELL, osc52, ttyTerminal, type TerminalControl } from './terminal-control.js';
 import { useConfig } from './useConfig.js';
+import { useFailureAlerts } from './useFailureAlerts.js';
 import { useLogTail } from './useLogTail.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
+import { programsFrom, useProgramOpener, type Programs } from './useProgramOpener.js';
 import { useScheduler } from './useScheduler.js';
+import { useTaskDetail } from './useTaskDetail.js';
 import { questionText, useTaskCommands, type Question } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
@@ -37,6 +43,10 @@ interface AppProps {
   scheduleEveryMs?: number;
   /** How long a message stays (errors twice as long); the next action clears it sooner. */
   messageMs?: number;
+  /** The terminal beyond frames (pager, bell, clipboard); defaults to the streams Ink draws on. */
+  terminal?: TerminalControl;
+  /** $PAGER and $EDITOR; defaults to this process's. */
+  programs?: Programs;
 }
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
@@ -46,8 +56,21 @@ function indexOf(shown: TaskEntry[], selection: { id: string | null; index: numb
 }
 
 /** Composes the panes and routes keys to the current mode; each mode owns its view and keys. */
-export function App({ store, config: startConfig, actions, size, defaultProject = 'adhoc', scheduleEveryMs, messageMs = 5000 }: AppProps) {
+export function App({
+  store,
+  config: startConfig,
+  actions,
+  size,
+  defaultProject = 'adhoc',
+  scheduleEveryMs,
+  messageMs = 5000,
+  terminal: givenTerminal,
+  programs = programsFrom(process.env),
+}: AppProps) {
   const { exit } = useApp();
+  const { stdin } = useStdin();
+  const { stdout } = useStdout();
+  const terminal = useMemo(() => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout), [givenTerminal, stdin, stdout]);
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
   const { router, switchTo } = useKeyRouter('table');
@@ -65,17 +88,30 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
+  const [sortOrder, setSortOrder] = useState<SortOrder>('created');
+  const [draft, setDraft] = useState<LaunchDraft | null>(null);
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
   const { entries, problem } = useTasks({ store, showAll });
   const now = useNow(anyRunning(entries));
-  const shown = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
+  const filtered = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
+  const shown = sortOrder === 'created' ? filtered : sortTasks(filtered, sortOrder, now);
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
+  const selectedOk = selected && !isBroken(selected) ? selected : null;
   const log = useLogTail(store, selected?.id ?? null);
+  const detail = useTaskDetail(store, mode === 'detail' ? selectedOk : null);
+  const ring = useCallback(() => terminal.write(BELL), [terminal]);
+  const alerts = useFailureAlerts(entries, ring);
+  // A failure is seen once it is selected.
+  const { seen } = alerts;
+  const selectedId = selected?.id ?? null;
+  useEffect(() => seen(selectedId));
+  const opener = useProgramOpener(store, terminal, programs, setMessage);
   const tooSmall = isTooSmall(columns, rows);
-  const height = Math.max(1, rows - 1);
+  // One line shorter for a frame after a pager or editor: see useProgramOpener.
+  const height = Math.max(1, rows - 1 - (opener.redrawing ? 1 : 0));
   const body = height - 3;
   const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
   const lowerHeight = body - tableHeight;
@@ -128,11 +164,37 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
             [Action.First]: () => moveTo(() => 0),
             [Action.Last]: () => moveTo(() => shown.length - 1),
             [Action.FocusLog]: () => selected && setMode('log'),
-            [Action.Launch]: () => setMode('launch'),
+            [Action.Launch]: () => {
+              setDraft(null);
+              setMode('launch');
+            },
             [Action.ToggleAll]: () => setShowAll((v) => !v),
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
             [Action.Help]: () => setMode('help'),
+            [Action.Detail]: () => {
+              if (selectedTask('show')) setMode('detail');
+            },
+            [Action.Sort]: () => {
+              const next = nextSortOrder(sortOrder);
+              setSortOrder(next);
+              setMessage({ text: `sorted ${describeSortOrder(next)}`, kind: 'info' });
+            },
+            [Action.NextFailed]: () => jumpToFailed(1),
+            [Action.PrevFailed]: () => jumpToFailed(-1),
+            [Action.OpenPager]: () => openLog('pager'),
+            [Action.OpenEditor]: () => openLog('editor'),
+            [Action.CopyId]: () => copyId(),
+            [Action.ToggleBell]: () => {
+              alerts.toggleBell();
+              setMessage({ text: `bell on failure ${alerts.bell ? 'off' : 'on'}`, kind: 'info' });
+            },
+            [Action.EditRestart]: () => {
+              const task = selectedTask('edit');
+              if (!task) return;
+              setDraft(draftOf(task));
+              setMode('launchText');
+            },
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
               if (!task) return;
@@ -151,6 +213,23 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     }),
     router,
   );
+
+  function jumpToFailed(direction: 1 | -1) {
+    const to = nextFailed(shown, index, direction);
+    if (to >= 0) return moveTo(() => to);
+    const hint = showAll ? '' : ` (${keysFor('table', Action.ToggleAll)} shows finished ones too)`;
+    setMessage({ text: `no failed or interrupted task in view${hint}`, kind: 'info' });
+  }
+  function openLog(kind: keyof Programs) {
+    const task = selectedTask('open');
+    if (task) opener.open(kind, task);
+  }
+  function copyId() {
+    const task = selectedTask('copy');
+    if (!task) return;
+    terminal.write(osc52(task.id));
+    setMessage({ text: `copied ${task.id} to the clipboard (OSC 52)`, kind: 'info' });
+  }
 
   if (tooSmall) {
     return (
@@ -187,9 +266,21 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
           showAll={showAll}
           filter={filter}
           position={{ index, count: shown.length }}
+          sort={sortOrder === 'created' ? null : describeSortOrder(sortOrder)}
+          alerts={{ unseen: alerts.unseen.length, bell: alerts.bell }}
         />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
+        ) : mode === 'detail' && selectedOk ? (
+          <TaskDetail
+            key={selectedOk.id}
+            task={selectedOk}
+            context={{ now, ...detail }}
+            width={columns}
+            height={body}
+            onBack={() => setMode('table')}
+            onAction={(action) => (action === Action.OpenPager ? openLog('pager') : action === Action.CopyId ? copyId() : undefined)}
+          />
         ) : (
           <>
             <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
@@ -200,11 +291,14 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
                 width={columns}
                 height={lowerHeight}
                 onModeChange={setMode}
+                initial={draft}
                 onCancel={() => {
+                  setDraft(null);
                   setMode('table');
-                  setMessage({ text: 'launch abandoned', kind: 'info' });
+                  setMessage({ text: draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
                 }}
                 onSubmit={(spec) => {
+                  setDraft(null);
                   setMode('table');
                   commands.launch(spec);
                 }}
@@ -220,6 +314,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
                 focused={mode === 'log' || mode === 'search'}
                 searching={mode === 'search'}
                 onSearching={(on) => setMode(on ? 'search' : 'log')}
+                onAction={(action) => openLog(action === Action.OpenEditor ? 'editor' : 'pager')}
                 onBack={() => setMode('table')}
                 onQuit={() => exit()}
               />

@@ -10,6 +10,10 @@ interface HeaderProps {
   filter: string;
   /** Where the selection is in the rows shown (`12/231`), when there are any. */
   position?: { index: number; count: number } | null;
+  /** The table's order, when it is not the default. */
+  sort?: string | null;
+  /** Failures since the dashboard opened, not yet looked at; whether the bell rings for them. */
+  alerts?: { unseen: number; bell: boolean };
 }
 
 function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', number> {
@@ -20,7 +24,7 @@ function countByStatus(entries: TaskEntry[]): Record<TaskStatus | 'broken', numb
 }
 
 /** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` (slots count local tasks; cluster ones apart) */
-export function Header({ entries, maxParallel, showAll, filter, position = null }: HeaderProps) {
+export function Header({ entries, maxParallel, showAll, filter, position = null, sort = null, alerts }: HeaderProps) {
   const paint = useColor();
   const counts = countByStatus(entries);
   const active = activeCounts(entries);
@@ -43,8 +47,15 @@ export function Header({ entries, maxParallel, showAll, filter, position = null 
           <Text color={paint(p.color)}>{p.text}</Text>
         </Text>
       ))}
+      {alerts && alerts.unseen > 0 ? (
+        <Text bold color={paint('red')}>
+          {'  '}✖ {alerts.unseen} new failure{alerts.unseen === 1 ? '' : 's'}
+        </Text>
+      ) : null}
+      {alerts && !alerts.bell ? <Text dimColor>{'  '}bell off</Text> : null}
       <Text dimColor>
         {'   '}[{showAll ? 'all tasks' : 'active'}]{filter ? ` filter: ${filter}` : ''}
+        {sort ? ` sort: ${sort}` : ''}
         {position && position.count > 0 ? `  ${position.index + 1}/${position.count}` : ''}
       </Text>
     </Text>
