@@ -72,7 +72,8 @@ function etaSourceLine(task: Task, ctx: DetailContext): string {
   const runs = ctx.history.map((ms) => formatDuration(ms / 1000)).join(', ');
   const history = ctx.history.length ? `history: median of the last ${ctx.history.length} completed run(s) (${runs})` : null;
   if (task.status !== 'running') {
-    return history ? `none now (${isFinal(task.status) ? 'ended' : 'not started'}); ${history}` : 'none now; no completed runs yet';
+    const why = isFinal(task.status) ? 'ended' : 'not started';
+    return `none now (${why}); ${history ?? 'no completed runs yet'}`;
   }
   if (eta === null) return history ? `unknown for now; ${history}` : 'unknown: no progress markers yet and no completed runs';
   if (src === 'markers') return `${formatDuration(eta)} from the rate of the progress markers so far`;
