@@ -215,7 +215,7 @@ export function LogPane({
       })}
       {searching ? (
         <SearchBar
-          initial={search.query}
+          initial=""
           onChange={(q) => searchFor(q)}
           onDone={(q) => {
             searchFor(q);
