@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { fit, layoutColumns } from '../src/core/table.js';
-import { STATUS_COLORS, taskCells, taskColumns } from '../src/core/task-view.js';
+import { dashboardColumns, STATUS_COLORS, taskCells } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
@@ -31,7 +31,7 @@ export function windowStart(selected: number, count: number, visible: number): n
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
 export function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
   const paint = useColor();
-  const layout = layoutColumns(taskColumns(entries, { times: true }), width - MARK.length, GAP);
+  const layout = layoutColumns(dashboardColumns(entries, width - MARK.length, GAP), width - MARK.length, GAP);
   const sep = ' '.repeat(GAP);
   const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;
   const visible = Math.max(0, height - 1);

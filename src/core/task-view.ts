@@ -110,16 +110,30 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
 
 /** The task columns for these rows: EXECUTOR only when one of them does not run here. */
-export function taskColumns(entries: readonly TaskEntry[], opts: { times?: boolean } = {}): Column[] {
+export function taskColumns(entries: readonly TaskEntry[], opts: { times?: number } = {}): Column[] {
   let columns = TASK_COLUMNS;
   if (opts.times) {
     // Before ELAPSED, so the three times read together: started, ended, how long.
     const at = columns.findIndex((c) => c.key === 'elapsed');
-    columns = [...columns.slice(0, at), ...TIME_COLUMNS, ...columns.slice(at)];
+    columns = [...columns.slice(0, at), ...TIME_COLUMNS.slice(0, opts.times), ...columns.slice(at)];
   }
   if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return columns;
   const at = columns.findIndex((c) => c.key === 'status') + 1;
   return [...columns.slice(0, at), EXECUTOR_COLUMN, ...columns.slice(at)];
+}
+
+/**
+ * The dashboard's columns for a width: STARTED, then ENDED too, only where they fit
+ * without squeezing the progress bar and the other fixed columns below their usual
+ * width (the stage and the description may shrink to their minimum).
+ */
+export function dashboardColumns(entries: readonly TaskEntry[], width: number, gap: number): Column[] {
+  const comfortable = (cs: Column[]) => cs.reduce((sum, c) => sum + (c.grow ? c.min : (c.width ?? c.min)), 0) + gap * (cs.length - 1);
+  for (let times = TIME_COLUMNS.length; times > 0; times--) {
+    const columns = taskColumns(entries, { times });
+    if (comfortable(columns) <= width) return columns;
+  }
+  return taskColumns(entries);
 }
 
 /** Active tasks by where they run: local ones hold slots, the others wait in their cluster's queue. */
