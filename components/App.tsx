@@ -1,6 +1,6 @@
 import { Box, useApp, useStdin, useStdout } from 'ink';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { describeSortOrder, nextFailed, nextSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -11,22 +11,22 @@ import { Footer } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { Action, keysFor, type Mode } from './keymap.js';
-import { draftOf, LaunchForm, type LaunchDraft } from './LaunchForm.js';
+import { LaunchForm } from './LaunchForm.js';
 import { LogPane } from './LogPane.js';
 import { MessageLine } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
 import { TaskDetail } from './TaskDetail.js';
 import { TaskTable } from './TaskTable.js';
-import { BELL, osc52, ttyTerminal, type TerminalControl } from './terminal-control.js';
+import { ttyTerminal, type TerminalControl } from './terminal-control.js';
 import { useConfig } from './useConfig.js';
-import { useFailureAlerts } from './useFailureAlerts.js';
 import { useLogTail } from './useLogTail.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
-import { programsFrom, useProgramOpener, type Programs } from './useProgramOpener.js';
+import { programsFrom, type Programs } from './useProgramOpener.js';
 import { useScheduler } from './useScheduler.js';
 import { useTaskDetail } from './useTaskDetail.js';
+import { useTaskTools } from './useTaskTools.js';
 import { questionText, useTaskCommands, type Question } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
@@ -89,7 +89,6 @@ export function App({
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
-  const [draft, setDraft] = useState<LaunchDraft | null>(null);
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
@@ -102,20 +101,6 @@ export function App({
   const selectedOk = selected && !isBroken(selected) ? selected : null;
   const log = useLogTail(store, selected?.id ?? null);
   const detail = useTaskDetail(store, mode === 'detail' ? selectedOk : null);
-  const ring = useCallback(() => terminal.write(BELL), [terminal]);
-  const alerts = useFailureAlerts(entries, ring);
-  // A failure is seen once it is selected.
-  const { seen } = alerts;
-  const selectedId = selected?.id ?? null;
-  useEffect(() => seen(selectedId));
-  const opener = useProgramOpener(store, terminal, programs, setMessage);
-  const tooSmall = isTooSmall(columns, rows);
-  // One line shorter for a frame after a pager or editor: see useProgramOpener.
-  const height = Math.max(1, rows - 1 - (opener.redrawing ? 1 : 0));
-  const body = height - 3;
-  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
-  const lowerHeight = body - tableHeight;
-  const page = Math.max(1, tableHeight - 2);
 
   // Keys after a move wait for the frame that shows it: `c` then acts on the task on screen.
   // (A new selection object each time, so that frame always comes.)
@@ -137,6 +122,28 @@ export function App({
     if (isBroken(selected)) return (setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null);
     return selected;
   };
+  const tools = useTaskTools({
+    store,
+    terminal,
+    programs,
+    entries,
+    shown,
+    index,
+    showAll,
+    sortOrder,
+    setSortOrder,
+    say: setMessage,
+    selectedTask,
+    moveTo,
+    setMode,
+  });
+  const tooSmall = isTooSmall(columns, rows);
+  // One line shorter for a frame after a pager or editor: see useProgramOpener.
+  const height = Math.max(1, rows - 1 - (tools.redrawing ? 1 : 0));
+  const body = height - 3;
+  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
+  const lowerHeight = body - tableHeight;
+  const page = Math.max(1, tableHeight - 2);
   // Every action clears the message of the one before.
   const act = (handlers: ActionHandlers): ActionHandlers =>
     Object.fromEntries(
@@ -165,36 +172,14 @@ export function App({
             [Action.Last]: () => moveTo(() => shown.length - 1),
             [Action.FocusLog]: () => selected && setMode('log'),
             [Action.Launch]: () => {
-              setDraft(null);
+              tools.clearDraft();
               setMode('launch');
             },
             [Action.ToggleAll]: () => setShowAll((v) => !v),
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
             [Action.Help]: () => setMode('help'),
-            [Action.Detail]: () => {
-              if (selectedTask('show')) setMode('detail');
-            },
-            [Action.Sort]: () => {
-              const next = nextSortOrder(sortOrder);
-              setSortOrder(next);
-              setMessage({ text: `sorted ${describeSortOrder(next)}`, kind: 'info' });
-            },
-            [Action.NextFailed]: () => jumpToFailed(1),
-            [Action.PrevFailed]: () => jumpToFailed(-1),
-            [Action.OpenPager]: () => openLog('pager'),
-            [Action.OpenEditor]: () => openLog('editor'),
-            [Action.CopyId]: () => copyId(),
-            [Action.ToggleBell]: () => {
-              alerts.toggleBell();
-              setMessage({ text: `bell on failure ${alerts.bell ? 'off' : 'on'}`, kind: 'info' });
-            },
-            [Action.EditRestart]: () => {
-              const task = selectedTask('edit');
-              if (!task) return;
-              setDraft(draftOf(task));
-              setMode('launchText');
-            },
+            ...tools.tableKeys,
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
               if (!task) return;
@@ -213,23 +198,6 @@ export function App({
     }),
     router,
   );
-
-  function jumpToFailed(direction: 1 | -1) {
-    const to = nextFailed(shown, index, direction);
-    if (to >= 0) return moveTo(() => to);
-    const hint = showAll ? '' : ` (${keysFor('table', Action.ToggleAll)} shows finished ones too)`;
-    setMessage({ text: `no failed or interrupted task in view${hint}`, kind: 'info' });
-  }
-  function openLog(kind: keyof Programs) {
-    const task = selectedTask('open');
-    if (task) opener.open(kind, task);
-  }
-  function copyId() {
-    const task = selectedTask('copy');
-    if (!task) return;
-    terminal.write(osc52(task.id));
-    setMessage({ text: `copied ${task.id} to the clipboard (OSC 52)`, kind: 'info' });
-  }
 
   if (tooSmall) {
     return (
@@ -267,7 +235,7 @@ export function App({
           filter={filter}
           position={{ index, count: shown.length }}
           sort={sortOrder === 'created' ? null : describeSortOrder(sortOrder)}
-          alerts={{ unseen: alerts.unseen.length, bell: alerts.bell }}
+          alerts={tools.alerts}
         />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
@@ -279,7 +247,7 @@ export function App({
             width={columns}
             height={body}
             onBack={() => setMode('table')}
-            onAction={(action) => (action === Action.OpenPager ? openLog('pager') : action === Action.CopyId ? copyId() : undefined)}
+            onAction={tools.paneAction}
           />
         ) : (
           <>
@@ -291,14 +259,14 @@ export function App({
                 width={columns}
                 height={lowerHeight}
                 onModeChange={setMode}
-                initial={draft}
+                initial={tools.draft}
                 onCancel={() => {
-                  setDraft(null);
+                  tools.clearDraft();
                   setMode('table');
-                  setMessage({ text: draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
+                  setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
                 }}
                 onSubmit={(spec) => {
-                  setDraft(null);
+                  tools.clearDraft();
                   setMode('table');
                   commands.launch(spec);
                 }}
@@ -314,7 +282,7 @@ export function App({
                 focused={mode === 'log' || mode === 'search'}
                 searching={mode === 'search'}
                 onSearching={(on) => setMode(on ? 'search' : 'log')}
-                onAction={(action) => openLog(action === Action.OpenEditor ? 'editor' : 'pager')}
+                onAction={tools.paneAction}
                 onBack={() => setMode('table')}
                 onQuit={() => exit()}
               />
