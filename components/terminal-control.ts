@@ -40,7 +40,8 @@ export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream
         if (r.error) return { code: null, error: r.error.message };
         return { code: r.status };
       } finally {
-        process.off('SIGINT', ignore);
+        // A Ctrl+C caught during the program is delivered on a later turn of the loop: still the program's.
+        setTimeout(() => process.off('SIGINT', ignore), 200);
         if (raw) stdin.setRawMode(true);
         stdout.write(TAKE_BACK);
       }
