@@ -145,4 +145,15 @@ describe('onFinish', () => {
     await waitFor(() => callsOf(task.id).length || undefined, 'the hook');
     expect(callsOf(task.id)).toEqual([[task.id, 'failed', '4', 'web', 'stops']]);
   });
+
+  it('a bad onFinish is named in the config error, exit 2', () => {
+    h.writeConfig({ onFinish: 5 });
+    const top = h.run(['status']);
+    expect(top.code).toBe(2);
+    expect(top.stderr).toBe('dev-tools: config.json: onFinish must be a shell line (a string)\n');
+    h.writeConfig({ projects: { web: { onFinish: ['x'] } } });
+    const own = h.run(['status']);
+    expect(own.code).toBe(2);
+    expect(own.stderr).toContain('config.json: projects.web.onFinish must be a shell line');
+  });
 });
