@@ -65,11 +65,16 @@ export function runFinishHook(store: TaskStore, config: Config, task: Task, base
 
 /** Hooks whose finisher died before running them (a worker or reaper killed right after the final write). */
 export function sweepFinishHooks(store: TaskStore, config: Config, now = Date.now()): void {
-  for (const id of pendingFinishIds(store.paths)) {
+  const pending = pendingFinishIds(store.paths);
+  if (pending.length === 0) return;
+  // A final task is moved to done/ as it is written: one still in tasks/ is not due yet, and is not read here.
+  const active = new Set(store.activeIds());
+  for (const id of pending) {
+    if (active.has(id)) continue;
     const task = store.read(id);
     if (!task) {
       // Removed by `clean`, or a launch that is still creating its file.
-      if (!store.activeIds().includes(id)) clearFinishPendingIfOld(store, id, now);
+      clearFinishPendingIfOld(store, id, now);
       continue;
     }
     if (isBroken(task) || !isFinal(task.status)) continue;

@@ -2,7 +2,7 @@
 // state (its worker, or the reaper of a killed worker), detached and without effect on
 // the task. Real workers, a real hook writing where it was told what happened.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, Harness, sleep, waitFor } from './harness.js';
 import type { Task } from '../../src/core/task.js';
@@ -155,5 +155,25 @@ describe('onFinish', () => {
     const own = h.run(['status']);
     expect(own.code).toBe(2);
     expect(own.stderr).toContain('config.json: projects.web.onFinish must be a shell line');
+  });
+
+  it('a finisher that died between its final write and the hook: the next scheduler run runs it, once', async () => {
+    h.writeConfig({ onFinish: `${RECORD} >> '${out}'` });
+    // What such a crash leaves: the final state in done/, the launch's mark still in finish/.
+    const t = h.launch('web', 'crashed finisher', ['true']);
+    await h.waitForStatus(t.id, ['completed']);
+    await waitFor(() => callsOf(t.id).length || undefined, 'its own hook');
+    const id = 'crash001';
+    const ended = new Date(Date.now() - 10_000).toISOString();
+    const task: Task = { ...h.task(t.id), id, description: 'left behind', completedAt: ended, logFile: `logs/${id}.log` };
+    writeFileSync(join(h.home, 'tasks', 'done', `${id}.json`), JSON.stringify(task));
+    writeFileSync(join(h.home, 'finish', `${id}.json`), '{}');
+    expect(h.run(['status']).code).toBe(0);
+    await waitFor(() => callsOf(id).length || undefined, 'the swept hook');
+    expect(h.run(['status']).code).toBe(0);
+    await sleep(300);
+    expect(callsOf(id)).toEqual([[id, 'completed', '0', 'web', 'left behind']]);
+    expect(existsSync(join(h.home, 'finish', `${id}.json`))).toBe(false);
+    expect(callsOf(t.id)).toHaveLength(1);
   });
 });
