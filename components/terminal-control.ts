@@ -1,18 +1,14 @@
 // What the dashboard asks of its terminal beyond drawing frames: hand the whole
 // terminal to a program (a pager, an editor) and take it back, and write the bytes
 // that are not frames (the bell, OSC 52 to copy).
-import { spawnSync } from 'node:child_process';
+import { runForeground, type ProgramResult } from '../src/runner/foreground-program.js';
 
-export interface ProgramResult {
-  /** The program's exit code; null when it was killed by a signal or could not start. */
-  code: number | null;
-  error?: string;
-}
+export type { ProgramResult };
 
 export interface TerminalControl {
   /**
-   * Runs `commandLine "$file"` through sh on the whole terminal and waits for it:
-   * the dashboard's screen, raw mode and hidden cursor are put back as they were.
+   * Runs `commandLine "$file"` on the whole terminal and waits for it: the
+   * dashboard's screen, raw mode and hidden cursor are put back as they were.
    */
   runProgram(commandLine: string, file: string): ProgramResult;
   write(data: string): void;
@@ -29,22 +25,16 @@ export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream
     write: (data) => void stdout.write(data),
     runProgram(commandLine, file) {
       const raw = Boolean(stdin.isTTY && stdin.isRaw);
-      stdout.write(HAND_OVER);
-      if (raw) stdin.setRawMode(false);
-      // Ctrl+C in the program reaches this process too (same foreground group): it is the program's.
-      const ignore = () => undefined;
-      process.on('SIGINT', ignore);
-      try {
-        // Synchronous on purpose: the dashboard's loop stops, so it reads no key the program should get.
-        const r = spawnSync('/bin/sh', ['-c', `${commandLine} "$1"`, 'sh', file], { stdio: 'inherit' });
-        if (r.error) return { code: null, error: r.error.message };
-        return { code: r.status };
-      } finally {
-        // A Ctrl+C caught during the program is delivered on a later turn of the loop: still the program's.
-        setTimeout(() => process.off('SIGINT', ignore), 200);
-        if (raw) stdin.setRawMode(true);
-        stdout.write(TAKE_BACK);
-      }
+      return runForeground(commandLine, file, {
+        handOver: () => {
+          stdout.write(HAND_OVER);
+          if (raw) stdin.setRawMode(false);
+        },
+        takeBack: () => {
+          if (raw) stdin.setRawMode(true);
+          stdout.write(TAKE_BACK);
+        },
+      });
     },
   };
 }

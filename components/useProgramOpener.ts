@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { useEffect, useState } from 'react';
 import type { Task } from '../src/core/task.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -37,10 +36,9 @@ export function useProgramOpener(
   return {
     redrawing,
     open(kind, task) {
-      const file = store.logPath(task.id);
-      if (!existsSync(file)) return say({ text: `${task.id} has no log yet`, kind: 'error' });
       const program = programs[kind];
-      const r = terminal.runProgram(program, file);
+      const r = terminal.runProgram(program, store.logPath(task.id));
+      if (r.missing) return say({ text: `${task.id} has no log yet`, kind: 'error' });
       setRedrawing(true);
       if (r.error) return say({ text: `cannot run ${program}: ${r.error}`, kind: 'error' });
       if (r.code === 127)

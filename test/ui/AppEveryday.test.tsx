@@ -271,6 +271,8 @@ describe('pager and editor', () => {
     ui.stdin.write('o');
     await ui.see('nolog001 has no log yet');
     expect(pager.calls()).toEqual([]);
+    // The terminal was not handed over (nothing would redraw the cleared screen).
+    expect(ui.frames.join('')).not.toContain('\x1b[?1049l');
   });
 });
 
