@@ -96,7 +96,15 @@ export function populate(home, total, { running = 0, queued = 0, holder = null, 
   for (let i = 0; i < total; i++) {
     const id = benchId(prefix, i);
     if (i < running) {
-      writeTask(home, makeTask(id, 'running', i, { pid: holder.pid, pidStartTime: holder.startTime, commandPid: holder.pid, commandStartTime: holder.startTime }));
+      writeTask(
+        home,
+        makeTask(id, 'running', i, {
+          pid: holder.pid,
+          pidStartTime: holder.startTime,
+          commandPid: holder.pid,
+          commandStartTime: holder.startTime,
+        }),
+      );
     } else if (i < running + queued) {
       writeTask(home, makeTask(id, 'queued', i));
     } else {

@@ -138,8 +138,10 @@ function summarize(profile, { entry, from = -Infinity, to = Infinity } = {}) {
       if (!firstOwn && (!cf.url.startsWith('node:') || isLoader(cf.url))) firstOwn = cf;
       if (!topLevel && cf.functionName === '' && cf.lineNumber === 0 && cf.columnNumber === 0 && !cf.url.startsWith('node:')) topLevel = cf;
     }
-    if (builtin && (!firstOwn || isLoader(firstOwn.url) || firstOwn.url.startsWith('node:'))) add(buckets, 'node: loading built-in modules', ms);
-    else if (topLevel && topLevel.url !== entry && firstOwn && !firstOwn.url.startsWith('node:')) add(buckets, `import: evaluating ${ownerOf(firstOwn.url, firstOwn.lineNumber)}`, ms);
+    if (builtin && (!firstOwn || isLoader(firstOwn.url) || firstOwn.url.startsWith('node:')))
+      add(buckets, 'node: loading built-in modules', ms);
+    else if (topLevel && topLevel.url !== entry && firstOwn && !firstOwn.url.startsWith('node:'))
+      add(buckets, `import: evaluating ${ownerOf(firstOwn.url, firstOwn.lineNumber)}`, ms);
     else if (firstOwn && isLoader(firstOwn.url)) add(buckets, 'module loader (resolve, read, compile, link)', ms);
     else if (firstOwn) add(buckets, `work: ${ownerOf(firstOwn.url, firstOwn.lineNumber)}`, ms);
     else if (builtin) add(buckets, 'node: loading built-in modules', ms);
@@ -161,11 +163,16 @@ function merge(summaries) {
 
 function print(title, s, { per = s.n, perLabel = 'run', topBuckets = 14, topFns = 12, extra = '' } = {}) {
   const lines = [`### ${title}`, ''];
-  lines.push(`${s.n} profile(s); per ${perLabel}: ${(s.total / per).toFixed(1)} ms on CPU (JS, GC, compile) in a profiled span of ${(s.span / s.n).toFixed(0)} ms${extra}`, '');
+  lines.push(
+    `${s.n} profile(s); per ${perLabel}: ${(s.total / per).toFixed(1)} ms on CPU (JS, GC, compile) in a profiled span of ${(s.span / s.n).toFixed(0)} ms${extra}`,
+    '',
+  );
   lines.push('| bucket | ms per ' + perLabel + ' | share |', '|---|---|---|');
-  for (const [k, v] of [...s.buckets].sort((a, b) => b[1] - a[1]).slice(0, topBuckets)) lines.push(`| ${k} | ${(v / per).toFixed(2)} | ${((v / s.total) * 100).toFixed(0)}% |`);
+  for (const [k, v] of [...s.buckets].sort((a, b) => b[1] - a[1]).slice(0, topBuckets))
+    lines.push(`| ${k} | ${(v / per).toFixed(2)} | ${((v / s.total) * 100).toFixed(0)}% |`);
   lines.push('', '| self time, top functions | ms per ' + perLabel + ' |', '|---|---|');
-  for (const [k, v] of [...s.fns].sort((a, b) => b[1] - a[1]).slice(0, topFns)) lines.push(`| ${k.replace(/\|/g, '\\|')} | ${(v / per).toFixed(2)} |`);
+  for (const [k, v] of [...s.fns].sort((a, b) => b[1] - a[1]).slice(0, topFns))
+    lines.push(`| ${k.replace(/\|/g, '\\|')} | ${(v / per).toFixed(2)} |`);
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -187,11 +194,16 @@ function cliProfiles(label, argv, e) {
   const wall = [];
   for (let i = 0; i < RUNS + 1; i++) {
     const t0 = performance.now();
-    const r = spawnSync(NODE, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(INTERVAL_US), BIN, ...argv], { env: e, stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync(NODE, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(INTERVAL_US), BIN, ...argv], {
+      env: e,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
     if (i > 0) wall.push(performance.now() - t0);
   }
-  const all = profilesIn(dir).sort((a, b) => a.profile.startTime - b.profile.startTime).slice(1);
+  const all = profilesIn(dir)
+    .sort((a, b) => a.profile.startTime - b.profile.startTime)
+    .slice(1);
   wall.sort((a, b) => a - b);
   return { all, wallMedian: wall[Math.floor(wall.length / 2)] };
 }
@@ -200,8 +212,14 @@ const work = KEEP ?? makeTempDir('profiles');
 if (KEEP) mkdirSync(KEEP, { recursive: true });
 const holder = startHolder();
 try {
-  process.stdout.write(`## CPU profiles (${new Date().toISOString()}, Node ${process.version}, NODE_EXTRA_CA_CERTS unset, --cpu-prof-interval ${INTERVAL_US} µs)\n\n`);
-  const base = spawnSync(NODE, ['--cpu-prof', '--cpu-prof-dir', join(work, 'node0'), '--cpu-prof-interval', String(INTERVAL_US), '-e', '0'], { env: env('/nonexistent') });
+  process.stdout.write(
+    `## CPU profiles (${new Date().toISOString()}, Node ${process.version}, NODE_EXTRA_CA_CERTS unset, --cpu-prof-interval ${INTERVAL_US} µs)\n\n`,
+  );
+  const base = spawnSync(
+    NODE,
+    ['--cpu-prof', '--cpu-prof-dir', join(work, 'node0'), '--cpu-prof-interval', String(INTERVAL_US), '-e', '0'],
+    { env: env('/nonexistent') },
+  );
   if (base.status === 0) {
     const p = profilesIn(join(work, 'node0'))[0].profile;
     process.stdout.write(`For scale: \`node -e 0\` profiles ${((p.endTime - p.startTime) / 1000).toFixed(1)} ms of span.\n\n`);
@@ -210,13 +228,19 @@ try {
   const s1k = makeHome('prof-status');
   populate(s1k, 1000, { running: 10, queued: 2, holder });
   const help = cliProfiles('help', ['--help'], env(s1k));
-  print('`dev-tools --help`', merge(help.all.map((x) => summarize(x.profile, { entry: MAIN }))), { extra: `; wall ${help.wallMedian.toFixed(0)} ms (median, profiler on)` });
+  print('`dev-tools --help`', merge(help.all.map((x) => summarize(x.profile, { entry: MAIN }))), {
+    extra: `; wall ${help.wallMedian.toFixed(0)} ms (median, profiler on)`,
+  });
   const status = cliProfiles('status', ['status', '--json'], env(s1k));
-  print('`status --json`, 1,000 tasks', merge(status.all.map((x) => summarize(x.profile, { entry: MAIN }))), { extra: `; wall ${status.wallMedian.toFixed(0)} ms` });
+  print('`status --json`, 1,000 tasks', merge(status.all.map((x) => summarize(x.profile, { entry: MAIN }))), {
+    extra: `; wall ${status.wallMedian.toFixed(0)} ms`,
+  });
   const hist = makeHome('prof-hist');
   populate(hist, 10_000, {});
   const all = cliProfiles('all10k', ['status', '--all', '--json'], env(hist));
-  print('`status --all --json`, 10,000 finished tasks', merge(all.all.map((x) => summarize(x.profile, { entry: MAIN }))), { extra: `; wall ${all.wallMedian.toFixed(0)} ms` });
+  print('`status --all --json`, 10,000 finished tasks', merge(all.all.map((x) => summarize(x.profile, { entry: MAIN }))), {
+    extra: `; wall ${all.wallMedian.toFixed(0)} ms`,
+  });
 
   // The launcher and its detached worker. Node 20 refuses --cpu-prof in NODE_OPTIONS, but
   // --require is allowed and reaches the worker too: a preload starts the inspector's
@@ -257,9 +281,16 @@ process.on('exit', () => {
   const lp = profilesIn(ldir);
   for (const x of lp) if (!workerPids.has(x.pid)) launcherPids.add(x.pid);
   const workerRuns = lp.filter((x) => workerPids.has(x.pid));
-  print('`task -b -- true`: the launcher', merge(lp.filter((x) => launcherPids.has(x.pid)).map((x) => summarize(x.profile, { entry: MAIN }))));
+  print(
+    '`task -b -- true`: the launcher',
+    merge(lp.filter((x) => launcherPids.has(x.pid)).map((x) => summarize(x.profile, { entry: MAIN }))),
+  );
   const life = done.map((t) => Date.parse(t.completedAt) - Date.parse(t.claimedAt ?? t.startedAt)).sort((a, b) => a - b);
-  const workerEntry = workerRuns[0] ? workerRuns[0].profile.nodes.find((n) => n.callFrame.url.startsWith('file://') && n.callFrame.functionName === '' && n.callFrame.lineNumber === 0)?.callFrame.url : undefined;
+  const workerEntry = workerRuns[0]
+    ? workerRuns[0].profile.nodes.find(
+        (n) => n.callFrame.url.startsWith('file://') && n.callFrame.functionName === '' && n.callFrame.lineNumber === 0,
+      )?.callFrame.url
+    : undefined;
   print('the detached worker of `task -b -- true`', merge(workerRuns.map((x) => summarize(x.profile, { entry: workerEntry }))), {
     extra: `; claimed → completed ${life[Math.floor(life.length / 2)]} ms (median, from the task files)`,
   });
@@ -279,7 +310,11 @@ function toProfileUs(ms) {
 async function profileUi(term, home, label, token, during) {
   const dir = join(work, label);
   mkdirSync(dir, { recursive: true });
-  const { t0, pid } = await term.launch(`${NODE} --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval ${INTERVAL_US} ${BIN} ui`, { DEV_TOOLS_HOME: home, NO_COLOR: null, NODE_EXTRA_CA_CERTS: null });
+  const { t0, pid } = await term.launch(`${NODE} --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval ${INTERVAL_US} ${BIN} ui`, {
+    DEV_TOOLS_HOME: home,
+    NO_COLOR: null,
+    NODE_EXTRA_CA_CERTS: null,
+  });
   const first = await term.waitFor(t0, (s) => s.includes(token), 30_000);
   if (first === null) throw new Error(`the dashboard never showed ${token}`);
   const result = await during(first);
@@ -302,7 +337,13 @@ async function profileDashboard() {
   const e = env(home);
   const script = 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo "step $i"; echo "::progress $((i % 100)) step $i"; sleep 0.2; done';
   const ids = [];
-  for (let i = 0; i < 10; i++) ids.push(JSON.parse(spawnSync(NODE, [BIN, 'task', 'bench', `progress ${i}`, '-b', '--json', '--', 'sh', '-c', script], { env: e, encoding: 'utf8' }).stdout).id);
+  for (let i = 0; i < 10; i++)
+    ids.push(
+      JSON.parse(
+        spawnSync(NODE, [BIN, 'task', 'bench', `progress ${i}`, '-b', '--json', '--', 'sh', '-c', script], { env: e, encoding: 'utf8' })
+          .stdout,
+      ).id,
+    );
   const termEnv = { ...e };
   delete termEnv.NO_COLOR;
   let term = null;
@@ -327,13 +368,21 @@ async function profileBusyAndIdle(term, home, e, ids) {
       return { w0, w1, frames: frames(term.chunks.filter((c) => c.t >= w0 && c.t < w1)).length };
     });
     const start = summarize(busy.prof, { entry, to: toProfileUs(busy.first) });
-    print('`dev-tools ui`: start until the first frame (10 running tasks)', { ...start, n: 1 }, { extra: `; first frame ${(busy.first - busy.t0).toFixed(0)} ms after Enter` });
+    print(
+      '`dev-tools ui`: start until the first frame (10 running tasks)',
+      { ...start, n: 1 },
+      { extra: `; first frame ${(busy.first - busy.t0).toFixed(0)} ms after Enter` },
+    );
     const window = summarize(busy.prof, { entry, from: toProfileUs(busy.w0), to: toProfileUs(busy.w1) });
-    print(`\`dev-tools ui\`: 10 s with 10 tasks at 5 updates/s, per frame (${busy.frames} frames)`, { ...window, n: 1 }, {
-      per: busy.frames,
-      perLabel: 'frame',
-      extra: `; ${((window.total / (busy.w1 - busy.w0)) * 100).toFixed(1)} % of a core over the window (profiler on)`,
-    });
+    print(
+      `\`dev-tools ui\`: 10 s with 10 tasks at 5 updates/s, per frame (${busy.frames} frames)`,
+      { ...window, n: 1 },
+      {
+        per: busy.frames,
+        perLabel: 'frame',
+        extra: `; ${((window.total / (busy.w1 - busy.w0)) * 100).toFixed(1)} % of a core over the window (profiler on)`,
+      },
+    );
   } finally {
     spawnSync(NODE, [BIN, 'cancel', '--all'], { env: e, stdio: 'ignore', timeout: 30_000 });
   }

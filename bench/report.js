@@ -34,13 +34,22 @@ const HEAD = ['figure', 'median', 'min–max', 'baseline (median)', 'ratio', 'pa
 
 function mdTable(head, body) {
   const esc = (c) => String(c).replace(/\|/g, '\\|');
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((cs) => `| ${cs.map(esc).join(' | ')} |`)].join('\n');
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((cs) => `| ${cs.map(esc).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 function textTable(head, body) {
   const all = [head, ...body].map((r) => r.map((c) => String(c).replace(/`/g, '')));
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const byGoal = (rows, id) => rows.find((r) => r.goalId === id);
@@ -58,29 +67,72 @@ function goalRows(rows) {
   const plain = (id, text, fmt) => {
     const r = byGoal(rows, id);
     if (!r) return out.push([text, 'not measured', '-', '-']);
-    out.push([text, fmt(r), r.paired ? pairedText(r.paired) : r.ratio !== null ? `${r.ratio.toFixed(2)}× ${r.baselineLabel}` : '-', verdictText(r)]);
+    out.push([
+      text,
+      fmt(r),
+      r.paired ? pairedText(r.paired) : r.ratio !== null ? `${r.ratio.toFixed(2)}× ${r.baselineLabel}` : '-',
+      verdictText(r),
+    ]);
   };
   ratioGoal('status', '`status --json` (1,000 tasks) ≤ 1.3× `node -e 0`');
   ratioGoal('help', '`--help` ≤ 1.2× `node -e 0`');
   ratioGoal('launch', '`task -b` ≤ 1.5× `node -e 0`');
-  plain('launch100', '100 sequential launches of `true`, until all are done, ≤ 7 s', (r) => `${r.value.median.toFixed(2)} s (loop of 100 \`node -e 0\`: ${r.baseline?.median.toFixed(2) ?? '-'} s; 7 s was 1.43× that loop when #13 was filed)`);
-  plain('cpu100', 'CPU per task, workers counted, ≤ 120 ms', (r) => `${r.value.median.toFixed(0)} ms (${r.note}; one \`node -e 0\`: ${r.baseline?.median.toFixed(0) ?? '-'} ms)`);
-  plain('rss', 'worker RSS while its command runs ≤ 45 MiB', (r) => `${r.value.median.toFixed(1)} MiB (idle node: ${r.baseline?.median.toFixed(1)} MiB)`);
-  plain('anon', 'worker unshared (RssAnon) ≤ 8 MiB', (r) => `${r.value.median.toFixed(1)} MiB (idle node: ${r.baseline?.median.toFixed(1)} MiB)`);
-  plain('history', '`status --all --json` at 10,000 finished ≤ 2× at 10', (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms)`);
+  plain(
+    'launch100',
+    '100 sequential launches of `true`, until all are done, ≤ 7 s',
+    (r) =>
+      `${r.value.median.toFixed(2)} s (loop of 100 \`node -e 0\`: ${r.baseline?.median.toFixed(2) ?? '-'} s; 7 s was 1.43× that loop when #13 was filed)`,
+  );
+  plain(
+    'cpu100',
+    'CPU per task, workers counted, ≤ 120 ms',
+    (r) => `${r.value.median.toFixed(0)} ms (${r.note}; one \`node -e 0\`: ${r.baseline?.median.toFixed(0) ?? '-'} ms)`,
+  );
+  plain(
+    'rss',
+    'worker RSS while its command runs ≤ 45 MiB',
+    (r) => `${r.value.median.toFixed(1)} MiB (idle node: ${r.baseline?.median.toFixed(1)} MiB)`,
+  );
+  plain(
+    'anon',
+    'worker unshared (RssAnon) ≤ 8 MiB',
+    (r) => `${r.value.median.toFixed(1)} MiB (idle node: ${r.baseline?.median.toFixed(1)} MiB)`,
+  );
+  plain(
+    'history',
+    '`status --all --json` at 10,000 finished ≤ 2× at 10',
+    (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms)`,
+  );
   for (const [shape, label] of [
     ['short', 'short lines'],
     ['huge-last', 'last line 128 MiB'],
     ['long', '32 KiB lines'],
   ]) {
-    plain(`logs:${shape}`, `\`logs -n 50\`, 1 GiB log (${label}) ≤ 1.2× the 1 KiB case`, (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms; ${r.note})`);
+    plain(
+      `logs:${shape}`,
+      `\`logs -n 50\`, 1 GiB log (${label}) ≤ 1.2× the 1 KiB case`,
+      (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms; ${r.note})`,
+    );
   }
   const quiet = byGoal(rows, 'busycpu:quiet');
-  plain('busycpu', 'dashboard CPU, 10 tasks at 5 updates/s, real terminal ≤ 5 % of a core', (r) => `${r.value.median.toFixed(1)} % with a log line per update (${r.note})${quiet ? `; ${quiet.value.median.toFixed(1)} % with progress markers only` : ''}`);
+  plain(
+    'busycpu',
+    'dashboard CPU, 10 tasks at 5 updates/s, real terminal ≤ 5 % of a core',
+    (r) =>
+      `${r.value.median.toFixed(1)} % with a log line per update (${r.note})${quiet ? `; ${quiet.value.median.toFixed(1)} % with progress markers only` : ''}`,
+  );
   plain('idlecpu', 'dashboard idle CPU 0', (r) => `${r.value.median.toFixed(1)} ms in 10 s (${r.note})`);
-  plain('firstframe', 'dashboard first frame ≤ 1.5× `status` in the same terminal', (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms)`);
+  plain(
+    'firstframe',
+    'dashboard first frame ≤ 1.5× `status` in the same terminal',
+    (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms)`,
+  );
   plain('latency', 'state change on screen ≤ 100 ms p95', (r) => `p95 ${r.value.p95.toFixed(0)} ms (${r.note})`);
-  plain('redraws', 'redraw only rows that changed, or coalesce progress-only updates (bench: ≤ 1 full-screen redraw a second while only progress cells change)', (r) => `${r.value.median} frames in 10 s, ${r.note}`);
+  plain(
+    'redraws',
+    'redraw only rows that changed, or coalesce progress-only updates (bench: ≤ 1 full-screen redraw a second while only progress cells change)',
+    (r) => `${r.value.median} frames in 10 s, ${r.note}`,
+  );
   return out;
 }
 
@@ -98,7 +150,9 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
   const goals = goalRows(rows);
   const md = [];
   md.push('# Benchmarks', '');
-  md.push(`Written by \`npm run bench\` (bench/run.js) from the built package (\`${machine.bin}\` → \`dist/\`, what \`npm pack\` ships). Latest run: ${machine.date}.`);
+  md.push(
+    `Written by \`npm run bench\` (bench/run.js) from the built package (\`${machine.bin}\` → \`dist/\`, what \`npm pack\` ships). Latest run: ${machine.date}.`,
+  );
   md.push('');
   md.push(
     `Machine: ${machine.cpu}, ${machine.nproc} cores, ${machine.memGiB.toFixed(1)} GiB, Node ${machine.node}, ${process.platform}; load average ` +
@@ -118,10 +172,16 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     md.push('', `### ${title}`, '', mdTable(HEAD, rs.map(cells)));
     if (method && methods[method]) md.push('', `How: ${methods[method]}`);
   }
-  md.push('', 'Ratio = median ÷ median of the baseline from the same rounds. Paired ratio = the median (and quartiles) of each round\'s own ratio, which shows how much the load moved it.');
+  md.push(
+    '',
+    "Ratio = median ÷ median of the baseline from the same rounds. Paired ratio = the median (and quartiles) of each round's own ratio, which shows how much the load moved it.",
+  );
   if (notes.length) md.push('', '## Notes from this run', '', ...notes.map((n) => `- ${n}`));
   if (extra) md.push('', extra);
   md.push('');
   writeFileSync(path, md.join('\n'));
-  return `${textTable(HEAD.slice(0, 8), rows.map((r) => cells(r).slice(0, 8)))}\n\nGoals of #13:\n${textTable(['goal', 'measured', 'paired', 'verdict'], goals)}\n${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}\nwritten: ${relative(process.cwd(), path) || path}`;
+  return `${textTable(
+    HEAD.slice(0, 8),
+    rows.map((r) => cells(r).slice(0, 8)),
+  )}\n\nGoals of #13:\n${textTable(['goal', 'measured', 'paired', 'verdict'], goals)}\n${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}\nwritten: ${relative(process.cwd(), path) || path}`;
 }

@@ -62,7 +62,19 @@ export class TmuxTerminal {
 
   async #start() {
     // -f /dev/null: none of the user's tmux settings; no status line, so the pane is the whole 160x50.
-    const r = this.tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(this.cols), '-y', String(this.rows), '-s', 'bench', 'exec sleep 86400');
+    const r = this.tmux(
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-x',
+      String(this.cols),
+      '-y',
+      String(this.rows),
+      '-s',
+      'bench',
+      'exec sleep 86400',
+    );
     if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`);
     for (const opt of [
       ['set', '-g', 'status', 'off'],
@@ -70,7 +82,8 @@ export class TmuxTerminal {
       ['set', '-g', 'remain-on-exit', 'on'],
       ['set', '-g', 'default-terminal', 'screen-256color'],
       ['resize-window', '-t', 'bench', '-x', String(this.cols), '-y', String(this.rows)],
-    ]) this.tmux(...opt);
+    ])
+      this.tmux(...opt);
     this.control = spawn('tmux', ['-S', this.sock, '-C', 'attach', '-t', 'bench'], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.controlError = '';
     this.control.stderr.on('data', (d) => (this.controlError += d));
@@ -116,7 +129,10 @@ export class TmuxTerminal {
   command(cmd) {
     return new Promise((resolve, reject) => {
       if (this.gone) return reject(new Error(`tmux command ${cmd}: ${this.gone}`));
-      const timer = setTimeout(() => reject(new Error(`tmux command timed out: ${cmd} (last control lines: ${this.lastLines.join(' | ')})`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`tmux command timed out: ${cmd} (last control lines: ${this.lastLines.join(' | ')})`)),
+        20_000,
+      );
       this.pending.push((res) => {
         clearTimeout(timer);
         resolve(res);

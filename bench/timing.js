@@ -61,7 +61,11 @@ export async function timeInterleaved(commands, { rounds, warmup = 2, cwd = proc
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (res.status !== 0) {
         failed[c.key]++;
-        errors[c.key] = `${c.argv.slice(1).join(' ').slice(0, 120)} exited ${res.status ?? res.signal}: ${String(res.stderr ?? res.error ?? '').trim().slice(0, 300)}`;
+        errors[c.key] = `${c.argv.slice(1).join(' ').slice(0, 120)} exited ${res.status ?? res.signal}: ${String(
+          res.stderr ?? res.error ?? '',
+        )
+          .trim()
+          .slice(0, 300)}`;
       }
       if (c.capture && res.stdout) outBytes[c.key] = res.stdout.length;
       if (r >= warmup) samples[c.key].push(ms);
@@ -69,7 +73,14 @@ export async function timeInterleaved(commands, { rounds, warmup = 2, cwd = proc
     }
   }
   const out = {};
-  for (const c of commands) out[c.key] = { ...stats(samples[c.key]), failed: failed[c.key], error: errors[c.key] ?? null, outBytes: outBytes[c.key] ?? null, perRound: samples[c.key] };
+  for (const c of commands)
+    out[c.key] = {
+      ...stats(samples[c.key]),
+      failed: failed[c.key],
+      error: errors[c.key] ?? null,
+      outBytes: outBytes[c.key] ?? null,
+      perRound: samples[c.key],
+    };
   return out;
 }
 

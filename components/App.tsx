@@ -1,8 +1,10 @@
 import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
+import { dashboardTableHeight } from '../src/core/table.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
+import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -69,8 +71,11 @@ export function App({
 }: AppProps) {
   const { exit } = useApp();
   const { stdin } = useStdin();
-  const { stdout } = useStdout();
-  const terminal = useMemo(() => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout), [givenTerminal, stdin, stdout]);
+  const { stdout, write } = useStdout();
+  const terminal = useMemo(
+    () => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout, write),
+    [givenTerminal, stdin, stdout, write],
+  );
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
   const { router, switchTo } = useKeyRouter('table');
@@ -91,11 +96,18 @@ export function App({
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
-  const schedulerProblem = useScheduler(schedule, scheduleEveryMs);
   const { entries, problem } = useTasks({ store, showAll });
-  const now = useNow(anyRunning(entries));
-  const filtered = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
-  const shown = sortOrder === 'created' ? filtered : sortTasks(filtered, sortOrder, now);
+  // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
+  const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
+  const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
+  // Each second while a task runs; else each minute, for the relative times of the table (STARTED, ENDED).
+  const now = useNow(true, anyRunning(entries) ? 1000 : 60_000);
+  // Sorted by duration, the order moves with the clock; otherwise only with the tasks, the filter and the order.
+  const sortClock = sortOrder === 'duration' ? now : 0;
+  const shown = useMemo(() => {
+    const filtered = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
+    return sortOrder === 'created' ? filtered : sortTasks(filtered, sortOrder, sortClock || Date.now());
+  }, [entries, filter, sortOrder, sortClock]);
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
   const selectedOk = selected && !isBroken(selected) ? selected : null;
@@ -138,10 +150,9 @@ export function App({
     setMode,
   });
   const tooSmall = isTooSmall(columns, rows);
-  // One line shorter for a frame after a pager or editor: see useProgramOpener.
-  const height = Math.max(1, rows - 1 - (tools.redrawing ? 1 : 0));
+  const height = Math.max(1, rows - 1);
   const body = height - 3;
-  const tableHeight = Math.max(2, Math.min(shown.length + 1, Math.floor(body * 0.45)));
+  const tableHeight = dashboardTableHeight(rows, shown.length);
   const lowerHeight = body - tableHeight;
   const page = Math.max(1, tableHeight - 2);
   // Every action clears the message of the one before.
@@ -233,9 +244,11 @@ export function App({
           maxParallel={config.maxParallelTasks}
           showAll={showAll}
           filter={filter}
-          position={{ index, count: shown.length }}
+          positionIndex={index}
+          positionCount={shown.length}
           sort={sortOrder === 'created' ? null : describeSortOrder(sortOrder)}
-          alerts={tools.alerts}
+          unseenFailures={tools.alerts.unseen}
+          bell={tools.alerts.bell}
         />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />

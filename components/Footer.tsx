@@ -1,9 +1,10 @@
 import { Text } from 'ink';
+import { memo } from 'react';
 import { footerHints, type Mode } from './keymap.js';
 import { useColor } from './useColor.js';
 
 /** The keys that apply in the current mode, from the keymap. */
-export function Footer({ mode }: { mode: Mode }) {
+export const Footer = memo(function Footer({ mode }: { mode: Mode }) {
   const paint = useColor();
   const hints = footerHints(mode);
   return (
@@ -19,4 +20,4 @@ export function Footer({ mode }: { mode: Mode }) {
       ))}
     </Text>
   );
-}
+});

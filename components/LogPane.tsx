@@ -193,11 +193,12 @@ export function LogPane({
           {printable(entry.error)}
         </Text>
       ) : null}
+      {/* Keyed by row, not by line: as the log scrolls, each row's text changes, no node is made anew. */}
       {shown.map((line, i) => {
         const at = top + i - offset;
         const hits = search.query && at >= 0 ? onLine(at) : [];
         return (
-          <Text key={top + i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
+          <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
             {line === '' ? ' ' : null}
             {hits.length === 0
               ? line

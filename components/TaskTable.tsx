@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
+import { memo, useMemo } from 'react';
 import { fit, layoutColumns } from '../src/core/table.js';
-import { dashboardColumns, STATUS_COLORS, taskCells } from '../src/core/task-view.js';
-import { printable } from '../src/core/terminal-text.js';
+import { dashboardColumns } from '../src/core/task-view.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
-import { useColor } from './useColor.js';
+import { GAP, MARK, NO_MARK, TaskRow } from './TaskRow.js';
 
 interface TaskTableProps {
   entries: TaskEntry[];
@@ -16,11 +16,6 @@ interface TaskTableProps {
   emptyText?: string;
 }
 
-const GAP = 2;
-// A marker column, so the selection shows even where inverse video does not (no colour support).
-const MARK = '› ';
-const NO_MARK = '  ';
-
 /** First row to draw so the selection stays in view, roughly centred. */
 export function windowStart(selected: number, count: number, visible: number): number {
   if (count <= visible) return 0;
@@ -29,15 +24,18 @@ export function windowStart(selected: number, count: number, visible: number): n
 }
 
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
-export function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
-  const paint = useColor();
-  const layout = layoutColumns(dashboardColumns(entries, width - MARK.length, GAP), width - MARK.length, GAP);
-  const sep = ' '.repeat(GAP);
-  const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;
+export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
+  // The same layout object while the columns stay (rows are memoized on it): the columns
+  // depend on the tasks only through whether one runs elsewhere (EXECUTOR), which their keys say.
+  const columns = dashboardColumns(entries, width - MARK.length, GAP);
+  const columnKeys = columns.map((c) => c.key).join(' ');
+  const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, columnKeys]);
+  // Other rows' cells move only with STARTED/ENDED (`3m ago`), by the minute: they render once a minute, if at all.
+  const minuteClock = columnKeys.includes('started') ? Math.floor(now / 60_000) * 60_000 : 0;
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, entries.length, visible);
   const rows = entries.slice(start, start + visible);
-  const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(sep);
+  const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(' '.repeat(GAP));
 
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
@@ -51,35 +49,16 @@ export function TaskTable({ entries, selected, width, height, now, emptyText = '
           {emptyText}
         </Text>
       ) : null}
-      {rows.map((entry, i) => {
-        const isSelected = start + i === selected;
-        if (isBroken(entry)) {
-          const idWidth = layout[0]?.width ?? 8;
-          const rest = Math.max(0, width - MARK.length - idWidth - GAP);
-          return (
-            <Text key={entry.id} inverse={isSelected} wrap="truncate">
-              {isSelected ? MARK : NO_MARK}
-              {fit(entry.id, idWidth)}
-              {sep}
-              <Text color={paint('red')}>{fit(printable(`✖ broken task file: ${entry.error}`), rest)}</Text>
-            </Text>
-          );
-        }
-        const cells = taskCells(entry, now, progressWidth);
-        // One Text per cell, not one per row: Ink measures each Text's width, and a
-        // string with any non-ASCII character (the status icon, the mark) takes
-        // string-width's slow path over its whole length, some 700 times the ASCII cost.
-        return (
-          <Box key={entry.id} height={1}>
-            <Text inverse={isSelected}>{isSelected ? MARK : NO_MARK}</Text>
-            {layout.map(({ column, width: w }, ci) => (
-              <Text key={column.key} inverse={isSelected} color={column.key === 'status' ? paint(STATUS_COLORS[entry.status]) : undefined}>
-                {fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? sep : '')}
-              </Text>
-            ))}
-          </Box>
-        );
-      })}
+      {rows.map((entry, i) => (
+        <TaskRow
+          key={entry.id}
+          entry={entry}
+          selected={start + i === selected}
+          layout={layout}
+          width={width}
+          now={!isBroken(entry) && entry.status === 'running' ? now : minuteClock}
+        />
+      ))}
     </Box>
   );
-}
+});

@@ -17,6 +17,8 @@ export interface RunDashboardOptions {
   actions?: DashboardActions;
   /** Colours on or off (NO_COLOR, --no-color); defaults to NO_COLOR's word. */
   color?: boolean;
+  /** The caller entered the alternate screen and drew there (src/cli/first-frame.ts). */
+  screenEntered?: boolean;
   /** The environment tasks launched from here run with: the shell's, as it was before the UI loaded. */
   environment?: NodeJS.ProcessEnv;
 }
@@ -25,6 +27,7 @@ export interface RunDashboardOptions {
 // its newlines are text, and outside a text field it is not taken for keys.
 const ENTER_ALT = '\x1b[?1049h\x1b[?2004h';
 const LEAVE_ALT = '\x1b[?2004l\x1b[?1049l';
+const CLEAR = '\x1b[H\x1b[2J';
 
 /** Full-screen dashboard; resolves when the user quits. The alternate screen is left on every way out. */
 export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
@@ -36,7 +39,16 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
     inAlt = false;
     stdout.write(LEAVE_ALT);
   };
-  stdout.write(ENTER_ALT);
+  if (opts.screenEntered) {
+    // The CLI drew a first picture there while this loaded: the first frame replaces it whole.
+    const write = stdout.write;
+    stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      stdout.write = write;
+      return write.call(stdout, typeof chunk === 'string' ? CLEAR + chunk : Buffer.concat([Buffer.from(CLEAR), chunk]), ...rest);
+    }) as typeof stdout.write;
+  } else {
+    stdout.write(ENTER_ALT);
+  }
   inAlt = true;
 
   let instance: ReturnType<typeof render> | null = null;
@@ -82,7 +94,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
           defaultProject={defaultProject}
         />
       </ColorContext.Provider>,
-      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: false, patchConsole: true, maxFps: 20 },
+      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: true, patchConsole: true, maxFps: 20 },
     );
     await instance.waitUntilExit();
   } finally {

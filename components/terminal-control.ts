@@ -19,8 +19,13 @@ const HAND_OVER = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 // Back: the alternate screen, cleared, cursor home and hidden, bracketed paste on again.
 const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
 
-/** The terminal the dashboard runs on (a TTY; also a test's fake streams, where raw mode is left alone). */
-export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): TerminalControl {
+/**
+ * The terminal the dashboard runs on (a TTY; also a test's fake streams, where raw mode
+ * is left alone). `inkWrite` is Ink's own write (useStdout): Ink forgets what it drew,
+ * writes, and draws its last frame again whole, so the cleared screen gets every line
+ * (both of Ink's renderers otherwise write only what changed).
+ */
+export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream, inkWrite: (data: string) => void): TerminalControl {
   return {
     write: (data) => void stdout.write(data),
     runProgram(commandLine, file) {
@@ -33,6 +38,7 @@ export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream
         takeBack: () => {
           if (raw) stdin.setRawMode(true);
           stdout.write(TAKE_BACK);
+          inkWrite('');
         },
       });
     },

@@ -25,11 +25,17 @@ function earlierNote(skippedLines: number | null, skippedBytes: number, dropped:
 
 const EMPTY: LogTailView = { lines: [], earlier: null };
 
+/** Lines are only appended (and the oldest let go of); the last one may still be growing. */
+function sameView(a: LogTailView, b: LogTailView): boolean {
+  const n = a.lines.length;
+  return a.earlier === b.earlier && n === b.lines.length && (n === 0 || (a.lines[0] === b.lines[0] && a.lines[n - 1] === b.lines[n - 1]));
+}
+
 /**
  * The clean lines of a task's log: a bounded tail first, then only the bytes
  * appended since (re-tailed when the file shrank or jumped far ahead).
  */
-export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30): LogTailView {
+export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30, everyMs = 500): LogTailView {
   const [view, setView] = useState<LogTailView>(EMPTY);
 
   useEffect(() => {
@@ -43,7 +49,11 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
     let closed = false;
     let timer: NodeJS.Timeout | null = null;
 
-    const publish = () => setView({ lines: buffer.snapshot(), earlier: earlierNote(skippedLines, skippedBytes, buffer.dropped) });
+    // Only what shows: a marker line appended (hidden) or an unchanged tail renders nothing.
+    const publish = () => {
+      const next = { lines: buffer.snapshot(), earlier: earlierNote(skippedLines, skippedBytes, buffer.dropped) };
+      setView((prev) => (sameView(prev, next) ? prev : next));
+    };
     const retail = () => {
       buffer.reset();
       try {
@@ -80,8 +90,17 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
       }
       if (changed) publish();
     };
+    // New output shows within `coalesceMs` after a quiet spell, and at most every `everyMs`
+    // while it keeps coming: a chatty task costs four frames a second, not one per line.
+    let lastRead = 0;
     const schedule = () => {
-      timer ??= setTimeout(readMore, coalesceMs);
+      timer ??= setTimeout(
+        () => {
+          lastRead = Date.now();
+          readMore();
+        },
+        Math.max(coalesceMs, lastRead + everyMs - Date.now()),
+      );
     };
 
     retail();
@@ -92,7 +111,7 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30)
       if (timer) clearTimeout(timer);
       stop();
     };
-  }, [store, id, coalesceMs]);
+  }, [store, id, coalesceMs, everyMs]);
 
   return view;
 }

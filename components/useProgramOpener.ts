@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import type { Task } from '../src/core/task.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { Message } from './MessageLine.js';
@@ -14,32 +13,18 @@ export function programsFrom(env: NodeJS.ProcessEnv): Programs {
   return { pager: env.PAGER?.trim() || 'less -R', editor: env.VISUAL?.trim() || env.EDITOR?.trim() || 'vi' };
 }
 
-/**
- * Hands the terminal to the pager or editor on a task's log and takes it back. Ink
- * draws only what changed since its last frame, and the screen it drew on is gone:
- * one frame a line shorter, then the real one, makes it draw everything again.
- */
+/** Hands the terminal to the pager or editor on a task's log; it comes back as it was (terminal-control.ts). */
 export function useProgramOpener(
   store: TaskStore,
   terminal: TerminalControl,
   programs: Programs,
   say: (m: Message) => void,
-): { open(kind: keyof Programs, task: Task): void; redrawing: boolean } {
-  const [redrawing, setRedrawing] = useState(false);
-  useEffect(() => {
-    if (!redrawing) return undefined;
-    // Past Ink's frame throttle (maxFps 20), so the short frame is drawn and then the full one.
-    const timer = setTimeout(() => setRedrawing(false), 80);
-    return () => clearTimeout(timer);
-  }, [redrawing]);
-
+): { open(kind: keyof Programs, task: Task): void } {
   return {
-    redrawing,
     open(kind, task) {
       const program = programs[kind];
       const r = terminal.runProgram(program, store.logPath(task.id));
       if (r.missing) return say({ text: `${task.id} has no log yet`, kind: 'error' });
-      setRedrawing(true);
       if (r.error) return say({ text: `cannot run ${program}: ${r.error}`, kind: 'error' });
       if (r.code === 127)
         return say({ text: `${program}: command not found (set $${kind === 'pager' ? 'PAGER' : 'EDITOR'})`, kind: 'error' });

@@ -1,11 +1,19 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../src/core/errors.js';
 
 /**
  * The scheduler step, run now and then while the dashboard is open, so queued tasks
- * start even if every worker died. Returns why the last run failed, or null.
+ * start even if every worker died. After the first, a step runs only while `pending`
+ * says there may be something to do (a task queued or running, a stop pending), so an
+ * idle dashboard does nothing at all. Returns why the last run failed, or null.
  */
-export function useScheduler(schedule: (() => Promise<unknown>) | undefined, everyMs = 2000): string | null {
+export function useScheduler(
+  schedule: (() => Promise<unknown>) | undefined,
+  everyMs = 2000,
+  pending: () => boolean = () => true,
+): string | null {
+  const pendingRef = useRef(pending);
+  pendingRef.current = pending;
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     if (!schedule) return undefined;
@@ -24,7 +32,9 @@ export function useScheduler(schedule: (() => Promise<unknown>) | undefined, eve
         });
     };
     step();
-    const timer = setInterval(step, everyMs);
+    const timer = setInterval(() => {
+      if (pendingRef.current()) step();
+    }, everyMs);
     return () => {
       stopped = true;
       clearInterval(timer);

@@ -98,7 +98,5 @@ export function useTaskTools(input: TaskToolsInput) {
     draft,
     clearDraft: () => setDraft(null),
     alerts: { unseen: alerts.unseen.length, bell: alerts.bell },
-    /** One frame a line short after a pager or editor, so that Ink draws everything again. */
-    redrawing: opener.redrawing,
   };
 }

@@ -19,17 +19,40 @@ interface TasksView {
   problem: string | null;
 }
 
-// chokidar drops a second "change" of a path within 50 ms: re-read once more after that window.
-const TRAILING_MS = 70;
+/** Two JSON values, compared without making strings (this runs for every task-file event). */
+function jsonEqual(a: unknown, b: unknown, skip?: string): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (k === skip) continue;
+    if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
 
 function same(a: TaskEntry | undefined, b: TaskEntry | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+  return a === b || (a !== undefined && b !== undefined && jsonEqual(a, b));
+}
+
+/** Whether two versions of a task differ in their progress only (percent, message, ETA). */
+function progressOnly(a: TaskEntry | undefined, b: TaskEntry): boolean {
+  if (!a || isBroken(a) || isBroken(b)) return false;
+  return jsonEqual(a, b, 'progress');
 }
 
 /**
  * The tasks to show, live: the task files are watched and each event re-reads only
  * that task (from done/ if it was archived). Tasks that finish while the dashboard
  * is open stay in view so their end is visible.
+ *
+ * A change of state (a task started, finished, moved to another stage, appeared or
+ * went) renders at once. A change of progress only (a worker writes it up to four
+ * times a second) does not: it is shown by the next render, which the running
+ * tasks' clock makes every second (useNow), so ten busy tasks cost a frame a second,
+ * not forty. The entries are kept in refs and sorted again only when they changed.
  */
 export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_000 }: UseTasksOptions): TasksView {
   const active = useRef<Map<string, TaskEntry> | null>(null);
@@ -37,6 +60,9 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
   const done = useRef(new Map<string, TaskEntry>());
   const showAllRef = useRef(showAll);
   showAllRef.current = showAll;
+  /** The maps changed since `sorted` was made. */
+  const changed = useRef(true);
+  const sorted = useRef<{ entries: TaskEntry[]; showAll: boolean }>({ entries: [], showAll });
 
   const loadedAt = useRef(0);
   if (active.current === null) {
@@ -44,106 +70,94 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
     active.current = new Map(store.listActive().map((e) => [e.id, e]));
   }
 
-  const compute = (): TaskEntry[] => {
-    const merged = new Map<string, TaskEntry>();
-    if (showAllRef.current) for (const [id, e] of done.current) merged.set(id, e);
-    for (const [id, e] of finished.current) merged.set(id, e);
-    for (const [id, e] of active.current!) merged.set(id, e);
-    return sortEntries([...merged.values()]);
-  };
-
-  const [entries, setEntries] = useState<TaskEntry[]>(compute);
+  const [, setVersion] = useState(0);
   const [problem, setProblem] = useState<string | null>(null);
-  const publish = () => setEntries(compute());
+  /** Shows the maps as they are now: a render, at once. */
+  const publish = () => {
+    changed.current = true;
+    setVersion((v) => v + 1);
+  };
 
   // Watch the task files and re-read the changed ones.
   useEffect(() => {
     const dirty = new Set<string>();
-    const trailing = new Set<string>();
     const doneDirty = new Set<string>();
     let flushTimer: NodeJS.Timeout | null = null;
-    let trailingTimer: NodeJS.Timeout | null = null;
     let closed = false;
 
     // A finished task, or none (removed by clean): in every view that shows finished ones.
     const setArchived = (id: string, archived: TaskEntry | null): boolean => {
-      let changed = false;
+      let moved = false;
       if (!archived) {
-        if (finished.current.delete(id)) changed = true;
-        if (done.current.delete(id)) changed = true;
-        return changed;
+        if (finished.current.delete(id)) moved = true;
+        if (done.current.delete(id)) moved = true;
+        return moved;
       }
-      if (!same(finished.current.get(id), archived)) changed = true;
+      if (!same(finished.current.get(id), archived)) moved = true;
       finished.current.set(id, archived);
       if (showAllRef.current) done.current.set(id, archived);
-      return changed;
+      return moved;
     };
 
-    const reread = (ids: Iterable<string>): boolean => {
-      let changed = false;
+    /** Re-reads tasks; 'state' when one changed more than its progress, 'progress' when only that. */
+    const reread = (ids: Iterable<string>): 'state' | 'progress' | null => {
+      let result: 'state' | 'progress' | null = null;
       for (const id of ids) {
         const found = store.locate(id);
         if (found && !found.archived) {
-          if (!same(active.current!.get(id), found.entry)) {
+          const before = active.current!.get(id);
+          if (!same(before, found.entry)) {
             active.current!.set(id, found.entry);
-            changed = true;
+            changed.current = true;
+            if (!progressOnly(before, found.entry)) result = 'state';
+            else result ??= 'progress';
           }
           continue;
         }
-        if (active.current!.delete(id)) changed = true;
-        if (setArchived(id, found?.entry ?? null)) changed = true;
+        if (active.current!.delete(id)) result = 'state';
+        if (setArchived(id, found?.entry ?? null)) result = 'state';
       }
-      return changed;
+      return result;
     };
 
     // done/ holds finished tasks: only a file that went (clean) or changed matters there.
     const rereadDone = (ids: Iterable<string>): boolean => {
-      let changed = false;
+      let moved = false;
       for (const id of ids) {
         if (active.current!.has(id)) continue;
         const archived = store.readArchived(id);
         if (!archived) {
-          if (setArchived(id, null)) changed = true;
+          if (setArchived(id, null)) moved = true;
           continue;
         }
         if (finished.current.has(id) && !same(finished.current.get(id), archived)) {
           finished.current.set(id, archived);
-          changed = true;
+          moved = true;
         }
         if (showAllRef.current && !same(done.current.get(id), archived)) {
           done.current.set(id, archived);
-          changed = true;
+          moved = true;
         }
       }
-      return changed;
+      return moved;
     };
 
-    const drain = (ids: Set<string>) => {
+    const flush = () => {
+      flushTimer = null;
       if (closed) return;
-      const batch = [...ids];
-      ids.clear();
+      const batch = [...dirty];
+      dirty.clear();
       const doneBatch = [...doneDirty];
       doneDirty.clear();
       // Active files first: a task archived in this window is then known as finished.
-      const changed = reread(batch);
-      if (rereadDone(doneBatch) || changed) publish();
-    };
-    const flush = () => {
-      flushTimer = null;
-      drain(dirty);
-    };
-    const flushTrailing = () => {
-      trailingTimer = null;
-      drain(trailing);
+      const result = reread(batch);
+      if (rereadDone(doneBatch) || result === 'state') publish();
     };
 
     const stop = watchTasks(store, {
       active(id) {
         dirty.add(id);
-        trailing.add(id);
         flushTimer ??= setTimeout(flush, coalesceMs);
-        if (trailingTimer) clearTimeout(trailingTimer);
-        trailingTimer = setTimeout(flushTrailing, TRAILING_MS);
       },
       archived(id) {
         doneDirty.add(id);
@@ -158,38 +172,56 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
         for (const id of listed) {
           if (!active.current!.has(id) || store.modifiedSince(id, loadedAt.current - 1000)) ids.push(id);
         }
-        if (reread(ids)) publish();
+        if (reread(ids) !== null) publish();
       },
       problem: setProblem,
     });
     return () => {
       closed = true;
       if (flushTimer) clearTimeout(flushTimer);
-      if (trailingTimer) clearTimeout(trailingTimer);
       stop();
     };
     // The store is fixed for the dashboard's life.
   }, [store]);
 
-  // Finished tasks from done/, only while "all" is shown.
+  // Finished tasks from done/, only while "all" is shown; refreshed now and then in case
+  // the watch on done/ missed something, and shown again only when that changed anything.
   useEffect(() => {
     if (!showAll) {
-      done.current.clear();
-      publish();
+      if (done.current.size) {
+        done.current.clear();
+        publish();
+      }
       return undefined;
     }
+    let stamp: string | null = null;
     const load = () => {
+      // Nothing moved in or out of done/ since the last look: nothing to read (an idle dashboard does no work).
+      const now = store.doneStamp();
+      if (now === stamp) return;
+      stamp = now;
       const next = new Map<string, TaskEntry>();
       for (const e of store.listDone()) next.set(e.id, e);
+      const before = done.current;
       done.current = next;
-      publish();
+      if (next.size !== before.size || [...next].some(([id, e]) => !same(before.get(id), e))) publish();
     };
     load();
     const timer = setInterval(load, doneRefreshMs);
     return () => clearInterval(timer);
   }, [showAll, store, doneRefreshMs]);
 
-  return { entries, problem };
+  // The maps as one sorted list, made again only when they changed (read while rendering:
+  // Ink renders synchronously, so there is no torn read between two renders).
+  if (changed.current || sorted.current.showAll !== showAll) {
+    changed.current = false;
+    const merged = new Map<string, TaskEntry>();
+    if (showAll) for (const [id, e] of done.current) merged.set(id, e);
+    for (const [id, e] of finished.current) merged.set(id, e);
+    for (const [id, e] of active.current) merged.set(id, e);
+    sorted.current = { entries: sortEntries([...merged.values()]), showAll };
+  }
+  return { entries: sorted.current.entries, problem };
 }
 
 /** Whether any shown task is running (elapsed and ETA then need a clock tick). */

@@ -3,7 +3,7 @@ import { TaskError, UsageError } from '../core/errors.js';
 import { isBroken } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { Context } from './context.js';
-import { colorEnabled } from './output.js';
+import { colorEnabled, writeOut } from './output.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -39,19 +39,19 @@ export function registerCancel(program: Command): void {
       }
       if (ids.length === 0) {
         if (opts.project) throw new TaskError(noTaskInProject(ctx, opts.project));
-        process.stdout.write('No running or queued task\n');
+        writeOut('No running or queued task\n');
         return;
       }
       if (ids.length === 1) {
-        process.stdout.write(`${printable((await cancelTask(ctx.store, ctx.config, ids[0]!)).message)}\n`);
+        writeOut(`${printable((await cancelTask(ctx.store, ctx.config, ids[0]!)).message)}\n`);
         return;
       }
       let failed = 0;
       for (const r of await cancelTasks(ctx.store, ctx.config, ids)) {
-        if (r.ok) process.stdout.write(`${printable(r.message)}\n`);
+        if (r.ok) writeOut(`${printable(r.message)}\n`);
         else if (!r.alreadyEnded) {
           failed++;
-          process.stderr.write(`dev-tools: ${printable(r.error.message)}\n`);
+          writeOut(`dev-tools: ${printable(r.error.message)}\n`, 2);
         }
       }
       if (failed) process.exitCode = 1;

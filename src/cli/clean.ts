@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { parseDuration } from '../core/units.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/units.js';
-import { isBroken, type TaskStatus } from '../core/task.js';
+import { isBroken, type TaskEntry, type TaskStatus } from '../core/task.js';
+import { writeOut } from './output.js';
 
 export function registerClean(program: Command): void {
   program
@@ -37,17 +38,21 @@ export function registerClean(program: Command): void {
       let count = 0;
       let bytes = 0;
       // Only done/ is touched: a task there is final, so running and queued tasks are safe.
+      const kept: TaskEntry[] = [];
       for (const entry of store.listDone()) {
-        if (isBroken(entry)) continue;
-        if (!statuses.includes(entry.status)) continue;
-        const finished = Date.parse(entry.completedAt ?? entry.createdAt);
-        if (!(finished < cutoff)) continue;
+        const finished = isBroken(entry) ? NaN : Date.parse(entry.completedAt ?? entry.createdAt);
+        if (isBroken(entry) || !statuses.includes(entry.status) || !(finished < cutoff)) {
+          kept.push(entry);
+          continue;
+        }
         bytes += fileSize(store.donePath(entry.id)) + fileSize(store.logPath(entry.id));
         store.remove(entry.id);
         count++;
       }
+      // The index of done/ lists what is left, no more.
+      if (count) store.rewriteDoneIndex(kept);
       const tasks = count ? `removed ${count} task${count === 1 ? '' : 's'} (${formatBytes(bytes)} freed)` : '';
       const files = leftovers ? `removed ${leftovers} file${leftovers === 1 ? '' : 's'} left by crashed processes` : '';
-      process.stdout.write(`${[tasks, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
+      writeOut(`${[tasks, files].filter(Boolean).join('; ') || 'nothing to clean'}\n`);
     });
 }

@@ -6,6 +6,7 @@ import { Action, keysFor } from '../../components/keymap.js';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { openDashboard } from './ui.js';
+import { writeOut } from './output.js';
 
 // The dashboard's key for it, as the failing demo task tells the user.
 const RESTART_KEY = keysFor('table', Action.Restart);
@@ -108,13 +109,13 @@ export function registerDemo(program: Command): void {
       ];
       for (const spec of launches) {
         const r = await launchTask(ctx.store, ctx.config, spec);
-        process.stdout.write(`${r.started ? 'started' : 'queued '} ${r.task.id}  ${spec.project}: ${spec.description}\n`);
+        writeOut(`${r.started ? 'started' : 'queued '} ${r.task.id}  ${spec.project}: ${spec.description}\n`);
       }
       if (process.stdin.isTTY && process.stdout.isTTY) {
         await openDashboard(ctx);
         return;
       }
-      process.stdout.write(
+      writeOut(
         `\nNo terminal here, so no dashboard. Watch the demo with:\n  DEV_TOOLS_HOME=${home} dev-tools status\n  DEV_TOOLS_HOME=${home} dev-tools ui\n`,
       );
     });

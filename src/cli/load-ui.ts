@@ -1,18 +1,22 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { withInteractiveEnv } from '../../components/interactive-env.js';
+import { uiFile, type UI_FILES } from '../runner/runtime-files.js';
 
 type Dashboard = typeof import('../../components/run-dashboard.js');
 type Picker = typeof import('../../components/run-picker.js');
 
 // `npm run build` bundles the terminal UI (Ink, React and their forty-odd packages)
 // into dist/ui: one module graph to load instead of hundreds of files, which is
-// most of `dev-tools ui`'s start-up. The compiled modules are the fallback when
-// only tsc ran.
-async function load<T>(entry: string, unbundled: () => Promise<T>): Promise<T> {
-  const bundled = new URL(`../../ui/${entry}.js`, import.meta.url);
-  return withInteractiveEnv(() => (existsSync(fileURLToPath(bundled)) ? (import(bundled.href) as Promise<T>) : unbundled()));
+// most of `dev-tools ui`'s start-up. Its path comes from the package root, as every
+// file the bundled CLI loads or runs does.
+async function load<T>(name: keyof typeof UI_FILES): Promise<T> {
+  const url = pathToFileURL(uiFile(name)).href;
+  return withInteractiveEnv(() => (typeof __devToolsImport === 'function' ? __devToolsImport(url) : import(url)) as Promise<T>);
 }
 
-export const loadDashboard = (): Promise<Dashboard> => load('run-dashboard', () => import('../../components/run-dashboard.js'));
-export const loadPicker = (): Promise<Picker> => load('run-picker', () => import('../../components/run-picker.js'));
+// In the CLI bundle, bin/dev-tools.js hands in its own import(): Node 20 cannot import from
+// a vm.Script compiled from a code cache (it loses the script's import callback).
+declare const __devToolsImport: ((url: string) => Promise<unknown>) | undefined;
+
+export const loadDashboard = (): Promise<Dashboard> => load('dashboard');
+export const loadPicker = (): Promise<Picker> => load('picker');

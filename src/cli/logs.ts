@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
+import { formatBytes } from '../core/units.js';
 import type { TerminalFilter } from '../core/terminal-text.js';
-import { colorEnabled } from './output.js';
+import { colorEnabled, isTerminal, writeOut } from './output.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -19,18 +20,18 @@ export function registerLogs(program: Command): void {
     .action(async (idInput: string, opts: { lines: string; follow?: boolean; raw?: boolean }) => {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines takes a whole number, not "${opts.lines}"`);
       const n = Number(opts.lines);
-      const [{ openContext }, { tailLines }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
+      const [{ openContext }, { tailLines, TAIL_LINE_LIMIT }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
       const { store, config } = await openContext();
       const id = store.resolveId(idInput);
       store.get(id);
-      const filter =
-        !opts.raw && process.stdout.isTTY ? new (await import('../core/terminal-text.js')).TerminalFilter(colorEnabled()) : null;
+      const filter = !opts.raw && isTerminal() ? new (await import('../core/terminal-text.js')).TerminalFilter(colorEnabled()) : null;
       const write = outputWriter(filter);
       let offset = 0;
       try {
-        const tail = tailLines(store.logPath(id), n);
-        if (tail.data.length) write(tail.data);
+        const tail = tailLines(store.logPath(id), n, write);
         offset = tail.size;
+        if (tail.cut)
+          writeOut(`dev-tools: the oldest line printed is longer than ${formatBytes(TAIL_LINE_LIMIT)}: only its end was printed\n`, 2);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
@@ -44,7 +45,7 @@ export function registerLogs(program: Command): void {
       await followTask(store, config, id, {
         offset,
         onData: (d) => write(d),
-        onTruncate: () => process.stderr.write('dev-tools: the log was truncated; following from its start\n'),
+        onTruncate: () => writeOut('dev-tools: the log was truncated; following from its start\n', 2),
         stopped: () => stop,
       });
       write(null);
@@ -56,10 +57,10 @@ export function registerLogs(program: Command): void {
  * colours reach it. `null` ends the output (what a split sequence held back).
  */
 function outputWriter(filter: TerminalFilter | null): (data: Buffer | null) => void {
-  if (!filter) return (data) => void (data && process.stdout.write(data));
+  if (!filter) return (data) => void (data && writeOut(data));
   const decoder = new StringDecoder('utf8');
   return (data) => {
     const text = data ? filter.push(decoder.write(data)) : filter.push(decoder.end()) + filter.end();
-    if (text) process.stdout.write(text);
+    if (text) writeOut(text);
   };
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
-import { disableColor } from './output.js';
+import { colorEnabled, disableColor, isTerminal, writeOut } from './output.js';
 import { registerTask } from './task.js';
 import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
@@ -12,15 +12,44 @@ import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
 
-/** `commandAfterDashes`: the words after "--" (`task`'s command), never parsed as options. */
-function buildProgram(commandAfterDashes: string[] | null): Command {
+/** Every subcommand, in the order of the help; `task` also takes the words after "--". */
+const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[] | null) => void> = {
+  task: registerTask,
+  status: registerStatus,
+  logs: registerLogs,
+  cancel: registerCancel,
+  restart: registerRestart,
+  wait: registerWait,
+  clean: registerClean,
+  ui: registerUi,
+  demo: registerDemo,
+};
+
+// Output straight to the file descriptors: process.stdout and process.stderr cost a
+// few milliseconds to make, and a command printing to a file or a pipe needs neither.
+const OUTPUT = {
+  writeOut: (str: string) => writeOut(str, 1),
+  writeErr: (str: string) => writeOut(str, 2),
+  outputError: (str: string, write: (s: string) => void) => write(str),
+  getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
+  getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
+  getOutHasColors: () => colorEnabled(1),
+  getErrHasColors: () => colorEnabled(2),
+};
+
+/**
+ * `commandAfterDashes`: the words after "--" (`task`'s command), never parsed as options.
+ * `subcommand`: the one named on the command line, the only one built then (the
+ * others only for help, a typo's suggestion, or none given).
+ */
+function buildProgram(commandAfterDashes: string[] | null, subcommand: string | undefined): Command {
   const program = new Command('dev-tools')
     .description('Run long developer tasks as detached background workers, with progress, ETA, a queue and a live dashboard.')
     .version('0.1.0', '-V, --version')
     .option('--no-color', 'plain output, no colour (NO_COLOR is honoured too)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) })
+    .configureOutput(OUTPUT)
     .addHelpText(
       'after',
       `
@@ -32,26 +61,15 @@ Examples:
 
 State lives in $DEV_TOOLS_HOME (default ~/.dev-tools). Exit codes: 0 ok, 1 failure, 2 usage error.`,
     );
-  registerTask(program, commandAfterDashes);
-  for (const register of [
-    registerStatus,
-    registerLogs,
-    registerCancel,
-    registerRestart,
-    registerWait,
-    registerClean,
-    registerUi,
-    registerDemo,
-  ]) {
-    register(program);
-  }
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+  const only = subcommand !== undefined && Object.hasOwn(SUBCOMMANDS, subcommand);
+  for (const [name, register] of Object.entries(SUBCOMMANDS)) if (!only || name === subcommand) register(program, commandAfterDashes);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(OUTPUT);
   return program;
 }
 
 function fail(message: string, code: number): never {
   // Messages quote paths, config values and task fields: cleaned before they reach the terminal.
-  process.stderr.write(`dev-tools: ${printable(message)}\n`);
+  writeOut(`dev-tools: ${printable(message)}\n`, 2);
   process.exit(code);
 }
 
@@ -64,7 +82,7 @@ export async function main(argv: string[]): Promise<void> {
     args = args.slice(0, dashes);
   }
   if (args.includes('--no-color')) disableColor();
-  const program = buildProgram(commandAfterDashes);
+  const program = buildProgram(commandAfterDashes, args[0]);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (err) {
@@ -74,9 +92,9 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof UsageError) fail(err.message, 2);
     if (err instanceof TaskError) fail(err.message, 1);
-    if (process.env.DEV_TOOLS_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    if (process.env.DEV_TOOLS_DEBUG) writeOut(`${(err as Error)?.stack}\n`, 2);
     fail(`unexpected error: ${describeError(err)}`, 1);
   }
 }
 
-await main(process.argv);
+void main(process.argv);

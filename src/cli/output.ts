@@ -1,3 +1,4 @@
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import type { TaskStatus } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 
@@ -10,6 +11,7 @@ const CODES: Record<string, [number, number]> = {
   gray: [90, 39],
   bold: [1, 22],
   dim: [2, 22],
+  inverse: [7, 27],
 };
 
 let colorDisabled = false;
@@ -18,32 +20,77 @@ export function disableColor(): void {
   colorDisabled = true;
 }
 
+type Fd = 1 | 2;
+const terminal: Partial<Record<Fd, boolean>> = {};
+
+/**
+ * Whether stdout (1) or stderr (2) is a terminal. process.stdout and process.stderr
+ * load Node's stream modules when first touched (some 2 ms): a file, a pipe or
+ * /dev/null is told apart from a terminal with a stat instead.
+ */
+export function isTerminal(fd: Fd = 1): boolean {
+  let tty = terminal[fd];
+  if (tty === undefined) {
+    try {
+      const st = fstatSync(fd);
+      tty = st.isCharacterDevice() && st.rdev !== statSync('/dev/null').rdev && Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
+    } catch {
+      tty = false;
+    }
+    terminal[fd] = tty;
+  }
+  return tty;
+}
+
 /** Colour only on a terminal, and never with NO_COLOR or --no-color. */
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+export function colorEnabled(fd: Fd = 1): boolean {
   if (colorDisabled) return false;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.TERM === 'dumb') return false;
-  return Boolean(stream.isTTY);
+  return isTerminal(fd);
 }
 
-export function paint(color: string, text: string, stream: NodeJS.WriteStream = process.stdout): string {
+export function paint(color: string, text: string, fd: Fd = 1): string {
   const c = CODES[color];
-  if (!c || !colorEnabled(stream)) return text;
+  if (!c || !colorEnabled(fd)) return text;
   return `\x1b[${c[0]}m${text}\x1b[${c[1]}m`;
 }
 
-export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number {
-  if (stream.isTTY && stream.columns) return stream.columns;
+export function terminalWidth(): number {
+  if (isTerminal(1) && process.stdout.columns) return process.stdout.columns;
   const env = Number(process.env.COLUMNS);
   return Number.isInteger(env) && env > 20 ? env : 120;
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `text` to stdout or stderr, synchronously, without process.stdout's
+ * streams (see isTerminal). A pipe left non-blocking by another process is waited
+ * on; a reader that went away (`| head`) ends the command quietly, as it would a
+ * Unix tool, not with a stack trace.
+ */
+export function writeOut(text: string | Buffer, fd: Fd = 1): void {
+  const buf = typeof text === 'string' ? Buffer.from(text) : text;
+  for (let off = 0; off < buf.length;) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 5);
+      else if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else throw err;
+    }
+  }
+}
+
+/** JSON for machines: compact into a pipe or file (as pm2 jlist and pueue do), indented on a terminal. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, isTerminal(1) ? 2 : undefined)}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${paint('yellow', 'warning:', process.stderr)} ${printable(message)}\n`);
+  writeOut(`${paint('yellow', 'warning:', 2)} ${printable(message)}\n`, 2);
 }
 
 export function statusExitCode(status: TaskStatus, exitCode: number | null | undefined): number {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { printLaunched, queuedLine } from './task.js';
+import { writeOut } from './output.js';
 
 export function registerRestart(program: Command): void {
   program
@@ -24,7 +25,7 @@ export function registerRestart(program: Command): void {
       const ctx = await openContext();
       const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput), process.env, opts.executor);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
-      process.stderr.write(`restarted as ${result.task.id}${result.started ? '' : ` (${queuedLine(result)})`}\n`);
+      writeOut(`restarted as ${result.task.id}${result.started ? '' : ` (${queuedLine(result)})`}\n`, 2);
       process.exitCode = await runForeground(ctx, result.task.id);
     });
 }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { renderTable } from '../core/table.js';
 import { activeSummary, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
-import { isBroken, type Task } from '../core/task.js';
-import { paint, printJson, terminalWidth, warn } from './output.js';
+import { compareTasks, isBroken, type Task } from '../core/task.js';
+import type { DoneRecord } from '../store/done-index.js';
+import type { TaskEntry } from '../core/task.js';
+import { isTerminal, paint, printJson, terminalWidth, warn, writeOut } from './output.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -20,7 +22,9 @@ export function registerStatus(program: Command): void {
       const { store, config } = await openContext();
       // Reap dead workers and fill free slots, but never block on a busy scheduler.
       const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);
-      const entries = store.list(Boolean(opts.all));
+      // Finished tasks go into a pipe as the index holds them, unparsed (10,000 of them cost what 10 do, twice over).
+      const copyDone = Boolean(opts.all && opts.json && !isTerminal(1));
+      const entries = copyDone ? store.list(false) : store.list(Boolean(opts.all));
       if (!sched?.locked) {
         entries.forEach((e, i) => {
           if (isBroken(e) || e.status !== 'running') return;
@@ -43,9 +47,10 @@ export function registerStatus(program: Command): void {
         if (project && e.project !== project) continue;
         tasks.push(e);
       }
+      if (copyDone) return printTasksAndRecords(tasks, store.listDoneRecords(), project);
       if (opts.json) return printJson(tasks);
       if (tasks.length === 0) {
-        process.stdout.write(opts.all ? 'No tasks\n' : 'No running tasks\n');
+        writeOut(opts.all ? 'No tasks\n' : 'No running tasks\n');
         return;
       }
       const now = Date.now();
@@ -57,6 +62,20 @@ export function registerStatus(program: Command): void {
         return text;
       });
       lines[0] = paint('dim', lines[0]!);
-      process.stdout.write(`${lines.join('\n')}\n${paint('dim', activeSummary(tasks, config.maxParallelTasks))}\n`);
+      writeOut(`${lines.join('\n')}\n${paint('dim', activeSummary(tasks, config.maxParallelTasks))}\n`);
     });
+}
+
+/** Active tasks and finished ones (as records) in one JSON array, in creation order, as printJson would write it compact. */
+function printTasksAndRecords(active: Task[], done: { records: DoneRecord[]; broken: TaskEntry[] }, project: string | undefined): void {
+  for (const e of done.broken) warn(`task file ${e.id}.json is unreadable (${isBroken(e) ? e.error : ''}); skipped`);
+  const seen = new Set(active.map((t) => t.id));
+  const all: Pick<DoneRecord, 'id' | 'createdAt' | 'json'>[] = active.map((t) => ({
+    id: t.id,
+    createdAt: t.createdAt,
+    json: JSON.stringify(t),
+  }));
+  for (const r of done.records) if (!seen.has(r.id) && (!project || r.project === project)) all.push(r);
+  all.sort(compareTasks);
+  writeOut(`[${all.map((r) => r.json).join(',')}]\n`);
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
-import { paint, printJson } from './output.js';
+import { paint, printJson, writeOut } from './output.js';
 
 interface TaskOptions {
   background?: boolean;
@@ -53,7 +53,7 @@ Examples:
       });
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
       if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
-      if (!result.started) process.stderr.write(`${queuedLine(result)}\n`);
+      if (!result.started) writeOut(`${queuedLine(result)}\n`, 2);
       const { runForeground } = await import('./foreground.js');
       process.exitCode = await runForeground(ctx, result.task.id);
     });
@@ -84,5 +84,5 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  writeOut(`${lines.join('\n')}\n`);
 }

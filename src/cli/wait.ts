@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
 import { isFinal, type Task } from '../core/task.js';
-import { paint, printJson } from './output.js';
+import { paint, printJson, writeOut } from './output.js';
 
 export function registerWait(program: Command): void {
   program
@@ -29,8 +29,7 @@ export function registerWait(program: Command): void {
           const now = store.get(id);
           if (isFinal(now.status)) {
             done.set(id, now);
-            if (!opts.json)
-              process.stdout.write(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
+            if (!opts.json) writeOut(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
           }
         }
         if (done.size === ids.length) break;

@@ -86,3 +86,12 @@ export function renderTable(
   });
   return [header, ...body];
 }
+
+/**
+ * Lines of the dashboard's task table (its header line included) in a terminal of
+ * `rows`: what the table needs, at most 45 % of the body (the log pane has the rest).
+ */
+export function dashboardTableHeight(rows: number, taskCount: number): number {
+  const body = Math.max(1, rows - 1) - 3;
+  return Math.max(2, Math.min(taskCount + 1, Math.floor(body * 0.45)));
+}

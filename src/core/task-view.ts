@@ -1,7 +1,7 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
 import type { Cells, Column } from './table.js';
-import { isBroken, isLocal, LOCAL_EXECUTOR, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
 
@@ -153,6 +153,30 @@ export function activeCounts(entries: readonly TaskEntry[]): {
   return counts;
 }
 
+/** The dashboard table's gap between columns, and its marker column: the selection shows even where inverse video does not (no colour). */
+export const GAP = 2;
+export const MARK = '› ';
+export const NO_MARK = '  ';
+
+/** The dashboard header's counts, coloured: `running 3/10 · queued 2 · failed 1` (slots count local tasks; cluster ones apart). */
+export function headerParts(entries: readonly TaskEntry[], maxParallel: number): { text: string; color?: string }[] {
+  const counts = { broken: 0 } as Record<TaskStatus | 'broken', number>;
+  for (const s of TASK_STATUSES) counts[s] = 0;
+  for (const e of entries) counts[isBroken(e) ? 'broken' : e.status]++;
+  const active = activeCounts(entries);
+  counts.queued = active.queued;
+  const parts: { text: string; color?: string }[] = [{ text: `running ${active.running}/${maxParallel}`, color: STATUS_COLORS.running }];
+  for (const s of TASK_STATUSES) {
+    if (s === 'running' || counts[s] === 0) continue;
+    parts.push({ text: `${s} ${counts[s]}`, color: STATUS_COLORS[s] });
+  }
+  if (active.remoteRunning + active.remoteQueued) {
+    parts.push({ text: `on clusters ${active.remoteRunning} running, ${active.remoteQueued} pending`, color: STATUS_COLORS.running });
+  }
+  if (counts.broken) parts.push({ text: `broken ${counts.broken}`, color: 'red' });
+  return parts;
+}
+
 /** `running 3/10 · queued 2 · on clusters: 4 running, 96 pending`, as `status` ends its table. */
 export function activeSummary(entries: readonly TaskEntry[], maxParallel: number): string {
   const c = activeCounts(entries);
@@ -162,7 +186,8 @@ export function activeSummary(entries: readonly TaskEntry[], maxParallel: number
 
 function agoOf(iso: string | null | undefined, now: number): string {
   const t = ms(iso);
-  return t === null ? '-' : formatAgo(t, now);
+  // By the minute: the rows of finished tasks are drawn again only once a minute.
+  return t === null ? '-' : formatAgo(t, now, 60);
 }
 
 export function taskCells(task: Task, now: number, progressWidth = 18): Cells {

@@ -119,7 +119,7 @@ export function shellArgv(line: string): string[] {
 }
 
 /** Lists sort by creation time, oldest first; ids break ties. */
-export function compareTasks(a: Task, b: Task): number {
+export function compareTasks(a: Pick<Task, 'createdAt' | 'id'>, b: Pick<Task, 'createdAt' | 'id'>): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import type { Task } from '../core/task.js';
 import { Ledger } from '../store/ledger.js';
@@ -73,6 +72,23 @@ export function openLogForAppend(path: string, create: 'new' | 'existing-or-new'
   return fd;
 }
 
+// Loaded when a process is started: `status` and most scheduler runs start none, and
+// node:child_process costs a few milliseconds to load.
+const childProcess = () => process.getBuiltinModule('node:child_process');
+
+/**
+ * The environment a worker or group stopper starts with: this process's, without
+ * NODE_EXTRA_CA_CERTS. Node parses that CA bundle as it starts (~40 ms of CPU for
+ * the 144 certificates of a usual bundle), and these processes open no TLS
+ * connection. A task's command never gets the worker's environment: it runs with its
+ * launching shell's (env/<id>.json, store/launch-env.ts), that variable included.
+ */
+function helperEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 /** The worker of a running task: the task file's pid, or the one it put in its ledger while starting. */
 export function localWorkerOf(store: TaskStore, task: Task): Task | null {
   if (task.pid) return task;
@@ -94,10 +110,11 @@ export const localExecutor: Executor & LocalControls = {
     const fd = openLogForAppend(store.logPath(task.id), 'new');
     try {
       // A raw fd, not a pipe: the launcher can exit at once and the worker never gets SIGPIPE.
-      const child = spawn(process.execPath, [runtimeFile('worker'), store.paths.home, task.id], {
+      const child = childProcess().spawn(process.execPath, [runtimeFile('worker'), store.paths.home, task.id], {
         detached: true,
         stdio: ['ignore', fd, fd],
         cwd: store.paths.home,
+        env: helperEnvironment(),
       });
       child.on('error', () => {});
       if (!child.pid) throw new Error('spawn returned no pid');
@@ -134,9 +151,10 @@ export const localExecutor: Executor & LocalControls = {
  * detached helper, so the caller never waits. The helper works from the task's ledger.
  */
 export function stopperInBackground(home: string, id: string, graceMs: number): void {
-  const child = spawn(process.execPath, [runtimeFile('groupStopper'), home, id, String(graceMs)], {
+  const child = childProcess().spawn(process.execPath, [runtimeFile('groupStopper'), home, id, String(graceMs)], {
     detached: true,
     stdio: 'ignore',
+    env: helperEnvironment(),
   });
   child.on('error', () => {});
   child.unref();

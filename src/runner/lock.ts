@@ -75,7 +75,8 @@ export class FileLock {
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     const owner: Owner = { pid: process.pid, startTime: ownStartTime(), token, host: thisHost() };
     try {
-      createFileExclusive(this.path, JSON.stringify(owner));
+      // No fsync: after a crash its owner is dead, and a dead owner's lock is stale.
+      createFileExclusive(this.path, JSON.stringify(owner), { durable: false });
       this.token = token;
       return true;
     } catch (err) {

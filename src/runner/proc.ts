@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 
 /**
  * The one place that reads /proc. Linux reads /proc/<pid>/stat; elsewhere (macOS)
@@ -12,6 +11,11 @@ interface ProcInfo {
 }
 
 const HAS_PROC = process.platform === 'linux';
+
+/** `ps` where there is no /proc; node:child_process is loaded only then (it costs every command a few ms). */
+function ps(args: string[]): string {
+  return process.getBuiltinModule('node:child_process').execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
 
 function parseStat(text: string): ProcInfo | null {
   // comm (field 2) may hold spaces and parentheses: fields start after the last ')'.
@@ -33,10 +37,7 @@ function procInfo(pid: number): ProcInfo | null {
     }
   }
   try {
-    const out = execFileSync('ps', ['-o', 'stat=,pgid=,lstart=', '-p', String(pid)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+    const out = ps(['-o', 'stat=,pgid=,lstart=', '-p', String(pid)]).trim();
     const m = /^(\S+)\s+(\d+)\s+(.+)$/.exec(out);
     if (!m) return null;
     return { state: m[1]!.charAt(0), pgrp: Number(m[2]), startTime: Math.floor(Date.parse(m[3]!) / 1000) };
@@ -77,6 +78,12 @@ export function isSameProcess(pid: number | null | undefined, startTime: number 
 /** Live, non-zombie members of a process group. */
 function groupMembers(pgid: number): number[] {
   if (!Number.isInteger(pgid) || pgid <= 1) return [];
+  // No process at all in the group (the usual case once a command has ended): no scan.
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return [];
+  }
   if (HAS_PROC) {
     const members: number[] = [];
     let names: string[];
@@ -100,7 +107,7 @@ function groupMembers(pgid: number): number[] {
     return members;
   }
   try {
-    const out = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = ps(['-A', '-o', 'pid=,pgid=,stat=']);
     const members: number[] = [];
     for (const line of out.split('\n')) {
       const [pid, pg, stat] = line.trim().split(/\s+/);

@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /**
  * The files that run as their own processes, resolved from the package root.
- * A path built from `import.meta.url` moves with the code that builds it, and the
- * bundled dashboard (dist/ui) is not where the compiled runner is: every runtime
- * file is named here, relative to the root, and nowhere else.
+ * A path built from this module's own location moves with the code that builds
+ * it, and the bundles (dist/cli.cjs, dist/ui/, the worker's own) are not where the
+ * source is: every runtime file is named here, relative to the root, and nowhere else.
  */
 export const RUNTIME_FILES = {
-  worker: 'dist/src/runner/entries/worker.js',
-  groupStopper: 'dist/src/runner/entries/group-stopper.js',
+  worker: 'dist/worker.cjs',
+  groupStopper: 'dist/group-stopper.cjs',
+} as const;
+
+/** The terminal UI's bundles (Ink, React and the components), loaded by `ui` and the cancel picker. */
+export const UI_FILES = {
+  dashboard: 'dist/ui/run-dashboard.js',
+  picker: 'dist/ui/run-picker.js',
 } as const;
 
 let root: string | null = null;
@@ -18,7 +23,8 @@ let root: string | null = null;
 /** The folder holding dev-tools' package.json, found by walking up from this module. */
 function packageRoot(): string {
   if (root) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // In a CommonJS bundle, bin/build.mjs defines import.meta.dirname as the bundle's __dirname.
+  let dir = import.meta.dirname;
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown };
@@ -27,11 +33,15 @@ function packageRoot(): string {
       // not here; keep walking up
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the dev-tools package root above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir) throw new Error(`cannot find the dev-tools package root above ${import.meta.dirname}`);
     dir = up;
   }
 }
 
 export function runtimeFile(name: keyof typeof RUNTIME_FILES): string {
   return join(packageRoot(), RUNTIME_FILES[name]);
+}
+
+export function uiFile(name: keyof typeof UI_FILES): string {
+  return join(packageRoot(), UI_FILES[name]);
 }

@@ -230,7 +230,7 @@ function claimUnderLock(
     } else if (entry.status === 'queued') {
       queued.push(entry);
     } else {
-      store.archive(entry.id); // a final task left behind by a crash between write and move
+      store.archive(entry); // a final task left behind by a crash between write and move
     }
   }
   // A task whose command group outlived its worker holds its slot until the group is gone.

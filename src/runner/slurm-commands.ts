@@ -1,6 +1,5 @@
 // Slurm's client commands (sbatch, squeue, scancel), run without a shell and with a
 // deadline: a controller that does not answer must never hang a dev-tools command.
-import { spawn } from 'node:child_process';
 import { errnoReason } from '../core/errors.js';
 import { programOnPath } from './command-path.js';
 
@@ -26,7 +25,10 @@ export function runSlurm(
 ): Promise<SlurmResult> {
   const name = program.slice(program.lastIndexOf('/') + 1);
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Loaded here, not at the top: `status` of local tasks runs no Slurm command.
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn(program, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;

@@ -8,23 +8,36 @@ export class StateWriter {
   private dirty = false;
   private lastWrite = 0;
   private timer: NodeJS.Timeout | null = null;
+  private due = Infinity;
 
   constructor(
     private readonly store: TaskStore,
     /** The task as it is now. */
     private readonly current: () => Task,
+    /** How soon a change of state (a step started) is written. */
     private readonly intervalMs = 250,
+    /**
+     * How soon a change of progress only is written. Readers show progress once a second
+     * (the dashboard's clock, `status`), and every write wakes every open dashboard: ten
+     * busy tasks at four writes a second each cost a dashboard more than its drawing.
+     */
+    private readonly progressIntervalMs = 1000,
   ) {}
 
-  /** The task changed: written within the interval. */
-  changed(): void {
+  /** The task changed: written within the interval (the progress interval when `progressOnly`). */
+  changed(progressOnly = false): void {
     this.dirty = true;
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastWrite + this.intervalMs - Date.now());
+    const due = Math.max(Date.now(), this.lastWrite + (progressOnly ? this.progressIntervalMs : this.intervalMs));
+    if (this.timer) {
+      if (due >= this.due) return;
+      clearTimeout(this.timer);
+    }
+    this.due = due;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.due = Infinity;
       if (this.dirty) this.now();
-    }, wait);
+    }, due - Date.now());
   }
 
   now(): void {
@@ -42,6 +55,8 @@ export class StateWriter {
   /** No more writes on the interval: the final state comes next. */
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.due = Infinity;
   }
 
   /** The final state must land: a failing write is retried a few times (e.g. a briefly full disk). */

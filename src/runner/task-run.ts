@@ -205,7 +205,7 @@ export class TaskRun {
 
   private onMarker(m: Marker): void {
     this.progress.apply(m, Date.now());
-    this.writer.changed();
+    this.writer.changed(m.kind !== 'stage');
   }
 
   /** The task as it is now, with its stage and progress (none yet: not in the file either). */

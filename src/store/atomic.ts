@@ -1,20 +1,20 @@
 import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { namesIn } from './paths.js';
 
 export const TEMP_SUFFIX = '.tmp';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-function writeTemp(path: string, data: string | Buffer): string {
+function writeTemp(path: string, data: string | Buffer, sync = true): string {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   const fd = openSync(tmp, CREATE_FLAGS, 0o600);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     safeUnlink(tmp);
@@ -40,9 +40,13 @@ export function writeFileAtomic(path: string, data: string | Buffer, beforeRenam
   }
 }
 
-/** Creates `path` with its whole content at once, failing with EEXIST if it exists. */
-export function createFileExclusive(path: string, data: string | Buffer): void {
-  const tmp = writeTemp(path, data);
+/**
+ * Creates `path` with its whole content at once, failing with EEXIST if it exists.
+ * `durable: false` skips the fsync, for a file that means nothing after a crash (a lock:
+ * its owner is dead then, so it is stale whatever it holds).
+ */
+export function createFileExclusive(path: string, data: string | Buffer, { durable = true }: { durable?: boolean } = {}): void {
+  const tmp = writeTemp(path, data, durable);
   try {
     linkSync(tmp, path);
   } finally {

@@ -91,6 +91,16 @@ function readValidated(paths: StatePaths, key: string): Config | null {
   }
 }
 
+/** Whether config.json is there at all (no file: the defaults, or the config a caller was given). */
+export function hasConfigFile(paths: StatePaths): boolean {
+  try {
+    statSync(paths.config);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A configured project by name: own keys only, so `constructor` or `toString` is not Object.prototype's. */
 export function projectConfig(config: Config, name: string): ProjectConfig | undefined {
   return Object.hasOwn(config.projects, name) ? config.projects[name] : undefined;

@@ -1,5 +1,4 @@
 import { closeSync, writeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { StatePaths } from './paths.js';
 
@@ -8,7 +7,7 @@ import type { StatePaths } from './paths.js';
  * (O_APPEND of one short line is atomic, so concurrent workers do not clash).
  */
 function historyFile(paths: StatePaths, key: string): string {
-  return join(paths.history, `${createHash('sha1').update(key).digest('hex').slice(0, 16)}.jsonl`);
+  return join(paths.history, `${process.getBuiltinModule('node:crypto').createHash('sha1').update(key).digest('hex').slice(0, 16)}.jsonl`);
 }
 
 export function recordDuration(paths: StatePaths, key: string, durationMs: number): void {

@@ -6,49 +6,131 @@ import { isMarkerLine } from '../core/markers.js';
 import { openRead } from './log-cursor.js';
 
 const CHUNK = 64 * 1024;
-const NEWLINE = Buffer.from('\n');
+/** A line longer than this shows its end only (as the log pane shows a cut line). */
+export const TAIL_LINE_LIMIT = 64 * 1024;
+/** What one write of `tailLines` holds at most. */
+const WRITE_PIECE = 1024 * 1024;
+const NL = 0x0a;
+/** A marker line is at most this long (with a `\r`); longer lines are never hidden. */
+const MARKER_SCAN = 1026;
+
+interface TailOfLines {
+  /** The file's size when read; following it starts here. */
+  size: number;
+  /** The oldest line written was longer than `lineLimit`: only its end was written. */
+  cut: boolean;
+}
 
 /**
- * The last `n` lines of a file, marker lines left out, read backwards from the end
- * in chunks, so a 1 GB log costs what a small one does. Returns raw bytes.
+ * Writes the last `n` lines of a file, marker lines left out, in pieces to `write`.
+ * It reads backwards from the end, scanning each byte once, and stops at the n-th
+ * line or at a line longer than `lineLimit` (only its end is written, and `cut` says
+ * so), so a 1 GB log costs what a small one does, whatever its line lengths. Raw bytes.
  */
-export function tailLines(path: string, n: number, maxBytes = 8 * 1024 * 1024): { data: Buffer; size: number } {
+export function tailLines(path: string, n: number, write: (data: Buffer) => void, lineLimit = TAIL_LINE_LIMIT): TailOfLines {
   const fd = openRead(path);
   try {
     const size = fstatSync(fd).size;
-    if (n <= 0 || size === 0) return { data: Buffer.alloc(0), size };
-    const kept: Buffer[] = []; // newest first
-    let pos = size;
-    let carry = Buffer.alloc(0); // the start of the oldest line seen so far, maybe incomplete
-    let scanned = 0;
-    let endsWithNewline = false;
-    while (pos > 0 && kept.length < n && scanned < maxBytes) {
-      const len = Math.min(CHUNK, pos);
-      pos -= len;
-      const chunk = Buffer.alloc(len);
-      readSync(fd, chunk, 0, len, pos);
-      scanned += len;
-      let data = carry.length ? Buffer.concat([chunk, carry]) : chunk;
-      if (pos + len === size && data[data.length - 1] === 0x0a) {
-        // A final newline ends the last line; it does not start a new one.
-        endsWithNewline = true;
-        data = data.subarray(0, data.length - 1);
-      }
-      let end = data.length;
-      for (let i = end - 1; i >= 0 && kept.length < n; i--) {
-        if (data[i] !== 0x0a) continue;
-        const line = data.subarray(i + 1, end);
-        if (!isMarkerLine(line)) kept.push(line);
-        end = i;
-      }
-      carry = Buffer.from(data.subarray(0, end));
-    }
-    if (kept.length < n && (pos === 0 || scanned >= maxBytes) && carry.length && !isMarkerLine(carry)) kept.push(carry);
-    const lines = kept.reverse();
-    const joined = Buffer.concat(lines.flatMap((l, i) => (i < lines.length - 1 ? [l, NEWLINE] : [l])));
-    return { data: endsWithNewline && lines.length ? Buffer.concat([joined, NEWLINE]) : joined, size };
+    if (n <= 0 || size === 0) return { size, cut: false };
+    const { ranges, cut } = findLines(fd, size, n, lineLimit);
+    writeRanges(fd, ranges, write);
+    return { size, cut };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Byte ranges [start, end) of the last `n` lines, each with its newline, oldest first. */
+function findLines(fd: number, size: number, n: number, lineLimit: number): { ranges: [number, number][]; cut: boolean } {
+  const window = new BackwardWindow(fd);
+  const ranges: [number, number][] = []; // newest first
+  let end = size;
+  // A final newline ends the last line; it does not start an empty one after it.
+  let contentEnd = window.byteAt(size - 1) === NL ? size - 1 : size;
+  while (ranges.length < n) {
+    const floor = Math.max(0, contentEnd - lineLimit - 1);
+    const nl = window.lastNewline(contentEnd, floor);
+    if (nl === -1 && floor > 0) {
+      ranges.push([utf8Start(window, contentEnd - lineLimit, contentEnd), end]);
+      return { ranges: ranges.reverse(), cut: true };
+    }
+    const start = nl + 1;
+    if (!isMarker(fd, window, start, contentEnd)) ranges.push([start, end]);
+    if (start === 0) break;
+    end = start;
+    contentEnd = nl;
+  }
+  return { ranges: ranges.reverse(), cut: false };
+}
+
+/** Whether the line [start, end) is a progress marker (read only when it could be one). */
+function isMarker(fd: number, window: BackwardWindow, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 3 || length > MARKER_SCAN || window.byteAt(start) !== 0x3a || window.byteAt(start + 1) !== 0x3a) return false;
+  const line = Buffer.allocUnsafe(length);
+  readSync(fd, line, 0, length, start);
+  return isMarkerLine(line);
+}
+
+/** The first character boundary at or after `pos` (a cut line must not start inside a UTF-8 sequence). */
+function utf8Start(window: BackwardWindow, pos: number, limit: number): number {
+  let p = pos;
+  while (p < limit && p < pos + 3 && ((window.byteAt(p) ?? 0) & 0xc0) === 0x80) p++;
+  return p;
+}
+
+/** Writes the ranges in order, contiguous ones as one read, in pieces of at most WRITE_PIECE. */
+function writeRanges(fd: number, ranges: [number, number][], write: (data: Buffer) => void): void {
+  for (let i = 0; i < ranges.length;) {
+    const start = ranges[i]![0];
+    let end = ranges[i]![1];
+    for (i++; i < ranges.length && ranges[i]![0] === end; i++) end = ranges[i]![1];
+    for (let pos = start; pos < end;) {
+      const piece = Buffer.allocUnsafe(Math.min(WRITE_PIECE, end - pos));
+      const got = readSync(fd, piece, 0, piece.length, pos);
+      if (got === 0) return;
+      write(got === piece.length ? piece : piece.subarray(0, got));
+      pos += got;
+    }
+  }
+}
+
+/** Reads a file backwards in chunks; each byte is read and searched once. */
+class BackwardWindow {
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private start = 0;
+  private length = 0;
+
+  constructor(private readonly fd: number) {}
+
+  /** The byte at `pos`, reading its chunk (the one that ends just after it) when needed. */
+  byteAt(pos: number): number | undefined {
+    if (pos < 0) return undefined;
+    if (pos < this.start || pos >= this.start + this.length) this.load(pos + 1);
+    return this.buf[pos - this.start];
+  }
+
+  /** Offset of the last newline in [floor, before), or -1. */
+  lastNewline(before: number, floor: number): number {
+    let limit = before;
+    while (limit > floor) {
+      if (limit <= this.start || limit > this.start + this.length) this.load(limit);
+      const from = Math.max(floor, this.start);
+      const at = this.buf.lastIndexOf(NL, limit - this.start - 1);
+      if (at >= 0 && this.start + at >= from) return this.start + at;
+      limit = from;
+    }
+    return -1;
+  }
+
+  /** Loads the chunk that ends at `end`. */
+  private load(end: number): void {
+    const start = Math.max(0, end - CHUNK);
+    const got = readSync(this.fd, this.buf, 0, end - start, start);
+    // A log truncated while it is read: the bytes that went read as no newline.
+    if (got < end - start) this.buf.fill(0, got, end - start);
+    this.length = end - start;
+    this.start = start;
   }
 }
 

@@ -1,13 +1,17 @@
 import { renameSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { join } from 'node:path';
 import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, tempFiles, writeFileAtomic } from './atomic.js';
+import { appendDoneIndex, doneRecord, parseRecord, readDoneIndex, rewriteDoneIndex, type DoneRecord } from './done-index.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 import { idsIn, MAX_TASK_FILE, parseEntry, readEntry, serialize, sortEntries } from './task-file.js';
+
+/** Lines of the index for tasks no longer in done/ that are tolerated before it is rewritten. */
+const STALE_INDEX_LINES = 100;
 
 /** A task as found: in tasks/ (active) or in tasks/done/ (archived). */
 interface LocatedEntry {
@@ -78,7 +82,7 @@ export class TaskStore {
     } catch (err) {
       throw storageError(`cannot write task ${task.id}`, err);
     }
-    if (isFinal(task.status)) this.archive(task.id);
+    if (isFinal(task.status)) this.archive(task);
   }
 
   /**
@@ -108,19 +112,26 @@ export class TaskStore {
       } catch {
         continue;
       }
-      this.archive(task.id);
+      this.archive(entry);
       return entry;
     }
     return null;
   }
 
-  /** Moves a finished task's file to done/; harmless if someone already did. */
-  archive(id: string): void {
+  /** Moves a finished task's file to done/ and records it in the index; harmless if someone already did. */
+  archive(task: Task): void {
     try {
-      renameSync(this.activePath(id), this.donePath(id));
+      renameSync(this.activePath(task.id), this.donePath(task.id));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError(`cannot archive task ${id}`, err);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError(`cannot archive task ${task.id}`, err);
+      return;
     }
+    appendDoneIndex(this.doneIndexPath, [task]);
+  }
+
+  /** tasks/done.jsonl: the finished tasks of done/, one line each (see done-index.ts). */
+  get doneIndexPath(): string {
+    return join(this.paths.tasks, 'done.jsonl');
   }
 
   /** The task, from the active folder or done/; null when neither has it. */
@@ -169,8 +180,70 @@ export class TaskStore {
     return this.listDir(this.paths.tasks);
   }
 
+  /**
+   * What identifies done/'s current content: every change there (a task moved in, a
+   * rewrite, clean) is a rename or an unlink, which sets the folder's mtime.
+   */
+  doneStamp(): string {
+    try {
+      const st = statSync(this.paths.done, { bigint: true });
+      return `${st.ino}:${st.mtimeNs}`;
+    } catch (err) {
+      return errnoReason(err);
+    }
+  }
+
+  /**
+   * The tasks of done/: its listing is the truth, the index saves reading each file.
+   * A task the index lacks (its archiver died before appending, say) is read and
+   * appended; an index holding many tasks no longer there (clean) is rewritten.
+   */
   listDone(): TaskEntry[] {
-    return this.listDir(this.paths.done);
+    const { records, broken } = this.listDoneRecords();
+    const out: TaskEntry[] = broken;
+    for (const r of records) {
+      // A record that does not parse as its task (not final, say): the file says what it is.
+      const entry = parseRecord(r) ?? readEntry(this.donePath(r.id), r.id);
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * The finished tasks as records, unparsed (`status --all --json` copies them out as
+   * they are), and the files of done/ that are not tasks.
+   */
+  listDoneRecords(): { records: DoneRecord[]; broken: TaskEntry[] } {
+    const ids = idsIn(this.paths.done);
+    const index = readDoneIndex(this.doneIndexPath);
+    const records: DoneRecord[] = [];
+    const broken: TaskEntry[] = [];
+    const missing: Task[] = [];
+    let used = 0;
+    for (const id of ids) {
+      const indexed = index.records.get(id);
+      if (indexed) {
+        records.push(indexed);
+        used++;
+        continue;
+      }
+      const entry = readEntry(this.donePath(id), id);
+      if (!entry) continue;
+      if (isBroken(entry)) {
+        broken.push(entry);
+        continue;
+      }
+      records.push(doneRecord(entry));
+      if (isFinal(entry.status)) missing.push(entry);
+    }
+    if (index.lines - used > Math.max(STALE_INDEX_LINES, records.length / 4)) rewriteDoneIndex(this.doneIndexPath, records);
+    else appendDoneIndex(this.doneIndexPath, missing);
+    return { records, broken };
+  }
+
+  /** Makes the index hold exactly these finished tasks (clean calls it with what it kept). */
+  rewriteDoneIndex(entries: TaskEntry[]): void {
+    rewriteDoneIndex(this.doneIndexPath, entries.filter((e): e is Task => !isBroken(e) && isFinal(e.status)).map(doneRecord));
   }
 
   /** Active tasks, plus finished ones with `all`; sorted by creation time, broken entries last. */

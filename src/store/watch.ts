@@ -1,15 +1,15 @@
-// Watching the state directory, for the dashboard: it alone loads chokidar, and it
-// learns here which file means which task, log or config.
-import { watch as watchTree, type FSWatcher as TreeWatcher } from 'chokidar';
-import { watch as watchFolder, type FSWatcher } from 'node:fs';
-import { basename } from 'node:path';
-import { TEMP_SUFFIX } from './atomic.js';
+// Watching the state directory, for the dashboard: one fs.watch per folder (tasks/,
+// tasks/done/, logs/, the state dir for config.json), never one per file, so it costs
+// the same with ten tasks or ten thousand; and it learns here which file means which
+// task, log or config.
+import { statSync, watch as watchFolder, type FSWatcher } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { StatePaths } from './paths.js';
-import { idFromFileName } from './task-file.js';
+import { idFromFileName, idsIn } from './task-file.js';
 import type { TaskStore } from './tasks.js';
 
 interface TaskEvents {
-  /** A file of tasks/ was added, changed or removed. */
+  /** A file of tasks/ was added, changed or removed (or may have been). */
   active(id: string): void;
   /** A file of tasks/done/ was added, changed or removed. */
   archived(id: string): void;
@@ -18,22 +18,58 @@ interface TaskEvents {
   problem(message: string): void;
 }
 
-/** Watches the task files; returns the function that stops watching. */
+/** How often tasks/ is looked at when it cannot be watched. */
+const POLL_MS = 1000;
+
+function watchProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EMFILE'
+    ? 'cannot watch the state directory (inotify limits: raise fs.inotify.max_user_instances with sysctl); looking every second instead'
+    : `watching tasks/ failed (${code ?? String(err)}); looking every second instead`;
+}
+
+/**
+ * Watches the task files; returns the function that stops watching. An event names
+ * a file to re-read, never a count (an atomic write is a rename into place; a task
+ * that finishes is a rename out, to done/). Where tasks/ cannot be watched, it is
+ * looked at every second instead (what changed: a file's inode, size or mtime).
+ */
 export function watchTasks(store: TaskStore, on: TaskEvents): () => void {
   const { tasks, done } = store.paths;
-  const watcher: TreeWatcher = watchTree(tasks, {
-    depth: 0,
-    ignoreInitial: true,
-    atomic: true,
-    ignored: (path: string) => path.endsWith(TEMP_SUFFIX) || path === done,
-  });
-  const onEvent = (path: string) => {
-    const id = idFromFileName(basename(path));
-    if (id) on.active(id);
+  let poll: NodeJS.Timeout | null = null;
+  let closed = false;
+  const startPolling = (err: unknown) => {
+    if (poll || closed) return;
+    on.problem(watchProblem(err));
+    let seen = fileStates(tasks);
+    poll = setInterval(() => {
+      const now = fileStates(tasks);
+      for (const [id, state] of now) if (seen.get(id) !== state) on.active(id);
+      for (const id of seen.keys()) if (!now.has(id)) on.active(id);
+      seen = now;
+    }, POLL_MS);
   };
-  watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
-  watcher.on('ready', () => on.ready());
-  // One plain watch on done/ (not chokidar's watch per file: done/ grows with history).
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watchFolder(tasks, (_event, file) => {
+      if (file === null) {
+        // No name (some platforms, an overflowed queue): every task may have changed.
+        for (const id of idsIn(tasks)) on.active(id);
+        return;
+      }
+      const id = idFromFileName(String(file));
+      if (id) on.active(id);
+    });
+    watcher.on('error', (err) => {
+      watcher?.close();
+      startPolling(err);
+    });
+  } catch (err) {
+    startPolling(err);
+  }
+  // A plain watch is in place once made: the caller checks what changed before it now.
+  const ready = setImmediate(() => on.ready());
+  // done/ holds finished tasks: a file there that changed or went (clean) is all that matters.
   let doneWatcher: FSWatcher | null = null;
   try {
     doneWatcher = watchFolder(done, (_event, file) => {
@@ -44,18 +80,27 @@ export function watchTasks(store: TaskStore, on: TaskEvents): () => void {
   } catch {
     // Without it, removed finished tasks leave with the next refresh of done/.
   }
-  watcher.on('error', (err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    on.problem(
-      code === 'ENOSPC'
-        ? 'cannot watch more files: raise fs.inotify.max_user_watches (sysctl) — the table may lag'
-        : `watching tasks/ failed: ${code ?? String(err)}`,
-    );
-  });
   return () => {
+    closed = true;
+    clearImmediate(ready);
+    if (poll) clearInterval(poll);
     doneWatcher?.close();
-    void watcher.close();
+    watcher?.close();
   };
+}
+
+/** Each task file of a folder and what identifies its current content (a write renames a new inode into place). */
+function fileStates(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const id of idsIn(dir)) {
+    try {
+      const st = statSync(join(dir, `${id}.json`));
+      out.set(id, `${st.ino}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      // gone meanwhile: the next look says so
+    }
+  }
+  return out;
 }
 
 /** Calls `changed` when a task's log may have grown; polls when the folder cannot be watched. */

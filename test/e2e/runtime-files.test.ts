@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Task } from '../../src/core/task.js';
+import { RUNTIME_FILES, UI_FILES } from '../../src/runner/runtime-files.js';
 import { groupMembers, Harness, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
 import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
 
@@ -34,11 +34,13 @@ function recorded(args: string[], spawns: string): { code: number | null; stdout
 
 describe('runtime files of the installed package', () => {
   it('every runtime file named in runtime-files.ts exists in the installed package', async () => {
-    const { RUNTIME_FILES } = (await import(pathToFileURL(join(pkg.root, 'dist/src/runner/runtime-files.js')).href)) as {
-      RUNTIME_FILES: Record<string, string>;
-    };
+    // The names the bundles were built with (runtime-files.ts is compiled into each of them).
     expect(Object.keys(RUNTIME_FILES).length).toBeGreaterThan(0);
-    for (const [name, path] of Object.entries(RUNTIME_FILES)) expect(existsSync(join(pkg.root, path)), `${name}: ${path}`).toBe(true);
+    for (const [name, path] of Object.entries({ ...RUNTIME_FILES, ...UI_FILES }))
+      expect(existsSync(join(pkg.root, path)), `${name}: ${path}`).toBe(true);
+    // Each bundle that starts workers names the worker as runtime-files.ts does.
+    for (const bundle of ['dist/cli.cjs', RUNTIME_FILES.worker, UI_FILES.dashboard])
+      expect(readFileSync(join(pkg.root, bundle), 'utf8'), bundle).toContain(RUNTIME_FILES.worker);
   });
 
   it('what the installed CLI spawns (a worker; a group stopper when it reaps a killed one) is a file of the package', async () => {
@@ -72,7 +74,20 @@ describe('runtime files of the installed package', () => {
       expect(existsSync(script), script).toBe(true);
       expect(realpathSync(script).startsWith(`${root}/`), `${script} is in the installed package`).toBe(true);
     }
-    expect(scripts.map((s) => basename(s))).toEqual(expect.arrayContaining(['worker.js']));
+    expect(scripts.map((s) => basename(s))).toEqual(expect.arrayContaining([basename(RUNTIME_FILES.worker)]));
+  });
+
+  it('the CommonJS bundles require only node: builtins and the dependencies the install has', () => {
+    const deps = Object.keys((JSON.parse(readFileSync(join(pkg.root, 'package.json'), 'utf8')) as { dependencies: object }).dependencies);
+    for (const bundle of ['dist/cli.cjs', RUNTIME_FILES.worker, RUNTIME_FILES.groupStopper]) {
+      const text = readFileSync(join(pkg.root, bundle), 'utf8');
+      const required = [...text.matchAll(/\brequire\(\s*["']([^"'\n]+)["']\s*\)/g)].map((m) => m[1]!);
+      expect(
+        required.filter((r) => !r.startsWith('node:') && !deps.includes(r)),
+        bundle,
+      ).toEqual([]);
+      for (const dep of required.filter((r) => deps.includes(r))) expect(existsSync(join(pkg.prefix, 'node_modules', dep)), dep).toBe(true);
+    }
   });
 
   it('the bundled UI imports nothing the install lacks: only node: builtins outside the bundle (no React DevTools)', () => {

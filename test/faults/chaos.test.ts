@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFinal, type Task } from '../../src/core/task.js';
+import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
 import { pidsMatching, procState, taskProcesses } from './fault-kit.js';
 
@@ -166,7 +167,7 @@ describe('chaos (#11)', () => {
       // A worker that stopped itself at a chosen point is killed there (also while draining:
       // a worker started by one that carried the point stops there too).
       const killAtPoints = () => {
-        for (const pid of pidsMatching('worker.js', h.home)) {
+        for (const pid of pidsMatching(RUNTIME_FILES.worker, h.home)) {
           if (procState(pid) !== 'T') continue;
           try {
             process.kill(pid, 'SIGKILL');
@@ -181,7 +182,7 @@ describe('chaos (#11)', () => {
         while (!stop) {
           killAtPoints();
           // Group stoppers live only through a grace: each one seen is a target half the time.
-          for (const pid of pidsMatching('group-stopper.js', h.home)) {
+          for (const pid of pidsMatching(RUNTIME_FILES.groupStopper, h.home)) {
             if (rand() >= 0.5) continue;
             try {
               process.kill(pid, 'SIGKILL');
@@ -191,7 +192,7 @@ describe('chaos (#11)', () => {
             }
           }
           const kind = pick(['worker', 'worker', 'cli', 'cli', 'cli'] as const);
-          const victims = kind === 'worker' ? pidsMatching('worker.js', h.home) : [...clis].map((c) => c.child.pid!);
+          const victims = kind === 'worker' ? pidsMatching(RUNTIME_FILES.worker, h.home) : [...clis].map((c) => c.child.pid!);
           if (victims.length) {
             try {
               process.kill(pick(victims), 'SIGKILL');

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
+import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { killGroup, waitFor, type Harness } from '../integration/harness.js';
 
 export const IS_ROOT = process.getuid?.() === 0;
@@ -190,5 +191,5 @@ export function taskProcesses(home: string, opts: { commandsOnly?: boolean } = {
 
 /** The worker process of a task of this state dir (found by its arguments), if any. */
 export function workerPid(home: string, id: string): number | null {
-  return pidsMatching('worker.js', home, id)[0] ?? null;
+  return pidsMatching(RUNTIME_FILES.worker, home, id)[0] ?? null;
 }

@@ -121,7 +121,11 @@ describe('reboot and zombies', () => {
     expect(r.code).toBe(0);
     expect(h.task('reboot01').status).toBe('interrupted');
     // Any background stopper it started has finished; the bystanders are still alive.
-    await waitFor(() => pidsMatching('group-stopper.js', String(command.pid)).length === 0 || undefined, 'stoppers to finish', 15_000);
+    await waitFor(
+      () => pidsMatching(RUNTIME_FILES.groupStopper, String(command.pid)).length === 0 || undefined,
+      'stoppers to finish',
+      15_000,
+    );
     expect(alive(worker.pid)).toBe(true);
     expect(alive(command.pid)).toBe(true);
   });
@@ -273,7 +277,7 @@ describe('a worker killed at any point leaves no process of its task (#11)', () 
     process.kill(running.pid!, 'SIGKILL');
     expect(h.run(['status']).code).toBe(0);
     expect(h.task(t.id).status).toBe('interrupted');
-    const stopper = await waitFor(() => pidsMatching('group-stopper.js', h.home, t.id)[0], 'a group stopper');
+    const stopper = await waitFor(() => pidsMatching(RUNTIME_FILES.groupStopper, h.home, t.id)[0], 'a group stopper');
     // Killed while it waits out the grace: the TERM-ignoring group is still there.
     await waitFor(() => readdirSync(join(h.home, 'run', t.id)).includes('stop.lock') || undefined, 'the stopper to take its lock');
     process.kill(stopper, 'SIGKILL');

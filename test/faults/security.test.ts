@@ -254,6 +254,43 @@ describe('planted files in the state dir (#11)', () => {
 });
 
 describe("each task runs with its own launching shell's environment (#11)", () => {
+  it("workers start without NODE_EXTRA_CA_CERTS, yet each command gets its launching shell's, also when another worker starts it", async () => {
+    h.writeConfig({ maxParallelTasks: 1 });
+    const flag = join(h.home, 'go');
+    for (const name of ['a.pem', 'b.pem']) writeFileSync(join(h.home, name), '');
+    const launch = (label: string, script: string) => {
+      const r = h.run(['task', 'web', label, '-b', '--json', '--', 'sh', '-c', script], {
+        env: { NODE_EXTRA_CA_CERTS: join(h.home, `${label}.pem`), NODE_OPTIONS: `--title=${label}` },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { id: string; status: string };
+    };
+    const a = launch('a', `while [ ! -e ${flag} ]; do sleep 0.05; done; echo "a: $NODE_EXTRA_CA_CERTS $NODE_OPTIONS"`);
+    const b = launch('b', 'echo "b: $NODE_EXTRA_CA_CERTS $NODE_OPTIONS"; sleep 1');
+    expect(b.status).toBe('queued');
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    const running = await waitFor(() => {
+      const t = h.task(a.id);
+      return t.pid && t.commandPid ? t : undefined;
+    }, 'task a to run');
+    expect(environ(running.pid!).filter((v) => v.startsWith('NODE_EXTRA_CA_CERTS='))).toEqual([]);
+    expect(environ(running.commandPid!)).toContain(`NODE_EXTRA_CA_CERTS=${join(h.home, 'a.pem')}`);
+    writeFileSync(flag, '');
+    // b starts from a's worker, whose own environment has no NODE_EXTRA_CA_CERTS at all.
+    const bRunning = await waitFor(
+      () => {
+        const t = h.task(b.id);
+        return t.pid ? t : undefined;
+      },
+      'task b to run',
+      20_000,
+    );
+    expect(environ(bRunning.pid!).filter((v) => v.startsWith('NODE_EXTRA_CA_CERTS='))).toEqual([]);
+    await h.waitForStatus(b.id, ['completed'], 20_000);
+    expect(h.log(a.id)).toContain(`a: ${join(h.home, 'a.pem')} --title=a`);
+    expect(h.log(b.id)).toContain(`b: ${join(h.home, 'b.pem')} --title=b`);
+  });
+
   it("a task queued from shell B and started by shell A's worker gets B's environment, never A's", async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const flag = join(h.home, 'go');

@@ -386,6 +386,11 @@ describe('config validation cache', () => {
     const r = h.runRecordingImports(['status']);
     expect(r.code).toBe(0);
     expect(r.modules.filter((u) => /node_modules\/zod\//.test(u))).toEqual([]);
+    // A changed config is validated: zod loads then (and the recorder sees it load).
+    h.writeConfig({ maxParallelTasks: 4 });
+    const changed = h.runRecordingImports(['status']);
+    expect(changed.code).toBe(0);
+    expect(changed.modules.some((u) => /node_modules\/zod\//.test(u))).toBe(true);
     // Same size, new content: the change is seen and the bad value named.
     h.writeConfig({ maxParallelTasks: 0 });
     const bad = h.run(['status']);
@@ -400,7 +405,8 @@ describe('fast paths', () => {
     (args) => {
       const r = h.runRecordingImports(args);
       expect(r.code === 0 || r.code === 1).toBe(true);
-      expect(r.modules.some((u) => u.endsWith('dist/src/cli/main.js'))).toBe(true);
+      // The command ran from its entry, which loads the CLI bundle (and records what that requires).
+      expect(r.modules.some((u) => u.endsWith('/bin/dev-tools.js'))).toBe(true);
       expect(r.modules.filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
     },
   );

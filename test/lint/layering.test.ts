@@ -1,11 +1,12 @@
-// The layering rule of eslint.config.js, proven: each import that runs up a floor (or
+// The layering rule of test/lint/eslint.config.js, proven: each import that runs up a floor (or
 // does IO in core) is an error in the file it would be written in; imports that point
 // down are not. The files are virtual (lintText with a path), so nothing bad is ever in the tree.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 import { ROOT } from '../integration/harness.js';
 
-const eslint = new ESLint({ cwd: ROOT });
+const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: join(ROOT, 'test/lint/eslint.config.js') });
 
 async function layeringErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });

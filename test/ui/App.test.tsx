@@ -5,28 +5,22 @@ import { cleanup, render } from 'ink-testing-library';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runnerActions, type DashboardActions, type LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { isBroken, type Task } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
+import * as cancelRunner from '../../src/runner/cancel.js';
+import * as launchRunner from '../../src/runner/launch.js';
+import * as scheduleRunner from '../../src/runner/scheduler.js';
 import { writeLaunchEnv } from '../../src/store/launch-env.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { killGroup, pidsWithEnv } from '../integration/harness.js';
 import { KEYS, tick, waitFor } from './helpers.js';
 
-// The real runner from the build: its worker file lives in dist/ (`npm test` builds first).
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-function built<T>(module: string): Promise<T> {
-  return import(pathToFileURL(join(ROOT, 'dist', 'src', 'runner', module)).href) as Promise<T>;
-}
-const runner = {
-  ...(await built<typeof import('../../src/runner/launch.js')>('launch.js')),
-  ...(await built<typeof import('../../src/runner/cancel.js')>('cancel.js')),
-  ...(await built<typeof import('../../src/runner/scheduler.js')>('scheduler.js')),
-};
+// The real runner, whose workers run from the build (dist/worker.cjs: `npm test` builds first).
+const runner = { ...launchRunner, ...cancelRunner, ...scheduleRunner };
 
 let home: string;
 let store: TaskStore;

@@ -1,4 +1,4 @@
-// The detached worker: `node worker.js <stateHome> <taskId>`, or `... slurm` as the
+// The detached worker: `node worker.cjs <stateHome> <taskId>`, or `... slurm` as the
 // batch job of a Slurm task. This is the process around a task's run (task-run.ts):
 // its arguments, signals, what must be in place before a command can run, and a tidy
 // ledger on every way out.
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const [home, id, mode] = process.argv.slice(2);
   const job = mode === 'slurm' ? slurmJob() : null;
   if (!home || !id || (mode !== undefined && !job)) {
-    process.stderr.write('usage: worker.js <stateHome> <taskId> [slurm]   (slurm: as a batch job, with SLURM_JOB_ID set)\n');
+    process.stderr.write('usage: worker.cjs <stateHome> <taskId> [slurm]   (slurm: as a batch job, with SLURM_JOB_ID set)\n');
     process.exit(2);
   }
   let run: TaskRun | null = null;
