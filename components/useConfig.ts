@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { errorMessage } from '../src/core/errors.js';
-import { hasConfigFile, loadConfig, type Config } from '../src/store/config.js';
+import { configWrittenSince, loadConfig, type Config } from '../src/store/config.js';
 import type { StatePaths } from '../src/store/paths.js';
 import { watchConfig } from '../src/store/watch.js';
 
@@ -40,9 +40,8 @@ export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): Li
       timer = setTimeout(reload, settleMs);
     });
     // A change made after `initial` was read and before the watch was in place (the UI
-    // loads in between) is seen by one look now; an unchanged file changes nothing, and
-    // no file at all leaves `initial` as given (the defaults, or a test's config).
-    if (hasConfigFile(paths)) reload();
+    // loads in between): config.json written since this process started is read again.
+    if (configWrittenSince(paths, performance.timeOrigin)) reload();
     return () => {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -91,17 +91,16 @@ function readValidated(paths: StatePaths, key: string): Config | null {
   }
 }
 
-/** Whether config.json is there at all (no file: the defaults, or the config a caller was given). */
-export function hasConfigFile(paths: StatePaths): boolean {
+/** A configured project by name: own keys only, so `constructor` or `toString` is not Object.prototype's. */
+/** Whether config.json was written at or after `ms` (epoch ms); false when there is none. */
+export function configWrittenSince(paths: StatePaths, ms: number): boolean {
   try {
-    statSync(paths.config);
-    return true;
+    return statSync(paths.config).mtimeMs >= ms;
   } catch {
     return false;
   }
 }
 
-/** A configured project by name: own keys only, so `constructor` or `toString` is not Object.prototype's. */
 export function projectConfig(config: Config, name: string): ProjectConfig | undefined {
   return Object.hasOwn(config.projects, name) ? config.projects[name] : undefined;
 }
