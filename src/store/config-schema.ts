@@ -14,6 +14,7 @@ const project = z.strictObject({
   env: z.record(z.string(), z.string('must be a string')).default({}),
   stages: z.array(stage).default([]),
   executor: z.string().min(1, 'must be the name of an executor ("local" or one in "executors")').optional(),
+  onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
 });
 
 const slurm = z.strictObject({
@@ -38,6 +39,7 @@ const schema = z.strictObject({
     .int('must be a non-negative integer (milliseconds)')
     .nonnegative('must be a non-negative integer (milliseconds)')
     .default(5000),
+  onFinish: z.string('must be a shell line (a string)').optional(),
   executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), slurm).default({}),
   projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });

@@ -13,6 +13,8 @@ export interface ProjectConfig {
   stages: StageSpec[];
   /** The executor its tasks run on unless `--executor` says otherwise. */
   executor?: string;
+  /** Replaces the top-level onFinish for this project's tasks ("" for none). */
+  onFinish?: string;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
@@ -26,12 +28,14 @@ export type ExecutorConfig = SlurmExecutorConfig;
 export interface Config {
   maxParallelTasks: number;
   cancelGraceMs: number;
+  /** A shell line run once when a task reaches a final state (runner/finish-hook.ts). */
+  onFinish?: string;
   executors: Record<string, ExecutorConfig>;
   projects: Record<string, ProjectConfig>;
 }
 
 // Bump when the schema changes, so a config validated by an older version is checked again.
-const CONFIG_SCHEMA_VERSION = 2;
+const CONFIG_SCHEMA_VERSION = 3;
 
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
 
