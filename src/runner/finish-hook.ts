@@ -1,12 +1,12 @@
 // onFinish: the user's shell line, run once per task after its final state is written.
-// Whoever records the final state runs it (the worker, a reaper, cancel); a sweep in
-// every scheduler run catches a finisher that crashed before it could. The claim
-// (store/finish-hook.ts) makes it exactly once, whoever gets there first.
-import { spawn } from 'node:child_process';
-import { closeSync, statSync } from 'node:fs';
+// Whoever records the final state starts it (the worker, a reaper, cancel); a sweep in
+// every scheduler run catches a finisher that crashed before it could. The hook's own
+// shell claims it (HOOK_SHELL), so however many start it and whoever dies when, it runs
+// once.
+import { existsSync, statSync } from 'node:fs';
 import { isBroken, isFinal, type Task } from '../core/task.js';
 import { projectConfig, type Config } from '../store/config.js';
-import { claimFinishHook, clearFinishPending, pendingFinishIds } from '../store/finish-hook.js';
+import { clearFinishPending, finishHookLogPath, finishPendingPath, pendingFinishIds } from '../store/finish-hook.js';
 import type { TaskStore } from '../store/tasks.js';
 
 /** A finisher normally runs the hook itself at once; the sweep leaves it that long (it has the launching environment). */
@@ -32,34 +32,44 @@ export function finishHookEnv(task: Task): Record<string, string> {
 }
 
 /**
- * Runs the task's hook if it has one and nobody ran it yet: detached, in its own
- * process group, output to logs/<id>.onfinish.log, never waited for. True when this
- * call started it. Never throws: a hook is a nicety, the task's state is what counts.
+ * The shell a hook runs in: it claims the hook by creating its output log with O_EXCL
+ * (noclobber: a second shell finds it and exits), then clears the launch's mark and
+ * becomes the hook. The claim is in the process that runs the hook, so a finisher that
+ * dies before starting it leaves the mark to the sweep, and one that dies after leaves
+ * a claimed hook running. $1 the log, $2 the mark, $3 the user's line.
  */
-export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv: NodeJS.ProcessEnv = process.env): boolean {
-  if (!isFinal(task.status)) return false;
+const HOOK_SHELL = 'umask 077; set -C; { : > "$1"; } 2>/dev/null || exit 0; exec >> "$1" 2>&1; rm -f "$2"; exec /bin/sh -c "$3"';
+
+/**
+ * Starts the task's hook if it has one and nobody ran it yet: detached, in its own
+ * process group, output to logs/<id>.onfinish.log, never waited for. Never throws: a
+ * hook is a nicety, the task's state is what counts.
+ */
+export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv: NodeJS.ProcessEnv = process.env): void {
+  if (!isFinal(task.status)) return;
   try {
     const line = finishHookOf(config, task.project);
-    if (!line) return false;
-    const fd = claimFinishHook(store.paths, task.id);
-    if (fd === null) return false;
-    try {
-      const child = spawn('/bin/sh', ['-c', line], {
-        cwd: existingDir(task.cwd) ?? store.paths.home,
-        env: { ...baseEnv, ...task.env, ...finishHookEnv(task) },
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
-      child.on('error', () => undefined);
-      child.unref();
-      return true;
-    } finally {
-      closeSync(fd);
+    if (!line) {
+      clearFinishPending(store.paths, task.id);
+      return;
     }
+    // Loaded here: `status` runs a scheduler step, and rarely a hook.
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn(
+        '/bin/sh',
+        ['-c', HOOK_SHELL, 'dev-tools-onfinish', finishHookLogPath(store.paths, task.id), finishPendingPath(store.paths, task.id), line],
+        {
+          cwd: existingDir(task.cwd) ?? store.paths.home,
+          env: { ...baseEnv, ...task.env, ...finishHookEnv(task) },
+          detached: true,
+          stdio: 'ignore',
+        },
+      );
+    child.on('error', () => undefined);
+    child.unref();
   } catch {
-    return false;
-  } finally {
-    clearFinishPending(store.paths, task.id);
+    // Not started (no process left, say): the mark stays, and the next sweep tries again.
   }
 }
 
@@ -80,13 +90,15 @@ export function sweepFinishHooks(store: TaskStore, config: Config, now = Date.no
     if (isBroken(task) || !isFinal(task.status)) continue;
     const ended = Date.parse(task.completedAt ?? '');
     if (Number.isFinite(ended) && now - ended < SWEEP_AFTER_MS) continue;
-    runFinishHook(store, config, task);
+    // Claimed already (its shell was stopped before it cleared the mark): nothing left to do.
+    if (existsSync(finishHookLogPath(store.paths, id))) clearFinishPending(store.paths, id);
+    else runFinishHook(store, config, task);
   }
 }
 
 function clearFinishPendingIfOld(store: TaskStore, id: string, now: number): void {
   try {
-    if (now - statSync(`${store.paths.finish}/${id}.json`).mtimeMs > 60_000) clearFinishPending(store.paths, id);
+    if (now - statSync(finishPendingPath(store.paths, id)).mtimeMs > 60_000) clearFinishPending(store.paths, id);
   } catch {
     // already gone
   }

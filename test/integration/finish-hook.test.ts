@@ -176,4 +176,30 @@ describe('onFinish', () => {
     expect(existsSync(join(h.home, 'finish', `${id}.json`))).toBe(false);
     expect(callsOf(t.id)).toHaveLength(1);
   });
+
+  it('sweepers racing on one hook left behind run it once; one already claimed is not run again', async () => {
+    h.writeConfig({ onFinish: `${RECORD} >> '${out}'` });
+    const t = h.launch('web', 'a task', ['true']);
+    await h.waitForStatus(t.id, ['completed']);
+    await waitFor(() => callsOf(t.id).length || undefined, 'its own hook');
+    const ended = new Date(Date.now() - 10_000).toISOString();
+    const leave = (id: string, description: string) => {
+      const task: Task = { ...h.task(t.id), id, description, completedAt: ended, logFile: `logs/${id}.log` };
+      writeFileSync(join(h.home, 'tasks', 'done', `${id}.json`), JSON.stringify(task));
+      writeFileSync(join(h.home, 'finish', `${id}.json`), '{}');
+    };
+    leave('race0001', 'raced for');
+    // Claimed by a hook shell that was stopped before it cleared the mark.
+    leave('clmd0001', 'claimed');
+    writeFileSync(join(h.home, 'logs', 'clmd0001.onfinish.log'), '');
+    const runs = Array.from({ length: 4 }, () => h.start(['status', '--all']));
+    expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0, 0, 0]);
+    await waitFor(() => callsOf('race0001').length || undefined, 'the raced hook');
+    await waitFor(() => !existsSync(join(h.home, 'finish', 'clmd0001.json')) || undefined, 'the claimed mark cleared');
+    expect(h.run(['status']).code).toBe(0);
+    await sleep(300);
+    expect(callsOf('race0001')).toEqual([['race0001', 'completed', '0', 'web', 'raced for']]);
+    expect(callsOf('clmd0001')).toEqual([]);
+    expect(existsSync(join(h.home, 'finish', 'race0001.json'))).toBe(false);
+  });
 });
