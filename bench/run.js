@@ -508,7 +508,24 @@ async function benchLaunches() {
     goalId: 'cpu100',
     note: `launcher ${launcherPer.toFixed(0)} ms (the shell's waited-for children) + worker and command ${(perTask - launcherPer).toFixed(0)} ms`,
   });
-  probes.launches = { ...launches, before, after, perTask, launcherPer };
+  // The same without NODE_EXTRA_CA_CERTS (parsing its bundle is ~35 ms of CPU per Node
+  // start here, and the launcher cannot skip it): where the launches stand on a machine without it.
+  const homeNoCa = makeHome('launch100-noca');
+  const envNoCa = cliEnv(homeNoCa, { ca: false });
+  const nodeNoCa = await loopInGroup('node-loop-noca', nodeLoop, envNoCa);
+  const launchesNoCa = await loopInGroup('launches-noca', launchLoop, envNoCa);
+  if (!launchesNoCa.reason && !nodeNoCa.reason) {
+    row('launches', '100 × `task -b -- true`, until all are done (wall), NODE_EXTRA_CA_CERTS unset', stats([launchesNoCa.wallMs / 1000]), {
+      unit: 's',
+      baseline: stats([nodeNoCa.wallMs / 1000]),
+      baselineLabel: 'loop of 100 `node -e 0`, same env',
+      goal: '≤ 7 s (also)',
+      limit: 7,
+      kind: 'max',
+      note: `CPU per task ${(launchesNoCa.cpuMs / 100).toFixed(0)} ms (launcher ${(launchesNoCa.childrenMs / 100).toFixed(0)} ms); one \`node -e 0\` ${(nodeNoCa.cpuMs / 100).toFixed(0)} ms`,
+    });
+  }
+  probes.launches = { ...launches, before, after, perTask, launcherPer, noCa: launchesNoCa };
   methods.launches =
     `A shell loop runs 100 \`dev-tools task bench "launch $i" -b -- true\` one after another inside a cgroup (${launches.kind}) the bench creates; the ` +
     'wall time runs from starting the shell until the group is empty (polled every 10 ms), i.e. until the last detached worker and its command have exited; ' +

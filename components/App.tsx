@@ -1,6 +1,7 @@
-import { Box, useApp } from 'ink';
+import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { dashboardTableHeight } from '../src/core/table.js';
+import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
@@ -16,13 +17,18 @@ import { LaunchForm } from './LaunchForm.js';
 import { LogPane } from './LogPane.js';
 import { MessageLine } from './MessageLine.js';
 import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
+import { TaskDetail } from './TaskDetail.js';
 import { TaskTable } from './TaskTable.js';
+import { ttyTerminal, type TerminalControl } from './terminal-control.js';
 import { useConfig } from './useConfig.js';
 import { useLowerPane } from './useLowerPane.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
+import { programsFrom, type Programs } from './useProgramOpener.js';
 import { useScheduler } from './useScheduler.js';
+import { useTaskDetail } from './useTaskDetail.js';
+import { useTaskTools } from './useTaskTools.js';
 import { questionText, useTaskCommands, type Question } from './useTaskCommands.js';
 import { anyRunning, useTasks } from './useTasks.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
@@ -39,6 +45,10 @@ interface AppProps {
   scheduleEveryMs?: number;
   /** How long a message stays (errors twice as long); the next action clears it sooner. */
   messageMs?: number;
+  /** The terminal beyond frames (pager, bell, clipboard); defaults to the streams Ink draws on. */
+  terminal?: TerminalControl;
+  /** $PAGER and $EDITOR; defaults to this process's. */
+  programs?: Programs;
 }
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
@@ -48,8 +58,24 @@ function indexOf(shown: TaskEntry[], selection: { id: string | null; index: numb
 }
 
 /** Composes the panes and routes keys to the current mode; each mode owns its view and keys. */
-export function App({ store, config: startConfig, actions, size, defaultProject = 'adhoc', scheduleEveryMs, messageMs = 5000 }: AppProps) {
+export function App({
+  store,
+  config: startConfig,
+  actions,
+  size,
+  defaultProject = 'adhoc',
+  scheduleEveryMs,
+  messageMs = 5000,
+  terminal: givenTerminal,
+  programs = programsFrom(process.env),
+}: AppProps) {
   const { exit } = useApp();
+  const { stdin } = useStdin();
+  const { stdout, write } = useStdout();
+  const terminal = useMemo(
+    () => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout, write),
+    [givenTerminal, stdin, stdout, write],
+  );
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
   const { router, switchTo } = useKeyRouter('table');
@@ -67,23 +93,26 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
+  const [sortOrder, setSortOrder] = useState<SortOrder>('created');
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const { entries, problem } = useTasks({ store, showAll });
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
-  const now = useNow(anyRunning(entries));
-  const shown = useMemo(() => (filter ? entries.filter((e) => matchesFilter(e, filter)) : entries), [entries, filter]);
+  // Each second while a task runs; else each minute, for the relative times of the table (STARTED, ENDED).
+  const now = useNow(true, anyRunning(entries) ? 1000 : 60_000);
+  // Sorted by duration, the order moves with the clock; otherwise only with the tasks, the filter and the order.
+  const sortClock = sortOrder === 'duration' ? now : 0;
+  const shown = useMemo(() => {
+    const filtered = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
+    return sortOrder === 'created' ? filtered : sortTasks(filtered, sortOrder, sortClock || Date.now());
+  }, [entries, filter, sortOrder, sortClock]);
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
+  const selectedOk = selected && !isBroken(selected) ? selected : null;
   const lower = useLowerPane(store, actions, selected);
-  const tooSmall = isTooSmall(columns, rows);
-  const height = Math.max(1, rows - 1);
-  const body = height - 3;
-  const tableHeight = dashboardTableHeight(rows, shown.length);
-  const lowerHeight = body - tableHeight;
-  const page = Math.max(1, tableHeight - 2);
+  const detail = useTaskDetail(store, mode === 'detail' ? selectedOk : null);
 
   // Keys after a move wait for the frame that shows it: `c` then acts on the task on screen.
   // (A new selection object each time, so that frame always comes.)
@@ -105,6 +134,27 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
     if (isBroken(selected)) return (setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null);
     return selected;
   };
+  const tools = useTaskTools({
+    store,
+    terminal,
+    programs,
+    entries,
+    shown,
+    index,
+    showAll,
+    sortOrder,
+    setSortOrder,
+    say: setMessage,
+    selectedTask,
+    moveTo,
+    setMode,
+  });
+  const tooSmall = isTooSmall(columns, rows);
+  const height = Math.max(1, rows - 1);
+  const body = height - 3;
+  const tableHeight = dashboardTableHeight(rows, shown.length);
+  const lowerHeight = body - tableHeight;
+  const page = Math.max(1, tableHeight - 2);
   // Every action clears the message of the one before.
   const act = (handlers: ActionHandlers): ActionHandlers =>
     Object.fromEntries(
@@ -132,7 +182,10 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
             [Action.First]: () => moveTo(() => 0),
             [Action.Last]: () => moveTo(() => shown.length - 1),
             [Action.FocusLog]: () => selected && setMode('log'),
-            [Action.Launch]: () => setMode('launch'),
+            [Action.Launch]: () => {
+              tools.clearDraft();
+              setMode('launch');
+            },
             [Action.ToggleAll]: () => setShowAll((v) => !v),
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
@@ -142,6 +195,7 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
               if (task && lower.showDiff()) setMode('log');
               else if (task) setMessage({ text: `${task.id} did not run in a worktree: it has no diff`, kind: 'error' });
             },
+            ...tools.tableKeys,
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
               if (!task) return;
@@ -197,9 +251,22 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
           filter={filter}
           positionIndex={index}
           positionCount={shown.length}
+          sort={sortOrder === 'created' ? null : describeSortOrder(sortOrder)}
+          unseenFailures={tools.alerts.unseen}
+          bell={tools.alerts.bell}
         />
         {mode === 'help' ? (
           <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
+        ) : mode === 'detail' && selectedOk ? (
+          <TaskDetail
+            key={selectedOk.id}
+            task={selectedOk}
+            context={{ now, ...detail }}
+            width={columns}
+            height={body}
+            onBack={() => setMode('table')}
+            onAction={tools.paneAction}
+          />
         ) : (
           <>
             <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
@@ -210,11 +277,14 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
                 width={columns}
                 height={lowerHeight}
                 onModeChange={setMode}
+                initial={tools.draft}
                 onCancel={() => {
+                  tools.clearDraft();
                   setMode('table');
-                  setMessage({ text: 'launch abandoned', kind: 'info' });
+                  setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
                 }}
                 onSubmit={(spec) => {
+                  tools.clearDraft();
                   setMode('table');
                   commands.launch(spec);
                 }}
@@ -226,7 +296,10 @@ export function App({ store, config: startConfig, actions, size, defaultProject 
                 entry={selected}
                 width={columns}
                 height={lowerHeight}
-                focused={mode === 'log'}
+                focused={mode === 'log' || mode === 'search'}
+                searching={mode === 'search'}
+                onSearching={(on) => setMode(on ? 'search' : 'log')}
+                onAction={tools.paneAction}
                 onBack={() => (lower.showLog(), setMode('table'))}
                 onQuit={() => exit()}
                 onToggleView={lower.toggle}

@@ -12,10 +12,26 @@ interface HeaderProps {
   /** Where the selection is in the rows shown (`12/231`), when there are any. */
   positionIndex?: number;
   positionCount?: number;
+  /** The table's order, when it is not the default. */
+  sort?: string | null;
+  /** Failures since the dashboard opened, not yet looked at. */
+  unseenFailures?: number;
+  /** Whether the bell rings for them (off: the header says so). */
+  bell?: boolean;
 }
 
 /** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` (slots count local tasks; cluster ones apart) */
-export const Header = memo(function Header({ entries, maxParallel, showAll, filter, positionIndex = 0, positionCount = 0 }: HeaderProps) {
+export const Header = memo(function Header({
+  entries,
+  maxParallel,
+  showAll,
+  filter,
+  positionIndex = 0,
+  positionCount = 0,
+  sort = null,
+  unseenFailures = 0,
+  bell = true,
+}: HeaderProps) {
   const paint = useColor();
   const parts = headerParts(entries, maxParallel);
   return (
@@ -27,8 +43,15 @@ export const Header = memo(function Header({ entries, maxParallel, showAll, filt
           <Text color={paint(p.color)}>{p.text}</Text>
         </Text>
       ))}
+      {unseenFailures > 0 ? (
+        <Text bold color={paint('red')}>
+          {'  '}✖ {unseenFailures} new failure{unseenFailures === 1 ? '' : 's'}
+        </Text>
+      ) : null}
+      {bell ? null : <Text dimColor>{'  '}bell off</Text>}
       <Text dimColor>
         {'   '}[{showAll ? 'all tasks' : 'active'}]{filter ? ` filter: ${filter}` : ''}
+        {sort ? ` sort: ${sort}` : ''}
         {positionCount > 0 ? `  ${positionIndex + 1}/${positionCount}` : ''}
       </Text>
     </Text>

@@ -12,7 +12,7 @@ interface HelpOverlayProps {
   isActive?: boolean;
 }
 
-const SHOWN: Mode[] = ['table', 'log', 'launch', 'launchText', 'filter', 'confirm'];
+const SHOWN: Mode[] = ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'filter', 'confirm'];
 const LABEL_CELLS = 16;
 const GAP = 3;
 

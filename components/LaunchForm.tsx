@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
-import { PROJECT_NAME_RE, PROJECT_NAME_RULE, shellArgv } from '../src/core/task.js';
+import { shellLine } from '../src/core/task-detail.js';
+import { PROJECT_NAME_RE, PROJECT_NAME_RULE, shellArgv, type Task } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
 import { ChoiceList } from './ChoiceList.js';
 import { Action, actionFor, KEYMAP, type Mode } from './keymap.js';
@@ -25,7 +26,18 @@ interface LaunchFormProps {
   onCancel: () => void;
   /** The form's keys change with its step (choosing a project, typing text): the footer follows. */
   onModeChange?: (mode: Mode) => void;
+  /** R: the form starts filled from a task (project, description, command) and launches a restart of it. */
+  initial?: LaunchDraft | null;
   isActive?: boolean;
+}
+
+/** A launch to edit before it runs: what a task ran, as the form's fields. */
+export interface LaunchDraft {
+  project: string;
+  description: string;
+  /** The command line (`sh -c` runs it); empty: the project's stages. */
+  command: string;
+  restartOf: string;
 }
 
 type Step = 'project' | 'name' | 'description' | 'command';
@@ -45,20 +57,25 @@ export function LaunchForm({
   onSubmit,
   onCancel,
   onModeChange,
+  initial = null,
   isActive = true,
 }: LaunchFormProps) {
   const paint = useColor();
-  const [step, setStep] = useState<Step>('project');
+  // Filled from a task, it starts at the project's name: every field can be edited.
+  const first: Step = initial ? 'name' : 'project';
+  const [step, setStep] = useState<Step>(first);
   const live = useRef<{ step: Step; choice: number; project: string; needsCommand: boolean }>({
-    step: 'project',
+    step: first,
     choice: 0,
-    project: '',
+    project: initial?.project ?? '',
     needsCommand: false,
   }).current;
   const [, redraw] = useState(0);
-  const name = useTextField(defaultProject);
-  const description = useTextField();
-  const command = useTextField();
+  const name = useTextField(initial?.project ?? defaultProject);
+  const description = useTextField(initial?.description ?? '');
+  const command = useTextField(initial?.command ?? '');
+  const hasStages = (project: string) => (projects.find((p) => p.name === project)?.stages ?? 0) > 0;
+  const restartOf = initial ? { restartOf: initial.restartOf } : {};
   const [problem, setProblem] = useState<string | null>(null);
 
   const items = [
@@ -90,16 +107,22 @@ export function LaunchForm({
     if (at === 'name') {
       if (!PROJECT_NAME_RE.test(name.value())) return setProblem(PROJECT_NAME_RULE);
       live.project = name.value();
+      // An edited task always offers its command; empty runs the project's stages.
+      if (initial) live.needsCommand = true;
       return go('description');
     }
     if (at === 'description') {
       if (description.value().trim() === '') return setProblem('a description is needed');
       if (live.needsCommand) return go('command');
-      return onSubmit({ project: live.project, description: description.value(), command: null });
+      return onSubmit({ project: live.project, description: description.value(), command: null, ...restartOf });
     }
     // The typed line runs as `sh -c <line>`; the description never reaches a shell.
-    if (command.value().trim() === '') return setProblem('a command is needed');
-    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()) });
+    if (command.value().trim() === '') {
+      if (initial && hasStages(live.project))
+        return onSubmit({ project: live.project, description: description.value(), command: null, ...restartOf });
+      return setProblem('a command is needed');
+    }
+    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()), ...restartOf });
   };
 
   useModeInput(
@@ -128,7 +151,8 @@ export function LaunchForm({
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold wrap="truncate">
-        Launch a task{step !== 'project' ? <Text dimColor> · project {live.project}</Text> : null}
+        {initial ? `Edit and restart ${initial.restartOf}` : 'Launch a task'}
+        {step !== 'project' && step !== 'name' ? <Text dimColor> · project {live.project}</Text> : null}
       </Text>
       {step === 'project' ? <ChoiceList items={items} selected={live.choice} height={height - 2} width={width} /> : null}
       {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}
@@ -140,7 +164,12 @@ export function LaunchForm({
           <Text dimColor wrap="truncate">
             {description.value()}
           </Text>
-          <TextField label="Command (sh -c): " state={command.state} placeholder="npm run build" focused={isActive} />
+          <TextField
+            label="Command (sh -c): "
+            state={command.state}
+            placeholder={initial && hasStages(live.project) ? "empty: the project's stages" : 'npm run build'}
+            focused={isActive}
+          />
         </>
       ) : null}
       {problem ? (
@@ -154,4 +183,12 @@ export function LaunchForm({
       ) : null}
     </Box>
   );
+}
+
+/** The launch form's fields for a task: its command as a line a shell runs the same way. */
+export function draftOf(task: Task): LaunchDraft {
+  const argv = task.command ?? null;
+  // `sh -c <line>` (how the form and stages run) edits as the line itself.
+  const command = !argv ? '' : argv.length === 3 && argv[0] === 'sh' && argv[1] === '-c' ? argv[2]! : shellLine(argv);
+  return { project: task.project, description: task.description, command, restartOf: task.id };
 }

@@ -1,11 +1,13 @@
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
-import { useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
+import { findMatches, firstMatchFrom, highlightSegments, stepMatch, type LogMatch } from '../src/core/log-search.js';
 import { describeEnd, formatStatus, STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
-import { Action, actionFor } from './keymap.js';
+import { Action, actionFor, keysFor } from './keymap.js';
 import { ProgressBar } from './ProgressBar.js';
+import { SearchBar } from './SearchBar.js';
 import { useColor } from './useColor.js';
 
 interface LogPaneProps {
@@ -27,7 +29,23 @@ interface LogPaneProps {
   lineColor?: (line: string) => string | undefined;
   /** The key that switches between the log and the diff. */
   onToggleView?: () => void;
+  /** The search query line has the keys (mode `search`). */
+  searching?: boolean;
+  /** `/` asks for the query line, Enter or Esc there gives the keys back. */
+  onSearching?: (on: boolean) => void;
+  /** Keys of the log pane that act outside it (pager, editor). */
+  onAction?: (action: Action) => void;
 }
+
+interface SearchState {
+  query: string;
+  /** The match n/N is on (index into the matches), -1 before the first step. */
+  current: number;
+  /** What the last step said (`search hit BOTTOM, continuing at TOP`). */
+  note: string | null;
+}
+
+const NO_SEARCH: SearchState = { query: '', current: -1, note: null };
 
 /** How a finished task ended, in one line; null while it is not final. */
 function endLine(entry: TaskEntry): string | null {
@@ -49,14 +67,56 @@ export function LogPane({
   title = 'log',
   lineColor,
   onToggleView,
+  searching = false,
+  onSearching,
+  onAction,
 }: LogPaneProps) {
   const paint = useColor();
   const lines = earlier ? [earlier, ...loaded] : loaded;
+  const offset = earlier ? 1 : 0;
   const [scroll, setScroll] = useState<{ follow: boolean; top: number }>({ follow: true, top: 0 });
+  const [search, setSearchState] = useState<SearchState>(NO_SEARCH);
+  // Also kept in a ref: `nnn` arriving in one chunk steps three times, not once from the drawn state.
+  const live = useRef<SearchState>(NO_SEARCH);
+  const setSearch = (next: SearchState) => {
+    live.current = next;
+    setSearchState(next);
+  };
+  // Over the loaded lines only (never the note about earlier ones); again only when they or the query change.
+  const found = useMemo(() => findMatches(loaded, search.query), [loaded, search.query]);
+  const matches = found.matches;
   const ended = entry ? endLine(entry) : null;
-  const visible = Math.max(0, height - 1 - (ended ? 1 : 0));
+  const searchLine = searching || search.query !== '';
+  const visible = Math.max(0, height - 1 - (ended ? 1 : 0) - (searchLine ? 1 : 0));
   const maxTop = Math.max(0, lines.length - visible);
   const top = scroll.follow ? maxTop : Math.min(scroll.top, maxTop);
+
+  /** Scrolls so that a match's line shows, a third down the pane when it has to move. */
+  const reveal = (m: LogMatch | undefined) => {
+    if (!m) return;
+    const line = m.line + offset;
+    setScroll((prev) => {
+      const t = prev.follow ? maxTop : Math.min(prev.top, maxTop);
+      if (line >= t && line < t + visible) return prev;
+      const next = Math.max(0, Math.min(maxTop, line - Math.floor(visible / 3)));
+      return next >= maxTop ? { follow: true, top: maxTop } : { follow: false, top: next };
+    });
+  };
+  /** A new query: the first match from the top of the view down, wrapping to the first. */
+  const searchFor = (query: string) => {
+    const ms = findMatches(loaded, query).matches;
+    const current = firstMatchFrom(ms, Math.max(0, top - offset));
+    setSearch({ query, current, note: null });
+    reveal(ms[current]);
+  };
+  const step = (direction: 1 | -1) => {
+    const now = live.current;
+    if (!now.query) return;
+    const { index, wrapped } = stepMatch(matches.length, now.current, direction);
+    const note = wrapped ? (direction === 1 ? 'search hit BOTTOM, continuing at TOP' : 'search hit TOP, continuing at BOTTOM') : null;
+    setSearch({ ...now, current: index, note });
+    reveal(matches[index]);
+  };
 
   useModeInput(
     'log',
@@ -82,7 +142,17 @@ export function LogPane({
           return setScroll({ follow: maxTop === 0, top: 0 });
         case Action.Bottom:
           return setScroll({ follow: true, top: maxTop });
+        case Action.Search:
+          return onSearching?.(true);
+        case Action.SearchNext:
+          return step(1);
+        case Action.SearchPrev:
+          return step(-1);
+        case Action.OpenPager:
+        case Action.OpenEditor:
+          return onAction?.(action);
         case Action.Back:
+          if (live.current.query) return setSearch(NO_SEARCH);
           return onBack?.();
         case Action.Quit:
           return onQuit?.();
@@ -92,10 +162,14 @@ export function LogPane({
           return undefined;
       }
     },
-    focused,
+    focused && !searching,
   );
 
   const shown = lines.slice(top, top + visible);
+  const currentMatch = matches[search.current];
+  const onLine = (line: number) =>
+    matches.filter((m) => m.line === line).map((m) => ({ start: m.start, end: m.end, current: m === currentMatch }));
+  const status = searchStatus(search, matches.length, found.complete, earlier !== null);
   const where = lines.length > visible ? ` ${top + 1}-${top + shown.length}/${lines.length}${scroll.follow ? ' following' : ''}` : '';
 
   return (
@@ -131,11 +205,44 @@ export function LogPane({
         </Text>
       ) : null}
       {/* Keyed by row, not by line: as the log scrolls, each row's text changes, no node is made anew. */}
-      {shown.map((line, i) => (
-        <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
-          {line === '' ? ' ' : line}
+      {shown.map((line, i) => {
+        const at = top + i - offset;
+        const hits = search.query && at >= 0 ? onLine(at) : [];
+        return (
+          <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
+            {line === '' ? ' ' : null}
+            {hits.length === 0
+              ? line
+              : highlightSegments(line, hits).map((seg, j) =>
+                  seg.match ? (
+                    <Text key={j} inverse bold={seg.current} color={paint(seg.current ? 'yellow' : undefined)}>
+                      {seg.text}
+                    </Text>
+                  ) : (
+                    seg.text
+                  ),
+                )}
+          </Text>
+        );
+      })}
+      {searching ? (
+        <SearchBar
+          initial=""
+          onChange={(q) => searchFor(q)}
+          onDone={(q) => {
+            searchFor(q);
+            onSearching?.(false);
+          }}
+          onCancel={() => {
+            setSearch(NO_SEARCH);
+            onSearching?.(false);
+          }}
+        />
+      ) : search.query ? (
+        <Text wrap="truncate">
+          <Text color={paint('yellow')}>/{search.query}</Text> <Text dimColor>{status}</Text>
         </Text>
-      ))}
+      ) : null}
       {ended ? (
         <Text color={paint(entry && !isBroken(entry) ? STATUS_COLORS[entry.status] : undefined)} wrap="truncate">
           {ended}
@@ -143,4 +250,14 @@ export function LogPane({
       ) : null}
     </Box>
   );
+}
+
+/** `3/17`, or why there is none, and whether earlier output that was not loaded may hold more. */
+function searchStatus(search: SearchState, count: number, complete: boolean, unloaded: boolean): string {
+  const more = unloaded
+    ? ` · earlier output is not loaded and may hold more (${keysFor('log', Action.OpenPager)} opens the whole log)`
+    : '';
+  if (count === 0) return `no match in the loaded log${more}`;
+  const position = search.current >= 0 ? `${search.current + 1}/${count}${complete ? '' : '+'}` : `${count}${complete ? '' : '+'} matches`;
+  return [position, search.note].filter(Boolean).join(' · ') + more;
 }

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import { fit, layoutColumns } from '../src/core/table.js';
-import { TASK_COLUMNS, taskColumns } from '../src/core/task-view.js';
+import { dashboardColumns } from '../src/core/task-view.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { GAP, MARK, NO_MARK, TaskRow } from './TaskRow.js';
 
@@ -25,11 +25,13 @@ export function windowStart(selected: number, count: number, visible: number): n
 
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
 export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
-  // The same layout object while the columns stay (rows are memoized on it).
-  const columns = taskColumns(entries);
-  // Which optional columns (EXECUTOR, DIFF) are in: taskColumns makes a new array for them each time.
-  const shape = columns === TASK_COLUMNS ? '' : columns.map((c) => c.key).join(',');
-  const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, shape]);
+  // The same layout object while the columns stay (rows are memoized on it): the columns
+  // depend on the tasks only through whether one runs elsewhere (EXECUTOR) or in a worktree (DIFF), which their keys say.
+  const columns = dashboardColumns(entries, width - MARK.length, GAP);
+  const columnKeys = columns.map((c) => c.key).join(' ');
+  const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, columnKeys]);
+  // Other rows' cells move only with STARTED/ENDED (`3m ago`), by the minute: they render once a minute, if at all.
+  const minuteClock = columnKeys.includes('started') ? Math.floor(now / 60_000) * 60_000 : 0;
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, entries.length, visible);
   const rows = entries.slice(start, start + visible);
@@ -54,7 +56,7 @@ export const TaskTable = memo(function TaskTable({ entries, selected, width, hei
           selected={start + i === selected}
           layout={layout}
           width={width}
-          now={!isBroken(entry) && entry.status === 'running' ? now : 0}
+          now={!isBroken(entry) && entry.status === 'running' ? now : minuteClock}
         />
       ))}
     </Box>

@@ -33,14 +33,26 @@ export const Action = {
   CursorStart: 'cursorStart',
   CursorEnd: 'cursorEnd',
   DeleteBack: 'deleteBack',
+  Search: 'search',
+  SearchNext: 'searchNext',
+  SearchPrev: 'searchPrev',
+  OpenPager: 'openPager',
+  OpenEditor: 'openEditor',
+  Detail: 'detail',
+  Sort: 'sort',
+  NextFailed: 'nextFailed',
+  PrevFailed: 'prevFailed',
+  CopyId: 'copyId',
+  EditRestart: 'editRestart',
+  ToggleBell: 'toggleBell',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
 /** `launch`: choosing the project; `launchText`: typing its name, the description or the command. */
-export const MODES = ['table', 'log', 'launch', 'launchText', 'confirm', 'help', 'filter'] as const;
+export const MODES = ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'help', 'filter'] as const;
 export type Mode = (typeof MODES)[number];
 /** Modes where printable keys are typed into a field (and a paste lands). */
-export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter'];
+export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter', 'search'];
 
 type NamedKey =
   | 'upArrow'
@@ -105,16 +117,25 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Down, keys: [k('downArrow'), c('j')], description: 'select the next task', hint: 'move' },
     { action: Action.PageUp, keys: [k('pageUp')], description: 'a page of tasks up' },
     { action: Action.PageDown, keys: [k('pageDown')], description: 'a page of tasks down' },
-    { action: Action.First, keys: [c('g'), k('home')], description: 'first task', hint: 'first/last' },
-    { action: Action.Last, keys: [c('G'), k('end')], description: 'last task', hint: 'first/last' },
+    { action: Action.First, keys: [c('g'), k('home')], description: 'first task' },
+    { action: Action.Last, keys: [c('G'), k('end')], description: 'last task' },
     { action: Action.FocusLog, keys: [k('return'), k('tab')], description: 'focus the log pane', hint: 'log' },
+    { action: Action.Detail, keys: [c('i')], description: 'the whole record of the selected task', hint: 'detail' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
     { action: Action.Restart, keys: [c('r')], description: 'restart the selected task as a new task', hint: 'restart' },
+    { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
     // No footer hint (no room): the log pane's title names the key for a worktree task.
     { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },
-    { action: Action.ToggleAll, keys: [c('a')], description: 'show active tasks / all tasks', hint: 'all' },
+    { action: Action.ToggleAll, keys: [c('a')], description: 'show active tasks / all tasks' },
     { action: Action.Filter, keys: [c('/')], description: 'filter by id, project, status or description', hint: 'filter' },
+    { action: Action.Sort, keys: [c('s')], description: 'sort: newest, status, project, progress, duration', hint: 'sort' },
+    { action: Action.NextFailed, keys: [c('f')], description: 'next failed or interrupted task' },
+    { action: Action.PrevFailed, keys: [c('F')], description: 'previous failed or interrupted task' },
+    { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)' },
+    { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
+    { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52)" },
+    { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure: on / off' },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help' },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
@@ -126,9 +147,28 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageDown, keys: [k('pageDown')], description: 'scroll the log down a page', hint: 'scroll' },
     { action: Action.Top, keys: [k('home'), c('g')], description: 'start of the loaded log', hint: 'top/end' },
     { action: Action.Bottom, keys: [k('end'), c('G')], description: 'end of the log, follow new output', hint: 'top/end' },
+    { action: Action.Search, keys: [c('/')], description: 'search the loaded log (capital: case-sensitive)', hint: 'search' },
+    { action: Action.SearchNext, keys: [c('n')], description: 'next match (wraps around)', hint: 'next/prev' },
+    { action: Action.SearchPrev, keys: [c('N')], description: 'previous match (wraps around)', hint: 'next/prev' },
+    { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)', hint: 'pager' },
+    { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.ShowDiff, keys: [c('d')], description: 'switch between log and diff', hint: 'log/diff' },
-    { action: Action.Back, keys: [k('escape'), k('tab')], description: 'back to the task table', hint: 'back' },
+    { action: Action.Back, keys: [k('escape'), k('tab')], description: 'clear the search, else back to the table', hint: 'back' },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
+  ],
+  search: [
+    { action: Action.Submit, keys: [k('return')], description: 'search, back to the log', hint: 'search' },
+    { action: Action.Back, keys: [k('escape')], description: 'drop the search', hint: 'cancel' },
+    ...TEXT_EDITING,
+  ],
+  detail: [
+    { action: Action.LineUp, keys: [k('upArrow'), c('k')], description: 'scroll up', hint: 'scroll' },
+    { action: Action.LineDown, keys: [k('downArrow'), c('j')], description: 'scroll down', hint: 'scroll' },
+    { action: Action.PageUp, keys: [k('pageUp')], description: 'a page up' },
+    { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
+    { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)', hint: 'pager' },
+    { action: Action.CopyId, keys: [c('y')], description: "copy the task's id (OSC 52)", hint: 'copy id' },
+    { action: Action.Back, keys: [k('escape'), c('i'), c('q')], description: 'back to the task table', hint: 'back' },
   ],
   launch: [
     { action: Action.Up, keys: [k('upArrow'), c('k')], description: 'previous project', hint: 'choose' },
@@ -175,6 +215,8 @@ export const GLOBAL_KEYS: Binding[] = [{ action: Action.Quit, keys: [ctrl('c')],
 export const MODE_TITLES: Record<Mode, string> = {
   table: 'Task table',
   log: 'Log pane',
+  search: 'Log search',
+  detail: 'Task detail',
   launch: 'Launch form: project',
   launchText: 'Launch form: name, description, command',
   confirm: 'Confirmation',

@@ -3,7 +3,7 @@
 // layout as the dashboard's, so the screen shows the tasks at `status` speed. The
 // dashboard's first frame replaces it whole (runDashboard clears the screen with it).
 import { dashboardTableHeight, fit, layoutColumns } from '../core/table.js';
-import { GAP, headerParts, MARK, NO_MARK, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
+import { dashboardColumns, GAP, headerParts, MARK, NO_MARK, STATUS_COLORS, taskCells } from '../core/task-view.js';
 import { isBroken, type Task } from '../core/task.js';
 import type { TaskStore } from '../store/tasks.js';
 import { sortEntries } from '../store/task-file.js';
@@ -24,7 +24,7 @@ export function firstFrame(store: TaskStore, maxParallel: number, columns: numbe
       .join('') +
     paint('dim', `   [active]${tasks.length > 0 ? `  1/${entries.length}` : ''}`);
   const lines = [header];
-  const layout = layoutColumns(taskColumns(entries), columns - MARK.length, GAP);
+  const layout = layoutColumns(dashboardColumns(entries, columns - MARK.length, GAP), columns - MARK.length, GAP);
   const sep = ' '.repeat(GAP);
   lines.push(paint('bold', NO_MARK + layout.map(({ column, width }) => fit(column.header, width, column.align)).join(sep)));
   const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;

@@ -56,6 +56,7 @@ export class ProgressTracker {
         percent: this.progress?.percent ?? null,
         message: this.message,
         etaSeconds: this.historyEta(now),
+        etaSource: 'history' as const,
         updatedAt: iso(now),
       };
     }
@@ -82,7 +83,8 @@ export class ProgressTracker {
   private set(percent: number, measured: boolean, now: number): void {
     if (measured) this.eta.update(now, percent);
     const etaSeconds = measured ? this.eta.etaSeconds(now, percent) : this.historyEta(now);
-    this.progress = { percent, message: this.message, etaSeconds, updatedAt: iso(now) };
+    const etaSource = measured ? 'markers' : 'history';
+    this.progress = { percent, message: this.message, etaSeconds, ...(etaSeconds === null ? {} : { etaSource }), updatedAt: iso(now) };
   }
 
   private historyEta(now: number): number | null {

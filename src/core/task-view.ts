@@ -4,7 +4,7 @@ import { diffCell } from './diff.js';
 import type { Cells, Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
-import { formatDuration } from './units.js';
+import { formatAgo, formatDuration } from './units.js';
 
 /** A text bar: [#####.....] — readable without colour. */
 export function progressBar(percent: number | null | undefined, width: number): string {
@@ -65,7 +65,7 @@ function ms(iso: string | null | undefined): number | null {
 }
 
 /** Seconds the task has run (to now if still running). */
-function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'slurm'>, now: number): number | null {
+export function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'slurm'>, now: number): number | null {
   // A Slurm task is claimed when it is submitted: it may wait in the cluster's queue long after.
   const start = ms(task.startedAt) ?? (task.slurm ? null : ms(task.claimedAt));
   if (start === null) return null;
@@ -96,6 +96,12 @@ export const TASK_COLUMNS: Column[] = [
   { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, grow: true, dropPriority: 1 },
 ];
 
+/** The dashboard's time columns (`status` keeps its table): when it started and ended, relative; ELAPSED is the duration. */
+const TIME_COLUMNS: Column[] = [
+  { key: 'started', header: 'STARTED', min: 8, width: 8, align: 'right', dropPriority: 6 },
+  { key: 'ended', header: 'ENDED', min: 8, width: 8, align: 'right', dropPriority: 7 },
+];
+
 /** Where a task runs: `local`, or its executor and node (`slurm:node3`; the node is known once it runs). */
 export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
   const name = task.executor ?? LOCAL_EXECUTOR;
@@ -110,14 +116,34 @@ const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 10, width: 14, a
  * The task columns for these rows: EXECUTOR only when one of them does not run here,
  * DIFF only when one of them runs in a worktree.
  */
-export function taskColumns(entries: readonly TaskEntry[]): Column[] {
-  const remote = entries.some((e) => !isBroken(e) && !isLocal(e));
-  const isolated = entries.some((e) => !isBroken(e) && (e.isolation || e.diff));
-  if (!remote && !isolated) return TASK_COLUMNS;
-  const columns = [...TASK_COLUMNS];
-  if (isolated) columns.splice(columns.findIndex((c) => c.key === 'elapsed') + 1, 0, DIFF_COLUMN);
-  if (remote) columns.splice(columns.findIndex((c) => c.key === 'status') + 1, 0, EXECUTOR_COLUMN);
-  return columns;
+export function taskColumns(entries: readonly TaskEntry[], opts: { times?: number } = {}): Column[] {
+  let columns = TASK_COLUMNS;
+  if (opts.times) {
+    // Before ELAPSED, so the three times read together: started, ended, how long.
+    const at = columns.findIndex((c) => c.key === 'elapsed');
+    columns = [...columns.slice(0, at), ...TIME_COLUMNS.slice(0, opts.times), ...columns.slice(at)];
+  }
+  if (entries.some((e) => !isBroken(e) && (e.isolation || e.diff))) {
+    const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
+    columns = [...columns.slice(0, at), DIFF_COLUMN, ...columns.slice(at)];
+  }
+  if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return columns;
+  const at = columns.findIndex((c) => c.key === 'status') + 1;
+  return [...columns.slice(0, at), EXECUTOR_COLUMN, ...columns.slice(at)];
+}
+
+/**
+ * The dashboard's columns for a width: STARTED, then ENDED too, only where they fit
+ * without squeezing the progress bar and the other fixed columns below their usual
+ * width (the stage and the description may shrink to their minimum).
+ */
+export function dashboardColumns(entries: readonly TaskEntry[], width: number, gap: number): Column[] {
+  const comfortable = (cs: Column[]) => cs.reduce((sum, c) => sum + (c.grow ? c.min : (c.width ?? c.min)), 0) + gap * (cs.length - 1);
+  for (let times = TIME_COLUMNS.length; times > 0; times--) {
+    const columns = taskColumns(entries, { times });
+    if (comfortable(columns) <= width) return columns;
+  }
+  return taskColumns(entries);
 }
 
 /** Active tasks by where they run: local ones hold slots, the others wait in their cluster's queue. */
@@ -168,6 +194,12 @@ export function activeSummary(entries: readonly TaskEntry[], maxParallel: number
   return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${remote}`;
 }
 
+function agoOf(iso: string | null | undefined, now: number): string {
+  const t = ms(iso);
+  // By the minute: the rows of finished tasks are drawn again only once a minute.
+  return t === null ? '-' : formatAgo(t, now, 60);
+}
+
 export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
   const pct = task.progress?.percent ?? null;
   const pctText = formatPercent(pct).padStart(4);
@@ -182,6 +214,8 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     eta: formatDuration(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
+    started: agoOf(task.startedAt, now),
+    ended: agoOf(task.completedAt, now),
     description: printable(task.description),
   };
 }

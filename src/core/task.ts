@@ -19,6 +19,8 @@ export interface ProgressState {
   percent: number | null;
   message?: string | null;
   etaSeconds: number | null;
+  /** Where the ETA came from: the rate of the progress markers, or the durations of earlier runs. */
+  etaSource?: 'markers' | 'history' | null;
   updatedAt?: string;
 }
 

@@ -24,6 +24,16 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${d}d${String(h % 24).padStart(2, '0')}h`;
 }
 
+/** `3m ago`, `2h ago`, `just now`; what the table's time columns show. */
+export function formatAgo(ms: number, now: number, justNowSeconds = 5): string {
+  const s = Math.floor((now - ms) / 1000);
+  if (s < justNowSeconds) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;

@@ -10,6 +10,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { cancelPendingJob, cancelRunningJob } from './cancel-slurm.js';
 import { localExecutor, localWorkerOf } from './executor.js';
 import { liveGroups, stopOrphanedGroups } from './orphans.js';
+import { runFinishHook } from './finish-hook.js';
 import { reapIfDead, schedule, STARTING_MS, underSchedulerLock, workerState } from './scheduler.js';
 import { pollUntil, sleep } from './sleep.js';
 
@@ -67,6 +68,7 @@ export async function cancelTask(store: TaskStore, config: Config, id: string): 
       const job = cancelled.slurm?.jobId;
       // Without a job id its submission is under way: whoever records it finds the task cancelled and cancels the job.
       if (job) await cancelPendingJob(job, config);
+      runFinishHook(store, config, cancelled);
       const how = job ? `it was queued as Slurm job ${job} and never started` : 'it was queued and never started';
       return { task: cancelled, message: `cancelled ${task.id} (${how})` };
     }

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { TaskError, UsageError } from '../core/errors.js';
 import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
+import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
 import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import { resolveExecutor } from './executors.js';
@@ -136,8 +137,14 @@ async function createAndSchedule(
   // The environment goes to its own 0600 file first, so a task is never seen without it.
   const create = () =>
     store.create(base, {
-      prepare: (id: string) => writeLaunchEnv(store.paths, id, environment),
-      discard: (id: string) => removeLaunchEnv(store.paths, id),
+      prepare: (id: string) => {
+        writeLaunchEnv(store.paths, id, environment);
+        markFinishPending(store.paths, id);
+      },
+      discard: (id: string) => {
+        removeLaunchEnv(store.paths, id);
+        clearFinishPending(store.paths, id);
+      },
     });
   let task: Task;
   let result: ScheduleResult;

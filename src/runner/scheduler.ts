@@ -8,6 +8,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { localExecutor, type WorkerStates } from './executor.js';
 import { workerStates } from './executors.js';
 import { sweepStaleFiles } from './housekeeping.js';
+import { runFinishHook, sweepFinishHooks } from './finish-hook.js';
 import { FileLock } from './lock.js';
 import { sweepLedgers } from './orphans.js';
 import { cancelJob } from './slurm.js';
@@ -69,7 +70,14 @@ interface ReapOptions {
  * place, that state is recovered instead. Its command groups are not stopped here: the
  * ledger sweep of every scheduler run does that (or cancel, to return once they are gone).
  */
-export function reapIfDead(store: TaskStore, task: Task, _config: Config, opts: ReapOptions = {}): Task | null {
+export function reapIfDead(store: TaskStore, task: Task, config: Config, opts: ReapOptions = {}): Task | null {
+  const reaped = reapLocal(store, task, config, opts);
+  // Its worker never ran the hook (it died before or just after its final write).
+  if (reaped) runFinishHook(store, config, reaped);
+  return reaped;
+}
+
+function reapLocal(store: TaskStore, task: Task, _config: Config, opts: ReapOptions): Task | null {
   const now = opts.now ?? Date.now();
   if (task.slurm) return reapEndedJob(store, task, opts.states, { now, underLock: !!opts.underLock });
   const executor = localExecutor;
@@ -166,13 +174,15 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
         failed++;
         // No worker exists, so this write cannot race one; if even it fails, the task is reaped later.
         try {
-          store.write({
+          const failedTask: Task = {
             ...task,
             status: 'failed',
             completedAt: new Date().toISOString(),
             error: `cannot start worker: ${(err as Error).message}`,
-          });
+          };
+          store.write(failedTask);
           removeLaunchEnv(store.paths, task.id);
+          runFinishHook(store, config, failedTask);
         } catch {
           // reaped as "never started" after STARTING_MS
         }
@@ -183,6 +193,7 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
     // A start that failed freed its slot again: claim on, or the queue would wait for the next caller.
     if (failed === 0 || round >= 20 || !(await lock.acquire(opts.lockWaitMs ?? 5000))) break;
   }
+  sweepFinishHooks(store, config);
   return result;
 }
 

@@ -26,6 +26,7 @@ const project = z.strictObject({
       'must be an array of paths relative to the project',
     )
     .default([]),
+  onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
 });
 
 const slurm = z.strictObject({
@@ -50,6 +51,7 @@ const schema = z.strictObject({
     .int('must be a non-negative integer (milliseconds)')
     .nonnegative('must be a non-negative integer (milliseconds)')
     .default(5000),
+  onFinish: z.string('must be a shell line (a string)').optional(),
   executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), slurm).default({}),
   projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });

@@ -19,6 +19,8 @@ export interface ProjectConfig {
   setup?: string[];
   /** Untracked files copied from the project into a fresh worktree. */
   copy?: string[];
+  /** Replaces the top-level onFinish for this project's tasks ("" for none). */
+  onFinish?: string;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
@@ -32,6 +34,8 @@ export type ExecutorConfig = SlurmExecutorConfig;
 export interface Config {
   maxParallelTasks: number;
   cancelGraceMs: number;
+  /** A shell line run once when a task reaches a final state (runner/finish-hook.ts). */
+  onFinish?: string;
   executors: Record<string, ExecutorConfig>;
   projects: Record<string, ProjectConfig>;
 }

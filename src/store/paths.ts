@@ -15,6 +15,8 @@ export interface StatePaths {
   run: string;
   /** env/<id>.json: the environment of the shell that launched a task, until it starts. */
   env: string;
+  /** finish/<id>.json: a task whose onFinish hook has not been claimed yet (see finish-hook.ts). */
+  finish: string;
 }
 
 function stateHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -34,6 +36,7 @@ export function statePaths(home: string = stateHome()): StatePaths {
     history: join(home, 'history'),
     run: join(home, 'run'),
     env: join(home, 'env'),
+    finish: join(home, 'finish'),
   };
 }
 
@@ -54,7 +57,7 @@ export function notOursMessage(what: string, uid: number): string {
  * refuses a ~/.ssh it does not own.
  */
 export function ensureStateDirs(paths: StatePaths): void {
-  for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history, paths.run, paths.env]) {
+  for (const dir of [paths.home, paths.tasks, paths.done, paths.logs, paths.locks, paths.history, paths.run, paths.env, paths.finish]) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // The home may be a symlink (dotfiles); a folder inside it may not: chmod and writes would follow it.

@@ -269,6 +269,7 @@ export class TaskStore {
     checkIdInput(id);
     safeUnlink(this.donePath(id));
     safeUnlink(this.logPath(id));
+    safeUnlink(join(this.paths.logs, `${id}.onfinish.log`));
   }
 
   private listDir(dir: string): TaskEntry[] {

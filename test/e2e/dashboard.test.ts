@@ -282,6 +282,118 @@ describe('the installed dashboard in a real terminal', () => {
   });
 });
 
+describe('the installed dashboard for a long day (#15)', () => {
+  /** tmux's view of the pane: alternate screen on, cursor shown. */
+  const paneState = () => term.tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim();
+
+  it('search in the log pane, the detail view, sort, and the pager round trip with a full redraw', async () => {
+    const old = taskFile('old00001', { status: 'failed', createdAt: '2024-01-01T00:00:00.000Z', exitCode: 3 });
+    // Finished before the dashboard opens: nothing on screen changes by itself (no clock ticking
+    // for a running task), so after the pager only the dashboard's own redraw can bring it back.
+    const t = h.sh('web', 'for i in $(seq 1 40); do echo "line $i"; done; echo "needle one"; echo "NEEDLE two"; echo "a needle three"');
+    await h.waitForStatus(t.id, ['completed']);
+    // A pager that tells what the terminal was like while it ran, prints on the screen it got, and exits.
+    const socket = term.socket;
+    const seen = join(h.home, 'pager-saw.txt');
+    const stub = join(h.home, 'pager.sh');
+    writeFileSync(
+      stub,
+      `#!/bin/sh\n{ printf '%s|' "$1"; tmux -L '${socket}' display-message -p -t ui '#{alternate_on} #{cursor_flag}' | tr -d '\\n'; printf '|'; stty -a < /dev/tty | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; } >> '${seen}'\necho PAGER-WAS-HERE\n[ "$(wc -l < '${seen}')" -ge 2 ] && kill -INT 0\nexit 0\n`,
+      { mode: 0o700 },
+    );
+    term.open(devTools('ui', { PAGER: stub }), 120, 30, h.home);
+    await term.see('no active tasks', 'the dashboard', 20_000);
+    term.keys('a');
+    await term.see(old.id, 'the finished tasks');
+    term.keys('G');
+    await term.see(`› ${t.id}`);
+    await term.see('needle three', 'its log');
+
+    // Search in the log pane: smartcase, count, n with wrap-around, Esc clears it.
+    term.keys('Enter');
+    await term.see('▌ log', 'the log pane focused');
+    term.keys('/');
+    await term.see('search the loaded log', 'the search line');
+    term.type('needle');
+    term.keys('Enter');
+    await term.see('/needle 1/3', 'the first of three matches');
+    term.keys('n');
+    await term.see('/needle 2/3');
+    term.keys('n', 'n');
+    await term.see('/needle 1/3 · search hit BOTTOM, continuing at TOP', 'the wrap-around');
+    term.keys('/');
+    await term.see('search the loaded log');
+    term.type('NEEDLE');
+    term.keys('Enter');
+    await term.see('/NEEDLE 1/1', 'a capital: case-sensitive');
+    term.keys('Escape');
+    await waitFor(() => !term.screen().includes('/NEEDLE') || undefined, 'the search to clear');
+    term.keys('Escape');
+    await term.see(/─ log/, 'back to the table');
+
+    // The detail view.
+    term.keys('i');
+    await term.see(`▌ detail ${t.id}`, 'the detail view');
+    const detail = term.screen();
+    expect(detail).toMatch(/status\s+✔ completed/);
+    expect(detail).toMatch(/command\s+sh -c 'for i in/);
+    expect(detail).toMatch(/ended\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(/);
+    expect(detail).toMatch(/exit\s+exit code 0/);
+    expect(detail).toMatch(/eta\s+none now \(ended\)/);
+    term.keys('Escape');
+    await term.see(/─ log/, 'back to the table');
+
+    // Sort: newest first, then by status (failures first).
+    const rowOrder = () =>
+      term
+        .screen()
+        .split('\n')
+        .filter((l) => /^[› ] \w{8}\s/.test(l))
+        .map((l) => l.slice(2, 10));
+    expect(rowOrder()).toEqual([old.id, t.id]);
+    term.keys('s');
+    await term.see('sort: newest first');
+    expect(rowOrder()).toEqual([t.id, old.id]);
+    term.keys('s');
+    await term.see('sort: by status');
+    expect(rowOrder()).toEqual([old.id, t.id]);
+
+    // The pager, twice (the second time the frame before it is the same as after it, and the
+    // pager ends with a Ctrl+C to its process group, as less does when you press it: the dashboard's too).
+    term.keys('g');
+    await term.see(`› ${old.id}`);
+    term.keys('j');
+    await term.see(`› ${t.id}`);
+    const full = term.screen();
+    for (const round of [1, 2]) {
+      term.keys('o');
+      await waitFor(
+        () => (existsSync(seen) && readFileSync(seen, 'utf8').split('\n').filter(Boolean).length === round) || undefined,
+        `pager run ${round}`,
+      );
+      // At once, not when a message fades: the screen was cleared, and Ink draws only what changed.
+      await term.see(`back from ${stub}`, 'the dashboard back', 3000);
+      // While it ran: the main screen, cursor shown, the terminal not raw (canonical, echo).
+      const [file, state, modes] = readFileSync(seen, 'utf8').split('\n').filter(Boolean)[round - 1]!.split('|');
+      expect(file).toBe(join(h.home, 'logs', `${t.id}.log`));
+      expect(state).toBe('0 1');
+      expect(modes!.trim().split(' ').sort()).toEqual(['echo', 'icanon']);
+      // Back: the alternate screen, cursor hidden, every part of the dashboard drawn again.
+      await waitFor(() => paneState() === '1 0' || undefined, 'alternate screen on, cursor hidden');
+      const screen = await term.see(/[?] help/, 'the footer');
+      expect(screen).not.toContain('PAGER-WAS-HERE');
+      for (const part of ['dev-tools  running 0/10', `› ${t.id}`, old.id, 'needle three', 'sort: by status'])
+        expect(screen).toContain(part);
+      expect(screen.split('\n').filter((l) => l.trim()).length).toBeGreaterThanOrEqual(full.split('\n').filter((l) => l.trim()).length);
+    }
+    // Raw mode is back: single keys act at once.
+    term.keys('?');
+    await term.see('Keys (', 'the help');
+    term.keys('Escape', 'q');
+    await waitFor(() => paneState() === '0 1' || undefined, 'the terminal restored on quit');
+  });
+});
+
 describe('the installed demo', () => {
   it('r on the failed demo task runs it again; the new run completes and shows so', async () => {
     term.open(devTools('demo'), 120, 30, h.home);

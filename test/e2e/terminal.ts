@@ -5,7 +5,7 @@ import { waitFor } from '../integration/harness.js';
 let sockets = 0;
 
 export class Terminal {
-  private readonly socket = `dev-tools-e2e-${process.pid}-${++sockets}`;
+  readonly socket = `dev-tools-e2e-${process.pid}-${++sockets}`;
 
   tmux(...args: string[]): string {
     const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });

@@ -25,7 +25,7 @@ async function readAll(width: number, height: number): Promise<{ lines: string[]
 describe('HelpOverlay', () => {
   it('lists every binding of the keymap with its description', () => {
     const frame = render(<HelpOverlay width={100} height={80} onClose={() => {}} />).lastFrame()!;
-    for (const mode of ['table', 'log', 'launch', 'launchText', 'confirm', 'filter'] as const) {
+    for (const mode of ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'filter'] as const) {
       for (const b of KEYMAP[mode]) expect(frame).toContain(`${bindingLabel(b).padEnd(16)} ${b.description}`);
     }
     expect(frame).toContain('↑/k');
@@ -50,7 +50,7 @@ describe('HelpOverlay', () => {
     const { lines, frames } = await readAll(width, height);
     expect(frames[0]).toMatch(/lines 1-\d+ of \d+ · more below/);
     for (const f of frames) expect(f.split('\n').length).toBeLessThanOrEqual(height);
-    for (const mode of ['table', 'log', 'launch', 'launchText', 'confirm', 'filter'] as const) {
+    for (const mode of ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'filter'] as const) {
       // Two columns side by side when wide: an entry is whole within its half.
       expect(
         lines.some((l) => l.split(/ {3,}/).includes(MODE_TITLES[mode])),
@@ -85,7 +85,8 @@ describe('Footer', () => {
   it('shows the keys of the current mode, from the keymap', () => {
     const table = render(<Footer mode="table" />).lastFrame()!;
     expect(table).toContain('↑/↓ move');
-    expect(table).toContain('g/G first/last');
+    expect(table).toContain('i detail');
+    expect(table).toContain('s sort');
     expect(table).toContain('n new');
     expect(table).toContain('q quit');
     const text = render(<Footer mode="launchText" />).lastFrame()!;

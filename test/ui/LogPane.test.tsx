@@ -1,4 +1,7 @@
 import { cleanup, render } from 'ink-testing-library';
+import chalk from 'chalk';
+import { stripVTControlCharacters } from 'node:util';
+import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogLines } from '../../components/log-text.js';
 import { cleanLogLine } from '../../src/core/terminal-text.js';
@@ -125,5 +128,110 @@ describe('LogPane', () => {
     ).lastFrame()!;
     expect(frame).toContain('broken task file');
     expect(frame).toContain('not valid JSON');
+  });
+});
+
+describe('LogPane search', () => {
+  const log = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? `step ${i}: Error found, error again` : `step ${i}: fine`));
+
+  /** The pane as the dashboard holds it: `/` gives the keys to the query line, Enter or Esc back. */
+  function Searchable(props: { earlier?: string | null }) {
+    const [searching, setSearching] = useState(false);
+    return (
+      <LogPane
+        entry={makeTask({ id: 'abc12345' })}
+        lines={log}
+        earlier={props.earlier ?? null}
+        width={100}
+        height={8}
+        focused
+        searching={searching}
+        onSearching={setSearching}
+      />
+    );
+  }
+
+  it('/ searches the loaded log case-insensitively, counts, highlights and wraps with n/N', async () => {
+    const { lastFrame, stdin } = render(<Searchable />);
+    // Standalone (no router), a pane's key handler changes in an effect after the frame: a tick more.
+    const shows = async (re: RegExp) => {
+      await waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
+      await tick(30);
+    };
+    await tick();
+    stdin.write('/');
+    await shows(/search the loaded log/);
+    stdin.write('error');
+    await tick();
+    stdin.write(KEYS.enter);
+    // Following the end, the search wraps to the first match from the top: 4 lines hold 2 each.
+    await shows(/\/error 1\/8/);
+    expect(lastFrame()).toContain('step 3: Error found');
+    stdin.write('n');
+    await shows(/\/error 2\/8/);
+    stdin.write('nn');
+    await shows(/\/error 4\/8/);
+    expect(lastFrame()).toContain('step 13: Error found');
+    stdin.write('N');
+    await shows(/\/error 3\/8/);
+    stdin.write('NNN');
+    await shows(/\/error 8\/8 · search hit TOP, continuing at BOTTOM/);
+    expect(lastFrame()).toContain('step 33');
+    stdin.write('n');
+    await shows(/\/error 1\/8 · search hit BOTTOM, continuing at TOP/);
+    // Esc drops the search first.
+    stdin.write(KEYS.escape);
+    await waitFor(() => !(lastFrame() ?? '').includes('/error'), 'the search to go', 3000, lastFrame);
+  });
+
+  it('a capital makes it case-sensitive; matches are highlighted, the current one in bold', async () => {
+    // Ink's chalk draws nothing without a terminal: turned on here to see the highlight.
+    const level = chalk.level;
+    chalk.level = 1;
+    try {
+      const { lastFrame, stdin } = render(<Searchable />);
+      const plain = () => stripVTControlCharacters(lastFrame() ?? '');
+      const shows = async (re: RegExp) => {
+        await waitFor(() => re.test(plain()), `log pane to show ${re}`, 3000, lastFrame);
+        await tick(30);
+      };
+      await tick();
+      stdin.write('/');
+      await shows(/search the loaded log/);
+      stdin.write('Error');
+      await tick();
+      stdin.write(KEYS.enter);
+      await shows(/\/Error 1\/4/);
+      // The current match bold and inverse; "error again" is not a match (case-sensitive).
+      expect(lastFrame()).toMatch(/step 3: \x1b\[7m\x1b\[1m\x1b\[33mError\x1b\[\d+m\x1b\[22m\x1b\[27m found, error again/);
+      stdin.write(KEYS.escape);
+      await waitFor(() => !plain().includes('/Error'), 'the search to go', 3000, lastFrame);
+      stdin.write('/');
+      await shows(/search the loaded log/);
+      stdin.write('error');
+      await tick();
+      stdin.write(KEYS.enter);
+      await shows(/\/error 1\/8/);
+      // Both matches of the line, the second one not current: inverse only.
+      expect(lastFrame()).toMatch(/found, \x1b\[7merror\x1b\[27m again/);
+    } finally {
+      chalk.level = level;
+    }
+  });
+
+  it('says when nothing matched and when earlier output that was not loaded may hold more', async () => {
+    const { lastFrame, stdin } = render(<Searchable earlier="… 1,000 earlier lines not loaded" />);
+    // Standalone (no router), a pane's key handler changes in an effect after the frame: a tick more.
+    const shows = async (re: RegExp) => {
+      await waitFor(() => re.test(lastFrame() ?? ''), `log pane to show ${re}`, 3000, lastFrame);
+      await tick(30);
+    };
+    await tick();
+    stdin.write('/');
+    await shows(/search the loaded log/);
+    stdin.write('zebra');
+    await tick();
+    stdin.write(KEYS.enter);
+    await shows(/no match in the loaded log · earlier output is not loaded and may hold more/);
   });
 });

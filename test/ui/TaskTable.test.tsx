@@ -1,8 +1,8 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellWidth } from '../../src/core/cell-width.js';
-import { renderTable } from '../../src/core/table.js';
-import { TASK_COLUMNS, taskCells, taskColumns } from '../../src/core/task-view.js';
+import { layoutColumns, renderTable } from '../../src/core/table.js';
+import { dashboardColumns, TASK_COLUMNS, taskCells, taskColumns } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
 import { makeTask } from './helpers.js';
@@ -25,12 +25,40 @@ describe('TaskTable', () => {
       .map((l) => l.trimEnd());
     // Past the 2-column selection marker, the plain-text table of `status` is what the dashboard draws.
     expect(lines[1]!.startsWith('› ')).toBe(true);
+    // (At 100 columns there is no room for its time columns, STARTED and ENDED.)
     expect(lines.slice(0, 2).map((l) => l.slice(2))).toEqual(renderTable(TASK_COLUMNS, [taskCells(task, NOW)], 98).map((l) => l.trimEnd()));
     expect(lines[1]).toContain('▶ running');
     expect(lines[1]).toContain('2/3 b ');
     expect(lines[1]).toContain('42%');
     expect(lines[1]).toContain('31s');
     expect(lines[1]).toContain('1m40s');
+  });
+
+  it('shows when a task started and ended (relative) and its duration where they fit', () => {
+    const ended = makeTask({
+      id: 'end00001',
+      status: 'failed',
+      startedAt: new Date(NOW - 3 * 3600_000).toISOString(),
+      completedAt: new Date(NOW - 3600_000 - 5 * 60_000).toISOString(),
+    });
+    const running = makeTask({ id: 'run00001', startedAt: new Date(NOW - 90_000).toISOString(), createdAt: '2024-01-01T00:00:01.000Z' });
+    const table = (width: number) => {
+      const columns = dashboardColumns([ended, running], width, 2);
+      const progressWidth = layoutColumns(columns, width).find((l) => l.column.key === 'progress')?.width;
+      return renderTable(columns, [taskCells(ended, NOW, progressWidth), taskCells(running, NOW, progressWidth)], width);
+    };
+    // Wide: started, ended, how long.
+    const [header, first, second] = table(118);
+    expect(header).toMatch(/STARTED\s+ENDED\s+ELAPSED/);
+    expect(first).toMatch(/3h ago\s+1h ago\s+1h55m/);
+    expect(second).toMatch(/1m ago\s+-\s+1m30s/);
+    // Narrower: ENDED goes first, then STARTED; the progress bar keeps its width.
+    expect(table(108)[0]).toMatch(/ETA\s+STARTED\s+ELAPSED/);
+    expect(table(98)[0]).not.toContain('STARTED');
+    for (const width of [98, 108, 118]) expect(table(width)[0]).toMatch(/PROGRESS {10}/);
+    // The component draws what dashboardColumns chose for its width.
+    const frame = render(<TaskTable entries={[ended, running]} selected={0} width={100} height={5} now={NOW} />).lastFrame()!;
+    expect(frame.split('\n')[0]!.slice(2).trimEnd()).toBe(table(98)[0]!.trimEnd());
   });
 
   it('adds the EXECUTOR column, as `status` does, only when a task runs elsewhere (#16)', () => {

@@ -25,6 +25,7 @@ describe('progress tracker (the worker bookkeeping, without a process)', () => {
     p.apply(marker('::progress 10'), T0 + 1000);
     // 10% in 1 s: 90% more takes 9 s.
     expect(p.progress!.etaSeconds).toBe(9);
+    expect(p.progress!.etaSource).toBe('markers');
     p.apply(marker('::progress 20'), T0 + 2000);
     expect(p.progress!.etaSeconds).toBeGreaterThan(0);
     expect(p.progress!.etaSeconds).toBeLessThan(9);
@@ -49,7 +50,13 @@ describe('progress tracker (the worker bookkeeping, without a process)', () => {
     const p = new ProgressTracker(false, T0, [10_000, 12_000, 11_000]);
     // Nothing worth a write of its own: the first write carries it.
     expect(p.stepStarted(0, 1, T0 + 1000)).toBe(false);
-    expect(p.progress).toEqual({ percent: null, message: null, etaSeconds: 10, updatedAt: new Date(T0 + 1000).toISOString() });
+    expect(p.progress).toEqual({
+      percent: null,
+      message: null,
+      etaSeconds: 10,
+      etaSource: 'history',
+      updatedAt: new Date(T0 + 1000).toISOString(),
+    });
     expect(new ProgressTracker(false, T0, []).stepStarted(0, 1, T0)).toBe(false);
   });
 

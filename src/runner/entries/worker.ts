@@ -6,13 +6,14 @@ import { closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describeError, TaskError } from '../../core/errors.js';
 import { slurmVariables, startedAsJob } from '../../core/slurm.js';
-import { waitsForWorker } from '../../core/task.js';
+import { isBroken, waitsForWorker } from '../../core/task.js';
 import { loadConfig, type Config } from '../../store/config.js';
 import { readLaunchEnv, removeLaunchEnv } from '../../store/launch-env.js';
 import { Ledger } from '../../store/ledger.js';
 import { ensureStateDirs, statePaths } from '../../store/paths.js';
 import { TaskStore } from '../../store/tasks.js';
 import { openLogForAppend } from '../executor.js';
+import { runFinishHook } from '../finish-hook.js';
 import { liveGroups } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
 import { schedule } from '../scheduler.js';
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
   const ledger = new Ledger(store.paths, id);
   ledger.open({ pid: process.pid, startTime: ownStartTime(), ...(job ? { job: job.jobId } : {}) });
   let config: Config | null = null;
+  // The hook runs in the environment the task ran in (the launching shell's), not this worker's.
+  let hookEnv: NodeJS.ProcessEnv = process.env;
   try {
     const found = store.read(id);
     if (!waitsForWorker(found, job?.jobId)) throw new Abandoned(`task ${id} is not waiting for a worker`);
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     } else {
       // In a job, the command also gets what Slurm gives the job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...).
       const env = job ? { ...setup.env, ...slurmVariables(process.env) } : setup.env;
+      hookEnv = env;
       run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job ? SLURM_SIGNAL_SETTLE_MS : 0);
       if (early.stop) run.onCancel(...early.stop);
       try {
@@ -87,10 +91,15 @@ async function main(): Promise<void> {
     removeLaunchEnv(store.paths, id);
     closeLedger(ledger);
   }
+  // Reached only when this worker recorded the final state (an abandoned task is its reaper's).
+  config ??= await loadConfig(store.paths).catch(() => null);
+  if (config) {
+    const final = store.read(id);
+    if (final && !isBroken(final)) runFinishHook(store, config, final, hookEnv);
+  }
   // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
   // A job's worker held no local slot, and runs on a node that is not where the others run.
   if (job) return;
-  config ??= await loadConfig(store.paths).catch(() => null);
   if (config) await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
 }
 

@@ -1,0 +1,53 @@
+// What the dashboard asks of its terminal beyond drawing frames: hand the whole
+// terminal to a program (a pager, an editor) and take it back, and write the bytes
+// that are not frames (the bell, OSC 52 to copy).
+import { runForeground, type ProgramResult } from '../src/runner/foreground-program.js';
+
+export type { ProgramResult };
+
+export interface TerminalControl {
+  /**
+   * Runs `commandLine "$file"` on the whole terminal and waits for it: the
+   * dashboard's screen, raw mode and hidden cursor are put back as they were.
+   */
+  runProgram(commandLine: string, file: string): ProgramResult;
+  write(data: string): void;
+}
+
+// Bracketed paste off, cursor shown, main screen: what a program expects to find.
+const HAND_OVER = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
+// Back: the alternate screen, cleared, cursor home and hidden, bracketed paste on again.
+const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
+
+/**
+ * The terminal the dashboard runs on (a TTY; also a test's fake streams, where raw mode
+ * is left alone). `inkWrite` is Ink's own write (useStdout): Ink forgets what it drew,
+ * writes, and draws its last frame again whole, so the cleared screen gets every line
+ * (both of Ink's renderers otherwise write only what changed).
+ */
+export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream, inkWrite: (data: string) => void): TerminalControl {
+  return {
+    write: (data) => void stdout.write(data),
+    runProgram(commandLine, file) {
+      const raw = Boolean(stdin.isTTY && stdin.isRaw);
+      return runForeground(commandLine, file, {
+        handOver: () => {
+          stdout.write(HAND_OVER);
+          if (raw) stdin.setRawMode(false);
+        },
+        takeBack: () => {
+          if (raw) stdin.setRawMode(true);
+          stdout.write(TAKE_BACK);
+          inkWrite('');
+        },
+      });
+    },
+  };
+}
+
+/** OSC 52: the terminal (and tmux, with set-clipboard on) puts `text` on the clipboard. */
+export function osc52(text: string): string {
+  return `\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`;
+}
+
+export const BELL = '\x07';

@@ -1,0 +1,102 @@
+import { useCallback, useEffect, useState } from 'react';
+import { describeSortOrder, nextFailed, nextSortOrder, type SortOrder } from '../src/core/task-sort.js';
+import type { Task, TaskEntry } from '../src/core/task.js';
+import type { TaskStore } from '../src/store/tasks.js';
+import { Action, keysFor, type Mode } from './keymap.js';
+import { draftOf, type LaunchDraft } from './LaunchForm.js';
+import type { Message } from './MessageLine.js';
+import { BELL, osc52, type TerminalControl } from './terminal-control.js';
+import type { ActionHandlers } from './useModeKeys.js';
+import { useFailureAlerts } from './useFailureAlerts.js';
+import { useProgramOpener, type Programs } from './useProgramOpener.js';
+
+interface TaskToolsInput {
+  store: TaskStore;
+  terminal: TerminalControl;
+  programs: Programs;
+  entries: TaskEntry[];
+  /** The rows as shown (filtered, sorted) and the selected one's index. */
+  shown: TaskEntry[];
+  index: number;
+  showAll: boolean;
+  sortOrder: SortOrder;
+  setSortOrder: (order: SortOrder) => void;
+  say: (m: Message) => void;
+  /** The selected task, or null after saying why there is none to `verb`. */
+  selectedTask: (verb: string) => Task | null;
+  moveTo: (to: (current: number) => number) => void;
+  setMode: (mode: Mode) => void;
+}
+
+/**
+ * The table's everyday tools (#15): detail, sort, jump to failures, pager and editor,
+ * copy, bell, edit before restart. The keys that start them come from the keymap;
+ * the views they open are their own components.
+ */
+export function useTaskTools(input: TaskToolsInput) {
+  const { store, terminal, programs, entries, shown, index, showAll, say, selectedTask, moveTo, setMode } = input;
+  const [draft, setDraft] = useState<LaunchDraft | null>(null);
+  const ring = useCallback(() => terminal.write(BELL), [terminal]);
+  const alerts = useFailureAlerts(entries, ring);
+  // A failure is seen once it is selected.
+  const selectedId = shown[index]?.id ?? null;
+  const { seen } = alerts;
+  useEffect(() => seen(selectedId));
+  const opener = useProgramOpener(store, terminal, programs, say);
+
+  const openLog = (kind: keyof Programs) => {
+    const task = selectedTask('open');
+    if (task) opener.open(kind, task);
+  };
+  const copyId = () => {
+    const task = selectedTask('copy');
+    if (!task) return;
+    terminal.write(osc52(task.id));
+    say({ text: `copied ${task.id} to the clipboard (OSC 52)`, kind: 'info' });
+  };
+  const jumpToFailed = (direction: 1 | -1) => {
+    const to = nextFailed(shown, index, direction);
+    if (to >= 0) return moveTo(() => to);
+    const hint = showAll ? '' : ` (${keysFor('table', Action.ToggleAll)} shows finished ones too)`;
+    say({ text: `no failed or interrupted task in view${hint}`, kind: 'info' });
+  };
+
+  const tableKeys: ActionHandlers = {
+    [Action.Detail]: () => {
+      if (selectedTask('show')) setMode('detail');
+    },
+    [Action.Sort]: () => {
+      const next = nextSortOrder(input.sortOrder);
+      input.setSortOrder(next);
+      say({ text: `sorted ${describeSortOrder(next)}`, kind: 'info' });
+    },
+    [Action.NextFailed]: () => jumpToFailed(1),
+    [Action.PrevFailed]: () => jumpToFailed(-1),
+    [Action.OpenPager]: () => openLog('pager'),
+    [Action.OpenEditor]: () => openLog('editor'),
+    [Action.CopyId]: copyId,
+    [Action.ToggleBell]: () => {
+      alerts.toggleBell();
+      say({ text: `bell on failure ${alerts.bell ? 'off' : 'on'}`, kind: 'info' });
+    },
+    [Action.EditRestart]: () => {
+      const task = selectedTask('edit');
+      if (!task) return;
+      setDraft(draftOf(task));
+      setMode('launchText');
+    },
+  };
+
+  return {
+    tableKeys,
+    /** Keys of the log pane and the detail view that reach past them. */
+    paneAction: (action: Action) => {
+      if (action === Action.OpenPager) openLog('pager');
+      else if (action === Action.OpenEditor) openLog('editor');
+      else if (action === Action.CopyId) copyId();
+    },
+    draft,
+    clearDraft: () => setDraft(null),
+    alerts: { unseen: alerts.unseen.length, bell: alerts.bell },
+  };
+}

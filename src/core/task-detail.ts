@@ -1,0 +1,126 @@
+// A task's whole record as the detail view shows it: label and value lines, plain data
+// in, plain data out (the dashboard reads the restart chain and the history for it).
+import { describeEnd, elapsedSeconds, formatExecutor, formatPercent, formatStatus, currentEta } from './task-view.js';
+import { isFinal, type Task } from './task.js';
+import { printable } from './terminal-text.js';
+import { formatAgo, formatDuration } from './units.js';
+
+export interface DetailLine {
+  label: string;
+  value: string;
+  /** A heading of its own (stages), or a line under one. */
+  kind?: 'heading' | 'item';
+  /** A status word, for colour. */
+  status?: Task['status'];
+}
+
+export interface DetailContext {
+  now: number;
+  /** Ids of the tasks this one restarts, nearest first (restartOf, its restartOf, ...). */
+  restartChain: string[];
+  /** Durations (ms) of earlier completed runs of the same job, oldest first: what a history ETA used. */
+  history: number[];
+  /** The time zone of absolute times (tests fix it; the dashboard shows local time). */
+  timeZone?: string;
+}
+
+/** `2026-11-27 03:24:42 (3m ago)`; `-` when not set. */
+export function formatWhen(iso: string | null | undefined, now: number, timeZone?: string): string {
+  if (!iso) return '-';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return printable(iso);
+  return `${formatAbsolute(t, timeZone)} (${formatAgo(t, now)})`;
+}
+
+function formatAbsolute(ms: number, timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+}
+
+/** An argv as a shell line a user could paste (quoted where a shell would need it). */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+type StageStateWord = 'done' | 'running' | 'failed' | 'stopped' | 'waiting' | 'skipped';
+
+/** What became of each stage, from where the task got to and how it ended. */
+function stageState(task: Task, index: number): StageStateWord {
+  const at = task.stage?.index ?? (task.status === 'completed' ? Infinity : -1);
+  if (task.status === 'completed' || index < at) return 'done';
+  if (index > at) return isFinal(task.status) ? 'skipped' : 'waiting';
+  if (task.status === 'running') return 'running';
+  if (task.status === 'failed') return 'failed';
+  if (task.status === 'queued') return 'waiting';
+  return 'stopped';
+}
+
+/** Where the ETA comes from, with what it used. */
+function etaSourceLine(task: Task, ctx: DetailContext): string {
+  const eta = currentEta(task, ctx.now);
+  const src = task.progress?.etaSource;
+  const runs = ctx.history.map((ms) => formatDuration(ms / 1000)).join(', ');
+  const history = ctx.history.length ? `history: median of the last ${ctx.history.length} completed run(s) (${runs})` : null;
+  if (task.status !== 'running') {
+    const why = isFinal(task.status) ? 'ended' : 'not started';
+    return `none now (${why}); ${history ?? 'no completed runs yet'}`;
+  }
+  if (eta === null) return history ? `unknown for now; ${history}` : 'unknown: no progress markers yet and no completed runs';
+  if (src === 'markers') return `${formatDuration(eta)} from the rate of the progress markers so far`;
+  return `${formatDuration(eta)} from ${history ?? 'earlier runs'}`;
+}
+
+/** Every line of the detail view, in order. */
+export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
+  const lines: DetailLine[] = [];
+  const add = (label: string, value: string, extra: Partial<DetailLine> = {}) => lines.push({ label, value, ...extra });
+  add('id', task.id);
+  add('status', formatStatus(task.status), { status: task.status });
+  add('project', printable(task.project));
+  add('description', printable(task.description));
+  add('executor', printable(formatExecutor(task)));
+  if (task.command) add('command', printable(shellLine(task.command)));
+  add('cwd', printable(task.cwd));
+  const envKeys = Object.keys(task.env ?? {}).sort();
+  add('env', envKeys.length ? `${envKeys.map(printable).join(', ')} (values hidden)` : '-');
+  add('created', formatWhen(task.createdAt, ctx.now, ctx.timeZone));
+  add('started', formatWhen(task.startedAt, ctx.now, ctx.timeZone));
+  add('ended', formatWhen(task.completedAt, ctx.now, ctx.timeZone));
+  add('duration', formatDuration(elapsedSeconds(task, ctx.now)) + (task.status === 'running' ? ' so far' : ''));
+  const end = isFinal(task.status) ? describeEnd({ exitCode: task.exitCode, signal: task.signal }) : '';
+  add('exit', end || (isFinal(task.status) ? 'no exit code (the command did not end by itself)' : '-'));
+  if (task.error) add('error', printable(task.error));
+  const pct = task.progress?.percent;
+  add(
+    'progress',
+    pct === null || pct === undefined
+      ? '-'
+      : `${formatPercent(pct)}${task.progress?.message ? ` · ${printable(task.progress.message)}` : ''}`,
+  );
+  add('eta', etaSourceLine(task, ctx));
+  if (task.stages?.length) {
+    add('stages', `${task.stages.length}`, { kind: 'heading' });
+    task.stages.forEach((s, i) => {
+      const state = stageState(task, i);
+      const phase = state === 'running' && task.stage?.phase ? ` · ${printable(task.stage.phase)}` : '';
+      add(`${i + 1}. ${printable(s.name)}`, `${state}${phase} · ${printable(s.run)}`, { kind: 'item' });
+    });
+  }
+  // The chain as far as it could be read; at least the task's own restartOf.
+  const chain = ctx.restartChain.length ? ctx.restartChain : task.restartOf ? [task.restartOf] : [];
+  add('restart of', chain.length ? chain.join(' ← ') : '-');
+  if (task.pid) add('worker pid', `${task.pid}${task.commandPid ? ` · command group ${task.commandPid}` : ''}`);
+  if (task.slurm?.jobId) add('slurm job', `${task.slurm.jobId}${task.slurm.node ? ` on ${printable(task.slurm.node)}` : ''}`);
+  add('log', printable(task.logFile));
+  return lines;
+}

@@ -1,0 +1,114 @@
+// onFinish: the user's shell line, run once per task after its final state is written.
+// Whoever records the final state starts it (the worker, a reaper, cancel); a sweep in
+// every scheduler run catches a finisher that crashed before it could. The hook's own
+// shell claims it (HOOK_SHELL), so however many start it and whoever dies when, it runs
+// once.
+import { existsSync, statSync } from 'node:fs';
+import { isBroken, isFinal, type Task } from '../core/task.js';
+import { projectConfig, type Config } from '../store/config.js';
+import { clearFinishPending, finishHookLogPath, finishPendingPath, pendingFinishIds } from '../store/finish-hook.js';
+import type { TaskStore } from '../store/tasks.js';
+
+/** A finisher normally runs the hook itself at once; the sweep leaves it that long (it has the launching environment). */
+const SWEEP_AFTER_MS = 3000;
+
+/** The project's onFinish, else the top level's; an empty string turns it off for a project. */
+export function finishHookOf(config: Config, project: string): string | null {
+  const own = projectConfig(config, project)?.onFinish;
+  const line = own ?? config.onFinish;
+  return line ? line : null;
+}
+
+/** What the hook is told, beside the environment it runs in. */
+export function finishHookEnv(task: Task): Record<string, string> {
+  return {
+    DEV_TOOLS_TASK_ID: task.id,
+    DEV_TOOLS_TASK_STATUS: task.status,
+    DEV_TOOLS_EXIT_CODE: task.exitCode === null || task.exitCode === undefined ? '' : String(task.exitCode),
+    DEV_TOOLS_TASK_SIGNAL: task.signal ?? '',
+    DEV_TOOLS_PROJECT: task.project,
+    DEV_TOOLS_TASK_DESCRIPTION: task.description,
+  };
+}
+
+/**
+ * The shell a hook runs in: it claims the hook by creating its output log with O_EXCL
+ * (noclobber: a second shell finds it and exits), then clears the launch's mark and
+ * becomes the hook. The claim is in the process that runs the hook, so a finisher that
+ * dies before starting it leaves the mark to the sweep, and one that dies after leaves
+ * a claimed hook running. $1 the log, $2 the mark, $3 the user's line.
+ */
+const HOOK_SHELL = 'umask 077; set -C; { : > "$1"; } 2>/dev/null || exit 0; exec >> "$1" 2>&1; rm -f "$2"; exec /bin/sh -c "$3"';
+
+/**
+ * Starts the task's hook if it has one and nobody ran it yet: detached, in its own
+ * process group, output to logs/<id>.onfinish.log, never waited for. Never throws: a
+ * hook is a nicety, the task's state is what counts.
+ */
+export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv: NodeJS.ProcessEnv = process.env): void {
+  if (!isFinal(task.status)) return;
+  try {
+    const line = finishHookOf(config, task.project);
+    if (!line) {
+      clearFinishPending(store.paths, task.id);
+      return;
+    }
+    // Loaded here: `status` runs a scheduler step, and rarely a hook.
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn(
+        '/bin/sh',
+        ['-c', HOOK_SHELL, 'dev-tools-onfinish', finishHookLogPath(store.paths, task.id), finishPendingPath(store.paths, task.id), line],
+        {
+          cwd: existingDir(task.cwd) ?? store.paths.home,
+          env: { ...baseEnv, ...task.env, ...finishHookEnv(task) },
+          detached: true,
+          stdio: 'ignore',
+        },
+      );
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // Not started (no process left, say): the mark stays, and the next sweep tries again.
+  }
+}
+
+/** Hooks whose finisher died before running them (a worker or reaper killed right after the final write). */
+export function sweepFinishHooks(store: TaskStore, config: Config, now = Date.now()): void {
+  const pending = pendingFinishIds(store.paths);
+  if (pending.length === 0) return;
+  // A final task is moved to done/ as it is written: one still in tasks/ is not due yet, and is not read here.
+  const active = new Set(store.activeIds());
+  for (const id of pending) {
+    if (active.has(id)) continue;
+    const task = store.read(id);
+    if (!task) {
+      // Removed by `clean`, or a launch that is still creating its file.
+      clearFinishPendingIfOld(store, id, now);
+      continue;
+    }
+    if (isBroken(task) || !isFinal(task.status)) continue;
+    const ended = Date.parse(task.completedAt ?? '');
+    if (Number.isFinite(ended) && now - ended < SWEEP_AFTER_MS) continue;
+    // Claimed already (its shell was stopped before it cleared the mark): nothing left to do.
+    if (existsSync(finishHookLogPath(store.paths, id))) clearFinishPending(store.paths, id);
+    else runFinishHook(store, config, task);
+  }
+}
+
+function clearFinishPendingIfOld(store: TaskStore, id: string, now: number): void {
+  try {
+    if (now - statSync(finishPendingPath(store.paths, id)).mtimeMs > 60_000) clearFinishPending(store.paths, id);
+  } catch {
+    // already gone
+  }
+}
+
+function existingDir(path: string | undefined): string | null {
+  if (!path) return null;
+  try {
+    return statSync(path).isDirectory() ? path : null;
+  } catch {
+    return null;
+  }
+}
