@@ -95,6 +95,15 @@ describe('diff in the dashboard', () => {
     await see('diff --git a/app.txt b/app.txt');
     await see(/^-two$/m);
     await see(/^\+TWO$/m);
+    // Searchable as the log is: a capital makes the search case-sensitive, so only +TWO matches.
+    ui.stdin.write('/');
+    await tick();
+    ui.stdin.write('TWO');
+    await tick();
+    ui.stdin.write(KEYS.enter);
+    await see(/\/TWO\s+1\/1/);
+    ui.stdin.write(KEYS.escape);
+    await tick();
     expect(frame()).not.toMatch(/^\+40$/m);
     ui.stdin.write('d');
     await see('▌ log');
