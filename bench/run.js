@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -30,6 +30,7 @@ import {
 import { frames, TmuxTerminal } from './terminal.js';
 import { hasTool, pairedRatios, stats, timeInterleaved, timeOnce } from './timing.js';
 import { writeReport } from './report.js';
+import { benchWorktree } from './worktree.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -1119,6 +1120,7 @@ const SECTIONS = [
   ['dashboard', benchDashboard],
   ['others', benchOthers],
   ['slurm', benchSlurm],
+  ['worktree', () => benchWorktree({ dt, cliEnv, drain, readTask, row, notes, methods, rounds: FULL ? 15 : 7 })],
 ];
 
 let cleaned = false;

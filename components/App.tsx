@@ -21,7 +21,7 @@ import { TaskDetail } from './TaskDetail.js';
 import { TaskTable } from './TaskTable.js';
 import { ttyTerminal, type TerminalControl } from './terminal-control.js';
 import { useConfig } from './useConfig.js';
-import { useLogTail } from './useLogTail.js';
+import { useLowerPane } from './useLowerPane.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
@@ -111,7 +111,7 @@ export function App({
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
   const selectedOk = selected && !isBroken(selected) ? selected : null;
-  const log = useLogTail(store, selected?.id ?? null);
+  const lower = useLowerPane(store, actions, selected);
   const detail = useTaskDetail(store, mode === 'detail' ? selectedOk : null);
 
   // Keys after a move wait for the frame that shows it: `c` then acts on the task on screen.
@@ -190,6 +190,11 @@ export function App({
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
             [Action.Help]: () => setMode('help'),
+            [Action.ShowDiff]: () => {
+              const task = selectedTask('show the diff of');
+              if (task && lower.showDiff()) setMode('log');
+              else if (task) setMessage({ text: `${task.id} did not run in a worktree: it has no diff`, kind: 'error' });
+            },
             ...tools.tableKeys,
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
@@ -286,18 +291,18 @@ export function App({
               />
             ) : (
               <LogPane
-                key={selected?.id ?? ''}
+                key={lower.paneKey}
+                {...lower.pane}
                 entry={selected}
-                lines={log.lines}
-                earlier={log.earlier}
                 width={columns}
                 height={lowerHeight}
                 focused={mode === 'log' || mode === 'search'}
                 searching={mode === 'search'}
                 onSearching={(on) => setMode(on ? 'search' : 'log')}
                 onAction={tools.paneAction}
-                onBack={() => setMode('table')}
+                onBack={() => (lower.showLog(), setMode('table'))}
                 onQuit={() => exit()}
+                onToggleView={lower.toggle}
               />
             )}
           </>

@@ -23,6 +23,12 @@ interface LogPaneProps {
   focused: boolean;
   onBack?: () => void;
   onQuit?: () => void;
+  /** What the pane shows (`log`, `diff`). */
+  title?: string;
+  /** The colour of a line (a diff's added and removed lines), if any. */
+  lineColor?: (line: string) => string | undefined;
+  /** The key that switches between the log and the diff. */
+  onToggleView?: () => void;
   /** The search query line has the keys (mode `search`). */
   searching?: boolean;
   /** `/` asks for the query line, Enter or Esc there gives the keys back. */
@@ -58,6 +64,9 @@ export function LogPane({
   focused,
   onBack,
   onQuit,
+  title = 'log',
+  lineColor,
+  onToggleView,
   searching = false,
   onSearching,
   onAction,
@@ -147,6 +156,8 @@ export function LogPane({
           return onBack?.();
         case Action.Quit:
           return onQuit?.();
+        case Action.ShowDiff:
+          return onToggleView?.();
         default:
           return undefined;
       }
@@ -165,7 +176,7 @@ export function LogPane({
     <Box flexDirection="column" height={height} overflow="hidden">
       <Box>
         <Text wrap="truncate" bold={focused} color={paint(focused ? 'blue' : undefined)}>
-          {focused ? '▌' : '─'} log{' '}
+          {focused ? '▌' : '─'} {title}{' '}
         </Text>
         {entry ? (
           <Text wrap="truncate">
@@ -198,7 +209,7 @@ export function LogPane({
         const at = top + i - offset;
         const hits = search.query && at >= 0 ? onLine(at) : [];
         return (
-          <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0}>
+          <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
             {line === '' ? ' ' : null}
             {hits.length === 0
               ? line

@@ -26,7 +26,7 @@ export function windowStart(selected: number, count: number, visible: number): n
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
 export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
   // The same layout object while the columns stay (rows are memoized on it): the columns
-  // depend on the tasks only through whether one runs elsewhere (EXECUTOR), which their keys say.
+  // depend on the tasks only through whether one runs elsewhere (EXECUTOR) or in a worktree (DIFF), which their keys say.
   const columns = dashboardColumns(entries, width - MARK.length, GAP);
   const columnKeys = columns.map((c) => c.key).join(' ');
   const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, columnKeys]);

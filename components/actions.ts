@@ -1,3 +1,4 @@
+import type { Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
 import { launchTask, restartTask, type LaunchResult, type LaunchSpec } from '../src/runner/launch.js';
@@ -17,6 +18,8 @@ export interface DashboardActions {
   cancel(id: string, config: Config): Promise<Cancelled>;
   restart(id: string, config: Config): Promise<LaunchResult>;
   schedule(config: Config): Promise<unknown>;
+  /** A worktree task's diff as text (absent in fakes that do not show one). */
+  diff?(task: Task): Promise<string>;
 }
 
 export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv = process.env): DashboardActions {
@@ -26,6 +29,8 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
     restart: (id, config) => restartTask(store, config, id, environment),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
     schedule: (config) => schedule(store, config, { lockWaitMs: 200 }),
+    // Git only when a diff is asked for.
+    diff: async (task) => (await import('../src/runner/worktree.js')).diffText(task),
   };
 }
 
@@ -35,5 +40,7 @@ export function describeLaunch(verb: string, r: LaunchResult): string {
     ? `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}`
     : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
   const where = r.started ? (r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`) : queued;
-  return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}`;
+  // A worktree task's launch may have a word to say (uncommitted changes left out).
+  const note = r.notes?.length ? ` · ${r.notes[0]!.replace(/^note: /, '')}` : '';
+  return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}${printable(note)}`;
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Action, keysFor } from '../../components/keymap.js';
-import { UsageError } from '../core/errors.js';
+import { TaskError, UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { openDashboard } from './ui.js';
 import { writeOut } from './output.js';
@@ -61,6 +61,32 @@ echo "all integration tests passed"
 `,
 };
 
+// The worktree project's repo: an "agent" edits it, each task in a worktree of its own.
+const REPO_FILES: Record<string, string> = {
+  '.gitignore': '.env.local\n',
+  '.env.local': 'API_KEY=demo-not-a-secret\n',
+  'README.md': '# demo-agents\n\nA small repo that the demo tasks change, each in its own git worktree.\n',
+  'src/parser.js': 'export function parse(text) {\n  return text.split(",");\n}\n',
+  'setup.sh': `#!/bin/sh
+# Runs in each fresh worktree before the stages (config "setup"): the copied .env.local is there.
+echo "preparing the worktree (found $(cat .env.local | cut -d= -f1))"
+for i in 1 2 3 4; do echo "::progress $((i * 25))"; sleep 0.4; done
+`,
+  'agent.sh': `#!/bin/sh
+# A stand-in for a coding agent: edits files, commits part of the work, leaves the rest.
+echo "agent: $DEV_TOOLS_TASK_DESCRIPTION"
+i=1
+while [ $i -le 6 ]; do
+  echo "// $DEV_TOOLS_TASK_DESCRIPTION: step $i" >> src/parser.js
+  echo "::progress $((i * 100 / 6)) editing step $i"
+  sleep 0.5
+  i=$((i + 1))
+done
+git add src/parser.js && git commit -qm "$DEV_TOOLS_TASK_DESCRIPTION" && echo "agent: committed on $(git branch --show-current)"
+echo "notes for the reviewer" > NOTES.md
+`,
+};
+
 const PROJECTS = {
   'demo-web': {
     cwd: '',
@@ -78,6 +104,14 @@ const PROJECTS = {
       { name: 'build', run: './build.sh 10' },
       { name: 'integration', run: './flaky.sh' },
     ],
+  },
+  'demo-agents': {
+    cwd: '',
+    env: {},
+    isolation: 'worktree',
+    setup: ['./setup.sh'],
+    copy: ['.env.local'],
+    stages: [{ name: 'agent', run: './agent.sh' }],
   },
 };
 
@@ -98,11 +132,16 @@ export function registerDemo(program: Command): void {
         writeFileSync(join(dir, name), text, { mode: 0o700 });
         chmodSync(join(dir, name), 0o700);
       }
-      writeDemoConfig(join(home, 'config.json'), dir);
+      const repo = join(home, 'demo-repo');
+      await makeDemoRepo(repo);
+      writeDemoConfig(join(home, 'config.json'), dir, repo);
       const ctx = await openContext();
       const launches = [
         { project: 'demo-web', description: 'Add login page' },
         { project: 'demo-api', description: 'Rate limiter' },
+        // Each in a git worktree of its own: the DIFF column, and d shows what it changed.
+        { project: 'demo-agents', description: 'Refactor the parser' },
+        { project: 'demo-agents', description: 'Handle quoted fields' },
         { project: 'demo-web', description: 'Dark mode', command: ['sh', './build.sh', '30'] },
         { project: 'demo-web', description: 'Nightly build', command: ['sh', './build.sh', '24'] },
         { project: 'demo-api', description: 'Regenerate client', command: ['sh', './test.sh'] },
@@ -122,7 +161,7 @@ export function registerDemo(program: Command): void {
 }
 
 /** Adds the demo projects to the config, keeping whatever else is there. */
-function writeDemoConfig(path: string, dir: string): void {
+function writeDemoConfig(path: string, dir: string, repo: string): void {
   let config: Record<string, unknown> = { maxParallelTasks: 3, cancelGraceMs: 2000 };
   try {
     config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -132,6 +171,25 @@ function writeDemoConfig(path: string, dir: string): void {
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError('config.json: must hold a JSON object');
   const projects = { ...((config.projects as Record<string, unknown> | undefined) ?? {}) };
-  for (const [name, p] of Object.entries(PROJECTS)) projects[name] = { ...p, cwd: dir };
+  for (const [name, p] of Object.entries(PROJECTS)) projects[name] = { ...p, cwd: name === 'demo-agents' ? repo : dir };
   writeFileAtomic(path, `${JSON.stringify({ ...config, projects }, null, 2)}\n`);
+}
+
+/** The demo's own small git repo (made once; its worktree tasks start from its HEAD). */
+async function makeDemoRepo(repo: string): Promise<void> {
+  const { git, gitReason } = await import('../runner/git.js');
+  if ((await git(repo, ['rev-parse', '--verify', '--quiet', 'HEAD'])).code === 0 && existsSync(join(repo, 'agent.sh'))) return;
+  mkdirSync(join(repo, 'src'), { recursive: true, mode: 0o700 });
+  for (const [name, text] of Object.entries(REPO_FILES))
+    writeFileSync(join(repo, name), text, { mode: name.endsWith('.sh') ? 0o700 : 0o600 });
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['config', 'user.name', 'dev-tools demo'],
+    ['config', 'user.email', 'demo@dev-tools.invalid'],
+    ['add', '-A'],
+    ['commit', '-qm', 'demo: a small repo'],
+  ]) {
+    const r = await git(repo, args);
+    if (r.code !== 0) throw new TaskError(`cannot make the demo's git repo in ${repo}: ${gitReason(r)}`);
+  }
 }

@@ -11,6 +11,7 @@ import { registerWait } from './wait.js';
 import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
+import { registerDiff } from './diff.js';
 
 /** Every subcommand, in the order of the help; `task` also takes the words after "--". */
 const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[] | null) => void> = {
@@ -20,6 +21,7 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
   cancel: registerCancel,
   restart: registerRestart,
   wait: registerWait,
+  diff: registerDiff,
   clean: registerClean,
   ui: registerUi,
   demo: registerDemo,

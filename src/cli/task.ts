@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { worktreeBranch } from '../core/diff.js';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
@@ -10,6 +11,8 @@ interface TaskOptions {
   queue: boolean;
   json?: boolean;
   executor?: string;
+  worktree?: boolean;
+  base?: string;
 }
 
 /** `command`: the words after "--" on the command line, if any. */
@@ -22,6 +25,9 @@ export function registerTask(program: Command, command: string[] | null): void {
     .option('-b, --background', 'start a detached worker and return at once')
     .option('--no-queue', 'refuse instead of queueing when maxParallelTasks are running')
     .option('--executor <name>', 'where it runs: "local" or an executor of config.json (default: the project\'s, else local)')
+    .option('--worktree', 'run it in a git worktree of its own (as a project with "isolation": "worktree")')
+    .option('--no-worktree', "run it in the project's own directory, whatever its isolation")
+    .option('--base <rev>', 'the commit a worktree task starts from (default: HEAD at launch)')
     .option('--json', 'print the task object (with -b)')
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
     .allowExcessArguments(true)
@@ -32,6 +38,7 @@ Examples:
   dev-tools task web "Build for release" -b -- npm run build
   dev-tools task web "Add login page"          # runs the stages of project "web"
   dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
+  dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
     )
     .action(async (project: string, description: string, opts: TaskOptions, cmd: Command) => {
@@ -50,7 +57,10 @@ Examples:
         command,
         noQueue: !opts.queue,
         executor: opts.executor,
+        worktree: opts.worktree,
+        base: opts.base,
       });
+      for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
       if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
       if (!result.started) writeOut(`${queuedLine(result)}\n`, 2);
@@ -77,6 +87,9 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),
+    ...(task.isolation
+      ? [`  worktree: branch ${worktreeBranch(task.id)} from ${task.isolation.base.slice(0, 12)} (dev-tools diff ${task.id})`]
+      : []),
     ...(result.jobId
       ? [`  job:     Slurm job ${result.jobId} on executor "${printable(task.executor ?? '')}" (squeue -j ${result.jobId})`]
       : []),

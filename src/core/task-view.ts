@@ -1,5 +1,6 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
+import { diffCell } from './diff.js';
 import type { Cells, Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
@@ -109,13 +110,22 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
 
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
 
-/** The task columns for these rows: EXECUTOR only when one of them does not run here. */
+const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 10, width: 14, align: 'right', dropPriority: 4.5 };
+
+/**
+ * The task columns for these rows: EXECUTOR only when one of them does not run here,
+ * DIFF only when one of them runs in a worktree.
+ */
 export function taskColumns(entries: readonly TaskEntry[], opts: { times?: number } = {}): Column[] {
   let columns = TASK_COLUMNS;
   if (opts.times) {
     // Before ELAPSED, so the three times read together: started, ended, how long.
     const at = columns.findIndex((c) => c.key === 'elapsed');
     columns = [...columns.slice(0, at), ...TIME_COLUMNS.slice(0, opts.times), ...columns.slice(at)];
+  }
+  if (entries.some((e) => !isBroken(e) && (e.isolation || e.diff))) {
+    const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
+    columns = [...columns.slice(0, at), DIFF_COLUMN, ...columns.slice(at)];
   }
   if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return columns;
   const at = columns.findIndex((c) => c.key === 'status') + 1;
@@ -203,6 +213,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
     eta: formatDuration(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
+    diff: diffCell(task),
     started: agoOf(task.startedAt, now),
     ended: agoOf(task.completedAt, now),
     description: printable(task.description),

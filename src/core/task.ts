@@ -52,6 +52,36 @@ export interface Task {
   executor?: string | null;
   /** A task run as a Slurm batch job: its job once submitted, its node once the worker runs. */
   slurm?: SlurmJob | null;
+  /** A task of an isolated project: what its worktree is made from, fixed at launch. */
+  isolation?: Isolation | null;
+  /** Its git worktree, once its worker created it. */
+  worktree?: Worktree | null;
+  /** What it changed against its base (committed, uncommitted and untracked), once it ended. */
+  diff?: DiffCount | null;
+}
+
+/** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */
+export interface Isolation {
+  /** The top of the project's git repository (its main worktree). */
+  repo: string;
+  /** The full sha of the base commit. */
+  base: string;
+  /** The branch the base was on at launch (what its branch is merged into), if any. */
+  baseBranch: string | null;
+  setup: string[];
+  copy: string[];
+}
+
+export interface Worktree {
+  path: string;
+  branch: string;
+  base: string;
+}
+
+export interface DiffCount {
+  files: number;
+  insertions: number;
+  deletions: number;
 }
 
 export interface SlurmJob {
@@ -116,6 +146,39 @@ export function waitsForWorker(entry: TaskEntry | null, jobId?: string | null): 
  */
 export function shellArgv(line: string): string[] {
   return ['sh', '-c', line];
+}
+
+/**
+ * What a task's worker runs, in order: a worktree's setup as one stage `setup` (stopping
+ * at its first failing line), then the command, or each stage of the pipeline.
+ */
+export function taskSteps(task: Pick<Task, 'project' | 'command' | 'stages' | 'isolation'>): { name: string; argv: string[] }[] {
+  const steps = task.command
+    ? [{ name: task.project, argv: task.command }]
+    : (task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
+  const setup = task.isolation?.setup ?? [];
+  return setup.length ? [{ name: 'setup', argv: shellArgv(['set -e', ...setup].join('\n')) }, ...steps] : steps;
+}
+
+/**
+ * The environment of a task's command: the launching shell's (not the worker's: it may be
+ * another shell's), then the task's own, then what dev-tools tells it.
+ */
+export function commandEnv(task: Task, launchEnv: Record<string, string>, stage: string): Record<string, string> {
+  return {
+    ...launchEnv,
+    ...task.env,
+    DEV_TOOLS_TASK_ID: task.id,
+    DEV_TOOLS_PROJECT: task.project,
+    DEV_TOOLS_TASK_DESCRIPTION: task.description,
+    DEV_TOOLS_STAGE: stage,
+    ...(task.worktree ? { DEV_TOOLS_WORKTREE: task.worktree.path } : {}),
+  };
+}
+
+/** Shown as a pipeline (`stage 2/3`): the project's stages, or a command after a worktree's setup. */
+export function runsAsPipeline(task: Pick<Task, 'stages' | 'isolation'>): boolean {
+  return Boolean(task.stages) || Boolean(task.isolation?.setup.length);
 }
 
 /** Lists sort by creation time, oldest first; ids break ties. */

@@ -24,6 +24,10 @@ export interface LaunchSpec {
    * Defaults to this process's; the dashboard passes the one it was started with.
    */
   environment?: NodeJS.ProcessEnv;
+  /** `--worktree` / `--no-worktree`: overrides the project's `isolation`. */
+  worktree?: boolean | null;
+  /** `--base <rev>`: the commit a worktree task starts from (default: HEAD at launch). */
+  base?: string | null;
 }
 
 export interface LaunchResult {
@@ -37,12 +41,17 @@ export interface LaunchResult {
   queuePosition: number | null;
   running: number;
   max: number;
+  /** Lines for the user about the launch (uncommitted changes left out of a worktree). */
+  notes: string[];
 }
 
 // An environment variable holds at most 128 KiB on Linux; the description travels as one.
 const MAX_DESCRIPTION = 64 * 1024;
 
-type TaskFields = Pick<Task, 'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'slurm'>;
+type TaskFields = Pick<
+  Task,
+  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'slurm' | 'isolation'
+>;
 
 /** What a launch will run (the given command, or the project's pipeline) and where. */
 function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.ProcessEnv, cwd = process.cwd()): TaskFields {
@@ -98,7 +107,22 @@ function checkDir(dir: string, project: string): void {
 /** Creates the task as `queued` and runs the scheduler: the only way into `running`. */
 export async function launchTask(store: TaskStore, config: Config, spec: LaunchSpec): Promise<LaunchResult> {
   const environment = spec.environment ?? process.env;
-  return createAndSchedule(store, config, resolveSpec(config, spec, environment), spec.noQueue ?? false, environment);
+  const fields = resolveSpec(config, spec, environment);
+  const project = projectConfig(config, spec.project);
+  const isolated = spec.worktree ?? project?.isolation === 'worktree';
+  if (!isolated) {
+    if (spec.base) throw new UsageError('--base goes with a worktree task (--worktree, or a project with "isolation": "worktree")');
+    return createAndSchedule(store, config, fields, spec.noQueue ?? false, environment);
+  }
+  // Git only for a worktree task: the others never load it.
+  const { resolveIsolation } = await import('./isolation.js');
+  const resolved = await resolveIsolation(spec.project, fields.cwd, { base: spec.base, setup: project?.setup, copy: project?.copy });
+  const notes = resolved.uncommitted
+    ? [
+        `note: ${resolved.uncommitted} file${resolved.uncommitted === 1 ? '' : 's'} with uncommitted changes in ${resolved.isolation.repo} ${resolved.uncommitted === 1 ? 'stays' : 'stay'} out of the worktree (it starts from ${resolved.isolation.base.slice(0, 12)})`,
+      ]
+    : [];
+  return createAndSchedule(store, config, { ...fields, isolation: resolved.isolation }, spec.noQueue ?? false, environment, notes);
 }
 
 async function createAndSchedule(
@@ -107,6 +131,7 @@ async function createAndSchedule(
   fields: TaskFields,
   noQueue: boolean,
   environment: NodeJS.ProcessEnv,
+  notes: string[] = [],
 ): Promise<LaunchResult> {
   const base = { ...fields, status: 'queued' as const, createdAt: new Date().toISOString() };
   // The environment goes to its own 0600 file first, so a task is never seen without it.
@@ -142,6 +167,7 @@ async function createAndSchedule(
     queuePosition: current.status === 'queued' ? (position >= 0 ? position + 1 : null) : null,
     running: result.running,
     max: config.maxParallelTasks,
+    notes,
   };
 }
 
@@ -168,6 +194,8 @@ export async function restartTask(
     cwd: original.cwd,
     env: { ...original.env },
     restartOf: original.id,
+    // The same base, setup and copy, in a worktree of its own.
+    ...(original.isolation ? { isolation: original.isolation } : {}),
   };
   return createAndSchedule(store, config, fields, false, environment);
 }

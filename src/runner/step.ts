@@ -1,7 +1,7 @@
 // One step of a task (its command, or one stage): a process group of its own whose
 // output goes straight into the log, recorded in the task's ledger before it runs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import { errnoReason } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
 import type { Ledger } from '../store/ledger.js';
@@ -70,4 +70,13 @@ export function spawnStep(
     return { error: `cannot start command ${printable(argv[0]!)}` };
   }
   return { pgid: child.pid, startTime: startTimeOf(child.pid), record, exited };
+}
+
+/** A line of the worker's own (stage headers, the end) in the task's log, appended like the command's output. */
+export function logLine(logFd: number, text: string): void {
+  try {
+    writeSync(logFd, `==> [dev-tools] ${printable(text)}\n`);
+  } catch {
+    // A full disk loses a header line, never the task.
+  }
 }

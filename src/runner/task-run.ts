@@ -1,12 +1,11 @@
 // One run of a task inside its worker: the command or each stage in turn, the
 // markers read from the log, and the task file, which only this run writes while
 // the task runs. The process around it (argv, signals, early failure): entries/worker.ts.
-import { writeSync } from 'node:fs';
 import type { Marker } from '../core/markers.js';
 import { ProgressTracker } from '../core/progress.js';
-import { historyKey, shellArgv, type Task, type TaskStatus } from '../core/task.js';
+import { describeError } from '../core/errors.js';
+import { commandEnv, historyKey, runsAsPipeline, taskSteps, type Task, type TaskStatus, type Worktree } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
-import { printable } from '../core/terminal-text.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
@@ -18,21 +17,10 @@ import { underFirstWriteLock } from './hand-over.js';
 import { ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
 import { StateWriter } from './state-writer.js';
-import { spawnStep, stepProblem, type Step, type StepResult } from './step.js';
+import { testPoint } from './test-stop.js';
+import { logLine, spawnStep, stepProblem, type Step, type StepResult } from './step.js';
 
 const MARKER_POLL_MS = 100;
-
-/**
- * Test-only: DEV_TOOLS_TEST_STOP_AT=<point> makes the worker stop itself (SIGSTOP) at
- * that point, so a test can kill it exactly there. Points: `spawned` (first command
- * started, its pid not yet recorded), `stage-spawned` (a later stage started, still
- * recorded as the previous one), `final-write` (final state written to its temp file,
- * not yet renamed into place). Unset, it does nothing.
- */
-const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
-function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write'): void {
-  if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
-}
 
 export class TaskRun {
   private task: Task;
@@ -46,6 +34,9 @@ export class TaskRun {
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
   private readonly markers: MarkerReader;
+  private readonly pipeline: boolean;
+  /** Where commands run: the project's cwd, or its place in the task's worktree. */
+  private cwd: string;
 
   constructor(
     private readonly store: TaskStore,
@@ -62,7 +53,9 @@ export class TaskRun {
     private readonly signalSettleMs = 0,
   ) {
     this.task = task;
-    this.progress = new ProgressTracker(Boolean(task.stages), this.startedMs, recentDurations(store.paths, historyKey(task)), task);
+    this.cwd = task.cwd;
+    this.pipeline = runsAsPipeline(task);
+    this.progress = new ProgressTracker(this.pipeline, this.startedMs, recentDurations(store.paths, historyKey(task)), task);
     this.markers = new MarkerReader(store.logPath(task.id), (m) => this.onMarker(m));
     this.writer = new StateWriter(store, () => this.current());
   }
@@ -80,20 +73,20 @@ export class TaskRun {
   }
 
   async run(): Promise<void> {
-    const steps = this.task.command
-      ? [{ name: this.task.project, argv: this.task.command }]
-      : (this.task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
+    const steps = taskSteps(this.task);
     const count = steps.length;
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
-    for (let index = 0; index < count; index++) {
+    const prepared = this.task.isolation ? await this.prepareWorktree() : null;
+    if (prepared) final = { status: 'failed', result: { exitCode: null, signal: null, error: prepared } };
+    for (let index = 0; index < count && !prepared; index++) {
       if (this.cancelling) {
         final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
         break;
       }
       const step = steps[index]!;
-      if (this.task.stages) {
+      if (this.pipeline) {
         this.log(`stage ${index + 1}/${count}: ${step.name}`);
         this.progress.beginStage(index, count, step.name);
       }
@@ -114,21 +107,29 @@ export class TaskRun {
     await this.finish(final.status, final.result);
   }
 
+  /**
+   * The worktree, made after the first write (git may take a while on a big repo; the
+   * worker is alive and cancellable meanwhile). Returns why it could not be made, or null.
+   */
+  private async prepareWorktree(): Promise<string | null> {
+    // Shown as stage `worktree` meanwhile (and where it failed, if it does).
+    const stage = { index: 0, count: 1, name: 'worktree', phase: null };
+    await this.firstWrite(() => {
+      this.task = { ...this.task, startedAt: new Date(this.startedMs).toISOString(), stage };
+    });
+    if (!this.started) return null;
+    const made = (worktree: Worktree) => ((this.task = { ...this.task, worktree, stage: null }), this.writer.now());
+    const opened = (await import('./worktree.js')).openTaskWorktree(this.store.paths, this.task, { made, log: (l) => this.log(l) });
+    return opened.then((cwd) => ((this.cwd = cwd), null), describeError);
+  }
+
   private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
-    // The launching shell's environment (not this worker's: it may be another shell's), then the task's.
-    const env: Record<string, string> = {
-      ...this.launchEnv,
-      ...this.task.env,
-      DEV_TOOLS_TASK_ID: this.task.id,
-      DEV_TOOLS_PROJECT: this.task.project,
-      DEV_TOOLS_TASK_DESCRIPTION: this.task.description,
-      DEV_TOOLS_STAGE: this.progress.stage?.name ?? '',
-    };
-    const problem = stepProblem(argv, this.task.cwd, env);
+    const env = commandEnv(this.task, this.launchEnv, this.progress.stage?.name ?? '');
+    const problem = stepProblem(argv, this.cwd, env);
     if (problem) return { exitCode: null, signal: null, error: problem };
 
     const spawnOne = () => {
-      const s = spawnStep(this.ledger, index, argv, { cwd: this.task.cwd, env, logFd: this.logFd });
+      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, logFd: this.logFd });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
     };
@@ -194,13 +195,8 @@ export class TaskRun {
     return out;
   }
 
-  /** The worker's own lines (stage headers, the end), appended like the command's output. */
   private log(text: string): void {
-    try {
-      writeSync(this.logFd, `==> [dev-tools] ${printable(text)}\n`);
-    } catch {
-      // A full disk loses a header line, never the task.
-    }
+    logLine(this.logFd, text);
   }
 
   private onMarker(m: Marker): void {
@@ -227,11 +223,14 @@ export class TaskRun {
       error: result.error || null,
       completedAt: new Date(now).toISOString(),
     };
-    if (status === 'failed' && this.task.stages && stage) {
+    if (status === 'failed' && this.pipeline && stage) {
       this.log(`stage ${stage.index + 1}/${stage.count} ${stage.name} failed (${describeEnd(result)})`);
     }
     if (status === 'cancelled') this.log('cancelled');
     if (result.error) this.log(result.error);
+    // What it changed, whatever its end; the worktree and branch stay for review.
+    if (this.task.worktree)
+      this.task = await (await import('./worktree.js')).withEndDiff(this.task, this.task.worktree, (l) => this.log(l));
     if (!this.started) {
       // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
       await this.firstWrite(() => undefined);

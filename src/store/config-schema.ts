@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { copyPathProblem } from '../core/diff.js';
 import { sbatchArgProblem } from '../core/slurm.js';
 import { LOCAL_EXECUTOR, PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../core/task.js';
 import type { Config } from './config.js';
@@ -14,6 +15,17 @@ const project = z.strictObject({
   env: z.record(z.string(), z.string('must be a string')).default({}),
   stages: z.array(stage).default([]),
   executor: z.string().min(1, 'must be the name of an executor ("local" or one in "executors")').optional(),
+  isolation: z.enum(['none', 'worktree'], 'must be "none" or "worktree"').default('none'),
+  setup: z.array(z.string().min(1, 'must be a non-empty shell line'), 'must be an array of shell lines').default([]),
+  copy: z
+    .array(
+      z.string('must be a path').superRefine((path, ctx) => {
+        const problem = copyPathProblem(path);
+        if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(path)} ${problem}` });
+      }),
+      'must be an array of paths relative to the project',
+    )
+    .default([]),
   onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
 });
 

@@ -13,6 +13,12 @@ export interface ProjectConfig {
   stages: StageSpec[];
   /** The executor its tasks run on unless `--executor` says otherwise. */
   executor?: string;
+  /** `worktree`: each task runs in its own git worktree (absent in configs cached by older versions: none). */
+  isolation?: 'none' | 'worktree';
+  /** Shell lines run in a fresh worktree before the stages. */
+  setup?: string[];
+  /** Untracked files copied from the project into a fresh worktree. */
+  copy?: string[];
   /** Replaces the top-level onFinish for this project's tasks ("" for none). */
   onFinish?: string;
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { groupMembers, Harness, HEAVY_MODULE, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
+import { makeRepo } from '../integration/git-repo.js';
 import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
@@ -407,6 +408,54 @@ describe('the installed demo', () => {
     expect(done.status, h.log(again.id)).toBe('completed');
     await term.see(new RegExp(`${again.id}.*✔ completed`), 'the second run completed on screen', 10_000);
     expect(h.log(again.id)).toContain('all integration tests passed');
+    // The worktree project, on the git repo the demo made: its tasks changed their own worktrees.
+    const agent = await findTask((t) => t.project === 'demo-agents' && t.status === 'completed', 'a demo worktree task done');
+    expect(agent.worktree?.branch).toBe(`dev-tools/${agent.id}`);
+    expect(agent.diff).toEqual({ files: 2, insertions: 7, deletions: 0 });
+  });
+});
+
+describe('the installed dashboard and a worktree project', () => {
+  it('shows the DIFF column, and d shows the diff in colour in the log pane', async () => {
+    const repo = makeRepo(join(h.home, 'repo'), { 'app.txt': 'one\ntwo\n' });
+    writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    const t = h.sh('web', "sed -i 's/two/TWO/' app.txt; echo added > new.txt; echo edited-in-worktree");
+    const done = await h.waitForStatus(t.id, ['completed', 'failed']);
+    expect(done.diff).toEqual({ files: 2, insertions: 2, deletions: 1 });
+    term.open(`${devTools('ui', { NO_COLOR: '' })}; echo "UI-EXIT:$?"`);
+    term.keys('a');
+    await term.see(/DIFF/, 'the DIFF column', 20_000);
+    await term.see(new RegExp(`${t.id}.*\\+2 -1 2f`), 'the counts of the task');
+    await term.see('edited-in-worktree', 'its log');
+    term.keys('d');
+    await term.see('▌ diff', 'the diff view');
+    await term.see(/^\+TWO/m, 'the changed line');
+    await term.see(/^\+\+\+ b\/new\.txt/m, 'the untracked file');
+    // Added lines green, removed lines red.
+    const coloured = term.tmux('capture-pane', '-p', '-e', '-t', 'ui');
+    expect(coloured).toMatch(/\x1b\[32m\+TWO/);
+    expect(coloured).toMatch(/\x1b\[31m-two/);
+    term.keys('d');
+    await term.see('▌ log', 'back to the log');
+    term.keys('Escape', 'q');
+    await term.see('UI-EXIT:0', 'the dashboard to exit');
+    expect(readFileSync(join(repo, 'app.txt'), 'utf8')).toBe('one\ntwo\n');
+  });
+
+  it('dev-tools diff on a terminal goes through $PAGER in colour, and names the branch to merge', async () => {
+    const repo = makeRepo(join(h.home, 'repo'), { 'app.txt': 'one\n' });
+    writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    const t = h.sh('web', 'echo two >> app.txt');
+    await h.waitForStatus(t.id, ['completed']);
+    const paged = join(h.home, 'paged.txt');
+    term.open(`${devTools(`diff ${t.id}`, { NO_COLOR: '', PAGER: `cat > '${paged}'` })}; echo "DIFF-EXIT:$?"`);
+    await term.see('DIFF-EXIT:0', 'the diff command to end', 20_000);
+    // The line wraps at 120 columns: read it whole.
+    expect(term.screen().replace(/\n/g, '')).toContain(`git merge dev-tools/${t.id}`);
+    const text = readFileSync(paged, 'utf8');
+    // Git's colours: the added line green (the + and the text may be painted apart).
+    expect(text).toMatch(/\x1b\[32m\+(\x1b\[m\x1b\[32m)?two/);
+    expect(text).toContain('app.txt');
   });
 });
 

@@ -280,7 +280,7 @@ describe('logs -f interrupted', () => {
 });
 
 describe('help', () => {
-  it.each(['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'clean', 'ui', 'demo'])(
+  it.each(['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'diff', 'clean', 'ui', 'demo'])(
     '%s --help shows an example and exits 0',
     (cmd) => {
       const r = h.run([cmd, '--help']);

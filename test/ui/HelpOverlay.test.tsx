@@ -24,7 +24,7 @@ async function readAll(width: number, height: number): Promise<{ lines: string[]
 
 describe('HelpOverlay', () => {
   it('lists every binding of the keymap with its description', () => {
-    const frame = render(<HelpOverlay width={100} height={80} onClose={() => {}} />).lastFrame()!;
+    const frame = render(<HelpOverlay width={100} height={100} onClose={() => {}} />).lastFrame()!;
     for (const mode of ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'filter'] as const) {
       for (const b of KEYMAP[mode]) expect(frame).toContain(`${bindingLabel(b).padEnd(16)} ${b.description}`);
     }

@@ -83,6 +83,30 @@ describe('TaskTable', () => {
     expect(lines[2]).toMatch(/running\s+hpc:node3\s/);
   });
 
+  it('adds the DIFF column as `status` does, also when a worktree task joins a table that has EXECUTOR (#14)', () => {
+    const remote = makeTask({ id: 'rem00001', executor: 'hpc', slurm: { jobId: '42', node: 'node3' } });
+    const isolated = makeTask({
+      id: 'wt000001',
+      status: 'completed',
+      createdAt: '2024-01-01T00:00:01.000Z',
+      isolation: { repo: '/r', base: 'abc', baseBranch: 'main', setup: [], copy: [] },
+      diff: { files: 5, insertions: 120, deletions: 8 },
+    });
+    const ui = render(<TaskTable entries={[remote]} selected={0} width={100} height={4} now={NOW} />);
+    expect(ui.lastFrame()).toMatch(/EXECUTOR/);
+    expect(ui.lastFrame()).not.toMatch(/DIFF/);
+    ui.rerender(<TaskTable entries={[remote, isolated]} selected={0} width={100} height={3} now={NOW} />);
+    const lines = ui
+      .lastFrame()!
+      .split('\n')
+      .map((l) => l.trimEnd().slice(2));
+    expect(lines).toEqual(
+      renderTable(taskColumns([remote, isolated]), [taskCells(remote, NOW), taskCells(isolated, NOW)], 98).map((l) => l.trimEnd()),
+    );
+    expect(lines[0]).toMatch(/ELAPSED\s+DIFF/);
+    expect(lines[2]).toContain('+120 -8 5f');
+  });
+
   it('status is readable without colour: symbol and word', () => {
     const entries = (['queued', 'completed', 'failed', 'cancelled', 'interrupted'] as const).map((status, i) =>
       makeTask({ id: `t${i}000000`, status, createdAt: `2024-01-01T00:00:0${i}.000Z` }),

@@ -1,0 +1,13 @@
+// A test hook of the worker, kept apart from the run it stops.
+
+/**
+ * Test-only: DEV_TOOLS_TEST_STOP_AT=<point> makes the worker stop itself (SIGSTOP) at
+ * that point, so a test can kill it exactly there. Points: `spawned` (first command
+ * started, its pid not yet recorded), `stage-spawned` (a later stage started, still
+ * recorded as the previous one), `final-write` (final state written to its temp file,
+ * not yet renamed into place). Unset, it does nothing.
+ */
+const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
+export function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write'): void {
+  if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
+}
