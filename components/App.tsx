@@ -1,3 +1,6 @@
+// The dashboard: composes the panes and routes the modes. Over 250 lines: the modes
+// (launch, confirm, filter, search, detail, pager) hand the selection and a pending
+// question to one another here; what keys do lives in useTaskCommands and useTaskTools.
 import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { dashboardTableHeight } from '../src/core/table.js';

@@ -1,3 +1,5 @@
+// The lower pane: a task's log (or its diff), scrolled and searched. Over 250 lines:
+// its views share one scroll state, one search and one key handler.
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
 import { useMemo, useRef, useState } from 'react';

@@ -1,3 +1,5 @@
+// Over 250 lines: the one table of every key of every mode (keys are named nowhere
+// else); the footer and the help overlay render from it whole.
 import type { Key } from 'ink';
 
 /**

@@ -1,3 +1,5 @@
+// The only way into `running`: the scheduler lock, reaping dead workers, claims and
+// admission. Over 250 lines: the rule it enforces reads in one place.
 import { join } from 'node:path';
 import { TaskError } from '../core/errors.js';
 import { compareTasks, isBroken, type Task, type TaskStatus } from '../core/task.js';

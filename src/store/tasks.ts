@@ -1,3 +1,5 @@
+// TaskStore, the one door to task files: create, write, archive, read, list, the done
+// index, ids. Over 250 lines: its methods are short and share its paths and invariants.
 import { renameSync, statSync } from 'node:fs';
 import { randomBytes } from './random.js';
 import { join } from 'node:path';
