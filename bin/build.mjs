@@ -12,7 +12,7 @@
 //                          shared chunks), imported by `ui` and `cancel` only
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const DIST = 'dist';
 
@@ -174,6 +174,25 @@ export function styledCharsToString(chars) {`,
 };
 
 /**
+ * With DEV=true Ink reads its own package.json from beside its module, which in the
+ * bundle would be dist/package.json, absent. The UI hides DEV while Ink loads
+ * (components/interactive-env.ts), but no path should point outside what ships: the
+ * name and version are put in here, read at build time.
+ */
+const inkPackageJson = {
+  name: 'ink-package-json-inline',
+  setup(b) {
+    b.onLoad({ filter: /ink[\\/]build[\\/]reconciler\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const read = "fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')";
+      if (!text.includes(read)) throw new Error(`${args.path}: Ink no longer reads its package.json as expected`);
+      const { name, version } = JSON.parse(readFileSync(new URL('../package.json', pathToFileURL(args.path)), 'utf8'));
+      return { contents: text.replace(read, JSON.stringify(JSON.stringify({ name, version }))), loader: 'js' };
+    });
+  },
+};
+
+/**
  * Yoga (Ink's layout engine) is WebAssembly embedded as a data: URL, which Emscripten's
  * loader fetches when `fetch` exists, as it does on Node 20: that loads undici and web
  * streams, ~25 ms of the dashboard's first frame, to decode bytes it has in hand. Here
@@ -259,7 +278,7 @@ await Promise.all([
     outdir: `${DIST}/ui`,
     format: 'esm',
     splitting: true,
-    plugins: [inkIncrementalFix, inkOutputCaches, sameStyleFastPath, yogaWithoutFetch, stringWidthFastPath],
+    plugins: [inkIncrementalFix, inkOutputCaches, sameStyleFastPath, yogaWithoutFetch, stringWidthFastPath, inkPackageJson],
     // Ink's React DevTools hook: only with DEV=true, which the UI hides (components/interactive-env.ts).
     external: ['./devtools.js'],
     define: { 'process.env.NODE_ENV': '"production"' },
