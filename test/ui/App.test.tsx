@@ -17,7 +17,7 @@ import { writeLaunchEnv } from '../../src/store/launch-env.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { killGroup, pidsWithEnv } from '../integration/harness.js';
-import { KEYS, tick, waitFor } from './helpers.js';
+import { KEYS, screen, tick, waitFor } from './helpers.js';
 
 // The real runner, whose workers run from the build (dist/worker.cjs: `npm test` builds first).
 const runner = { ...launchRunner, ...cancelRunner, ...scheduleRunner };
@@ -78,14 +78,7 @@ const readTask = (id: string): Task | null => {
 
 function mount(size = { columns: 100, rows: 30 }) {
   const ui = render(<App store={store} config={config} actions={actions} size={size} defaultProject="adhoc" scheduleEveryMs={300} />);
-  const frame = () => ui.lastFrame() ?? '';
-  const see = (text: string | RegExp, timeoutMs = 5000) =>
-    waitFor(
-      () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
-      `screen to show ${String(text)}`,
-      timeoutMs,
-      frame,
-    );
+  const { frame, see } = screen(ui);
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       ui.stdin.write(k);

@@ -13,7 +13,7 @@ import type { Task } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
-import { KEYS, makeTask, tick, waitFor } from './helpers.js';
+import { KEYS, makeTask, recordingActions, screen, tick, waitFor } from './helpers.js';
 
 let home: string;
 let store: TaskStore;
@@ -29,16 +29,7 @@ beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-input-'));
   store = new TaskStore(statePaths(home)).ensure();
   launched = [];
-  actions = {
-    launch: async (spec) => {
-      launched.push(spec);
-      const task = makeTask({ id: `new0000${launched.length}`, project: spec.project, description: spec.description, status: 'queued' });
-      return { task, started: false, workerPid: null, queuePosition: 1, running: 0, max: 4 };
-    },
-    cancel: async () => Promise.reject(new Error('not in this test')),
-    restart: async () => Promise.reject(new Error('not in this test')),
-    schedule: async () => undefined,
-  };
+  actions = recordingActions(launched);
 });
 afterEach(() => {
   cleanup();
@@ -70,14 +61,7 @@ function mount(props: { messageMs?: number; rows?: number } = {}) {
       messageMs={props.messageMs}
     />,
   );
-  const frame = () => ui.lastFrame() ?? '';
-  const see = (text: string | RegExp, timeoutMs = 5000) =>
-    waitFor(
-      () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
-      `screen to show ${String(text)}`,
-      timeoutMs,
-      frame,
-    );
+  const { frame, see } = screen(ui);
   const gone = (text: string, timeoutMs = 5000) => waitFor(() => !frame().includes(text), `screen to drop ${text}`, timeoutMs, frame);
   const footer = () => frame().split('\n').filter(Boolean).at(-1) ?? '';
   return { ...ui, frame, see, gone, footer };

@@ -16,7 +16,7 @@ import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { killGroup, pidsWithEnv } from '../integration/harness.js';
 import { makeRepo } from '../integration/git-repo.js';
-import { KEYS, tick, waitFor } from './helpers.js';
+import { KEYS, screen, tick, waitFor } from './helpers.js';
 
 // The real runner, whose workers run from the build (dist/worker.cjs: `npm test` builds first).
 const runner = { ...launchRunner, ...scheduleRunner, ...worktreeRunner };
@@ -72,14 +72,7 @@ describe('diff in the dashboard', () => {
     const t = await finished("sed -i 's/two/TWO/' app.txt; seq 1 40 > numbers.txt; echo edited");
     expect(t.diff).toEqual({ files: 2, insertions: 41, deletions: 1 });
     const ui = render(<App store={store} config={config} actions={actions} size={{ columns: 120, rows: 30 }} scheduleEveryMs={300} />);
-    const frame = () => ui.lastFrame() ?? '';
-    const see = (text: string | RegExp) =>
-      waitFor(
-        () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
-        `screen to show ${String(text)}`,
-        5000,
-        frame,
-      );
+    const { frame, see } = screen(ui);
     ui.stdin.write('a');
     await see(t.id);
     await see('DIFF');

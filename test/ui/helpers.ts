@@ -1,3 +1,4 @@
+import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
 import type { Task } from '../../src/core/task.js';
 
 /** Lets Ink handle a write to stdin and render. */
@@ -45,3 +46,33 @@ export const KEYS = {
   home: '\x1b[H',
   end: '\x1b[F',
 } as const;
+
+/** The screen of a rendered app: its last frame, and a wait until it shows something. */
+export function screen(ui: { lastFrame: () => string | undefined }) {
+  const frame = () => ui.lastFrame() ?? '';
+  const see = (text: string | RegExp, timeoutMs = 5000) =>
+    waitFor(
+      () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
+      `screen to show ${String(text)}`,
+      timeoutMs,
+      frame,
+    );
+  return { frame, see };
+}
+
+/**
+ * Actions for tests of what the dashboard asks for, not of what the runner does: a
+ * launch is recorded in `launched` and answered with a queued task; nothing else is.
+ */
+export function recordingActions(launched: LaunchSpec[]): DashboardActions {
+  return {
+    launch: async (spec) => {
+      launched.push(spec);
+      const task = makeTask({ id: `new0000${launched.length}`, project: spec.project, description: spec.description, status: 'queued' });
+      return { task, started: false, workerPid: null, queuePosition: 1, running: 0, max: 4 };
+    },
+    cancel: async () => Promise.reject(new Error('not in this test')),
+    restart: async () => Promise.reject(new Error('not in this test')),
+    schedule: async () => undefined,
+  };
+}
