@@ -20,7 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Harness, waitFor } from '../integration/harness.js';
-import { IS_ROOT, writeTask } from './fault-kit.js';
+import { IS_ROOT, setprivPrefix, writeTask } from './fault-kit.js';
+import { makeRepo } from '../integration/git-repo.js';
 
 let h: Harness;
 let victims: string[];
@@ -213,6 +214,90 @@ describe('a state dir of another user (#11)', () => {
   });
 });
 
+describe('every folder checked before anything runs in it; a state dir reached through a link', () => {
+  const OTHER = 65534;
+
+  it('worktrees/ made by another user in a loose state dir is refused: no worktree task runs in it', async (ctx) => {
+    const prefix = setprivPrefix();
+    if (!prefix) ctx.skip();
+    const repo = makeRepo(join(h.home, 'repo'));
+    h.writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    expect(h.run(['status']).code).toBe(0);
+    rmSync(join(h.home, 'worktrees'), { recursive: true, force: true });
+    chmodSync(h.home, 0o777);
+    // The other user, for real: a folder of theirs where our worktrees go, where they can swap a checkout for a build.sh of theirs.
+    const made = spawnSync(prefix![0]!, [...prefix!.slice(1), 'mkdir', '-m', '777', join(h.home, 'worktrees')]);
+    expect(made.status).toBe(0);
+    expect(statSync(join(h.home, 'worktrees')).uid).toBe(OTHER);
+    const pwned = join(h.home, 'pwned');
+    const r = h.run(['task', 'web', 'x', '-b', '--', 'sh', '-c', `id > ${pwned}`]);
+    // Was: accepted, and the task's worktree made in that folder.
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(new RegExp(`state directory ${h.home}/worktrees is owned by uid ${OTHER}, not by you \\(uid 0\\)`));
+    expect(readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json'))).toEqual([]);
+    expect(readdirSync(join(h.home, 'worktrees'))).toEqual([]);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it("a worktree's folder is made 0700 before git checks anything out into it, whatever the umask", async () => {
+    const repo = makeRepo(join(h.home, 'repo'));
+    h.writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    const r = spawnSync('sh', ['-c', `umask 000; exec "${process.execPath}" "${BIN}" task web perms -b --json -- true`], {
+      env: h.env(),
+      encoding: 'utf8',
+      cwd: repo,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const id = JSON.parse(r.stdout).id as string;
+    const done = await h.waitForStatus(id, ['completed', 'failed']);
+    expect(done.status).toBe('completed');
+    // Was: the worktree's folder as git made it, 0777 under this umask.
+    expect([mode(join(h.home, 'worktrees')), mode(done.worktree!.path)]).toEqual([0o700, 0o700]);
+  });
+
+  it("a state dir reached through a symbolic link of another user's is refused; the folder it points at is not touched", (ctx) => {
+    const prefix = setprivPrefix();
+    if (!prefix) ctx.skip();
+    const theirs = victimDir();
+    spawnSync('chown', [`${OTHER}:${OTHER}`, theirs]);
+    const target = victimDir();
+    chmodSync(target, 0o755);
+    writeFileSync(join(target, 'keep.txt'), 'mine\n');
+    const link = join(theirs, 'dev-tools-home');
+    expect(spawnSync(prefix![0]!, [...prefix!.slice(1), 'ln', '-s', target, link]).status).toBe(0);
+    const r = spawnSync(process.execPath, [BIN, 'status'], { env: h.env({ DEV_TOOLS_HOME: link }), encoding: 'utf8' });
+    // Was: followed, the folder chmodded 0700 and filled with state folders.
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `dev-tools: state directory ${link} is a symbolic link; the link is owned by uid ${OTHER}, not by you (uid 0): refusing to use it (remove it, or set DEV_TOOLS_HOME to a directory of your own)`,
+    );
+    expect(mode(target)).toBe(0o755);
+    expect(readdirSync(target)).toEqual(['keep.txt']);
+  });
+
+  it('a folder of ours that is not a state dir yet keeps its mode (state folders go in 0700); one others can write to is refused', () => {
+    const target = victimDir();
+    chmodSync(target, 0o755);
+    writeFileSync(join(target, 'keep.txt'), 'mine\n');
+    const link = join(victimDir(), 'home-link');
+    symlinkSync(target, link);
+    const r = spawnSync(process.execPath, [BIN, 'status'], { env: h.env({ DEV_TOOLS_HOME: link }), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    // Was: chmodded to 0700, though it was not a dev-tools folder.
+    expect(mode(target)).toBe(0o755);
+    expect(mode(join(target, 'tasks'))).toBe(0o700);
+    const loose = victimDir();
+    writeFileSync(join(loose, 'keep.txt'), 'mine\n');
+    chmodSync(loose, 0o777);
+    const refused = spawnSync(process.execPath, [BIN, 'status'], { env: h.env({ DEV_TOOLS_HOME: loose }), encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`state directory ${loose} can be written by other users (mode 777): refusing to use it`);
+    expect(mode(loose)).toBe(0o777);
+    expect(readdirSync(loose)).toEqual(['keep.txt']);
+  });
+});
+
 describe('planted files in the state dir (#11)', () => {
   it('a hard link planted at logs/<id>.log of a queued task: the task fails with the reason, the target gets nothing', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
@@ -250,6 +335,8 @@ describe('planted files in the state dir (#11)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/scheduler\.lock is a folder, not a lock file: remove it/);
     expect(Date.now() - before).toBeLessThan(5000);
+    // A launch that fails leaves nothing behind (was: the task file, queued for good).
+    for (const dir of ['tasks', 'env', 'finish']) expect(readdirSync(join(h.home, dir)).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 });
 
