@@ -65,6 +65,12 @@ export function isAlive(pid: number | null | undefined, startTime?: number | nul
   return startTime === null || startTime === undefined || info.startTime === startTime;
 }
 
+/** Stopped (SIGSTOP, Ctrl+Z) or stopped by a tracer: state T or t. */
+export function isStopped(pid: number): boolean {
+  const state = procInfo(pid)?.state;
+  return state === 'T' || state === 't';
+}
+
 /**
  * The recorded process itself: alive, not a zombie, and started at the recorded time.
  * An unknown start time is never taken for a match (a pid alone may be anyone's).
@@ -159,11 +165,13 @@ export function startTimeFromToken(token: string): number | null {
  * It records its own pid (the group it leads) and start time in <record>, then runs the
  * command only if <go> still exists. A reaper removes <go> before it reads the records,
  * so either it sees this step's record or this step never runs (each writes, then reads).
+ * Exit 126 with an empty record: the record could not be written, nothing ran (see unrecordedStep).
  */
 export const STEP_PRELUDE = [
   'r=$1 g=$2; shift 2',
   startTimeShell(),
-  'echo "$$ $s" > "$r" || exit 126',
+  // A record that cannot be written (a full disk) ends the step before it runs, silently: the worker says why.
+  '{ echo "$$ $s" > "$r"; } 2>/dev/null || exit 126',
   '[ -e "$g" ] || exit 125',
   'exec "$@"',
 ].join('\n');

@@ -1,7 +1,8 @@
 // One step of a task (its command, or one stage): a process group of its own whose
 // output goes straight into the log, recorded in the task's ledger before it runs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync, writeSync } from 'node:fs';
+import { statfsSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { errnoReason } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
 import type { Ledger } from '../store/ledger.js';
@@ -33,19 +34,20 @@ export function stepProblem(argv: string[], cwd: string, env: Record<string, str
 }
 
 /**
- * Starts one step through the prelude (its own process group, the log as stdout and
- * stderr, no pipe through the worker). The step records itself in the ledger before
- * it runs anything, so a worker killed right after this call leaves a findable group.
+ * Starts one step through the prelude (its own process group, its output straight into
+ * the given fds: the log, for a command; no pipe through the worker). The step records
+ * itself in the ledger before it runs anything, so a worker killed right after this call
+ * leaves a findable group.
  */
 export function spawnStep(
   ledger: Ledger,
-  index: number,
+  key: number | string,
   argv: string[],
-  opts: { cwd: string; env: Record<string, string>; logFd: number },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number },
 ): Step | { error: string } {
   let record: string;
   try {
-    record = ledger.newStep(index);
+    record = ledger.newStep(key);
   } catch (err) {
     return { error: `cannot start command: ${errnoReason(err)}` };
   }
@@ -55,7 +57,7 @@ export function spawnStep(
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ['ignore', opts.logFd, opts.logFd],
+      stdio: ['ignore', opts.stdout, opts.stderr],
     });
   } catch (err) {
     ledger.endStep(record);
@@ -79,4 +81,28 @@ export function logLine(logFd: number, text: string): void {
   } catch {
     // A full disk loses a header line, never the task.
   }
+}
+
+/** Whether a step's prelude wrote its record (it writes it before it runs anything). */
+export function stepRecorded(record: string): boolean {
+  try {
+    return statSync(record).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a step's prelude could not write its record (it then exits 126 before running
+ * anything): the disk is full, most likely; that is not the command's failure.
+ */
+export function whyUnrecorded(record: string): string {
+  const dir = dirname(record);
+  try {
+    const fs = statfsSync(dir);
+    if (fs.bavail * fs.bsize < 64 * 1024) return `cannot write its record in ${dir}: the disk is full`;
+  } catch {
+    // no answer: say what is known
+  }
+  return `cannot write its record in ${dir}`;
 }

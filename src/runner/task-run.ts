@@ -18,7 +18,9 @@ import { ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
 import { StateWriter } from './state-writer.js';
 import { testPoint } from './test-stop.js';
-import { logLine, spawnStep, stepProblem, type Step, type StepResult } from './step.js';
+import { logLine, spawnStep, stepProblem, stepRecorded, whyUnrecorded, type Step, type StepResult } from './step.js';
+import type { GitContext } from './git.js';
+import type { ProgramRunner } from './program.js';
 
 const MARKER_POLL_MS = 100;
 
@@ -37,6 +39,8 @@ export class TaskRun {
   private readonly pipeline: boolean;
   /** Where commands run: the project's cwd, or its place in the task's worktree. */
   private cwd: string;
+  /** Git runs so far (each a step of its own in the ledger: step-git-<n>). */
+  private gitRuns = 0;
 
   constructor(
     private readonly store: TaskStore,
@@ -79,7 +83,11 @@ export class TaskRun {
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
     const prepared = this.task.isolation ? await this.prepareWorktree() : null;
-    if (prepared) final = { status: 'failed', result: { exitCode: null, signal: null, error: prepared } };
+    if (prepared) {
+      final = this.cancelling
+        ? { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } }
+        : { status: 'failed', result: { exitCode: null, signal: null, error: prepared } };
+    }
     for (let index = 0; index < count && !prepared; index++) {
       if (this.cancelling) {
         final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
@@ -119,8 +127,45 @@ export class TaskRun {
     });
     if (!this.started) return null;
     const made = (worktree: Worktree) => ((this.task = { ...this.task, worktree, stage: null }), this.writer.now());
-    const opened = (await import('./worktree.js')).openTaskWorktree(this.store.paths, this.task, { made, log: (l) => this.log(l) });
+    const opened = (await import('./worktree.js')).openTaskWorktree(
+      this.store.paths,
+      this.task,
+      { made, log: (l) => this.log(l) },
+      { ...this.gitContext('worktree'), stopped: () => this.cancelling },
+    );
     return opened.then((cwd) => ((this.cwd = cwd), null), describeError);
+  }
+
+  /**
+   * Git and the hooks it starts run as steps of this task, with the task's environment:
+   * each in a process group of its own recorded in the ledger before it runs (a worker
+   * killed meanwhile leaves them to the sweepers), stopped by a cancel, and whatever a
+   * hook leaves behind is stopped once git exits, as for a command.
+   */
+  private gitContext(stage: string): GitContext {
+    return { env: commandEnv(this.task, this.launchEnv, stage), runner: this.runGit };
+  }
+
+  private readonly runGit: ProgramRunner = async (argv, opts) => {
+    const step = spawnStep(this.ledger, `git-${++this.gitRuns}`, argv, opts);
+    if ('error' in step) return step;
+    if (opts.label === 'worktree-add') testPoint('worktree-add');
+    return this.settle(step);
+  };
+
+  /**
+   * Waits for a step's main process, then stops what it left in its group; the record
+   * goes once the group is gone. `recorded`: the step had written its record.
+   */
+  private async settle(step: Step): Promise<{ code: number | null; signal: string | null; recorded: boolean }> {
+    this.currentGroup = { pgid: step.pgid, startTime: step.startTime };
+    const exit = { ...(await step.exited), recorded: stepRecorded(step.record) };
+    // The main process ended the step: whatever it left in its group is stopped too.
+    const gone = await stopGroup(step.pgid, step.startTime, this.config.cancelGraceMs);
+    // A group that outlives even KILL keeps its record: it still holds the task's slot.
+    if (gone) this.ledger.endStep(step.record);
+    this.currentGroup = null;
+    return exit;
   }
 
   private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
@@ -129,7 +174,7 @@ export class TaskRun {
     if (problem) return { exitCode: null, signal: null, error: problem };
 
     const spawnOne = () => {
-      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, logFd: this.logFd });
+      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, stdout: this.logFd, stderr: this.logFd });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
     };
@@ -156,13 +201,13 @@ export class TaskRun {
     if ('error' in step) return { exitCode: null, signal: null, error: step.error };
     if (this.cancelling) void this.stopCurrent();
 
-    const exit = await step.exited;
-    // The main process ended the step: whatever it left in its group is stopped too.
-    const gone = await stopGroup(step.pgid, step.startTime, this.config.cancelGraceMs);
-    // A group that outlives even KILL keeps its record: it still holds the task's slot.
-    if (gone) this.ledger.endStep(step.record);
-    this.currentGroup = null;
+    const exit = await this.settle(step);
     this.markers.drain();
+    // Its prelude could not write its record (a full disk): the command never ran; say so, not "exit 126".
+    if (exit.code === 126 && !exit.recorded) {
+      const what = this.pipeline ? `stage ${index + 1}/${count} (${this.progress.stage?.name ?? index + 1})` : 'the command';
+      return { exitCode: null, signal: null, error: `cannot start ${what}: ${whyUnrecorded(step.record)}` };
+    }
     return { exitCode: exit.code, signal: exit.signal, error: null };
   }
 
@@ -229,8 +274,10 @@ export class TaskRun {
     if (status === 'cancelled') this.log('cancelled');
     if (result.error) this.log(result.error);
     // What it changed, whatever its end; the worktree and branch stay for review.
-    if (this.task.worktree)
-      this.task = await (await import('./worktree.js')).withEndDiff(this.task, this.task.worktree, (l) => this.log(l));
+    if (this.task.worktree) {
+      const ctx = this.gitContext(stage?.name ?? '');
+      this.task = await (await import('./worktree.js')).withEndDiff(this.task, this.task.worktree, (l) => this.log(l), ctx);
+    }
     if (!this.started) {
       // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
       await this.firstWrite(() => undefined);

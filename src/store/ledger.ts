@@ -13,7 +13,8 @@ import { readOwnFile } from './read-own.js';
  *   worker     the worker's pid and start time, written before anything else
  *   go         present while commands may start; whoever finds the worker dead removes it
  *   step-<n>   one per spawned step, written by the step's own shell before it checks
- *              `go`: "<pgid> <start time>" (the shell leads its group and execs the command)
+ *              `go`: "<pgid> <start time>" (the shell leads its group and execs the command);
+ *              step-git-<n> for git and the hooks it starts (a worktree's checkout, its diff)
  *   stop.lock  held by whoever stops the groups of a ledger whose worker is gone
  *   cancel     made by `cancel` before it asks Slurm to stop a task's job, so the
  *              worker can tell that SIGTERM from a cancel from one from the cluster
@@ -89,9 +90,9 @@ export class Ledger {
     safeUnlink(this.goPath);
   }
 
-  /** An empty record for step `index`, made before the step is spawned (0600, never through a link). */
-  newStep(index: number): string {
-    const file = join(this.dir, `step-${index}`);
+  /** An empty record for step `key` (its index, or `git-<n>`), made before the step is spawned (0600, never through a link). */
+  newStep(key: number | string): string {
+    const file = join(this.dir, `step-${key}`);
     safeUnlink(file);
     createEmpty(file, false);
     return file;
