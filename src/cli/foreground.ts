@@ -4,7 +4,7 @@ import { printable } from '../core/terminal-text.js';
 import { cancelTask } from '../runner/cancel.js';
 import { followTask } from '../runner/follow.js';
 import type { Context } from './context.js';
-import { statusExitCode } from './output.js';
+import { outputWriter, statusExitCode } from './output.js';
 
 /**
  * Streams a task's output until it ends and returns the exit code to use.
@@ -26,12 +26,15 @@ export async function runForeground(ctx: Context, id: string): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  // On a terminal the task's escape sequences are dropped (colours kept), as `logs` does.
+  const write = outputWriter();
   try {
     const final = await followTask(ctx.store, ctx.config, id, {
       offset: 0,
-      onData: (d) => process.stdout.write(d),
+      onData: (d) => write(d),
       onTruncate: () => process.stderr.write('dev-tools: the log was truncated; following from its start\n'),
     });
+    write(null);
     if (cancelling) await cancelling;
     if (!final) return 1;
     const task = ctx.store.get(id);

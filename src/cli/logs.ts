@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/units.js';
-import type { TerminalFilter } from '../core/terminal-text.js';
-import { colorEnabled, isTerminal, writeOut } from './output.js';
+import { outputWriter, writeOut } from './output.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -21,11 +19,10 @@ export function registerLogs(program: Command): void {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines takes a whole number, not "${opts.lines}"`);
       const n = Number(opts.lines);
       const [{ openContext }, { tailLines, TAIL_LINE_LIMIT }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
-      const { store, config } = await openContext();
+      const { store, config } = await openContext({ lastValidConfig: true });
       const id = store.resolveId(idInput);
       store.get(id);
-      const filter = !opts.raw && isTerminal() ? new (await import('../core/terminal-text.js')).TerminalFilter(colorEnabled()) : null;
-      const write = outputWriter(filter);
+      const write = outputWriter(Boolean(opts.raw));
       let offset = 0;
       try {
         const tail = tailLines(store.logPath(id), n, write);
@@ -50,17 +47,4 @@ export function registerLogs(program: Command): void {
       });
       write(null);
     });
-}
-
-/**
- * Where log bytes go: as they are, or (on a terminal) decoded and filtered so only
- * colours reach it. `null` ends the output (what a split sequence held back).
- */
-function outputWriter(filter: TerminalFilter | null): (data: Buffer | null) => void {
-  if (!filter) return (data) => void (data && writeOut(data));
-  const decoder = new StringDecoder('utf8');
-  return (data) => {
-    const text = data ? filter.push(decoder.write(data)) : filter.push(decoder.end()) + filter.end();
-    if (text) writeOut(text);
-  };
 }

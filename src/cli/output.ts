@@ -1,6 +1,7 @@
 import { fstatSync, statSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { TaskStatus } from '../core/task.js';
-import { printable } from '../core/terminal-text.js';
+import { printable, TerminalFilter } from '../core/terminal-text.js';
 
 const CODES: Record<string, [number, number]> = {
   red: [31, 39],
@@ -98,4 +99,27 @@ export function statusExitCode(status: TaskStatus, exitCode: number | null | und
   if (status === 'failed' && typeof exitCode === 'number' && exitCode > 0 && exitCode < 256) return exitCode;
   if (status === 'cancelled') return 130;
   return 1;
+}
+
+/**
+ * Where a task's bytes go on stdout (`logs`, a foreground task): as they are into a pipe,
+ * a file or with `raw`; on a terminal decoded and filtered, so only colours reach it (a
+ * task cannot clear the screen, retitle the window or write the clipboard). `null` ends
+ * the output (what a split sequence held back).
+ */
+export function outputWriter(raw = false): (data: Buffer | null) => void {
+  if (raw || !isTerminal(1)) return (data) => void (data && writeOut(data));
+  const filter = new TerminalFilter(colorEnabled());
+  const decoder = new StringDecoder('utf8');
+  return (data) => {
+    const text = data ? filter.push(decoder.write(data)) : filter.push(decoder.end()) + filter.end();
+    if (text) writeOut(text);
+  };
+}
+
+/** Text for stdout made safe for a terminal (colours kept unless turned off); as it is elsewhere. */
+export function terminalSafe(text: string): string {
+  if (!isTerminal(1)) return text;
+  const filter = new TerminalFilter(colorEnabled());
+  return filter.push(text) + filter.end();
 }

@@ -6,6 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, Harness, waitFor } from '../integration/harness.js';
+import { makeRepo } from '../integration/git-repo.js';
 import { samplePeakRss } from './fault-kit.js';
 
 let h: Harness;
@@ -59,5 +60,45 @@ describe('binary and invalid UTF-8', () => {
     expect(done.progress?.message).toBe('real marker');
     const shown = spawnSync(process.execPath, [BIN, 'logs', t.id, '-n', '100000'], { env: h.env() }).stdout;
     expect(shown.equals(Buffer.concat([body, Buffer.from('\n'), body]))).toBe(true);
+  });
+});
+
+describe('on a terminal (a pseudo-terminal made by util-linux script)', () => {
+  // Colours, then clear screen, cursor home, a window title, leaving the alternate screen, an OSC 52 clipboard write.
+  const NASTY = "printf 'plain \\033[31mred\\033[0m\\n\\033[2J\\033[Hcleared\\033]0;pwned\\007 \\033[?1049l\\033]52;c;aGk=\\007done\\n'";
+  const BAD = ['\x1b[2J', '\x1b[H', '\x1b]0;', '\x1b[?1049l', '\x1b]52;', '\x07'];
+
+  function onTerminal(args: string[], env: Record<string, string> = {}): string {
+    const out = join(h.home, `tty-${Date.now()}.out`);
+    const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const full = h.env(env);
+    delete full.NO_COLOR;
+    const r = spawnSync('script', ['-qefc', cmd, out], { env: full, encoding: 'utf8', timeout: 30_000, cwd: h.home });
+    if (r.error) throw new Error(`util-linux script is needed for this test: ${r.error.message}`);
+    return readFileSync(out, 'utf8');
+  }
+
+  it("a foreground task's output keeps its colours and loses the sequences that would take over the terminal", () => {
+    const script = join(h.home, 'nasty.sh');
+    writeFileSync(script, `${NASTY}\n`);
+    const shown = onTerminal(['task', 'web', 'nasty', '--', 'sh', script]);
+    expect(shown).toContain('plain \x1b[31mred\x1b[0m');
+    expect(shown).toContain('cleared');
+    expect(shown).toContain('done');
+    // Was: every byte of it, raw.
+    for (const bad of BAD) expect(shown).not.toContain(bad);
+  });
+
+  it('diff with PAGER=cat, or a pager that cannot run, shows a file holding escape sequences without them', async () => {
+    const repo = makeRepo(join(h.home, 'repo'));
+    h.writeConfig({ projects: { web: { cwd: repo, isolation: 'worktree' } } });
+    const t = h.sh('web', `${NASTY} > nasty.txt`);
+    await h.waitForStatus(t.id, ['completed']);
+    for (const pager of ['cat', 'no-such-pager-here']) {
+      const shown = onTerminal(['diff', t.id], { PAGER: pager });
+      expect(shown, pager).toContain('cleared');
+      expect(shown, pager).toContain('+++ b/nasty.txt');
+      for (const bad of BAD) expect(shown, `${pager}: ${JSON.stringify(bad)}`).not.toContain(bad);
+    }
   });
 });

@@ -83,31 +83,37 @@ describe('worktree isolation', () => {
     });
   });
 
-  it('clean removes worktrees, keeps unmerged branches (--branches deletes them), and takes a worktree deleted by hand', async () => {
+  it('clean removes worktrees, keeps branches with work (--branches deletes them), and takes a worktree deleted by hand', async () => {
     configure();
-    const merged = h.sh('web', 'echo scratch > notes.txt');
+    const merged = h.sh('web', 'echo scratch > notes.txt; git add notes.txt; git commit -qm notes');
     const unmerged = h.sh('web', 'echo work >> shared.txt; git commit -qam work');
     const gone = h.sh('web', 'true');
-    const tasks = await Promise.all([merged, unmerged, gone].map((t) => h.waitForStatus(t.id, ['completed'])));
+    const empty = h.sh('web', 'true');
+    const tasks = await Promise.all([merged, unmerged, gone, empty].map((t) => h.waitForStatus(t.id, ['completed'])));
     git(repo, 'worktree', 'remove', '--force', tasks[2]!.worktree!.path);
     git(repo, 'branch', '-D', tasks[2]!.worktree!.branch);
+    git(repo, 'merge', '-q', '--ff-only', tasks[0]!.worktree!.branch);
 
     const r = h.run(['clean']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('removed 3 tasks');
-    expect(r.stdout).toContain('removed 3 worktrees');
-    expect(r.stdout).toContain(`kept 1 unmerged branch (dev-tools/${unmerged.id})`);
+    expect(r.stdout).toContain('removed 4 tasks');
+    expect(r.stdout).toContain('removed 4 worktrees');
+    expect(r.stdout).toContain(`kept 1 branch with work not merged into its base`);
+    expect(r.stdout).toContain(`dev-tools/${unmerged.id} in ${repo}: see it with dev-tools diff ${unmerged.id}`);
     expect(worktreeList(repo)).toEqual([repo]);
     for (const t of tasks) expect(existsSync(t.worktree!.path)).toBe(false);
+    // Merged into main, or nothing beyond the base: deleted.
     expect(branches(repo).sort()).toEqual(['dev-tools/' + unmerged.id, 'main'].sort());
 
     const again = h.sh('web', 'echo more >> shared.txt; git commit -qam more');
     const t = await h.waitForStatus(again.id, ['completed']);
     const all = h.run(['clean', '--branches']);
     expect(all.code).toBe(0);
-    expect(all.stdout).not.toContain('kept');
-    expect(branches(repo)).not.toContain(t.worktree!.branch);
+    expect(all.stdout).not.toMatch(/^kept/m);
+    expect(all.stdout).toContain('deleted 1 branch kept by earlier cleans');
+    expect(branches(repo)).toEqual(['main']);
+    expect(t.worktree!.branch).toMatch(/^dev-tools\//);
   });
 
   it('refuses a project that is not a git repo, and a bad --base, at launch: nothing created', () => {
@@ -122,7 +128,7 @@ describe('worktree isolation', () => {
     expect(base.code).toBe(2);
     expect(base.stderr).toContain('--base "no-such-branch" is not a commit of');
     expect(taskFiles()).toEqual([]);
-    expect(existsSync(join(h.home, 'worktrees'))).toBe(false);
+    expect(readdirSync(join(h.home, 'worktrees'))).toEqual([]);
   });
 
   it("works on the project's repo even when launched from a git hook (GIT_DIR and GIT_WORK_TREE set to another repo)", async () => {
