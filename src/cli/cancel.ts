@@ -22,7 +22,7 @@ export function registerCancel(program: Command): void {
         import('./context.js'),
         import('../runner/cancel.js'),
       ]);
-      const ctx = await openContext();
+      const ctx = await openContext({ lastValidConfig: true });
       let ids: string[];
       if (idInput !== undefined) ids = [ctx.store.resolveId(idInput)];
       else if (opts.all || opts.project) ids = cancellable(ctx.store, opts.project).map((t) => t.id);

@@ -1,16 +1,23 @@
 import type { Config } from '../store/config.js';
-import { loadConfig } from '../store/config.js';
+import { loadConfig, loadConfigOrLastValid } from '../store/config.js';
 import { statePaths } from '../store/paths.js';
 import { TaskStore } from '../store/tasks.js';
+import { warn } from './output.js';
 
 export interface Context {
   store: TaskStore;
   config: Config;
 }
 
-/** The state directory (created 0700 if missing) and its validated config. */
-export async function openContext(): Promise<Context> {
+/**
+ * The state directory (created 0700 if missing) and its validated config. With
+ * `lastValidConfig` (commands that only look or stop), a config.json that does not
+ * validate right now is one warning line, and the last valid config is used.
+ */
+export async function openContext(opts: { lastValidConfig?: boolean } = {}): Promise<Context> {
   const store = new TaskStore(statePaths()).ensure();
-  const config = await loadConfig(store.paths);
+  if (!opts.lastValidConfig) return { store, config: await loadConfig(store.paths) };
+  const { config, warning } = await loadConfigOrLastValid(store.paths);
+  if (warning) warn(warning);
   return { store, config };
 }

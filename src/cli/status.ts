@@ -19,7 +19,7 @@ export function registerStatus(program: Command): void {
     )
     .action(async (project: string | undefined, opts: { all?: boolean; json?: boolean }) => {
       const [{ openContext }, { schedule, reapIfDead }] = await Promise.all([import('./context.js'), import('../runner/scheduler.js')]);
-      const { store, config } = await openContext();
+      const { store, config } = await openContext({ lastValidConfig: true });
       // Reap dead workers and fill free slots, but never block on a busy scheduler.
       const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);
       // Finished tasks go into a pipe as the index holds them, unparsed (10,000 of them cost what 10 do, twice over).

@@ -19,7 +19,7 @@ export function registerWait(program: Command): void {
         import('../runner/scheduler.js'),
         import('../runner/sleep.js'),
       ]);
-      const { store, config } = await openContext();
+      const { store, config } = await openContext({ lastValidConfig: true });
       const ids = [...new Set(inputs.map((i) => store.resolveId(i)))];
       const done = new Map<string, Task>();
       const tick = scheduleTicker(store, config);

@@ -1,5 +1,6 @@
 // A running task's file, as its worker writes it: at most once per interval however
 // fast markers arrive, at once when a step starts, and the final state until it lands.
+import { writeSync } from 'node:fs';
 import type { Task } from '../core/task.js';
 import type { TaskStore } from '../store/tasks.js';
 import { sleep } from './sleep.js';
@@ -47,7 +48,7 @@ export class StateWriter {
       this.store.write(this.current());
     } catch (err) {
       // A full disk must not kill the task; the next write (or the final one) tries again.
-      process.stderr.write(`dev-tools worker: ${(err as Error).message}\n`);
+      complain((err as Error).message);
       this.dirty = true;
     }
   }
@@ -67,11 +68,24 @@ export class StateWriter {
         return;
       } catch (err) {
         if (attempt >= 20) {
-          process.stderr.write(`dev-tools worker: cannot record the final state: ${(err as Error).message}\n`);
+          complain(`cannot record the final state: ${(err as Error).message}`);
           return;
         }
         await sleep(250);
       }
     }
+  }
+}
+
+/**
+ * A line of the worker's own on its stderr (the task's log): synchronous, and never an
+ * error of its own. On a full disk that line cannot be written either, and a stream's
+ * unhandled 'error' would kill the worker and its task with it.
+ */
+export function complain(line: string): void {
+  try {
+    writeSync(2, `dev-tools worker: ${line}\n`);
+  } catch {
+    // nowhere left to say it
   }
 }

@@ -10,9 +10,17 @@ const stage = z.strictObject({
   run: z.string().min(1, 'must be a non-empty shell line'),
 });
 
+/** What a process environment can hold: a name without "=" or NUL, a value without NUL. */
+const ENV_NAME_RULE = 'variable names are non-empty and hold no "=" or NUL character';
+const envName = z.string().regex(/^[^=\0]+$/, ENV_NAME_RULE);
+const envValue = z.string('must be a string').refine((v) => !v.includes('\0'), 'must not hold a NUL character');
+
+/** At most an hour between SIGTERM and SIGKILL: past that a timer would overflow, and a cancel would never end. */
+const MAX_GRACE_MS = 3_600_000;
+
 const project = z.strictObject({
   cwd: z.string().min(1, 'must be a non-empty path').optional(),
-  env: z.record(z.string(), z.string('must be a string')).default({}),
+  env: z.record(envName, envValue).default({}),
   stages: z.array(stage).default([]),
   executor: z.string().min(1, 'must be the name of an executor ("local" or one in "executors")').optional(),
   isolation: z.enum(['none', 'worktree'], 'must be "none" or "worktree"').default('none'),
@@ -50,6 +58,7 @@ const schema = z.strictObject({
   cancelGraceMs: z
     .int('must be a non-negative integer (milliseconds)')
     .nonnegative('must be a non-negative integer (milliseconds)')
+    .max(MAX_GRACE_MS, `must be at most ${MAX_GRACE_MS} (one hour, in milliseconds)`)
     .default(5000),
   onFinish: z.string('must be a shell line (a string)').optional(),
   executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), slurm).default({}),
@@ -65,6 +74,16 @@ export function parseConfig(raw: unknown): Config {
     const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
     if (typeof record === 'object' && record !== null && Object.hasOwn(record, '__proto__')) throw new UsageError(`config.json: ${rule}`);
   }
+  // The same for a project's env, where it would be dropped without a word: the task would miss it.
+  const projects = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).projects : undefined;
+  if (typeof projects === 'object' && projects !== null) {
+    for (const [name, p] of Object.entries(projects)) {
+      const env = typeof p === 'object' && p !== null ? (p as Record<string, unknown>).env : undefined;
+      if (typeof env === 'object' && env !== null && Object.hasOwn(env, '__proto__')) {
+        throw new UsageError(`config.json: projects.${name}.env cannot hold "__proto__" (a name JSON tools drop or misread)`);
+      }
+    }
+  }
   const result = schema.safeParse(raw);
   if (result.success) return result.data as Config;
   const issue = result.error.issues[0]!;
@@ -72,6 +91,12 @@ export function parseConfig(raw: unknown): Config {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', ');
     throw new UsageError(`config.json: unknown key ${keys}`);
+  }
+  if (issue.code === 'invalid_key' && issue.path[2] === 'env') {
+    const name = String(issue.path[issue.path.length - 1]);
+    throw new UsageError(
+      `config.json: ${issue.path.slice(0, 3).map(String).join('.')} has an invalid variable name ${JSON.stringify(name.slice(0, 40))}: ${ENV_NAME_RULE}`,
+    );
   }
   if (issue.code === 'invalid_key') {
     const name = String(issue.path[issue.path.length - 1]);

@@ -45,6 +45,9 @@ const CONFIG_SCHEMA_VERSION = 3;
 
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
 
+/** A config.json larger than this is refused before it is read (a config of a few projects is a few KiB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /**
  * Loads config.json. zod is imported only when the file changed since it was last
  * found valid: a valid config is remembered in config.validated.json under the
@@ -57,6 +60,9 @@ export async function loadConfig(paths: StatePaths): Promise<Config> {
     // Its stages are shell lines we run: a config.json of another user is never taken for ours.
     const st = statSync(paths.config);
     if (!ownedByUs(st)) throw new UsageError(`${notOursMessage(`config.json (${paths.config})`, st.uid)}: refusing to run its commands`);
+    if (st.size > MAX_CONFIG_BYTES) {
+      throw new UsageError(`config.json is too large (${st.size} bytes; at most ${MAX_CONFIG_BYTES}): is ${paths.config} the right file?`);
+    }
     key = `${CONFIG_SCHEMA_VERSION}:${st.size}:${st.mtimeMs}:${st.ino}`;
     const cached = readValidated(paths, key);
     if (cached) return cached;
@@ -82,16 +88,34 @@ export async function loadConfig(paths: StatePaths): Promise<Config> {
   return config;
 }
 
+/**
+ * For what only looks or stops (status, logs, cancel, wait, diff, clean) and for a queued
+ * task's worker: config.json when it is valid, else the last config found valid (a file
+ * half-saved by an editor must not fail tasks or hide them), with the reason to warn of.
+ * Without a saved one, the defaults.
+ */
+export async function loadConfigOrLastValid(paths: StatePaths): Promise<{ config: Config; warning: string | null }> {
+  try {
+    return { config: await loadConfig(paths), warning: null };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const last = readValidated(paths, null);
+    const using = last ? 'using the last valid config' : 'using the defaults (no valid config was seen before)';
+    return { config: last ?? structuredClone(DEFAULT_CONFIG), warning: `${err.message}; ${using}` };
+  }
+}
+
 function validatedPath(paths: StatePaths): string {
   return join(paths.home, 'config.validated.json');
 }
 
-function readValidated(paths: StatePaths, key: string): Config | null {
-  const file = readOwnFile(validatedPath(paths), 1024 * 1024);
+/** The config last found valid: under this key (null: whatever key it was saved under). */
+function readValidated(paths: StatePaths, key: string | null): Config | null {
+  const file = readOwnFile(validatedPath(paths), 2 * MAX_CONFIG_BYTES);
   if (!file.ok) return null;
   try {
     const v = JSON.parse(file.text) as { key?: unknown; config?: Config };
-    return v.key === key && v.config ? v.config : null;
+    return (key === null || v.key === key) && v.config && typeof v.config === 'object' ? v.config : null;
   } catch {
     return null;
   }

@@ -40,7 +40,7 @@ describe('config.json executors', () => {
     ];
     for (const [config, message] of cases) {
       h.writeConfig(config);
-      const r = h.run(['status']);
+      const r = h.run(['task', 'web', 'x', '-b', '--', 'true']);
       expect(r.code, JSON.stringify(config)).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { describeError, TaskError } from '../../core/errors.js';
 import { slurmVariables, startedAsJob } from '../../core/slurm.js';
 import { isBroken, waitsForWorker } from '../../core/task.js';
-import { loadConfig, type Config } from '../../store/config.js';
+import { loadConfigOrLastValid, type Config } from '../../store/config.js';
 import { readLaunchEnv, removeLaunchEnv } from '../../store/launch-env.js';
 import { Ledger } from '../../store/ledger.js';
 import { ensureStateDirs, statePaths } from '../../store/paths.js';
@@ -19,6 +19,9 @@ import { ownStartTime } from '../proc.js';
 import { schedule } from '../scheduler.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
 import { TaskRun } from '../task-run.js';
+import { complain } from '../state-writer.js';
+import { logLine } from '../step.js';
+import { testPoint } from '../test-stop.js';
 
 /** How long a failed step waits for the SIGTERM Slurm sends the worker with the command's (task-run.ts). */
 const SLURM_SIGNAL_SETTLE_MS = 250;
@@ -28,7 +31,7 @@ async function main(): Promise<void> {
   const [home, id, mode] = process.argv.slice(2);
   const job = mode === 'slurm' ? slurmJob() : null;
   if (!home || !id || (mode !== undefined && !job)) {
-    process.stderr.write('usage: worker.cjs <stateHome> <taskId> [slurm]   (slurm: as a batch job, with SLURM_JOB_ID set)\n');
+    complain('usage: worker.cjs <stateHome> <taskId> [slurm]   (slurm: as a batch job, with SLURM_JOB_ID set)');
     process.exit(2);
   }
   let run: TaskRun | null = null;
@@ -47,6 +50,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onTerm);
   process.on('SIGHUP', () => {}); // a closed terminal is not a cancel
+  // Its stdout and stderr are the task's log: a write that fails (a full disk) is no reason to die.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
 
   const store = new TaskStore(statePaths(home));
   ensureStateDirs(store.paths);
@@ -55,7 +61,7 @@ async function main(): Promise<void> {
   ledger.open({ pid: process.pid, startTime: ownStartTime(), ...(job ? { job: job.jobId } : {}) });
   let config: Config | null = null;
   // The hook runs in the environment the task ran in (the launching shell's), not this worker's.
-  let hookEnv: NodeJS.ProcessEnv = process.env;
+  let hookEnv: NodeJS.ProcessEnv | undefined;
   try {
     const found = store.read(id);
     if (!waitsForWorker(found, job?.jobId)) throw new Abandoned(`task ${id} is not waiting for a worker`);
@@ -92,9 +98,10 @@ async function main(): Promise<void> {
     closeLedger(ledger);
   }
   // Reached only when this worker recorded the final state (an abandoned task is its reaper's).
-  config ??= await loadConfig(store.paths).catch(() => null);
+  config ??= (await loadConfigOrLastValid(store.paths).catch(() => null))?.config ?? null;
   if (config) {
     const final = store.read(id);
+    testPoint('finish-hook');
     if (final && !isBroken(final)) runFinishHook(store, config, final, hookEnv);
   }
   // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
@@ -118,8 +125,11 @@ async function prepare(
   let config: Config;
   let logFd: number;
   try {
-    config = await loadConfig(store.paths);
+    // A config.json half-saved by an editor right now must not fail the task: it runs by the last valid one.
+    const loaded = await loadConfigOrLastValid(store.paths);
+    config = loaded.config;
     logFd = openLogForAppend(store.logPath(id));
+    if (loaded.warning) logLine(logFd, loaded.warning);
   } catch (err) {
     return { failure: describeError(err) };
   }
@@ -144,8 +154,8 @@ function closeLedger(ledger: Ledger): void {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    if (err instanceof Abandoned || err instanceof TaskError) process.stderr.write(`dev-tools worker: ${err.message}\n`);
-    else process.stderr.write(`dev-tools worker crashed: ${(err as Error)?.stack ?? String(err)}\n`);
+    if (err instanceof Abandoned || err instanceof TaskError) complain(err.message);
+    else complain(`crashed: ${(err as Error)?.stack ?? String(err)}`);
     process.exit(1);
   },
 );
