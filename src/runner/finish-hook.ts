@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { isBroken, isFinal, type Task } from '../core/task.js';
 import { projectConfig, type Config } from '../store/config.js';
-import { clearFinishPending, finishHookLogPath, finishPendingPath, pendingFinishIds } from '../store/finish-hook.js';
+import { clearFinishPending, finishHookEnvOf, finishHookLogPath, finishPendingPath, pendingFinishIds } from '../store/finish-hook.js';
+import { readLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 
 /** A finisher normally runs the hook itself at once; the sweep leaves it that long (it has the launching environment). */
@@ -41,11 +42,24 @@ export function finishHookEnv(task: Task): Record<string, string> {
 const HOOK_SHELL = 'umask 077; set -C; { : > "$1"; } 2>/dev/null || exit 0; exec >> "$1" 2>&1; rm -f "$2"; exec /bin/sh -c "$3"';
 
 /**
- * Starts the task's hook if it has one and nobody ran it yet: detached, in its own
- * process group, output to logs/<id>.onfinish.log, never waited for. Never throws: a
- * hook is a nicety, the task's state is what counts.
+ * The environment the task ran in, for its hook, whoever finishes it: the one its launch
+ * kept in the hook's mark; for a task that never started, its launch environment; else
+ * (a hook added to config.json after the launch) the finisher's own.
  */
-export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv: NodeJS.ProcessEnv = process.env): void {
+function taskEnvironment(store: TaskStore, id: string): NodeJS.ProcessEnv {
+  const kept = finishHookEnvOf(store.paths, id);
+  if (kept) return kept;
+  const launch = readLaunchEnv(store.paths, id);
+  return 'env' in launch ? launch.env : process.env;
+}
+
+/**
+ * Starts the task's hook if it has one and nobody ran it yet: detached, in its own
+ * process group, output to logs/<id>.onfinish.log, never waited for, in the task's own
+ * environment (`baseEnv`, from its worker; else the one kept for it at launch). Never
+ * throws: a hook is a nicety, the task's state is what counts.
+ */
+export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv?: NodeJS.ProcessEnv): void {
   if (!isFinal(task.status)) return;
   try {
     const line = finishHookOf(config, task.project);
@@ -53,6 +67,7 @@ export function runFinishHook(store: TaskStore, config: Config, task: Task, base
       clearFinishPending(store.paths, task.id);
       return;
     }
+    const env = baseEnv ?? taskEnvironment(store, task.id);
     // Loaded here: `status` runs a scheduler step, and rarely a hook.
     const child = process
       .getBuiltinModule('node:child_process')
@@ -61,7 +76,7 @@ export function runFinishHook(store: TaskStore, config: Config, task: Task, base
         ['-c', HOOK_SHELL, 'dev-tools-onfinish', finishHookLogPath(store.paths, task.id), finishPendingPath(store.paths, task.id), line],
         {
           cwd: existingDir(task.cwd) ?? store.paths.home,
-          env: { ...baseEnv, ...task.env, ...finishHookEnv(task) },
+          env: { ...env, ...task.env, ...finishHookEnv(task) },
           detached: true,
           stdio: 'ignore',
         },

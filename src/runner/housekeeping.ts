@@ -14,7 +14,7 @@ const STALE_ENV_MS = 60_000;
 /**
  * Removes what crashed processes left behind: temp files of writes that never got
  * their rename (task files, the scheduler lock, the config cache, launch
- * environments) and launch environments of tasks that started or ended. Cheap: a
+ * environments, onFinish marks, kept branches) and launch environments of tasks that started or ended. Cheap: a
  * few small folders are listed. `active` holds the tasks of tasks/ by id; a temp file
  * of a running task is left to the reaper, which may recover it.
  */
@@ -23,7 +23,7 @@ export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Ta
   let removed = 0;
   const now = Date.now();
   const running = new Set([...active.values()].filter((t) => t.status === 'running').map((t) => store.activePath(t.id)));
-  for (const dir of [paths.tasks, paths.locks, paths.home, paths.env]) {
+  for (const dir of [paths.tasks, paths.locks, paths.home, paths.env, paths.finish, paths.branches]) {
     for (const temp of tempFiles(dir)) {
       if (now - temp.mtimeMs < staleMs || isAlive(temp.pid) || running.has(temp.target)) continue;
       safeUnlink(temp.path);

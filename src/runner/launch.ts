@@ -2,13 +2,15 @@
 // scheduler, the only way into `running`, decides whether it starts now.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TaskError, UsageError } from '../core/errors.js';
+import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
 import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import { resolveExecutor } from './executors.js';
+import { finishHookOf } from './finish-hook.js';
+import { UnusableLock } from './lock.js';
 import { schedule, type ScheduleResult } from './scheduler.js';
 
 export interface LaunchSpec {
@@ -134,12 +136,14 @@ async function createAndSchedule(
   notes: string[] = [],
 ): Promise<LaunchResult> {
   const base = { ...fields, status: 'queued' as const, createdAt: new Date().toISOString() };
+  // Its onFinish runs in this environment too, whoever finishes the task: kept with the hook's mark.
+  const hookEnv = finishHookOf(config, fields.project) ? environment : undefined;
   // The environment goes to its own 0600 file first, so a task is never seen without it.
   const create = () =>
     store.create(base, {
       prepare: (id: string) => {
         writeLaunchEnv(store.paths, id, environment);
-        markFinishPending(store.paths, id);
+        markFinishPending(store.paths, id, hookEnv);
       },
       discard: (id: string) => {
         removeLaunchEnv(store.paths, id);
@@ -154,7 +158,24 @@ async function createAndSchedule(
     task = result.admitted!;
   } else {
     task = create();
-    result = await schedule(store, config, { lockWaitMs: 30_000 });
+    try {
+      result = await schedule(store, config, { lockWaitMs: 30_000 });
+    } catch (err) {
+      if (err instanceof UnusableLock) {
+        // Nobody can take the lock, so nobody can start the task: it goes, and the launch fails.
+        store.discardQueued(task.id);
+        removeLaunchEnv(store.paths, task.id);
+        clearFinishPending(store.paths, task.id);
+        throw err;
+      }
+      // The task is queued, and stays so: this launch succeeded, and the next scheduler run with room starts it.
+      // (Failing here would make a script that retries run it twice.)
+      notes.push(
+        `note: ${task.id} is queued, but the scheduler could not run now (${describeError(err)}); it starts at the next command that can (dev-tools status)`,
+      );
+      const running = store.listActive().filter((e) => !isBroken(e) && e.status === 'running').length;
+      result = { locked: false, started: [], workerPids: {}, submitted: [], reaped: [], running, queued: [], states: null };
+    }
   }
   const now = store.read(task.id);
   const current = now && !isBroken(now) ? now : task;

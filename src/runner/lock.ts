@@ -1,10 +1,13 @@
 import { lstatSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { TaskError } from '../core/errors.js';
+import { errnoReason, TaskError } from '../core/errors.js';
 import { createFileExclusive, safeUnlink } from '../store/atomic.js';
 import { readOwnFile } from '../store/read-own.js';
-import { isAlive, ownStartTime } from './proc.js';
+import { isAlive, isStopped, ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
+
+/** Nobody can take this lock until someone removes what is at its path (not a passing fault, as a full disk is). */
+export class UnusableLock extends TaskError {}
 
 interface Owner {
   pid: number;
@@ -26,10 +29,23 @@ function thisHost(): string {
   return (ownHost ??= hostname());
 }
 
-/** Is the owner alive? A pid of this machine is checked; one of another machine is trusted while the lock is fresh. */
+/**
+ * A lock held by a stopped owner (SIGSTOP, Ctrl+Z, a debugger) for longer than this is
+ * stale: a stopped process makes no progress, and everyone else would wait on it. The
+ * lock is held for milliseconds at a time, so a live owner is never near this; one woken
+ * after losing its lock sees so before it writes (see stillHeld).
+ */
+const STOPPED_STALE_MS = 2000;
+
+/**
+ * Is the owner alive, and getting on with it? A pid of this machine is checked (a stopped
+ * one counts as gone once the lock is STOPPED_STALE_MS old); one of another machine is
+ * trusted while the lock is fresh.
+ */
 function ownerAlive(owner: Owner, path: string): boolean {
   if (owner.host && owner.host !== thisHost()) return !olderThan(path, REMOTE_LOCK_STALE_MS);
-  return isAlive(owner.pid, owner.startTime);
+  if (!isAlive(owner.pid, owner.startTime)) return false;
+  return !(isStopped(owner.pid) && olderThan(path, STOPPED_STALE_MS));
 }
 
 /**
@@ -80,9 +96,16 @@ export class FileLock {
       this.token = token;
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // A full or read-only disk: said in words (the code kept for callers that look at it).
+      if (code !== 'EEXIST') throw Object.assign(new TaskError(`cannot take the lock ${this.path}: ${errnoReason(err)}`), { code });
     }
     return false;
+  }
+
+  /** Do we still hold it? False once it was broken while this process was stopped. */
+  stillHeld(): boolean {
+    return !!this.token && readOwner(this.path)?.token === this.token;
   }
 
   release(): void {
@@ -94,7 +117,7 @@ export class FileLock {
 
   private breakIfStale(): void {
     const kind = pathKind(this.path);
-    if (kind === 'folder') throw new TaskError(`${this.path} is a folder, not a lock file: remove it`);
+    if (kind === 'folder') throw new UnusableLock(`${this.path} is a folder, not a lock file: remove it`);
     const owner = kind === 'file' ? readOwner(this.path) : null;
     if (owner && ownerAlive(owner, this.path)) return;
     // An unreadable lock file may be one being written right now; a link or device never is.

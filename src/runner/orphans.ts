@@ -36,7 +36,7 @@ export function liveGroups(state: LedgerState): LiveGroup[] {
  * are gone (or never ran, or are not verifiably ours) are dropped. Returns the live
  * groups left, or null when the worker is alive (the ledger is still its own).
  */
-function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
+function revokeOrphan(ledger: Ledger, keepWorker = false): LiveGroup[] | null {
   const first = ledger.read();
   if (!first) return [];
   if (ledgerOwnerAlive(first)) return null;
@@ -51,7 +51,7 @@ function revokeOrphan(ledger: Ledger): LiveGroup[] | null {
   const live = liveGroups(state);
   const keep = new Set(live.map((g) => g.step.file));
   for (const step of state.steps) if (!keep.has(step.file)) ledger.endStep(step.file);
-  if (live.length === 0) removeLedger(ledger);
+  if (live.length === 0 && !keepWorker) removeLedger(ledger);
   return live;
 }
 
@@ -65,9 +65,15 @@ function removeLedger(ledger: Ledger): void {
  * Finds the ledgers whose worker is gone and has their live groups stopped by a
  * detached group stopper (unless one is already at work on it). Returns the ids of
  * tasks with a live command group: they hold a slot until it is gone, whatever their
- * task file says. `running` lists tasks already counted as running.
+ * task file says. `running` lists tasks already counted as running; `unreaped`, tasks
+ * whose file still says running: their dead worker's record stays for their reaper.
  */
-export function sweepLedgers(paths: StatePaths, graceMs: number, running: ReadonlySet<string>): Set<string> {
+export function sweepLedgers(
+  paths: StatePaths,
+  graceMs: number,
+  running: ReadonlySet<string>,
+  unreaped: ReadonlySet<string> = new Set(),
+): Set<string> {
   const busy = new Set<string>();
   for (const id of ledgerIds(paths)) {
     const ledger = new Ledger(paths, id);
@@ -81,7 +87,7 @@ export function sweepLedgers(paths: StatePaths, graceMs: number, running: Readon
       if (!running.has(id) && liveGroups(state).length > 0) busy.add(id);
       continue;
     }
-    const live = revokeOrphan(ledger);
+    const live = revokeOrphan(ledger, unreaped.has(id));
     if (!live || live.length === 0) continue;
     busy.add(id);
     if (!new FileLock(ledger.stopLockPath).heldByLiveOwner()) stopperInBackground(paths.home, id, graceMs);

@@ -1,10 +1,11 @@
 // The only way into `running`: the scheduler lock, reaping dead workers, claims and
 // admission. Over 250 lines: the rule it enforces reads in one place.
 import { join } from 'node:path';
-import { TaskError } from '../core/errors.js';
+import { describeError, TaskError } from '../core/errors.js';
 import { compareTasks, isBroken, type Task, type TaskStatus } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
+import { clearFinishPending } from '../store/finish-hook.js';
 import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
 import { localExecutor, type WorkerStates } from './executor.js';
@@ -97,10 +98,24 @@ function reapLocal(store: TaskStore, task: Task, _config: Config, opts: ReapOpti
     ...fresh,
     status: opts.status ?? 'interrupted',
     completedAt: new Date(now).toISOString(),
-    error: opts.reason ?? (fresh.pid ? `worker ${fresh.pid} died while running` : 'worker never started'),
+    error: opts.reason ?? deathOf(store, fresh),
   };
   store.write(reaped);
   return reaped;
+}
+
+/**
+ * How a worker that left its task `running` ended, in words. "Never started" only when
+ * no worker ever showed up: one that did wrote its pid into the task's ledger first,
+ * before any command, even when it could not write the task file (a full disk).
+ */
+function deathOf(store: TaskStore, task: Task): string {
+  if (task.pid) return `worker ${task.pid} died while running`;
+  const ledger = new Ledger(store.paths, task.id).read();
+  if (!ledger?.worker) return 'worker never started';
+  return ledger.steps.length > 0
+    ? `worker ${ledger.worker.pid} died while running (before it could record its start)`
+    : `worker ${ledger.worker.pid} died while starting`;
 }
 
 interface ScheduleOptions {
@@ -154,15 +169,22 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
   if (remote.length) result.states = await workerStates(remote, config);
   if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
     if (opts.admit) throw new TaskError(BUSY);
-    // No task file is written without the lock, but orphaned groups can still be seen to.
-    sweepLedgers(store.paths, config.cancelGraceMs, new Set());
+    // No task file is written without the lock, but orphaned groups can still be seen to
+    // (keeping the worker's record of a task not yet reaped: its reaper reads it).
+    const unreaped = new Set(
+      store
+        .listActive()
+        .filter((e) => !isBroken(e) && e.status === 'running' && !e.slurm)
+        .map((e) => e.id),
+    );
+    sweepLedgers(store.paths, config.cancelGraceMs, new Set(), unreaped);
     return result;
   }
   result.locked = true;
   for (let round = 0; ; round++) {
     let claimed: Task[];
     try {
-      claimed = claimUnderLock(store, config, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {});
+      claimed = claimUnderLock(store, config, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {}, () => lock.stillHeld());
     } finally {
       lock.release();
     }
@@ -209,11 +231,13 @@ async function submit(store: TaskStore, config: Config, claims: Task[], result: 
   for (const jobId of done.stray) await cancelJob(jobId).catch(() => undefined);
 }
 
+/** `held`: whether this process still holds the lock (it may have been stopped and the lock broken). */
 function claimUnderLock(
   store: TaskStore,
   config: Config,
   result: ScheduleResult,
   first: { housekeeping?: boolean; admit?: () => Task },
+  held: () => boolean,
 ): Task[] {
   const now = Date.now();
   const busy = new Set<string>();
@@ -245,22 +269,36 @@ function claimUnderLock(
       const waiting = queued.length ? `, ${queued.length} queued ahead` : '';
       throw new TaskError(`Max parallel tasks reached (${busy.size}/${config.maxParallelTasks})${waiting}`);
     }
+    if (!held()) throw new TaskError(BUSY);
     result.admitted = first.admit();
     queued.push(result.admitted);
   }
   queued.sort(compareTasks);
   const room = Math.max(0, config.maxParallelTasks - busy.size);
   const claimed: Task[] = [];
+  let failure: unknown = null;
   try {
     for (const task of queued.slice(0, room)) {
+      // Stopped while holding the lock, and it was broken meanwhile: what was counted may be stale.
+      if (!held()) break;
       const running: Task = { ...task, status: 'running', claimedAt: new Date().toISOString() };
       store.write(running);
       claimed.push(running);
     }
   } catch (err) {
     // A claim that cannot be written (full disk) stops claiming; what was claimed still starts.
-    if (claimed.length === 0) throw err;
+    failure = err;
   }
+  const admitted = result.admitted;
+  if (admitted && !claimed.some((t) => t.id === admitted.id)) {
+    // `--no-queue` promised to start it or to refuse: nothing of it stays (under the lock, nobody else saw it).
+    store.discardQueued(admitted.id);
+    removeLaunchEnv(store.paths, admitted.id);
+    clearFinishPending(store.paths, admitted.id);
+    result.admitted = undefined;
+    throw new TaskError(`cannot start the task now${failure ? ` (${describeError(failure)})` : ''}; nothing was created`);
+  }
+  if (failure && claimed.length === 0) throw failure;
   result.running = busy.size + claimed.length;
   result.queued = queued.slice(claimed.length);
   return [...claimed, ...claims];

@@ -62,7 +62,10 @@ export class TaskStore {
       try {
         hooks.prepare?.(id);
       } catch (err) {
+        // The id is another launch's: nothing of ours was written.
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        // Half of what `prepare` writes may be there (the environment, not the hook's mark): none of it stays.
+        hooks.discard?.(id);
         throw storageError('cannot create task file', err);
       }
       try {
@@ -75,6 +78,12 @@ export class TaskStore {
       }
     }
     throw new TaskError('cannot find a free task id');
+  }
+
+  /** Removes a queued task that never was (a launch that could not go through); the caller holds the scheduler lock. */
+  discardQueued(id: string): void {
+    checkIdInput(id);
+    safeUnlink(this.activePath(id));
   }
 
   /** Replaces the task's file atomically; a final task then moves to done/. */

@@ -1,18 +1,22 @@
 // Concurrency: many shells launching at once against a small limit, cancel and
 // restart racing the scheduler, two cancels of one task, clean while tasks finish.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
-import { groupMembers, Harness, waitFor } from '../integration/harness.js';
-import { taskProcesses } from './fault-kit.js';
+import { groupMembers, Harness, killGroup, waitFor } from '../integration/harness.js';
+import { procState, startTime, taskProcesses } from './fault-kit.js';
 
 let h: Harness;
+let stopped: number[];
 beforeEach(() => {
   h = new Harness();
+  stopped = [];
 });
 afterEach(() => {
+  for (const pid of stopped) killGroup(pid);
   h.cleanup();
 });
 
@@ -245,5 +249,28 @@ describe('the scheduler lock across machines (#16)', () => {
     const local = new FileLock(path);
     expect(await local.acquire(500)).toBe(true);
     local.release();
+  });
+});
+
+describe('a stopped lock holder', () => {
+  it('a scheduler lock held by a stopped process (SIGSTOP) does not stall launches: once stopped 2 s, it counts as stale', async () => {
+    expect(h.run(['status']).code).toBe(0);
+    const holder = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    stopped.push(holder.pid!);
+    process.kill(holder.pid!, 'SIGSTOP');
+    await waitFor(() => procState(holder.pid!) === 'T' || undefined, 'the holder to stop');
+    // What a CLI stopped (Ctrl+Z, SIGSTOP) while it held the lock leaves: a lock whose live owner makes no progress.
+    writeFileSync(
+      join(h.home, 'locks', 'scheduler.lock'),
+      JSON.stringify({ pid: holder.pid, startTime: startTime(holder.pid!), token: 'stopped-owner', host: hostname() }),
+    );
+    const before = Date.now();
+    const r = h.run(['task', 'web', 'x', '-b', '--no-queue', '--json', '--', 'true']);
+    const took = Date.now() - before;
+    // Was: 10 s of waiting, then "the scheduler is busy (lock held)", exit 1 (30 s for a queued launch).
+    expect(r.code, r.stderr).toBe(0);
+    expect(took).toBeLessThan(9000);
+    console.log(`[figure] launch past a lock held by a stopped process: ${took} ms`);
+    await h.waitForStatus((JSON.parse(r.stdout) as Task).id, ['completed']);
   });
 });

@@ -209,6 +209,19 @@ describe('a worker killed at any point leaves no process of its task (#11)', () 
     await noProcessesOf(id, 10_000);
   });
 
+  it('a worker that started its command and died before recording it is not reported as "never started"', async () => {
+    h.writeConfig({ cancelGraceMs: 300 });
+    const { id, worker } = await launchStoppedAt('spawned', 'echo ran; sleep 30');
+    await waitFor(() => h.log(id).includes('ran') || undefined, 'the command to run');
+    process.kill(worker, 'SIGKILL');
+    expect(h.run(['status']).code).toBe(0);
+    const t = h.task(id);
+    expect(t.status).toBe('interrupted');
+    // Was: "worker never started", though its command had run.
+    expect(t.error).toBe(`worker ${worker} died while running (before it could record its start)`);
+    await noProcessesOf(id, 10_000);
+  });
+
   it('cancel in that state returns after the grace, says the processes are stopped, and they are', async () => {
     h.writeConfig({ cancelGraceMs: 300 });
     const { id, worker } = await launchStoppedAt('spawned', STUBBORN);

@@ -2,7 +2,7 @@
 // state (its worker, or the reaper of a killed worker), detached and without effect on
 // the task. Real workers, a real hook writing where it was told what happened.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, Harness, sleep, waitFor } from './harness.js';
 import type { Task } from '../../src/core/task.js';
@@ -72,6 +72,31 @@ describe('onFinish', () => {
     // Its output goes to its own log, not the task's.
     expect(readFileSync(join(h.home, 'logs', `${completed.id}.onfinish.log`), 'utf8')).toBe(`hook output for ${completed.id}\n`);
     expect(h.log(completed.id)).not.toContain('hook output');
+  });
+
+  it('runs in the environment the task ran in, whoever finishes it: a status from another shell, a cancel from a third', async () => {
+    h.writeConfig({ maxParallelTasks: 1, cancelGraceMs: 500, onFinish: `echo "$DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> '${out}'` });
+    const from = (shell: string) => ({ SHELL_NAME: shell, SECRET_TOKEN: `token-of-${shell}` });
+    const launch = (shell: string, command: string[]) => {
+      const r = h.run(['task', 'web', `from ${shell}`, '-b', '--json', '--', ...command], { env: from(shell) });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Task;
+    };
+    const killed = launch('A', ['sleep', '60']);
+    const queued = launch('Q', ['true']);
+    expect(queued.status).toBe('queued');
+    const victim = await runningTask(killed.id);
+    // The queued one is cancelled from shell C, the killed one reaped by a status in shell B.
+    expect(h.run(['cancel', queued.id], { env: from('C') }).code).toBe(0);
+    process.kill(victim.pid!, 'SIGKILL');
+    await waitFor(() => (alive(victim.pid) ? undefined : true), 'the worker to be gone');
+    expect(h.run(['status'], { env: from('B') }).code).toBe(0);
+    await waitFor(() => calls().length >= 2 || undefined, 'both hooks', 15_000);
+    const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).sort();
+    // Was: B's and C's environments (whoever happened to finish the task).
+    expect(lines).toEqual([`${killed.id} A token-of-A`, `${queued.id} Q token-of-Q`].sort());
+    // The environment kept for the hook is gone once the hook has started.
+    for (const dir of ['env', 'finish']) expect(readdirSync(join(h.home, dir)), dir).toEqual([]);
   });
 
   it('a task cancelled while queued gets its hook too', async () => {
@@ -148,11 +173,11 @@ describe('onFinish', () => {
 
   it('a bad onFinish is named in the config error, exit 2', () => {
     h.writeConfig({ onFinish: 5 });
-    const top = h.run(['status']);
+    const top = h.run(['task', 'web', 'x', '-b', '--', 'true']);
     expect(top.code).toBe(2);
     expect(top.stderr).toBe('dev-tools: config.json: onFinish must be a shell line (a string)\n');
     h.writeConfig({ projects: { web: { onFinish: ['x'] } } });
-    const own = h.run(['status']);
+    const own = h.run(['task', 'web', 'x', '-b', '--', 'true']);
     expect(own.code).toBe(2);
     expect(own.stderr).toContain('config.json: projects.web.onFinish must be a shell line');
   });
