@@ -41,6 +41,7 @@ async function underRepoLock<T>(paths: StatePaths, repo: string, body: () => Pro
 async function repoProblem(repo: string, ctx: GitContext): Promise<string | null> {
   if (!existsSync(repo)) return `the project's repository ${repo} is gone (deleted or moved since the task was launched)`;
   const r = await git(repo, ['rev-parse', '--git-dir'], ctx);
+  if (r.code === -1) return `cannot run git in ${repo}: ${r.stderr}`;
   return r.code === 0 ? null : `${repo} is no longer a git repository (${gitReason(r)})`;
 }
 

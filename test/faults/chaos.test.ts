@@ -1,8 +1,10 @@
 // Chaos: tasks launched from several shells at a limit of 4 (a third of the commands
-// ignore TERM) while workers, CLIs and group stoppers are SIGKILLed at random, and
-// workers are stopped and killed at chosen points. /proc is sampled every 50 ms.
-// In the end: every task final, none run twice, no process of any task alive, never
-// more than 4 tasks with a live command, and each ran with its own shell's environment.
+// ignore TERM, some run in a git worktree made through a slow post-checkout hook that
+// leaves a process behind) while workers, CLIs and group stoppers are SIGKILLed at
+// random, and workers are stopped and killed at chosen points (worktree creation and
+// onFinish among them). /proc is sampled every 50 ms. In the end: every task final, none
+// run twice, no process of any task alive, never more than 4 tasks with a live command,
+// and each ran, and had its onFinish run once, with its own shell's environment.
 //
 // `npm test` runs it for CHAOS_SECONDS (default 20); `npm run soak` for longer, with
 // the figures written to CHAOS_REPORT (see test/faults/RELIABILITY.md).
@@ -13,13 +15,16 @@ import { join } from 'node:path';
 import { isFinal, type Task } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
+import { makeRepo } from '../integration/git-repo.js';
 import { pidsMatching, procState, taskProcesses } from './fault-kit.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
 const LIMIT = 4;
 const SHELLS = ['A', 'B', 'C'];
 // A worker told to stop at one of these (see DEV_TOOLS_TEST_STOP_AT in the worker) is killed there.
-const POINTS = ['spawned', 'stage-spawned', 'final-write'];
+const POINTS = ['spawned', 'stage-spawned', 'final-write', 'worktree-add', 'finish-hook'];
+/** The onFinish hook's shell (before and after it execs the user's line): not a command of the task. */
+const HOOK = /dev-tools-onfinish|chaos-onfinish/;
 /** Past the kills: enough for a task claimed by a killed CLI to be reaped as never started (15 s). */
 const DRAIN_MS = 45_000;
 
@@ -59,6 +64,12 @@ interface Figures {
   lost: number;
   doubled: number;
   wrongEnvironment: number;
+  /** Worktree tasks launched; the git hook's leftovers and the onFinish runs are checked as the rest. */
+  worktreeTasks: number;
+  hooksRun: number;
+  hooksLost: number;
+  hooksDoubled: number;
+  hooksWrongEnvironment: number;
   notFinal: number;
   orphans: number;
   drainMs: number;
@@ -73,12 +84,18 @@ describe('chaos (#11)', () => {
       const rand = random(seed);
       const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
       const spans = join(h.home, 'spans');
+      const hooks = join(h.home, 'hooks');
       const record = `echo "start $DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> ${spans}`;
+      // Worktree tasks: git checks out through a slow hook that leaves a process behind, so kills land during it.
+      const repo = makeRepo(join(h.home, 'repo'));
+      writeFileSync(join(repo, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\nsleep 0.4 & sleep 0.2\nexit 0\n', { mode: 0o755 });
       // Some tasks are two-stage pipelines, so a worker can be killed at a stage transition.
       h.writeConfig({
         maxParallelTasks: LIMIT,
         cancelGraceMs: 300,
+        onFinish: `: chaos-onfinish; echo "hook $DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> ${hooks}`,
         projects: {
+          tree: { cwd: repo, isolation: 'worktree' },
           pipe: {
             cwd: h.home,
             stages: [
@@ -89,6 +106,7 @@ describe('chaos (#11)', () => {
         },
       });
       writeFileSync(spans, '');
+      writeFileSync(hooks, '');
       expect(h.run(['status']).code).toBe(0); // creates the state dir
       const figures: Figures = {
         seed,
@@ -105,6 +123,11 @@ describe('chaos (#11)', () => {
         lost: 0,
         doubled: 0,
         wrongEnvironment: 0,
+        worktreeTasks: 0,
+        hooksRun: 0,
+        hooksLost: 0,
+        hooksDoubled: 0,
+        hooksWrongEnvironment: 0,
         notFinal: 0,
         orphans: 0,
         drainMs: 0,
@@ -136,8 +159,12 @@ describe('chaos (#11)', () => {
             const seconds = (0.8 + rand() * 1.7).toFixed(2);
             const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
             const body = `${stubborn}${record}; sleep ${seconds} & sleep ${seconds}; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
+            const kind = rand();
             const what =
-              rand() < 0.2 ? ['pipe', `${name}-${n}`, '-b', '--json'] : ['chaos', `${name}-${n}`, '-b', '--json', '--', 'sh', '-c', body];
+              kind < 0.2
+                ? ['pipe', `${name}-${n}`, '-b', '--json']
+                : [kind < 0.4 ? 'tree' : 'chaos', `${name}-${n}`, '-b', '--json', '--', 'sh', '-c', body];
+            if (what[0] === 'tree') figures.worktreeTasks++;
             figures.launches++;
             const c = cli(['task', ...what], env);
             const code = await c.exited;
@@ -208,7 +235,7 @@ describe('chaos (#11)', () => {
       // /proc every 50 ms: how many tasks have a live command (a step's prelude that has not
       // exec'd runs nothing of the task, and is left out: see STEP_PRELUDE).
       const sampler = setInterval(() => {
-        const live = taskProcesses(h.home, { commandsOnly: true });
+        const live = taskProcesses(h.home, { commandsOnly: true, ignore: HOOK });
         figures.samples++;
         figures.maxLiveTasks = Math.max(figures.maxLiveTasks, live.size);
         if (live.size === LIMIT) figures.samplesAtLimit++;
@@ -230,8 +257,15 @@ describe('chaos (#11)', () => {
             killAtPoints();
             h.run(['status']);
             const all = h.allTasks();
+            const hooked = new Set(
+              readFileSync(hooks, 'utf8')
+                .split('\n')
+                .map((l) => l.split(' ')[1]),
+            );
             const settled =
-              all.every((t) => isFinal(t.status)) && taskProcesses(h.home).size === 0 && readdirSync(join(h.home, 'run')).length === 0;
+              all.every((t) => isFinal(t.status) && hooked.has(t.id)) &&
+              taskProcesses(h.home).size === 0 &&
+              readdirSync(join(h.home, 'run')).length === 0;
             return settled || undefined;
           },
           'every task to be final and every process of them gone',
@@ -266,7 +300,20 @@ describe('chaos (#11)', () => {
         const launcher = t.description.split('-')[0];
         if (s && (s.shell !== launcher || s.secret !== `secret-of-${launcher}`)) figures.wrongEnvironment++;
       }
-      const left = taskProcesses(h.home);
+      // Every final task had its onFinish run once, in the environment of the shell that launched it.
+      const hookRuns = new Map<string, string[]>();
+      for (const line of readFileSync(hooks, 'utf8').split('\n')) {
+        const [what, id, shellName, secret] = line.split(' ');
+        if (what === 'hook' && id) hookRuns.set(id, [...(hookRuns.get(id) ?? []), `${shellName} ${secret}`]);
+      }
+      figures.hooksRun = [...hookRuns.values()].reduce((n, runs) => n + runs.length, 0);
+      figures.hooksDoubled = [...hookRuns.values()].filter((runs) => runs.length > 1).length;
+      figures.hooksLost = all.filter((t) => isFinal(t.status) && !hookRuns.has(t.id)).length;
+      for (const t of all) {
+        const launcher = t.description.split('-')[0];
+        if ((hookRuns.get(t.id) ?? []).some((env) => env !== `${launcher} secret-of-${launcher}`)) figures.hooksWrongEnvironment++;
+      }
+      const left = taskProcesses(h.home, { ignore: HOOK });
       figures.orphans = [...left.values()].reduce((n, pids) => n + pids.length, 0);
       for (const t of all.filter((x) => !isFinal(x.status))) {
         // What a stuck task looked like, to reproduce it (with CHAOS_SEED) and see why.
@@ -292,6 +339,11 @@ describe('chaos (#11)', () => {
       expect(figures.lost).toBe(0);
       expect(figures.doubled).toBe(0);
       expect(figures.wrongEnvironment).toBe(0);
+      expect({ lost: figures.hooksLost, doubled: figures.hooksDoubled, wrongEnvironment: figures.hooksWrongEnvironment }).toEqual({
+        lost: 0,
+        doubled: 0,
+        wrongEnvironment: 0,
+      });
       expect({ orphans: figures.orphans, left: [...left.entries()] }).toEqual({ orphans: 0, left: [] });
       expect({ breaches: figures.limitBreaches, first: breaches }).toEqual({ breaches: 0, first: [] });
       expect(figures.maxLiveTasks).toBeLessThanOrEqual(LIMIT);

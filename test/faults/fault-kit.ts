@@ -150,9 +150,10 @@ export function setprivPrefix(): string[] | null {
  * Every live process of the tasks of one state dir, by task id: any process whose
  * environment holds that DEV_TOOLS_HOME and a DEV_TOOLS_TASK_ID (what a task's command
  * and all its children inherit). `commandsOnly` leaves out a step's prelude shell that
- * has not yet exec'd its command (it runs nothing of the task's; see STEP_PRELUDE).
+ * has not yet exec'd its command (it runs nothing of the task's; see STEP_PRELUDE);
+ * `ignore` leaves out processes whose command line matches (a task's onFinish hook, say).
  */
-export function taskProcesses(home: string, opts: { commandsOnly?: boolean } = {}): Map<string, number[]> {
+export function taskProcesses(home: string, opts: { commandsOnly?: boolean; ignore?: RegExp } = {}): Map<string, number[]> {
   const out = new Map<string, number[]>();
   let names: string[];
   try {
@@ -177,9 +178,11 @@ export function taskProcesses(home: string, opts: { commandsOnly?: boolean } = {
     if (!id) continue;
     const state = procState(Number(name));
     if (state === null || state === 'Z' || state === 'X') continue;
-    if (opts.commandsOnly) {
+    if (opts.commandsOnly || opts.ignore) {
       try {
-        if (readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0')[3] === 'dev-tools-step') continue;
+        const cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+        if (opts.commandsOnly && cmdline.split('\0')[3] === 'dev-tools-step') continue;
+        if (opts.ignore?.test(cmdline)) continue;
       } catch {
         continue;
       }
