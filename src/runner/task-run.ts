@@ -150,7 +150,10 @@ export class TaskRun {
     const step = spawnStep(this.ledger, `git-${++this.gitRuns}`, argv, opts);
     if ('error' in step) return step;
     if (opts.label === 'worktree-add') testPoint('worktree-add');
-    return this.settle(step);
+    const exit = await this.settle(step);
+    // Git never ran: its record could not be written (a full disk), which git's exit code would not say.
+    if (exit.code === 126 && !exit.recorded) return { error: `cannot start git: ${whyUnrecorded(step.record)}` };
+    return exit;
   };
 
   /**

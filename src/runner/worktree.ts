@@ -268,14 +268,15 @@ export async function removeWorktree(paths: StatePaths, task: Task, opts: { bran
   const there = existsSync(wt.path);
   if (!existsSync(iso.repo)) {
     // Its files are the only copy left of what the task did: not ours to throw away.
-    if (there && !opts.branches && readdirSync(wt.path).some((n) => n !== '.git'))
+    if (there && task.worktree && !opts.branches && readdirSync(wt.path).some((n) => n !== '.git'))
       return { ...NOTHING, worktreeKept: `its repository ${iso.repo} is gone, and its worktree still holds its files` };
     rmSync(wt.path, { recursive: true, force: true });
     return { ...NOTHING, removed: Boolean(task.worktree) || there };
   }
   return underRepoLock(paths, iso.repo, async () => {
     let committed = 0;
-    if (there && !opts.branches) {
+    // An unrecorded worktree (its worker killed while adding it) never had a command run in it: nothing to save.
+    if (there && task.worktree && !opts.branches) {
       const saved = await saveUncommitted(task, wt);
       if ('problem' in saved) return { ...NOTHING, worktreeKept: saved.problem };
       committed = saved.committed;

@@ -224,6 +224,18 @@ describe('clean never loses what a task left in its worktree', () => {
     expect(h.run(['diff', t.id]).code).toBe(1);
   });
 
+  it("a worktree whose repository was deleted is the only copy of the task's work: clean keeps it, with its task", async () => {
+    const t = h.sh('web', 'echo only-here > result.txt');
+    const done = await h.waitForStatus(t.id, ['completed']);
+    rmSync(repo, { recursive: true, force: true });
+    const r = h.run(['clean']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`kept task ${t.id} and its worktree ${done.worktree!.path}: its repository ${repo} is gone`);
+    // Was: the folder deleted with the files in it.
+    expect(readFileSync(join(done.worktree!.path, 'result.txt'), 'utf8')).toBe('only-here\n');
+    expect(h.run(['status', '--all']).stdout).toContain(t.id);
+  });
+
   it('a worktree whose work cannot be put on its branch (a detached HEAD) is kept, with its task, and clean says why', async () => {
     const t = h.sh('web', 'git checkout -q --detach; echo loose >> shared.txt');
     const done = await h.waitForStatus(t.id, ['completed']);
