@@ -1,6 +1,6 @@
 // Slurm as data: the job a task becomes, what squeue says of it, and how its end reads.
 // The commands themselves run in src/runner/slurm.ts.
-import type { SlurmJob, Task } from './task.js';
+import { isBroken, isFinal, type SlurmJob, type Task, type TaskEntry } from './task.js';
 
 /** The name of a task's job (`squeue -n dev-tools-<id>` finds it). */
 export function jobName(id: string): string {
@@ -31,24 +31,45 @@ export interface JobInfo {
   node: string | null;
   /** The raw wait status squeue reports (`exit_code`): code << 8 | signal. */
   exitStatus: number | null;
+  /** Why it waits (Resources, Priority, JobHeldAdmin...) or stopped (TimeLimit); null for none. */
+  reason?: string | null;
+  /** Its time limit in seconds; null when unlimited or not known. */
+  timeLimit?: number | null;
+  /** How long it has run in seconds, as Slurm counts it (time suspended left out). */
+  timeUsed?: number | null;
 }
 
-/** What one squeue call said about the jobs it was asked about. */
+/** What squeue said about the jobs it was asked about. */
 export interface JobStates {
   asked: ReadonlySet<string>;
   found: ReadonlyMap<string, JobInfo>;
   /** Why Slurm could not be asked (then nothing is known about any job). */
   error: string | null;
+  /** When this answer was given (epoch ms); a cached answer may be older than the question. */
+  at?: number;
+  /** The answer is an older one because Slurm did not answer now: why, for a warning line. */
+  stale?: string | null;
 }
 
-/** The fields `squeue -O` prints, `|`-separated, one job a line. */
-export const SQUEUE_FORMAT = 'JobID:|,State:|,NodeList:|,exit_code:|';
+/** The fields `squeue -O` prints, `|`-separated, one job a line (no width: nothing is cut). */
+export const SQUEUE_FORMAT = 'JobID:|,State:|,NodeList:|,exit_code:|,Reason:|,TimeLimit:|,TimeUsed:|';
+
+/** `1:00` (m:ss), `2:00:00`, `1-12:00:00` as Slurm prints times, in seconds; null for UNLIMITED, N/A and the like. */
+export function parseSlurmTime(text: string | undefined): number | null {
+  const m = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(text?.trim() ?? '');
+  if (!m) return null;
+  const [days, a, b, c] = [Number(m[1] ?? 0), Number(m[2]), m[3], m[4]];
+  // D-H:MM:SS and H:MM:SS; M:SS; a bare number is minutes (and, after a day count, hours).
+  if (c !== undefined) return days * 86400 + a * 3600 + Number(b) * 60 + Number(c);
+  if (b !== undefined) return m[1] ? days * 86400 + a * 3600 + Number(b) * 60 : a * 60 + Number(b);
+  return m[1] ? days * 86400 + a * 3600 : a * 60;
+}
 
 /** Parses `squeue -h -O <SQUEUE_FORMAT>` output. */
 export function parseSqueue(text: string): Map<string, JobInfo> {
   const jobs = new Map<string, JobInfo>();
   for (const line of text.split('\n')) {
-    const [id, state, node, exit] = line.split('|').map((f) => f.trim());
+    const [id, state, node, exit, reason, limit, used] = line.split('|').map((f) => f.trim());
     if (!id || !state || !/^\d+$/.test(id)) continue;
     const status = Number(exit);
     jobs.set(id, {
@@ -56,6 +77,9 @@ export function parseSqueue(text: string): Map<string, JobInfo> {
       state: state.split(/\s+/)[0]!.toUpperCase(),
       node: node && node !== '(null)' ? node : null,
       exitStatus: exit !== undefined && exit !== '' && Number.isInteger(status) ? status : null,
+      reason: reason && reason !== 'None' && reason !== '(null)' ? reason : null,
+      timeLimit: parseSlurmTime(limit),
+      timeUsed: parseSlurmTime(used),
     });
   }
   return jobs;
@@ -85,7 +109,81 @@ export function jobVerdict(jobs: JobStates | null | undefined, jobId: string): J
   if (!jobEnded(info)) return { kind: 'active', info };
   // Status 0 says nothing of a cancelled job: only a code or a signal is worth showing.
   const exit = info.exitStatus ? describeExitStatus(info.exitStatus) : null;
-  return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${exit ? ` (${exit})` : ''}`, state: info.state };
+  const what = END_MEANING[info.state];
+  const details = [exit, what?.(info)].filter(Boolean).join('; ');
+  return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${details ? ` (${details})` : ''}`, state: info.state };
+}
+
+/** `2h00m`: a time limit as the table shows durations. */
+function limitText(info: JobInfo): string {
+  return info.timeLimit ? `, ${formatLimit(info.timeLimit)}` : '';
+}
+
+function formatLimit(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m`;
+}
+
+/** What a job's end means, in words, for the states that are not plain success or failure. */
+const END_MEANING: Record<string, (info: JobInfo) => string> = {
+  TIMEOUT: (i) => `it reached its time limit${limitText(i)}: restart it with --sbatch-arg=--time=<more>`,
+  NODE_FAIL: () => 'its node failed',
+  PREEMPTED: () => 'preempted by a job of higher priority',
+  OUT_OF_MEMORY: () => 'it ran out of memory: restart it with --sbatch-arg=--mem=<more>',
+  DEADLINE: () => 'it could not end before its --deadline',
+  BOOT_FAIL: () => 'its node failed to boot',
+};
+
+/** What `scontrol -o show job` says of a job at the moment its worker was signalled. */
+export interface JobStop {
+  state: string;
+  reason: string | null;
+  timeLimit: number | null;
+  /** How many times Slurm has requeued the job (the worker's own run is SLURM_RESTART_COUNT). */
+  restarts: number;
+}
+
+/** Parses one line of `scontrol -o show job <id>` (Key=Value words). */
+export function parseScontrolJob(line: string): JobStop | null {
+  const field = (key: string) => new RegExp(`(?:^|\\s)${key}=(\\S*)`).exec(line)?.[1];
+  const state = field('JobState');
+  if (!state) return null;
+  const reason = field('Reason');
+  return {
+    state: state.toUpperCase(),
+    reason: reason && reason !== 'None' && reason !== '(null)' ? reason : null,
+    timeLimit: parseSlurmTime(field('TimeLimit')),
+    restarts: Number(field('Restarts') ?? 0) || 0,
+  };
+}
+
+/**
+ * Why Slurm sent a job's worker SIGTERM when it was not a dev-tools cancel, from what
+ * Slurm says of the job at that moment (null: it could not be asked). A time limit
+ * reads Reason=TimeLimit, a preemption Preempted; a requeue has counted one more
+ * restart than the worker's run; what is left is a scancel by someone else.
+ */
+export function stoppedJobReason(jobId: string, stop: JobStop | null, ownRestarts: number): string {
+  if (!stop) return `Slurm stopped job ${jobId} (scancel outside dev-tools, its time limit, or preemption)`;
+  const info: JobInfo = { state: stop.state, node: null, exitStatus: null, reason: stop.reason, timeLimit: stop.timeLimit };
+  if (stop.restarts > ownRestarts || /^REQUEUE/.test(stop.state)) return requeuedJob(jobId);
+  const named = stop.state in END_MEANING ? stop.state : null;
+  const byReason = /TimeLimit/i.test(stop.reason ?? '')
+    ? 'TIMEOUT'
+    : /preempt/i.test(stop.reason ?? '')
+      ? 'PREEMPTED'
+      : /Node(Down|Fail)/i.test(stop.reason ?? '')
+        ? 'NODE_FAIL'
+        : null;
+  const state = named ?? byReason;
+  if (state) return `Slurm stopped job ${jobId}: ${state} (${END_MEANING[state]!(info)})`;
+  return `Slurm stopped job ${jobId} (scancel outside dev-tools)`;
+}
+
+/** A job Slurm put back in its queue while the task ran: its next run must not run the task again. */
+export function requeuedJob(jobId: string): string {
+  return `Slurm requeued job ${jobId} (scontrol requeue, a node failure or preemption): its task does not run twice; restart it instead`;
 }
 
 /** squeue's answer for a single unknown id (several unknown ids are just not listed). */
@@ -129,9 +227,42 @@ export function sbatchArgProblem(arg: string): string | null {
   return null;
 }
 
-/** The job a task runs as, once its worker runs there. */
+/** The job a task runs as, once its worker runs there (its own sbatch options stay with it). */
 export function startedAsJob(task: Task, job: { jobId: string; node: string }): Task {
-  return { ...task, status: 'running', slurm: { jobId: job.jobId, node: job.node } satisfies SlurmJob };
+  return { ...task, status: 'running', slurm: { ...recordedJob(task.slurm), jobId: job.jobId, node: job.node } satisfies SlurmJob };
+}
+
+/** What of a task's job goes in its file: never what Slurm said of it for display. */
+export function recordedJob(job: SlurmJob | null | undefined): SlurmJob {
+  const { jobId = null, node = null, sbatchArgs } = job ?? {};
+  return { jobId, node, ...(sbatchArgs?.length ? { sbatchArgs } : {}) };
+}
+
+/**
+ * The task as Slurm sees its job in this answer: state, reason, time limit and time
+ * used, for display only. The same object when there is nothing to add (a local or
+ * finished task, a job not in the answer), so a table's rows stay as they were.
+ */
+export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | null | undefined): T {
+  if (!jobs || isBroken(entry) || !entry.slurm?.jobId || isFinal(entry.status) || !jobs.asked.has(entry.slurm.jobId)) return entry;
+  const info = jobs.found.get(entry.slurm.jobId);
+  if (!info) return entry;
+  const job = entry.slurm;
+  if (job.state === info.state && job.reason === (info.reason ?? null) && job.timeUsed === (info.timeUsed ?? null)) return entry;
+  return {
+    ...entry,
+    slurm: { ...job, state: info.state, reason: info.reason ?? null, timeLimit: info.timeLimit ?? null, timeUsed: info.timeUsed ?? null },
+  };
+}
+
+/** A suspended job (`scontrol suspend`): its task is not running now, and its clock stands still. */
+export function isSuspended(task: Pick<Task, 'status' | 'slurm'>): boolean {
+  return task.status === 'running' && task.slurm?.state === 'SUSPENDED';
+}
+
+/** Why a queued task's job waits, as Slurm says it (`Resources`, `Priority`, `JobHeldAdmin`), or null. */
+export function pendingReason(task: Pick<Task, 'status' | 'slurm'>): string | null {
+  return task.status === 'queued' && task.slurm?.reason ? task.slurm.reason : null;
 }
 
 /** The variables Slurm gives a job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...): the command gets them too. */
@@ -139,4 +270,92 @@ export function slurmVariables(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (k.startsWith('SLURM') && typeof v === 'string') out[k] = v;
   return out;
+}
+
+/**
+ * squeue's answer as every process of a state dir shares it (`squeue.json`): `wait`,
+ * `logs -f` and each open dashboard read it instead of asking Slurm each second.
+ */
+export interface JobCache {
+  /** When Slurm gave this answer (epoch ms). */
+  at: number;
+  asked: string[];
+  found: Record<string, JobInfo>;
+  /** Answers in a row that said the same: the shared answer is kept longer each time. */
+  unchanged: number;
+  /** The last attempts failed (the controller did not answer): when, why, how many in a row. */
+  failure: { at: number; message: string; count: number } | null;
+}
+
+/** How long a shared answer is used at first, and at most when nothing changes. */
+export const SHARED_ANSWER_MS = 3000;
+export const SHARED_ANSWER_MAX_MS = 30_000;
+/** After a failed call, how long nobody asks again at first, and at most. */
+export const RETRY_MS = 5000;
+export const RETRY_MAX_MS = 60_000;
+
+/** ±20 %: processes that read the same answer do not all ask again at the same moment. */
+function jittered(ms: number, jitter: number): number {
+  return Math.round(ms * (0.8 + 0.4 * Math.min(1, Math.max(0, jitter))));
+}
+
+/** How long this answer is good for (it doubles with each unchanged answer); `jitter` in [0, 1]. */
+export function sharedAnswerMs(cache: Pick<JobCache, 'unchanged'>, jitter: number): number {
+  return jittered(Math.min(SHARED_ANSWER_MAX_MS, SHARED_ANSWER_MS * 2 ** Math.min(cache.unchanged, 10)), jitter);
+}
+
+/** How long to wait before asking a controller that did not answer (0: ask now). */
+export function retryInMs(cache: Pick<JobCache, 'failure'> | null, now: number, jitter: number): number {
+  const f = cache?.failure;
+  if (!f) return 0;
+  const wait = jittered(Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** Math.min(f.count - 1, 10)), jitter);
+  return Math.max(0, f.at + wait - now);
+}
+
+/** Whether two answers say the same of every job (the time used, which always moves, aside). */
+export function sameJobs(a: Record<string, JobInfo>, b: Record<string, JobInfo>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((id) => {
+    const x = a[id]!;
+    const y = b[id];
+    return !!y && x.state === y.state && x.node === y.node && x.reason === y.reason && x.exitStatus === y.exitStatus;
+  });
+}
+
+/** The cache after an answer. */
+export function answeredCache(prev: JobCache | null, at: number, asked: Iterable<string>, found: ReadonlyMap<string, JobInfo>): JobCache {
+  const next = Object.fromEntries(found);
+  const same = prev !== null && prev.failure === null && sameJobs(prev.found, next);
+  return { at, asked: [...asked], found: next, unchanged: same ? prev.unchanged + 1 : 0, failure: null };
+}
+
+/** The cache after a failed call: the last answer is kept, with why it could not be renewed. */
+export function failedCache(prev: JobCache | null, at: number, message: string): JobCache {
+  return {
+    at: prev?.at ?? 0,
+    asked: prev?.asked ?? [],
+    found: prev?.found ?? {},
+    unchanged: 0,
+    failure: { at, message, count: (prev?.failure?.count ?? 0) + 1 },
+  };
+}
+
+/** The cached answer for these jobs; a job it was not asked about stays unknown. */
+export function statesFromCache(cache: JobCache | null, wanted: Iterable<string>): JobStates {
+  const failure = cache?.failure?.message ?? null;
+  if (!cache || cache.at === 0) return { asked: new Set(), found: new Map(), error: failure, at: 0 };
+  const known = new Set(cache.asked);
+  const asked = new Set([...wanted].filter((id) => known.has(id)));
+  const found = new Map(Object.entries(cache.found).filter(([id]) => asked.has(id)));
+  return { asked, found, error: null, at: cache.at, stale: failure };
+}
+
+/** One warning line when Slurm could not be asked now; null when the answer is fresh. */
+export function slurmWarning(jobs: Pick<JobStates, 'error' | 'stale' | 'at'> | null | undefined, now: number): string | null {
+  if (!jobs) return null;
+  if (jobs.error !== null) return `cannot ask Slurm about its jobs (${jobs.error}); their state may be out of date`;
+  if (!jobs.stale) return null;
+  const age = Math.max(0, Math.round((now - (jobs.at ?? now)) / 1000));
+  return `cannot ask Slurm about its jobs (${jobs.stale}); showing its answer of ${age} s ago`;
 }
