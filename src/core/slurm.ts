@@ -244,7 +244,7 @@ export function recordedJob(job: SlurmJob | null | undefined): SlurmJob {
  * finished task, a job not in the answer), so a table's rows stay as they were.
  */
 export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | null | undefined): T {
-  if (!jobs || isBroken(entry) || !entry.slurm?.jobId || isFinal(entry.status) || !jobs.asked.has(entry.slurm.jobId)) return entry;
+  if (!jobs || isBroken(entry) || !entry.slurm?.jobId || isFinal(entry.status) || !answerIsAbout(jobs, entry)) return entry;
   const info = jobs.found.get(entry.slurm.jobId);
   if (!info) return entry;
   const job = entry.slurm;
@@ -253,6 +253,18 @@ export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | nu
     ...entry,
     slurm: { ...job, state: info.state, reason: info.reason ?? null, timeLimit: info.timeLimit ?? null, timeUsed: info.timeUsed ?? null },
   };
+}
+
+/**
+ * Whether an answer speaks of this task's job: it was asked about, after the job was
+ * submitted (an older answer about the same id is about another job: ids start again
+ * when a cluster is set up anew).
+ */
+export function answerIsAbout(jobs: Pick<JobStates, 'asked' | 'at'>, task: Pick<Task, 'slurm' | 'claimedAt'>): boolean {
+  const jobId = task.slurm?.jobId;
+  if (!jobId || !jobs.asked.has(jobId)) return false;
+  const submitted = Date.parse(task.claimedAt ?? '');
+  return jobs.at === undefined || !Number.isFinite(submitted) || jobs.at >= submitted;
 }
 
 /** A suspended job (`scontrol suspend`): its task is not running now, and its clock stands still. */

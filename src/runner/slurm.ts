@@ -4,6 +4,7 @@
 // at the same paths there (README: "Running tasks on Slurm").
 import { closeSync } from 'node:fs';
 import {
+  answerIsAbout,
   batchScript,
   isUnknownJobError,
   jobName,
@@ -86,7 +87,7 @@ export async function cancelJob(jobId: string): Promise<void> {
 export function statesFrom(jobs: JobStates): WorkerStates {
   const states: WorkerStates = (task) => {
     const jobId = task.slurm?.jobId;
-    if (!jobId) return { state: 'unknown' };
+    if (!jobId || !answerIsAbout(jobs, task)) return { state: 'unknown' };
     const v = jobVerdict(jobs, jobId);
     if (v.kind === 'unknown') return { state: 'unknown' };
     if (v.kind === 'ended') return { state: 'ended', reason: v.reason, jobState: v.state };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import {
   answeredCache,
+  answerIsAbout,
   batchScript,
   describeExitStatus,
   failedCache,
@@ -257,8 +258,8 @@ describe('why Slurm stopped a job its worker runs', () => {
 });
 
 describe('what Slurm says of a job, on screen', () => {
-  const answer = (lines: string, at = 1000): JobStates => ({ asked: new Set(['42']), found: parseSqueue(lines), error: null, at });
   const now = Date.parse('2026-01-01T00:10:00.000Z');
+  const answer = (lines: string, at = now): JobStates => ({ asked: new Set(['42']), found: parseSqueue(lines), error: null, at });
 
   it('a pending job shows why it waits, in STAGE and --json, and nothing is added to a job not in the answer', () => {
     const t = slurmTask({ claimedAt: '2026-01-01T00:00:01.000Z' });
@@ -351,5 +352,16 @@ describe('the shared squeue answer', () => {
     expect(jobVerdict(never, '42').kind).toBe('unknown');
     expect(slurmWarning(never, 6000)).toBe('cannot ask Slurm about its jobs (squeue not found on PATH); their state may be out of date');
     expect(slurmWarning(statesFromCache(ok, ['42']), 2000)).toBeNull();
+  });
+});
+
+describe('an answer about a job id', () => {
+  it('speaks of the job only when given after the job was submitted (ids start again on a new cluster)', () => {
+    const t = slurmTask({ claimedAt: '2026-01-01T00:00:10.000Z' });
+    const answer = (at: number): JobStates => ({ asked: new Set(['42']), found: parseSqueue('42|COMPLETED|n|0|\n'), error: null, at });
+    expect(answerIsAbout(answer(Date.parse('2026-01-01T00:00:11.000Z')), t)).toBe(true);
+    expect(answerIsAbout(answer(Date.parse('2026-01-01T00:00:09.000Z')), t)).toBe(false);
+    expect(withJobState(t, answer(Date.parse('2026-01-01T00:00:09.000Z')))).toBe(t);
+    expect(answerIsAbout({ asked: new Set(['43']), at: Date.now() }, t)).toBe(false);
   });
 });
