@@ -11,6 +11,7 @@ import type { TaskStore } from '../store/tasks.js';
 import { jobVerdict } from '../core/slurm.js';
 import { executorFor } from './executors.js';
 import { runFinishHook } from './finish-hook.js';
+import { underSchedulerLock } from './scheduler.js';
 import { cancelJob } from './slurm.js';
 import { queryJobs } from './slurm-jobs.js';
 import { SlurmUnavailable } from './slurm-commands.js';
@@ -64,7 +65,6 @@ export async function cancelQueuedJob(store: TaskStore, config: Config, task: Ta
   }
   const ended = await untilEnded(jobId, config.cancelGraceMs + JOB_END_MARGIN_MS);
   if ('error' in ended) throw new TaskError(`task ${task.id}: asked Slurm to cancel it, but ${notEnded(jobId, ended.error)}`);
-  const { underSchedulerLock } = await import('./scheduler.js');
   const final = await underSchedulerLock(store, 10_000, () => {
     const fresh = store.get(task.id);
     if (fresh.status === 'queued') {

@@ -154,17 +154,14 @@ export function recordSubmissions(store: TaskStore, submissions: Submission[]): 
 /**
  * A requeued job's new run finds its task `running` as that job: the first run's worker
  * was killed (Slurm stops every process of a job before it requeues it) and recorded no
- * end. The task is recorded `interrupted`, saying so, and the new run does not run it
- * again. Written under the scheduler lock, only if the file still shows that job running.
+ * end. Under the scheduler lock (held by the caller): the task is recorded
+ * `interrupted`, saying so, if the file still shows that job running, and the new run
+ * does not run it again.
  */
-export async function recordRequeued(store: TaskStore, found: TaskEntry | null, jobId: string): Promise<void> {
+export function recordRequeued(store: TaskStore, found: TaskEntry | null, jobId: string): void {
   if (!found || isBroken(found) || found.status !== 'running' || found.slurm?.jobId !== jobId) return;
-  const { underSchedulerLock } = await import('./scheduler.js');
-  await underSchedulerLock(store, 30_000, () => {
-    const fresh = store.read(found.id);
-    if (!fresh || isBroken(fresh) || fresh.status !== 'running' || fresh.slurm?.jobId !== jobId) return;
-    const recovered = store.recoverFinalTemp(fresh);
-    if (recovered) return;
-    store.write({ ...fresh, status: 'interrupted', completedAt: new Date().toISOString(), error: requeuedJob(jobId) });
-  });
+  const fresh = store.read(found.id);
+  if (!fresh || isBroken(fresh) || fresh.status !== 'running' || fresh.slurm?.jobId !== jobId) return;
+  if (store.recoverFinalTemp(fresh)) return;
+  store.write({ ...fresh, status: 'interrupted', completedAt: new Date().toISOString(), error: requeuedJob(jobId) });
 }

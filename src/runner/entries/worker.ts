@@ -16,7 +16,7 @@ import { openLogForAppend } from '../executor.js';
 import { runFinishHook } from '../finish-hook.js';
 import { liveGroups } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
-import { schedule } from '../scheduler.js';
+import { schedule, underSchedulerLock } from '../scheduler.js';
 import { jobStop } from '../slurm.js';
 import { recordRequeued } from '../slurm-tasks.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   try {
     const found = store.read(id);
     // A job Slurm requeued starts this worker again: the task's first run ended with its worker killed.
-    if (job && job.restarts > 0) await recordRequeued(store, found, job.jobId);
+    if (job && job.restarts > 0) await underSchedulerLock(store, 30_000, () => recordRequeued(store, found, job.jobId));
     if (!waitsForWorker(found, job?.jobId)) throw new Abandoned(`task ${id} is not waiting for a worker`);
     // A Slurm task turns `running` with this worker's first write, which names its job and node.
     const entry = job ? startedAsJob(found, job) : found;
