@@ -25,10 +25,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function mount(store: TaskStore, watch: StateWatch) {
+function mount(store: TaskStore, watch: StateWatch, columns = 120) {
   const ui = render(
     <StateWatchContext.Provider value={watch}>
-      <App store={store} config={DEFAULT_CONFIG} actions={recordingActions([])} size={{ columns: 120, rows: 20 }} />
+      <App store={store} config={DEFAULT_CONFIG} actions={recordingActions([])} size={{ columns, rows: 20 }} />
     </StateWatchContext.Provider>,
   );
   return { ...ui, ...screen(ui) };
@@ -51,6 +51,74 @@ describe('a watcher that fails', () => {
     renameSync(paths.tasks, join(dir, 'aside'));
     mkdirSync(paths.tasks);
     await ui.see(/watching .*tasks failed \(the folder was removed or replaced\); looking now and then/);
+  });
+});
+
+describe('what the dashboard reads', () => {
+  it('a task file that does not parse just after a change is read again before it shows broken', async () => {
+    const paths = statePaths(join(dir, 'home'));
+    ensureStateDirs(paths);
+    const t = makeTask({ id: 'brk00001', description: 'flaky read', createdAt: new Date().toISOString() });
+    writeTask(paths, t);
+    const ui = mount(new TaskStore(paths), new StateWatch(paths));
+    await ui.see(/brk00001 .*running/);
+    await new Promise((r) => setTimeout(r, 300));
+    // Half a file (as a stale cache of a network filesystem reads it), then the whole one.
+    writeFileSync(join(paths.tasks, 'x.tmp'), JSON.stringify({ ...t, progress: { percent: 40, etaSeconds: null } }).slice(0, 40));
+    renameSync(join(paths.tasks, 'x.tmp'), join(paths.tasks, 'brk00001.json'));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(ui.frame()).not.toContain('broken task file');
+    writeTask(paths, { ...t, progress: { percent: 60, etaSeconds: null } });
+    await ui.see(/brk00001 .*60%/);
+    expect(ui.frame()).not.toContain('broken task file');
+    // One that stays broken is shown so, after two more reads.
+    writeFileSync(join(paths.tasks, 'x.tmp'), '{"id": "brk00001", "trunc');
+    renameSync(join(paths.tasks, 'x.tmp'), join(paths.tasks, 'brk00001.json'));
+    await ui.see('broken task file', 5000);
+  });
+
+  it('shows what Slurm says of a job (a pending reason) from the shared answer, and its warning when the controller did not answer', async () => {
+    const paths = statePaths(join(dir, 'home'));
+    ensureStateDirs(paths);
+    const claimed = Date.now() - 60_000;
+    writeTask(
+      paths,
+      makeTask({
+        id: 'slm00001',
+        status: 'queued',
+        executor: 'hpc',
+        slurm: { jobId: '4211', node: null },
+        claimedAt: new Date(claimed).toISOString(),
+        createdAt: new Date(claimed).toISOString(),
+      }),
+    );
+    const found = { '4211': { state: 'PENDING', node: null, exitStatus: 0, reason: 'Resources', timeLimit: 3600, timeUsed: 0 } };
+    writeFileSync(
+      join(paths.home, 'squeue.json'),
+      JSON.stringify({
+        at: Date.now() - 40_000,
+        asked: ['4211'],
+        found,
+        unchanged: 0,
+        failure: { at: Date.now() - 1000, message: 'squeue did not answer within 3 s', count: 1 },
+      }),
+    );
+    const ui = mount(new TaskStore(paths), new StateWatch(paths), 180);
+    await ui.see(/slm00001 .*queued +hpc#4211 +\(Resources\)/);
+    await ui.see(/cannot ask Slurm about its jobs \(squeue did not answer within 3 s\); showing its answer of 4\d s ago/);
+    // Answered again: the line goes, the new state shows.
+    writeFileSync(
+      join(paths.home, 'squeue.json'),
+      JSON.stringify({
+        at: Date.now(),
+        asked: ['4211'],
+        found: { '4211': { ...found['4211'], reason: 'Priority' } },
+        unchanged: 0,
+        failure: null,
+      }),
+    );
+    await ui.see(/slm00001 .*\(Priority\)/);
+    expect(ui.frame()).not.toContain('cannot ask Slurm');
   });
 });
 
