@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { slurmWarning, statesFromCache, withJobState } from '../src/core/slurm.js';
+import { slurmWarning, statesFromCache } from '../src/core/slurm-cache.js';
+import { withJobState } from '../src/core/slurm.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { jobCachePath, readJobCache } from '../src/runner/slurm-jobs.js';
 import type { StatePaths } from '../src/store/paths.js';

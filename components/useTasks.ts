@@ -1,3 +1,5 @@
+// The dashboard's tasks, live. Over 250 lines: the active, finished-while-open and done/ maps
+// are kept in step by one watcher's events, and merged for a render in one place.
 import { useEffect, useRef, useState } from 'react';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { sortEntries } from '../src/store/task-file.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { renderTable } from '../core/table.js';
 import { activeSummary, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
-import { slurmWarning, withJobState } from '../core/slurm.js';
+import { slurmWarning } from '../core/slurm-cache.js';
+import { withJobState } from '../core/slurm.js';
 import { compareTasks, isBroken, isFinal, type Task } from '../core/task.js';
 import type { DoneRecord } from '../store/done-index.js';
 import type { TaskEntry } from '../core/task.js';

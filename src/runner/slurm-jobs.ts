@@ -5,18 +5,8 @@
 // asks again in the background when it is not. A controller that does not answer is
 // asked again only after a backoff; meanwhile everyone uses the last answer and says so.
 import { join } from 'node:path';
-import {
-  answeredCache,
-  failedCache,
-  isUnknownJobError,
-  parseSqueue,
-  retryInMs,
-  sharedAnswerMs,
-  SQUEUE_FORMAT,
-  statesFromCache,
-  type JobCache,
-  type JobStates,
-} from '../core/slurm.js';
+import { answeredCache, failedCache, retryInMs, sharedAnswerMs, statesFromCache, type JobCache } from '../core/slurm-cache.js';
+import { isUnknownJobError, parseSqueue, SQUEUE_FORMAT, type JobStates } from '../core/slurm.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { StatePaths } from '../store/paths.js';
 import { readOwnFile } from '../store/read-own.js';

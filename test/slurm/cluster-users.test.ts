@@ -7,6 +7,7 @@
 // every 30 s: the job that reaches its limit is started before the first test and its end
 // is checked by the last one, so the minute and a half passes while the others run. It
 // holds one CPU meanwhile; the tests that need a full node fill what is left of it.
+// Over 250 lines: the scenarios share one cluster, the job that reaches its time limit meanwhile, and their cleanup.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,22 +1,13 @@
 // Slurm as data: squeue's answer, what a job's end reads like, the batch script, the
 // options dev-tools keeps to itself, and how the table shows where a task runs.
+// Over 250 lines: Slurm's answers as data, one area, tested side by side.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import {
-  answeredCache,
   answerIsAbout,
   batchScript,
   describeExitStatus,
-  failedCache,
   recordedJob,
-  retryInMs,
-  RETRY_MAX_MS,
-  RETRY_MS,
-  SHARED_ANSWER_MAX_MS,
-  SHARED_ANSWER_MS,
-  sharedAnswerMs,
-  slurmWarning,
-  statesFromCache,
   withJobState,
   jobVerdict,
   outputPattern,
@@ -29,6 +20,18 @@ import {
   startedAsJob,
   type JobStates,
 } from '../../src/core/slurm.js';
+import {
+  answeredCache,
+  failedCache,
+  retryInMs,
+  RETRY_MAX_MS,
+  RETRY_MS,
+  SHARED_ANSWER_MAX_MS,
+  SHARED_ANSWER_MS,
+  sharedAnswerMs,
+  slurmWarning,
+  statesFromCache,
+} from '../../src/core/slurm-cache.js';
 import { activeSummary, formatExecutor, taskCells, taskColumns, TASK_COLUMNS } from '../../src/core/task-view.js';
 import { detailLines } from '../../src/core/task-detail.js';
 import { waitsForWorker, type Task } from '../../src/core/task.js';
