@@ -7,7 +7,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureStateDirs, statePaths, type StatePaths } from '../../src/store/paths.js';
-import { pollReason, sharedFilesystem, StateWatch } from '../../src/store/watch.js';
+import { sharedFilesystem } from '../../src/store/filesystem.js';
+import { pollReason, StateWatch } from '../../src/store/watch.js';
 import { waitFor } from './harness.js';
 import { mountView, requireFuse, type View } from './fuse.js';
 
