@@ -147,6 +147,8 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['others', 'Other tools, same rounds (anchors)', null],
     ['slurm', 'Slurm executor: `status` with 100 active Slurm tasks (#16)', 'slurm'],
     ['worktree', 'Worktrees: launch to first stage on a repo of 5,000 files (#14)', 'worktree'],
+    ['fuse', 'Dashboard on a FUSE view of the state dir (a shared filesystem, polled) (#21)', 'fuse'],
+    ['squeue', 'Slurm: squeue calls with 3 dashboards and 2 `wait`s open (#21)', 'squeue'],
   ];
   const goals = goalRows(rows);
   const md = [];

@@ -24,6 +24,7 @@ import { TaskDetail } from './TaskDetail.js';
 import { TaskTable } from './TaskTable.js';
 import { ttyTerminal, type TerminalControl } from './terminal-control.js';
 import { useConfig } from './useConfig.js';
+import { useJobStates } from './useJobStates.js';
 import { useLowerPane } from './useLowerPane.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
@@ -99,7 +100,9 @@ export function App({
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
-  const { entries, problem } = useTasks({ store, showAll });
+  const watched = useTasks({ store, showAll });
+  // A Slurm task's row with what Slurm says of its job (pending reason, suspended, time limit).
+  const { entries, warning: slurmWarning } = useJobStates(watched.entries, store.paths);
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
@@ -241,7 +244,7 @@ export function App({
     : showAll
       ? `no tasks yet — ${launchKey} launches one`
       : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
-  const problems = [problem, schedulerProblem, configProblem].filter((p): p is string => p !== null);
+  const problems = [watched.problem, schedulerProblem, configProblem, slurmWarning].filter((p): p is string => p !== null);
   const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (

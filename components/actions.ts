@@ -1,4 +1,4 @@
-import type { Task } from '../src/core/task.js';
+import { startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
 import { launchTask, restartTask, type LaunchResult, type LaunchSpec } from '../src/runner/launch.js';
@@ -28,7 +28,7 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
     cancel: (id, config) => cancelTask(store, config, id),
     restart: (id, config) => restartTask(store, config, id, environment),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
-    schedule: (config) => schedule(store, config, { lockWaitMs: 200 }),
+    schedule: (config) => schedule(store, config, { lockWaitMs: 200, jobs: 'shared' }),
     // Git only when a diff is asked for.
     diff: async (task) => (await import('../src/runner/worktree.js')).diffText(task),
   };
@@ -39,7 +39,9 @@ export function describeLaunch(verb: string, r: LaunchResult): string {
   const queued = r.task.slurm
     ? `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}`
     : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
-  const where = r.started ? (r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`) : queued;
+  const refused = startFailure(r.task);
+  const running = r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`;
+  const where = refused ? `failed: ${printable(refused)}` : r.started ? running : queued;
   // A worktree task's launch may have a word to say (uncommitted changes left out).
   const note = r.notes?.length ? ` · ${r.notes[0]!.replace(/^note: /, '')}` : '';
   return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}${printable(note)}`;

@@ -4,9 +4,11 @@ import { basename } from 'node:path';
 import { render } from 'ink';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
+import { pollReason, StateWatch } from '../src/store/watch.js';
 import { runnerActions, type DashboardActions } from './actions.js';
 import { App } from './App.js';
 import { ColorContext, colorsWanted } from './useColor.js';
+import { StateWatchContext } from './useStateWatch.js';
 
 export interface RunDashboardOptions {
   store: TaskStore;
@@ -85,14 +87,18 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
       basename(process.cwd())
         .replace(/[^A-Za-z0-9._-]/g, '-')
         .slice(0, 64) || 'adhoc';
+    // Events where they can be trusted; polling where another machine writes (a shared filesystem, a cluster).
+    const watch = new StateWatch(opts.store.paths, { poll: pollReason(opts.store.paths, opts.config) });
     instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
-        <App
-          store={opts.store}
-          config={opts.config}
-          actions={opts.actions ?? runnerActions(opts.store, opts.environment)}
-          defaultProject={defaultProject}
-        />
+        <StateWatchContext.Provider value={watch}>
+          <App
+            store={opts.store}
+            config={opts.config}
+            actions={opts.actions ?? runnerActions(opts.store, opts.environment)}
+            defaultProject={defaultProject}
+          />
+        </StateWatchContext.Provider>
       </ColorContext.Provider>,
       { stdin, stdout, exitOnCtrlC: true, incrementalRendering: true, patchConsole: true, maxFps: 20 },
     );

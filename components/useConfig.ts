@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { errorMessage } from '../src/core/errors.js';
 import { configWrittenSince, loadConfig, type Config } from '../src/store/config.js';
 import type { StatePaths } from '../src/store/paths.js';
-import { watchConfig } from '../src/store/watch.js';
+import { useStateWatch } from './useStateWatch.js';
 
 interface LiveConfig {
   config: Config;
@@ -16,6 +16,7 @@ interface LiveConfig {
  */
 export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): LiveConfig {
   const [live, setLive] = useState<LiveConfig>({ config: initial, problem: null });
+  const watch = useStateWatch(paths);
 
   useEffect(() => {
     let closed = false;
@@ -35,7 +36,8 @@ export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): Li
         },
       );
     };
-    const stop = watchConfig(paths, () => {
+    // The state folder is watched, not the file: an editor or an atomic write replaces it.
+    const stop = watch.file(paths.config, () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(reload, settleMs);
     });
@@ -47,7 +49,7 @@ export function useConfig(paths: StatePaths, initial: Config, settleMs = 50): Li
       if (timer) clearTimeout(timer);
       stop();
     };
-  }, [paths, settleMs]);
+  }, [paths, settleMs, watch]);
 
   return live;
 }

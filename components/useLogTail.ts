@@ -3,8 +3,8 @@ import { formatBytes } from '../src/core/units.js';
 import { LogCursor } from '../src/store/log-cursor.js';
 import { countLines, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
-import { watchLog } from '../src/store/watch.js';
 import { LogLines } from './log-text.js';
+import { useStateWatch } from './useStateWatch.js';
 
 const LOG_TAIL_BYTES = 256 * 1024;
 
@@ -37,6 +37,7 @@ function sameView(a: LogTailView, b: LogTailView): boolean {
  */
 export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30, everyMs = 500): LogTailView {
   const [view, setView] = useState<LogTailView>(EMPTY);
+  const watch = useStateWatch(store.paths);
 
   useEffect(() => {
     setView(EMPTY);
@@ -105,13 +106,15 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30,
 
     retail();
     publish();
-    const stop = watchLog(store, id, schedule);
+    const stop = watch.log(path, schedule);
+    // What was written between the tail and the watch being in place.
+    schedule();
     return () => {
       closed = true;
       if (timer) clearTimeout(timer);
       stop();
     };
-  }, [store, id, coalesceMs, everyMs]);
+  }, [store, id, coalesceMs, everyMs, watch]);
 
   return view;
 }

@@ -1,8 +1,10 @@
+// The dashboard's tasks, live. Over 250 lines: the active, finished-while-open and done/ maps
+// are kept in step by one watcher's events, and merged for a render in one place.
 import { useEffect, useRef, useState } from 'react';
-import { isBroken, type TaskEntry } from '../src/core/task.js';
+import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
 import { sortEntries } from '../src/store/task-file.js';
 import type { TaskStore } from '../src/store/tasks.js';
-import { watchTasks } from '../src/store/watch.js';
+import { useStateWatch, useWatchProblem } from './useStateWatch.js';
 
 interface UseTasksOptions {
   store: TaskStore;
@@ -15,9 +17,17 @@ interface UseTasksOptions {
 
 interface TasksView {
   entries: TaskEntry[];
-  /** A watcher problem worth telling the user. */
+  /** A watcher problem worth telling the user (of the task files, config.json or the log: one watcher). */
   problem: string | null;
 }
+
+/**
+ * A task file is written whole (an atomic rename), so one that does not parse just after
+ * a change was most likely read through a stale cache (a network or FUSE filesystem
+ * keeps a file's old size for a moment): it is read again this long after, twice,
+ * before it is shown as broken.
+ */
+const BROKEN_RETRY_MS = 1200;
 
 /** Two JSON values, compared without making strings (this runs for every task-file event). */
 function jsonEqual(a: unknown, b: unknown, skip?: string): boolean {
@@ -65,13 +75,16 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
   const sorted = useRef<{ entries: TaskEntry[]; showAll: boolean }>({ entries: [], showAll });
 
   const loadedAt = useRef(0);
+  /** Looks at done/ again now (while "all" is shown): polling saw it change. */
+  const refreshDone = useRef<(() => void) | null>(null);
   if (active.current === null) {
     loadedAt.current = Date.now();
     active.current = new Map(store.listActive().map((e) => [e.id, e]));
   }
 
   const [, setVersion] = useState(0);
-  const [problem, setProblem] = useState<string | null>(null);
+  const watch = useStateWatch(store.paths);
+  const problem = useWatchProblem(watch);
   /** Shows the maps as they are now: a render, at once. */
   const publish = () => {
     changed.current = true;
@@ -84,6 +97,9 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
     const doneDirty = new Set<string>();
     let flushTimer: NodeJS.Timeout | null = null;
     let closed = false;
+    /** Tasks whose file did not parse just after a change: how many times each was read again. */
+    const retries = new Map<string, number>();
+    const retryTimers = new Set<NodeJS.Timeout>();
 
     // A finished task, or none (removed by clean): in every view that shows finished ones.
     const setArchived = (id: string, archived: TaskEntry | null): boolean => {
@@ -106,6 +122,17 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
         const found = store.locate(id);
         if (found && !found.archived) {
           const before = active.current!.get(id);
+          if (isBroken(found.entry) && before && !isBroken(before) && (retries.get(id) ?? 0) < 2) {
+            retries.set(id, (retries.get(id) ?? 0) + 1);
+            const t = setTimeout(() => {
+              retryTimers.delete(t);
+              dirty.add(id);
+              flushTimer ??= setTimeout(flush, coalesceMs);
+            }, BROKEN_RETRY_MS);
+            retryTimers.add(t);
+            continue;
+          }
+          if (!isBroken(found.entry)) retries.delete(id);
           if (!same(before, found.entry)) {
             active.current!.set(id, found.entry);
             changed.current = true;
@@ -154,7 +181,7 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
       if (rereadDone(doneBatch) || result === 'state') publish();
     };
 
-    const stop = watchTasks(store, {
+    const stop = watch.tasks({
       active(id) {
         dirty.add(id);
         flushTimer ??= setTimeout(flush, coalesceMs);
@@ -162,6 +189,12 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
       archived(id) {
         doneDirty.add(id);
         flushTimer ??= setTimeout(flush, coalesceMs);
+      },
+      doneChanged() {
+        // Which files changed is not known (polling): those shown as finished are looked at again.
+        for (const id of finished.current.keys()) doneDirty.add(id);
+        flushTimer ??= setTimeout(flush, coalesceMs);
+        refreshDone.current?.();
       },
       ready() {
         // Files that appeared, went or changed between the first listing and the watch being
@@ -174,15 +207,15 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
         }
         if (reread(ids) !== null) publish();
       },
-      problem: setProblem,
     });
     return () => {
       closed = true;
       if (flushTimer) clearTimeout(flushTimer);
+      for (const t of retryTimers) clearTimeout(t);
       stop();
     };
     // The store is fixed for the dashboard's life.
-  }, [store]);
+  }, [store, watch]);
 
   // Finished tasks from done/, only while "all" is shown; refreshed now and then in case
   // the watch on done/ missed something, and shown again only when that changed anything.
@@ -207,8 +240,12 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
       if (next.size !== before.size || [...next].some(([id, e]) => !same(before.get(id), e))) publish();
     };
     load();
+    refreshDone.current = load;
     const timer = setInterval(load, doneRefreshMs);
-    return () => clearInterval(timer);
+    return () => {
+      refreshDone.current = null;
+      clearInterval(timer);
+    };
   }, [showAll, store, doneRefreshMs]);
 
   // The maps as one sorted list, made again only when they changed (read while rendering:
@@ -218,7 +255,12 @@ export function useTasks({ store, showAll, coalesceMs = 16, doneRefreshMs = 10_0
     const merged = new Map<string, TaskEntry>();
     if (showAll) for (const [id, e] of done.current) merged.set(id, e);
     for (const [id, e] of finished.current) merged.set(id, e);
-    for (const [id, e] of active.current) merged.set(id, e);
+    // A final state never changes: an active row not seen to leave (a missed event) does not hide the end.
+    for (const [id, e] of active.current) {
+      const end = merged.get(id);
+      if (end && !isBroken(end) && isFinal(end.status) && (isBroken(e) || !isFinal(e.status))) continue;
+      merged.set(id, e);
+    }
     sorted.current = { entries: sortEntries([...merged.values()]), showAll };
   }
   return { entries: sorted.current.entries, problem };

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { renderTable } from '../core/table.js';
 import { activeSummary, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
-import { compareTasks, isBroken, type Task } from '../core/task.js';
+import { slurmWarning } from '../core/slurm-cache.js';
+import { withJobState } from '../core/slurm.js';
+import { compareTasks, isBroken, isFinal, type Task } from '../core/task.js';
 import type { DoneRecord } from '../store/done-index.js';
 import type { TaskEntry } from '../core/task.js';
 import { isTerminal, paint, printJson, terminalWidth, warn, writeOut } from './output.js';
@@ -20,8 +22,10 @@ export function registerStatus(program: Command): void {
     .action(async (project: string | undefined, opts: { all?: boolean; json?: boolean }) => {
       const [{ openContext }, { schedule, reapIfDead }] = await Promise.all([import('./context.js'), import('../runner/scheduler.js')]);
       const { store, config } = await openContext({ lastValidConfig: true });
-      // Reap dead workers and fill free slots, but never block on a busy scheduler.
-      const sched = await schedule(store, config, { lockWaitMs: 150 }).catch(() => null);
+      // Reap dead workers and fill free slots, but never block on a busy scheduler. Slurm is
+      // asked (once, for all its jobs) only when Slurm tasks are listed: local ones never wait on it.
+      const shown = (remote: Task[]) => (remote.some((t) => !project || t.project === project) ? 'now' : 'cached');
+      const sched = await schedule(store, config, { lockWaitMs: 150, jobs: shown }).catch(() => null);
       // Finished tasks go into a pipe as the index holds them, unparsed (10,000 of them cost what 10 do, twice over).
       const copyDone = Boolean(opts.all && opts.json && !isTerminal(1));
       const entries = copyDone ? store.list(false) : store.list(Boolean(opts.all));
@@ -37,7 +41,7 @@ export function registerStatus(program: Command): void {
           }
         });
       }
-      if (sched?.states?.problem) warn(`cannot ask Slurm about its jobs (${sched.states.problem}); their state may be out of date`);
+      const jobs = sched?.states?.jobs;
       const tasks: Task[] = [];
       for (const e of entries) {
         if (isBroken(e)) {
@@ -45,8 +49,11 @@ export function registerStatus(program: Command): void {
           continue;
         }
         if (project && e.project !== project) continue;
-        tasks.push(e);
+        // What Slurm says of its job now (state, reason, time limit): shown, never written.
+        tasks.push(withJobState(e, jobs));
       }
+      const slurmProblem = tasks.some((t) => t.slurm?.jobId && !isFinal(t.status)) ? slurmWarning(jobs, Date.now()) : null;
+      if (slurmProblem) warn(slurmProblem);
       if (copyDone) return printTasksAndRecords(tasks, store.listDoneRecords(), project);
       if (opts.json) return printJson(tasks);
       if (tasks.length === 0) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { worktreeBranch } from '../core/diff.js';
 import { UsageError } from '../core/errors.js';
+import { startFailure } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
@@ -13,6 +14,12 @@ interface TaskOptions {
   executor?: string;
   worktree?: boolean;
   base?: string;
+  sbatchArg: string[];
+}
+
+/** Commander's collector for a repeatable option. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** `command`: the words after "--" on the command line, if any. */
@@ -28,6 +35,12 @@ export function registerTask(program: Command, command: string[] | null): void {
     .option('--worktree', 'run it in a git worktree of its own (as a project with "isolation": "worktree")')
     .option('--no-worktree', "run it in the project's own directory, whatever its isolation")
     .option('--base <rev>', 'the commit a worktree task starts from (default: HEAD at launch)')
+    .option(
+      '--sbatch-arg <arg>',
+      'an sbatch option for this task on a Slurm executor (repeatable): --sbatch-arg=--time=4:00:00',
+      collect,
+      [],
+    )
     .option('--json', 'print the task object (with -b)')
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
     .allowExcessArguments(true)
@@ -38,6 +51,7 @@ Examples:
   dev-tools task web "Build for release" -b -- npm run build
   dev-tools task web "Add login page"          # runs the stages of project "web"
   dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
+  dev-tools task ml "Train" -b --executor hpc --sbatch-arg=--time=8:00:00 --sbatch-arg=--mem=32G -- python train.py
   dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
     )
@@ -59,6 +73,7 @@ Examples:
         executor: opts.executor,
         worktree: opts.worktree,
         base: opts.base,
+        sbatchArgs: opts.sbatchArg,
       });
       for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
@@ -82,7 +97,14 @@ function ordinal(n: number): string {
 
 export function printLaunched(ctx: Context, result: LaunchResult, json: boolean): void {
   const { task } = result;
+  // Its executor could not start it (sbatch refused it, no controller): a failure, as in the foreground.
+  const refused = startFailure(task);
+  if (refused) {
+    process.exitCode = 1;
+    writeOut(`dev-tools: task ${task.id} failed: ${printable(refused)}\n`, 2);
+  }
   if (json) return printJson(task);
+  if (refused) return;
   const state = result.started ? paint('cyan', 'started') : task.slurm ? paint('gray', 'submitted') : paint('gray', queuedLine(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,

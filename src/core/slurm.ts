@@ -1,6 +1,7 @@
 // Slurm as data: the job a task becomes, what squeue says of it, and how its end reads.
 // The commands themselves run in src/runner/slurm.ts.
-import type { SlurmJob, Task } from './task.js';
+// Over 250 lines: every answer Slurm gives (squeue, scontrol, sbatch options) and what a task's row makes of it, read in one place.
+import { isBroken, isFinal, type SlurmJob, type Task, type TaskEntry } from './task.js';
 
 /** The name of a task's job (`squeue -n dev-tools-<id>` finds it). */
 export function jobName(id: string): string {
@@ -31,24 +32,45 @@ export interface JobInfo {
   node: string | null;
   /** The raw wait status squeue reports (`exit_code`): code << 8 | signal. */
   exitStatus: number | null;
+  /** Why it waits (Resources, Priority, JobHeldAdmin...) or stopped (TimeLimit); null for none. */
+  reason?: string | null;
+  /** Its time limit in seconds; null when unlimited or not known. */
+  timeLimit?: number | null;
+  /** How long it has run in seconds, as Slurm counts it (time suspended left out). */
+  timeUsed?: number | null;
 }
 
-/** What one squeue call said about the jobs it was asked about. */
+/** What squeue said about the jobs it was asked about. */
 export interface JobStates {
   asked: ReadonlySet<string>;
   found: ReadonlyMap<string, JobInfo>;
   /** Why Slurm could not be asked (then nothing is known about any job). */
   error: string | null;
+  /** When this answer was given (epoch ms); a cached answer may be older than the question. */
+  at?: number;
+  /** The answer is an older one because Slurm did not answer now: why, for a warning line. */
+  stale?: string | null;
 }
 
-/** The fields `squeue -O` prints, `|`-separated, one job a line. */
-export const SQUEUE_FORMAT = 'JobID:|,State:|,NodeList:|,exit_code:|';
+/** The fields `squeue -O` prints, `|`-separated, one job a line (no width: nothing is cut). */
+export const SQUEUE_FORMAT = 'JobID:|,State:|,NodeList:|,exit_code:|,Reason:|,TimeLimit:|,TimeUsed:|';
+
+/** `1:00` (m:ss), `2:00:00`, `1-12:00:00` as Slurm prints times, in seconds; null for UNLIMITED, N/A and the like. */
+export function parseSlurmTime(text: string | undefined): number | null {
+  const m = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(text?.trim() ?? '');
+  if (!m) return null;
+  const [days, a, b, c] = [Number(m[1] ?? 0), Number(m[2]), m[3], m[4]];
+  // D-H:MM:SS and H:MM:SS; M:SS; a bare number is minutes (and, after a day count, hours).
+  if (c !== undefined) return days * 86400 + a * 3600 + Number(b) * 60 + Number(c);
+  if (b !== undefined) return m[1] ? days * 86400 + a * 3600 + Number(b) * 60 : a * 60 + Number(b);
+  return m[1] ? days * 86400 + a * 3600 : a * 60;
+}
 
 /** Parses `squeue -h -O <SQUEUE_FORMAT>` output. */
 export function parseSqueue(text: string): Map<string, JobInfo> {
   const jobs = new Map<string, JobInfo>();
   for (const line of text.split('\n')) {
-    const [id, state, node, exit] = line.split('|').map((f) => f.trim());
+    const [id, state, node, exit, reason, limit, used] = line.split('|').map((f) => f.trim());
     if (!id || !state || !/^\d+$/.test(id)) continue;
     const status = Number(exit);
     jobs.set(id, {
@@ -56,6 +78,9 @@ export function parseSqueue(text: string): Map<string, JobInfo> {
       state: state.split(/\s+/)[0]!.toUpperCase(),
       node: node && node !== '(null)' ? node : null,
       exitStatus: exit !== undefined && exit !== '' && Number.isInteger(status) ? status : null,
+      reason: reason && reason !== 'None' && reason !== '(null)' ? reason : null,
+      timeLimit: parseSlurmTime(limit),
+      timeUsed: parseSlurmTime(used),
     });
   }
   return jobs;
@@ -85,7 +110,81 @@ export function jobVerdict(jobs: JobStates | null | undefined, jobId: string): J
   if (!jobEnded(info)) return { kind: 'active', info };
   // Status 0 says nothing of a cancelled job: only a code or a signal is worth showing.
   const exit = info.exitStatus ? describeExitStatus(info.exitStatus) : null;
-  return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${exit ? ` (${exit})` : ''}`, state: info.state };
+  const what = END_MEANING[info.state];
+  const details = [exit, what?.(info)].filter(Boolean).join('; ');
+  return { kind: 'ended', reason: `Slurm job ${jobId} ended ${info.state}${details ? ` (${details})` : ''}`, state: info.state };
+}
+
+/** `2h00m`: a time limit as the table shows durations. */
+function limitText(info: JobInfo): string {
+  return info.timeLimit ? `, ${formatLimit(info.timeLimit)}` : '';
+}
+
+function formatLimit(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m`;
+}
+
+/** What a job's end means, in words, for the states that are not plain success or failure. */
+const END_MEANING: Record<string, (info: JobInfo) => string> = {
+  TIMEOUT: (i) => `it reached its time limit${limitText(i)}: restart it with --sbatch-arg=--time=<more>`,
+  NODE_FAIL: () => 'its node failed',
+  PREEMPTED: () => 'preempted by a job of higher priority',
+  OUT_OF_MEMORY: () => 'it ran out of memory: restart it with --sbatch-arg=--mem=<more>',
+  DEADLINE: () => 'it could not end before its --deadline',
+  BOOT_FAIL: () => 'its node failed to boot',
+};
+
+/** What `scontrol -o show job` says of a job at the moment its worker was signalled. */
+export interface JobStop {
+  state: string;
+  reason: string | null;
+  timeLimit: number | null;
+  /** How many times Slurm has requeued the job (the worker's own run is SLURM_RESTART_COUNT). */
+  restarts: number;
+}
+
+/** Parses one line of `scontrol -o show job <id>` (Key=Value words). */
+export function parseScontrolJob(line: string): JobStop | null {
+  const field = (key: string) => new RegExp(`(?:^|\\s)${key}=(\\S*)`).exec(line)?.[1];
+  const state = field('JobState');
+  if (!state) return null;
+  const reason = field('Reason');
+  return {
+    state: state.toUpperCase(),
+    reason: reason && reason !== 'None' && reason !== '(null)' ? reason : null,
+    timeLimit: parseSlurmTime(field('TimeLimit')),
+    restarts: Number(field('Restarts') ?? 0) || 0,
+  };
+}
+
+/**
+ * Why Slurm sent a job's worker SIGTERM when it was not a dev-tools cancel, from what
+ * Slurm says of the job at that moment (null: it could not be asked). A time limit
+ * reads Reason=TimeLimit, a preemption Preempted; a requeue has counted one more
+ * restart than the worker's run; what is left is a scancel by someone else.
+ */
+export function stoppedJobReason(jobId: string, stop: JobStop | null, ownRestarts: number): string {
+  if (!stop) return `Slurm stopped job ${jobId} (scancel outside dev-tools, its time limit, or preemption)`;
+  const info: JobInfo = { state: stop.state, node: null, exitStatus: null, reason: stop.reason, timeLimit: stop.timeLimit };
+  if (stop.restarts > ownRestarts || /^REQUEUE/.test(stop.state)) return requeuedJob(jobId);
+  const named = stop.state in END_MEANING ? stop.state : null;
+  const byReason = /TimeLimit/i.test(stop.reason ?? '')
+    ? 'TIMEOUT'
+    : /preempt/i.test(stop.reason ?? '')
+      ? 'PREEMPTED'
+      : /Node(Down|Fail)/i.test(stop.reason ?? '')
+        ? 'NODE_FAIL'
+        : null;
+  const state = named ?? byReason;
+  if (state) return `Slurm stopped job ${jobId}: ${state} (${END_MEANING[state]!(info)})`;
+  return `Slurm stopped job ${jobId} (scancel outside dev-tools)`;
+}
+
+/** A job Slurm put back in its queue while the task ran: its next run must not run the task again. */
+export function requeuedJob(jobId: string): string {
+  return `Slurm requeued job ${jobId} (scontrol requeue, a node failure or preemption): its task does not run twice; restart it instead`;
 }
 
 /** squeue's answer for a single unknown id (several unknown ids are just not listed). */
@@ -129,9 +228,54 @@ export function sbatchArgProblem(arg: string): string | null {
   return null;
 }
 
-/** The job a task runs as, once its worker runs there. */
+/** The job a task runs as, once its worker runs there (its own sbatch options stay with it). */
 export function startedAsJob(task: Task, job: { jobId: string; node: string }): Task {
-  return { ...task, status: 'running', slurm: { jobId: job.jobId, node: job.node } satisfies SlurmJob };
+  return { ...task, status: 'running', slurm: { ...recordedJob(task.slurm), jobId: job.jobId, node: job.node } satisfies SlurmJob };
+}
+
+/** What of a task's job goes in its file: never what Slurm said of it for display. */
+export function recordedJob(job: SlurmJob | null | undefined): SlurmJob {
+  const { jobId = null, node = null, sbatchArgs } = job ?? {};
+  return { jobId, node, ...(sbatchArgs?.length ? { sbatchArgs } : {}) };
+}
+
+/**
+ * The task as Slurm sees its job in this answer: state, reason, time limit and time
+ * used, for display only. The same object when there is nothing to add (a local or
+ * finished task, a job not in the answer), so a table's rows stay as they were.
+ */
+export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | null | undefined): T {
+  if (!jobs || isBroken(entry) || !entry.slurm?.jobId || isFinal(entry.status) || !answerIsAbout(jobs, entry)) return entry;
+  const info = jobs.found.get(entry.slurm.jobId);
+  if (!info) return entry;
+  const job = entry.slurm;
+  if (job.state === info.state && job.reason === (info.reason ?? null) && job.timeUsed === (info.timeUsed ?? null)) return entry;
+  return {
+    ...entry,
+    slurm: { ...job, state: info.state, reason: info.reason ?? null, timeLimit: info.timeLimit ?? null, timeUsed: info.timeUsed ?? null },
+  };
+}
+
+/**
+ * Whether an answer speaks of this task's job: it was asked about, after the job was
+ * submitted (an older answer about the same id is about another job: ids start again
+ * when a cluster is set up anew).
+ */
+export function answerIsAbout(jobs: Pick<JobStates, 'asked' | 'at'>, task: Pick<Task, 'slurm' | 'claimedAt'>): boolean {
+  const jobId = task.slurm?.jobId;
+  if (!jobId || !jobs.asked.has(jobId)) return false;
+  const submitted = Date.parse(task.claimedAt ?? '');
+  return jobs.at === undefined || !Number.isFinite(submitted) || jobs.at >= submitted;
+}
+
+/** A suspended job (`scontrol suspend`): its task is not running now, and its clock stands still. */
+export function isSuspended(task: Pick<Task, 'status' | 'slurm'>): boolean {
+  return task.status === 'running' && task.slurm?.state === 'SUSPENDED';
+}
+
+/** Why a queued task's job waits, as Slurm says it (`Resources`, `Priority`, `JobHeldAdmin`), or null. */
+export function pendingReason(task: Pick<Task, 'status' | 'slurm'>): string | null {
+  return task.status === 'queued' && task.slurm?.reason ? task.slurm.reason : null;
 }
 
 /** The variables Slurm gives a job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...): the command gets them too. */

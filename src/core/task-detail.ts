@@ -1,6 +1,6 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
-import { describeEnd, elapsedSeconds, formatExecutor, formatPercent, formatStatus, currentEta } from './task-view.js';
+import { describeEnd, elapsedSeconds, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
 import { isFinal, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
@@ -80,12 +80,27 @@ function etaSourceLine(task: Task, ctx: DetailContext): string {
   return `${formatDuration(eta)} from ${history ?? 'earlier runs'}`;
 }
 
+/** `4211 on node3 · RUNNING`, `4212 · PENDING: Resources`: the job, and what Slurm says of it when it was asked. */
+function slurmJobLine(task: Task): string {
+  const job = task.slurm!;
+  const where = job.node ? ` on ${printable(job.node)}` : '';
+  const state = job.state ? ` · ${printable(job.state)}${job.reason ? `: ${printable(job.reason)}` : ''}` : '';
+  return `${job.jobId}${where}${state}`;
+}
+
+/** `12m05s of 1h00m used, 47m55s left`: Slurm's count of its run (time suspended left out) against its limit. */
+function limitLine(task: Task, limit: number, now: number): string {
+  const used = task.slurm?.timeUsed ?? (task.status === 'running' ? elapsedSeconds(task, now) : 0) ?? 0;
+  const left = limit - used;
+  return `${formatDuration(used)} of ${formatDuration(limit)} used, ${left > 0 ? `${formatDuration(left)} left` : 'limit reached'}`;
+}
+
 /** Every line of the detail view, in order. */
 export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   const lines: DetailLine[] = [];
   const add = (label: string, value: string, extra: Partial<DetailLine> = {}) => lines.push({ label, value, ...extra });
   add('id', task.id);
-  add('status', formatStatus(task.status), { status: task.status });
+  add('status', formatTaskStatus(task), { status: task.status });
   add('project', printable(task.project));
   add('description', printable(task.description));
   add('executor', printable(formatExecutor(task)));
@@ -120,7 +135,10 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   const chain = ctx.restartChain.length ? ctx.restartChain : task.restartOf ? [task.restartOf] : [];
   add('restart of', chain.length ? chain.join(' ← ') : '-');
   if (task.pid) add('worker pid', `${task.pid}${task.commandPid ? ` · command group ${task.commandPid}` : ''}`);
-  if (task.slurm?.jobId) add('slurm job', `${task.slurm.jobId}${task.slurm.node ? ` on ${printable(task.slurm.node)}` : ''}`);
+  if (task.slurm?.jobId) add('slurm job', slurmJobLine(task));
+  const limit = task.slurm?.timeLimit;
+  if (limit && !isFinal(task.status)) add('time limit', limitLine(task, limit, ctx.now));
+  if (task.slurm?.sbatchArgs?.length) add('sbatch args', printable(shellLine(task.slurm.sbatchArgs)));
   add('log', printable(task.logFile));
   return lines;
 }

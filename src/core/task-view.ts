@@ -1,6 +1,7 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
 import { diffCell } from './diff.js';
+import { isSuspended, pendingReason } from './slurm.js';
 import type { Cells, Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
@@ -51,7 +52,15 @@ export function formatStatus(status: TaskStatus): string {
   return `${STATUS_SYMBOLS[status]} ${status}`;
 }
 
-function formatStage(task: Pick<Task, 'stage'>): string {
+/** The STATUS cell: the task's status, or `suspended` while Slurm holds its job stopped (it is not running then). */
+export function formatTaskStatus(task: Pick<Task, 'status' | 'slurm'>): string {
+  return isSuspended(task) ? '‖ suspended' : formatStatus(task.status);
+}
+
+function formatStage(task: Pick<Task, 'stage' | 'status' | 'slurm'>): string {
+  // In parentheses, as squeue's NODELIST(REASON) shows it.
+  const pending = pendingReason(task);
+  if (pending) return `(${pending})`;
   const st = task.stage;
   if (!st) return '-';
   const base = st.count > 1 ? `${st.index + 1}/${st.count} ${st.name}` : st.name;
@@ -64,8 +73,14 @@ function ms(iso: string | null | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-/** Seconds the task has run (to now if still running). */
-export function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'slurm'>, now: number): number | null {
+/** Seconds the task has run (to now if still running; a suspended job's clock stands still). */
+export function elapsedSeconds(
+  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'slurm'> & Partial<Pick<Task, 'status'>>,
+  now: number,
+): number | null {
+  if (task.status && isSuspended({ status: task.status, slurm: task.slurm }) && typeof task.slurm?.timeUsed === 'number') {
+    return task.slurm.timeUsed;
+  }
   // A Slurm task is claimed when it is submitted: it may wait in the cluster's queue long after.
   const start = ms(task.startedAt) ?? (task.slurm ? null : ms(task.claimedAt));
   if (start === null) return null;
@@ -74,8 +89,8 @@ export function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'com
 }
 
 /** The ETA as of now: the stored estimate counts down from when it was written. */
-export function currentEta(task: Pick<Task, 'status' | 'progress'>, now: number): number | null {
-  if (task.status !== 'running') return null;
+export function currentEta(task: Pick<Task, 'status' | 'progress'> & Partial<Pick<Task, 'slurm'>>, now: number): number | null {
+  if (task.status !== 'running' || isSuspended({ status: task.status, slurm: task.slurm })) return null;
   const eta = task.progress?.etaSeconds;
   if (eta === null || eta === undefined || !(eta > 0)) return null;
   const at = ms(task.progress?.updatedAt);
@@ -102,13 +117,14 @@ const TIME_COLUMNS: Column[] = [
   { key: 'ended', header: 'ENDED', min: 8, width: 8, align: 'right', dropPriority: 7 },
 ];
 
-/** Where a task runs: `local`, or its executor and node (`slurm:node3`; the node is known once it runs). */
+/** Where a task runs: `local`, or its executor, job and node (`hpc#4211@node3`; the node is known once it runs). */
 export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
   const name = task.executor ?? LOCAL_EXECUTOR;
-  return task.slurm?.node ? `${name}:${task.slurm.node}` : name;
+  const job = task.slurm?.jobId ? `#${task.slurm.jobId}` : '';
+  return `${name}${job}${task.slurm?.node ? `@${task.slurm.node}` : ''}`;
 }
 
-const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
+const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 18, dropPriority: 3.5 };
 
 const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 10, width: 14, align: 'right', dropPriority: 4.5 };
 
@@ -207,7 +223,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
   return {
     id: task.id,
     project: printable(task.project),
-    status: formatStatus(task.status),
+    status: formatTaskStatus(task),
     executor: printable(formatExecutor(task)),
     stage: printable(formatStage(task)),
     progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,

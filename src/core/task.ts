@@ -87,6 +87,17 @@ export interface DiffCount {
 export interface SlurmJob {
   jobId: string | null;
   node: string | null;
+  /** Options for sbatch given to this task (`--sbatch-arg`), after its executor's `sbatchArgs`. */
+  sbatchArgs?: string[];
+  /**
+   * What Slurm says of the job now (PENDING, RUNNING, SUSPENDED...), why it waits, its
+   * time limit and the time it has run (seconds): filled in for display from squeue's
+   * answer (`status --json`, the table, the detail view), never written to the file.
+   */
+  state?: string;
+  reason?: string | null;
+  timeLimit?: number | null;
+  timeUsed?: number | null;
 }
 
 /** The executor every task has unless told otherwise: a detached process on this machine. */
@@ -95,6 +106,15 @@ export const LOCAL_EXECUTOR = 'local';
 /** A task that runs elsewhere than this machine (a Slurm job): not under the local slot limit. */
 export function isLocal(task: Pick<Task, 'slurm'>): boolean {
   return !task.slurm;
+}
+
+/**
+ * Why its executor could not start a task (sbatch refused it, no controller, no worker
+ * process): it failed before any worker of it ran, so nothing ever wrote its pid. Null
+ * for any other task (one whose command failed at once has a worker that wrote its pid).
+ */
+export function startFailure(task: Pick<Task, 'status' | 'pid' | 'error'>): string | null {
+  return task.status === 'failed' && !task.pid ? (task.error ?? 'it could not be started') : null;
 }
 
 /**

@@ -5,10 +5,15 @@
 import { TaskError } from '../core/errors.js';
 import { isBroken, isFinal, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
+import { removeLaunchEnv } from '../store/launch-env.js';
+import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
 import { jobVerdict } from '../core/slurm.js';
 import { executorFor } from './executors.js';
-import { cancelJob, queryJobs } from './slurm.js';
+import { runFinishHook } from './finish-hook.js';
+import { underSchedulerLock } from './scheduler.js';
+import { cancelJob } from './slurm.js';
+import { queryJobs } from './slurm-jobs.js';
 import { SlurmUnavailable } from './slurm-commands.js';
 import { reapEndedJob } from './slurm-tasks.js';
 import { sleep } from './sleep.js';
@@ -33,16 +38,55 @@ function notEnded(jobId: string, error: string | null): string {
   return `Slurm job ${jobId} has not ended yet (${error ?? 'see squeue -j ' + jobId})`;
 }
 
-function slurmError(err: unknown): never {
-  if (err instanceof SlurmUnavailable) throw new TaskError(err.message);
+function slurmError(err: unknown, prefix = ''): never {
+  if (err instanceof SlurmUnavailable) throw new TaskError(`${prefix}${err.message}`);
   throw err;
 }
 
-/** The job of a task cancelled while queued: Slurm drops it before it ever runs. */
-export async function cancelPendingJob(jobId: string, config: Config): Promise<void> {
-  await cancelJob(jobId).catch(slurmError);
+/**
+ * Cancels a queued task whose job is submitted: Slurm cancels the job first, and the
+ * task is recorded `cancelled` only once Slurm says the job ended. A cancel Slurm did
+ * not take (no controller) changes nothing and says so: the task still runs when its
+ * job does. A worker that starts meanwhile finds the mark and records the cancel itself.
+ */
+export async function cancelQueuedJob(store: TaskStore, config: Config, task: Task): Promise<{ task: Task; message: string }> {
+  const jobId = task.slurm!.jobId!;
+  const ledger = new Ledger(store.paths, task.id);
+  const marked = ledger.markCancel();
+  try {
+    await cancelJob(jobId);
+  } catch (err) {
+    if (marked) {
+      ledger.withdrawCancel();
+      if (!ledger.read()?.worker) ledger.removeFolder();
+    }
+    if (err instanceof SlurmUnavailable) throw new TaskError(`task ${task.id} is not cancelled: ${err.message}`);
+    throw err;
+  }
   const ended = await untilEnded(jobId, config.cancelGraceMs + JOB_END_MARGIN_MS);
-  if ('error' in ended) throw new TaskError(`cancelled, but ${notEnded(jobId, ended.error)}`);
+  if ('error' in ended) throw new TaskError(`task ${task.id}: asked Slurm to cancel it, but ${notEnded(jobId, ended.error)}`);
+  const final = await underSchedulerLock(store, 10_000, () => {
+    const fresh = store.get(task.id);
+    if (fresh.status === 'queued') {
+      const cancelled: Task = { ...fresh, status: 'cancelled', completedAt: new Date().toISOString() };
+      store.write(cancelled);
+      removeLaunchEnv(store.paths, task.id);
+      return { task: cancelled, recorded: true };
+    }
+    // Its worker started before the job was cancelled: it recorded the cancel, or Slurm killed it first.
+    const reaped = reapEndedJob(store, fresh, () => ({ state: 'ended', reason: ended.reason }), {
+      now: Date.now(),
+      underLock: true,
+      status: 'cancelled',
+      reason: `Slurm killed its worker before it recorded the cancel (the cluster's KillWait is shorter than cancelGraceMs)`,
+    });
+    return { task: reaped ?? fresh, recorded: !!reaped };
+  });
+  if (!ledger.read()?.worker) ledger.remove();
+  if (final.recorded) runFinishHook(store, config, final.task);
+  const how = final.task.status === 'cancelled' ? 'cancelled' : `ended as ${final.task.status}`;
+  const ran = final.task.startedAt ? `Slurm job ${jobId}` : `it was queued as Slurm job ${jobId} and never started`;
+  return { task: final.task, message: `${how} ${task.id} (${ran})` };
 }
 
 /**
@@ -53,7 +97,9 @@ export async function cancelPendingJob(jobId: string, config: Config): Promise<v
  */
 export async function cancelRunningJob(store: TaskStore, config: Config, task: Task): Promise<{ task: Task; message: string }> {
   const jobId = task.slurm!.jobId!;
-  await executorFor(task, config).cancel(store, task).catch(slurmError);
+  await executorFor(task, config)
+    .cancel(store, task)
+    .catch((err: unknown) => slurmError(err, `task ${task.id} is not cancelled: `));
   const ended = await untilEnded(jobId, config.cancelGraceMs + JOB_END_MARGIN_MS);
   if ('error' in ended) throw new TaskError(`task ${task.id}: ${notEnded(jobId, ended.error)}`);
   const fresh = store.read(task.id);

@@ -7,7 +7,7 @@ import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
-import { cancelPendingJob, cancelRunningJob } from './cancel-slurm.js';
+import { cancelQueuedJob, cancelRunningJob } from './cancel-slurm.js';
 import { localExecutor, localWorkerOf } from './executor.js';
 import { liveGroups, stopOrphanedGroups } from './orphans.js';
 import { runFinishHook } from './finish-hook.js';
@@ -58,20 +58,19 @@ export async function cancelTask(store: TaskStore, config: Config, id: string): 
   if (task.status === 'queued') {
     const cancelled = await underSchedulerLock(store, 10_000, () => {
       task = store.get(task.id);
-      if (task.status !== 'queued') return null;
+      // A submitted job is cancelled by Slurm first (cancel-slurm.ts).
+      if (task.status !== 'queued' || task.slurm?.jobId) return null;
       const c: Task = { ...task, status: 'cancelled', completedAt: new Date().toISOString() };
       store.write(c);
       removeLaunchEnv(store.paths, task.id);
       return c;
     });
     if (cancelled) {
-      const job = cancelled.slurm?.jobId;
-      // Without a job id its submission is under way: whoever records it finds the task cancelled and cancels the job.
-      if (job) await cancelPendingJob(job, config);
+      // A Slurm task without a job id is being submitted: whoever records it finds the task cancelled and cancels the job.
       runFinishHook(store, config, cancelled);
-      const how = job ? `it was queued as Slurm job ${job} and never started` : 'it was queued and never started';
-      return { task: cancelled, message: `cancelled ${task.id} (${how})` };
+      return { task: cancelled, message: `cancelled ${task.id} (it was queued and never started)` };
     }
+    if (task.status === 'queued') return cancelQueuedJob(store, config, task);
     if (isFinal(task.status)) throw new NotRunning(task);
   }
   if (task.slurm) return cancelRunningJob(store, config, task);

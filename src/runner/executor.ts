@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import type { JobStates } from '../core/slurm.js';
 import type { Task } from '../core/task.js';
 import { Ledger } from '../store/ledger.js';
 import { ownedByUs } from '../store/paths.js';
@@ -24,7 +25,19 @@ export type WorkerProbe =
   | { state: 'unknown' };
 
 /** The answer of one `states` call, read per task; `problem` says why an executor could not be asked. */
-export type WorkerStates = ((task: Task) => WorkerProbe) & { problem?: string | null };
+export type WorkerStates = ((task: Task) => WorkerProbe) & {
+  problem?: string | null;
+  /** What the cluster said of its jobs (state, reason, time limit), for display. */
+  jobs?: JobStates | null;
+};
+
+/**
+ * How fresh an executor's answer must be: `now` (ask it, and wait up to a short
+ * deadline: `status`), `shared` (an answer a few seconds old will do; a new one is
+ * asked for in the background: `wait`, `logs -f`, dashboards) or `cached` (never
+ * wait: a local launch must not wait for a cluster). A local process is always seen as it is now.
+ */
+export type Freshness = 'now' | 'shared' | 'cached';
 
 /**
  * How a task's worker is started, stopped and checked. The local detached process
@@ -39,7 +52,7 @@ export interface Executor {
   /** Asks the worker of a running task to stop; it records `cancelled`. False when there was no worker to ask. */
   cancel(store: TaskStore, task: Task): Promise<boolean>;
   /** The state of the workers of these tasks, in one call. */
-  states(tasks: Task[]): Promise<WorkerStates>;
+  states(store: TaskStore, tasks: Task[], freshness?: Freshness): Promise<WorkerStates>;
 }
 
 /**

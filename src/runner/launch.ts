@@ -30,6 +30,8 @@ export interface LaunchSpec {
   worktree?: boolean | null;
   /** `--base <rev>`: the commit a worktree task starts from (default: HEAD at launch). */
   base?: string | null;
+  /** `--sbatch-arg`: options for sbatch for this task, after its executor's. */
+  sbatchArgs?: string[];
 }
 
 export interface LaunchResult {
@@ -72,7 +74,13 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
   }
   const dir = project?.cwd ? resolve(expandHome(project.cwd)) : cwd;
   checkDir(dir, spec.project);
-  const where = resolveExecutor(config, spec.executor ?? project?.executor, environment, spec.executor ? undefined : spec.project);
+  const where = resolveExecutor(
+    config,
+    spec.executor ?? project?.executor,
+    environment,
+    spec.executor ? undefined : spec.project,
+    spec.sbatchArgs,
+  );
   if (where.slurm && spec.noQueue) {
     throw new UsageError(`--no-queue is for local tasks: a task on executor "${where.executor}" waits in the cluster's queue`);
   }
@@ -202,12 +210,16 @@ export async function restartTask(
   id: string,
   environment: NodeJS.ProcessEnv = process.env,
   executor?: string | null,
+  sbatchArgs: string[] = [],
 ): Promise<LaunchResult> {
   const original = store.get(id);
   if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
   checkDir(original.cwd, original.project);
+  const on = executor ?? original.executor;
+  // Its own sbatch options go with it to the same executor; new ones come after (the last of two wins: more --time).
+  const kept = on === original.executor ? (original.slurm?.sbatchArgs ?? []) : [];
   const fields: TaskFields = {
-    ...resolveExecutor(config, executor ?? original.executor, environment),
+    ...resolveExecutor(config, on, environment, undefined, [...kept, ...sbatchArgs]),
     project: original.project,
     description: original.description,
     command: original.command ?? null,

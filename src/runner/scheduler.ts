@@ -8,7 +8,7 @@ import { removeLaunchEnv } from '../store/launch-env.js';
 import { clearFinishPending } from '../store/finish-hook.js';
 import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
-import { localExecutor, type WorkerStates } from './executor.js';
+import { localExecutor, type Freshness, type WorkerStates } from './executor.js';
 import { workerStates } from './executors.js';
 import { sweepStaleFiles } from './housekeeping.js';
 import { runFinishHook, sweepFinishHooks } from './finish-hook.js';
@@ -121,6 +121,12 @@ function deathOf(store: TaskStore, task: Task): string {
 interface ScheduleOptions {
   lockWaitMs?: number;
   /**
+   * How fresh the cluster's answer about Slurm jobs must be (default `cached`: no
+   * waiting on a cluster); or a choice made from the active Slurm tasks (`status`
+   * asks only when it shows some).
+   */
+  jobs?: Freshness | ((remote: Task[]) => Freshness);
+  /**
    * `--no-queue`: creates the task under the same lock, only while a slot is free for
    * it (tasks already queued take free slots first); else a TaskError. A lock still
    * busy after `lockWaitMs` is a TaskError too.
@@ -166,7 +172,8 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
   // Jobs are asked about before the lock is taken (a slow controller must never hold it), all in one query;
   // a job seen ended stays ended, so reaping by this answer under the lock is sound.
   const remote = store.listActive().filter((e): e is Task => !isBroken(e) && !!e.slurm?.jobId);
-  if (remote.length) result.states = await workerStates(remote, config);
+  const freshness = typeof opts.jobs === 'function' ? opts.jobs(remote) : (opts.jobs ?? 'cached');
+  if (remote.length) result.states = await workerStates(store, remote, config, freshness);
   if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
     if (opts.admit) throw new TaskError(BUSY);
     // No task file is written without the lock, but orphaned groups can still be seen to
@@ -314,6 +321,7 @@ export function scheduleTicker(store: TaskStore, config: Config, everyMs = 1000)
   return async () => {
     if (Date.now() - last < everyMs) return;
     last = Date.now();
-    await schedule(store, config, { lockWaitMs: 200 }).catch(() => undefined);
+    // A few seconds old answer from Slurm will do, asked for in the background: the loop never waits on a cluster.
+    await schedule(store, config, { lockWaitMs: 200, jobs: 'shared' }).catch(() => undefined);
   };
 }

@@ -14,6 +14,18 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
 /** A Slurm command that could not run, or did not answer in time. */
 export class SlurmUnavailable extends Error {}
 
+/** Slurm commands still running: a process that exits before one answers ends it (a query asked in passing). */
+const running = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+let endsWithProcess = false;
+function endWithProcess(child: { kill(signal: NodeJS.Signals): boolean }): void {
+  running.add(child);
+  if (endsWithProcess) return;
+  endsWithProcess = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
 /**
  * Runs a Slurm command: its output, whatever its exit code (callers read squeue's
  * and scancel's errors); a SlurmUnavailable when it cannot be started or overruns.
@@ -36,14 +48,17 @@ export function runSlurm(
       size += d.length;
       if (size <= MAX_OUTPUT) into.push(d);
     };
+    endWithProcess(child);
     child.stdout.on('data', take(out));
     child.stderr.on('data', take(err));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
+      running.delete(child);
       reject(new SlurmUnavailable(`${name} did not answer within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`));
     }, opts.timeoutMs ?? 30_000);
     child.once('error', (e) => {
       clearTimeout(timer);
+      running.delete(child);
       const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
       reject(
         new SlurmUnavailable(
@@ -53,6 +68,7 @@ export function runSlurm(
     });
     child.once('close', (code) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
     child.stdin.on('error', () => {}); // a command that exits without reading its input

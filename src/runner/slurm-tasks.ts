@@ -9,7 +9,8 @@
 //            `running`, with its job and node (hand-over.ts, entries/worker.ts);
 //   reap     a job that ended (or that Slurm no longer knows) while its task is not
 //            final: the worker can no longer write it, so whoever finds it does.
-import { isBroken, isFinal, type Task } from '../core/task.js';
+import { recordedJob, requeuedJob } from '../core/slurm.js';
+import { isBroken, isFinal, type Task, type TaskEntry } from '../core/task.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -137,7 +138,7 @@ export function recordSubmissions(store: TaskStore, submissions: Submission[]): 
     }
     const next: Task =
       'jobId' in s
-        ? { ...fresh, slurm: { jobId: s.jobId, node: null } }
+        ? { ...fresh, slurm: { ...recordedJob(fresh.slurm), jobId: s.jobId, node: null } }
         : { ...fresh, status: 'failed', completedAt: new Date().toISOString(), error: s.error };
     try {
       store.write(next);
@@ -148,4 +149,19 @@ export function recordSubmissions(store: TaskStore, submissions: Submission[]): 
     }
   }
   return { recorded, stray };
+}
+
+/**
+ * A requeued job's new run finds its task `running` as that job: the first run's worker
+ * was killed (Slurm stops every process of a job before it requeues it) and recorded no
+ * end. Under the scheduler lock (held by the caller): the task is recorded
+ * `interrupted`, saying so, if the file still shows that job running, and the new run
+ * does not run it again.
+ */
+export function recordRequeued(store: TaskStore, found: TaskEntry | null, jobId: string): void {
+  if (!found || isBroken(found) || found.status !== 'running' || found.slurm?.jobId !== jobId) return;
+  const fresh = store.read(found.id);
+  if (!fresh || isBroken(fresh) || fresh.status !== 'running' || fresh.slurm?.jobId !== jobId) return;
+  if (store.recoverFinalTemp(fresh)) return;
+  store.write({ ...fresh, status: 'interrupted', completedAt: new Date().toISOString(), error: requeuedJob(jobId) });
 }

@@ -4,14 +4,15 @@
 // at the same paths there (README: "Running tasks on Slurm").
 import { closeSync } from 'node:fs';
 import {
+  answerIsAbout,
   batchScript,
   isUnknownJobError,
   jobName,
   jobVerdict,
   outputPattern,
-  parseSqueue,
-  SQUEUE_FORMAT,
+  parseScontrolJob,
   type JobStates,
+  type JobStop,
 } from '../core/slurm.js';
 import type { Task } from '../core/task.js';
 import { readLaunchEnv } from '../store/launch-env.js';
@@ -20,11 +21,12 @@ import type { TaskStore } from '../store/tasks.js';
 import { openLogForAppend, type Executor, type StartedWorker, type WorkerStates } from './executor.js';
 import { runtimeFile } from './runtime-files.js';
 import { findSlurmCommand, firstLine, runSlurm, SlurmUnavailable } from './slurm-commands.js';
+import { jobStates, QUERY_TIMEOUT_MS } from './slurm-jobs.js';
 
 /** sbatch waits for the controller; past this, the submission is given up (and the task fails). */
 const SBATCH_TIMEOUT_MS = 60_000;
-/** squeue and scancel: a status that waits longer than this says the cluster did not answer. */
-const QUERY_TIMEOUT_MS = 15_000;
+/** scancel is asked for by a user, who waits for it: long enough to hear its own complaint (9 s with no controller). */
+const CANCEL_TIMEOUT_MS = 12_000;
 
 /**
  * Submits a task's worker as a batch job and returns the job id. sbatch runs with the
@@ -32,7 +34,9 @@ const QUERY_TIMEOUT_MS = 15_000;
  * Slurm does by default; the worker reads the same file, so the command gets that
  * environment whoever submits it, as a local task does.
  */
-async function submit(store: TaskStore, task: Task, sbatchArgs: readonly string[]): Promise<StartedWorker> {
+async function submit(store: TaskStore, task: Task, executorArgs: readonly string[]): Promise<StartedWorker> {
+  // The task's own options after the executor's: for sbatch the last of two wins.
+  const sbatchArgs = [...executorArgs, ...(task.slurm?.sbatchArgs ?? [])];
   const launch = readLaunchEnv(store.paths, task.id);
   if ('problem' in launch) throw new Error(`the environment of the shell that launched it is ${launch.problem} (env/${task.id}.json)`);
   const sbatch = findSlurmCommand('sbatch', launch.env.PATH);
@@ -61,25 +65,19 @@ async function submit(store: TaskStore, task: Task, sbatchArgs: readonly string[
   return { jobId };
 }
 
-/** The state of these jobs in one squeue call; finished jobs are listed until Slurm's MinJobAge. */
-export async function queryJobs(jobIds: Iterable<string>): Promise<JobStates> {
-  const asked = new Set(jobIds);
-  if (asked.size === 0) return { asked, found: new Map(), error: null };
-  let r;
+/** What Slurm says of a job right now (`scontrol -o show job`), for a worker Slurm signalled; null when it cannot be asked. */
+export async function jobStop(jobId: string): Promise<JobStop | null> {
   try {
-    r = await runSlurm('squeue', ['-h', '-t', 'all', '-O', SQUEUE_FORMAT, '-j', [...asked].join(',')], { timeoutMs: QUERY_TIMEOUT_MS });
-  } catch (err) {
-    return { asked, found: new Map(), error: (err as Error).message };
+    const r = await runSlurm('scontrol', ['-o', 'show', 'job', jobId], { timeoutMs: QUERY_TIMEOUT_MS });
+    return r.code === 0 ? parseScontrolJob(r.stdout) : null;
+  } catch {
+    return null;
   }
-  if (r.code === 0) return { asked, found: parseSqueue(r.stdout), error: null };
-  // One unknown id is an error; several unknown ids are just not listed.
-  if (isUnknownJobError(r.stderr)) return { asked, found: new Map(), error: null };
-  return { asked, found: new Map(), error: `squeue: ${firstLine(r.stderr) || `exit code ${r.code}`}` };
 }
 
 /** `scancel <job>`: TERM to every process of the job, KILL after the cluster's KillWait. */
 export async function cancelJob(jobId: string): Promise<void> {
-  const r = await runSlurm('scancel', [jobId], { timeoutMs: QUERY_TIMEOUT_MS });
+  const r = await runSlurm('scancel', [jobId], { timeoutMs: CANCEL_TIMEOUT_MS });
   // A job that already ended is what cancel wanted.
   if (r.code !== 0 && !isUnknownJobError(r.stderr) && !/already completing or completed/i.test(r.stderr)) {
     throw new SlurmUnavailable(`scancel ${jobId}: ${firstLine(r.stderr) || `exit code ${r.code}`}`);
@@ -89,13 +87,14 @@ export async function cancelJob(jobId: string): Promise<void> {
 export function statesFrom(jobs: JobStates): WorkerStates {
   const states: WorkerStates = (task) => {
     const jobId = task.slurm?.jobId;
-    if (!jobId) return { state: 'unknown' };
+    if (!jobId || !answerIsAbout(jobs, task)) return { state: 'unknown' };
     const v = jobVerdict(jobs, jobId);
     if (v.kind === 'unknown') return { state: 'unknown' };
     if (v.kind === 'ended') return { state: 'ended', reason: v.reason, jobState: v.state };
     return v.info.state === 'PENDING' ? { state: 'pending' } : { state: 'alive', node: v.info.node };
   };
-  states.problem = jobs.error;
+  states.problem = jobs.error ?? jobs.stale ?? null;
+  states.jobs = jobs;
   return states;
 }
 
@@ -108,16 +107,27 @@ export function slurmExecutor(sbatchArgs: readonly string[] = []): Executor {
       const jobId = task.slurm?.jobId;
       if (!jobId) return false;
       // Made first, so the worker knows the SIGTERM that comes is this cancel (not a time limit, not an admin).
+      const ledger = new Ledger(store.paths, task.id);
+      let marked = false;
       try {
-        new Ledger(store.paths, task.id).requestCancel();
+        // A mark left by an earlier cancel that Slurm took is not this one's to withdraw.
+        marked = !ledger.cancelRequested();
+        ledger.requestCancel();
       } catch {
         // no ledger (the worker has not started or has ended): the job is all there is to stop
       }
-      await cancelJob(jobId);
+      try {
+        await cancelJob(jobId);
+      } catch (err) {
+        // Not cancelled: a stop that comes later from outside (a time limit, an admin) must not read as this cancel.
+        if (marked) ledger.withdrawCancel();
+        throw err;
+      }
       return true;
     },
-    async states(tasks) {
-      return statesFrom(await queryJobs(tasks.flatMap((t) => (t.slurm?.jobId ? [t.slurm.jobId] : []))));
+    async states(store, tasks, freshness = 'cached') {
+      const ids = tasks.flatMap((t) => (t.slurm?.jobId ? [t.slurm.jobId] : []));
+      return statesFrom(await jobStates(store.paths, ids, freshness));
     },
   };
 }

@@ -32,6 +32,8 @@ export class TaskRun {
   private cancelling = false;
   /** How a stop ends the task: `cancelled`, or `interrupted` when the cluster stopped its job. */
   private stopAs: { status: 'cancelled' | 'interrupted'; error: string | null } = { status: 'cancelled', error: null };
+  /** Why the cluster stopped it, as asked while the stop goes on (it replaces the error then). */
+  private stopDetail: Promise<string> | null = null;
   /** The task file holds this worker's pid: from then on only this worker writes it. */
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
@@ -64,10 +66,13 @@ export class TaskRun {
     this.writer = new StateWriter(store, () => this.current());
   }
 
-  onCancel(as?: { status: 'interrupted'; error: string }): void {
+  onCancel(as?: { status: 'interrupted'; error: string; detail?: Promise<string> }): void {
     if (this.cancelling) return;
     this.cancelling = true;
-    if (as) this.stopAs = as;
+    if (as) {
+      this.stopAs = { status: as.status, error: as.error };
+      this.stopDetail = as.detail ?? null;
+    }
     if (this.currentGroup) void this.stopCurrent();
   }
 
@@ -112,6 +117,9 @@ export class TaskRun {
     clearInterval(poll);
     this.markers.drain();
     this.markers.close();
+    if (this.stopDetail && final.status === this.stopAs.status && final.result.error === this.stopAs.error) {
+      final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
+    }
     await this.finish(final.status, final.result);
   }
 

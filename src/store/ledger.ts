@@ -70,6 +70,11 @@ export class Ledger {
 
   /** The worker's first act: the folder, then its own pid and start time. */
   open(worker: LedgerWorker): void {
+    this.makeFolder();
+    writeFileAtomic(this.workerPath, JSON.stringify(worker));
+  }
+
+  private makeFolder(): void {
     try {
       mkdirSync(this.dir, { mode: 0o700 });
     } catch (err) {
@@ -77,7 +82,6 @@ export class Ledger {
       const st = lstatSync(this.dir);
       if (!st.isDirectory() || !ownedByUs(st)) throw new Error(`${this.dir} is not a folder of ours`, { cause: err });
     }
-    writeFileAtomic(this.workerPath, JSON.stringify(worker));
   }
 
   /** From now on steps may run. */
@@ -130,6 +134,23 @@ export class Ledger {
   /** `cancel` is stopping this task (made before it signals the worker's job). */
   requestCancel(): void {
     createEmpty(this.cancelPath, true);
+  }
+
+  /**
+   * The cancel mark for a task whose worker has not started (a pending Slurm job): the
+   * folder is made for it, so a worker that starts meanwhile takes the coming SIGTERM
+   * for this cancel. False when a mark was already there (an earlier cancel's).
+   */
+  markCancel(): boolean {
+    this.makeFolder();
+    if (this.cancelRequested()) return false;
+    this.requestCancel();
+    return true;
+  }
+
+  /** The cancel did not reach Slurm: a stop that comes later is not this cancel. */
+  withdrawCancel(): void {
+    safeUnlink(this.cancelPath);
   }
 
   cancelRequested(): boolean {

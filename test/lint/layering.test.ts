@@ -64,7 +64,7 @@ describe('layering rule (npm run lint)', () => {
     ],
     [
       'components/Ok.tsx',
-      "import { cancelTask } from '../src/runner/cancel.js';\nimport { watchTasks } from '../src/store/watch.js';\nexport const x = [cancelTask, watchTasks];",
+      "import { cancelTask } from '../src/runner/cancel.js';\nimport { StateWatch } from '../src/store/watch.js';\nexport const x = [cancelTask, StateWatch];",
     ],
     [
       'src/cli/ok.ts',

@@ -31,7 +31,10 @@ up() {
     apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
     log "installed $(slurmctld -V)"
   fi
-  local host ncpu; host=$(hostname -s); ncpu=$(nproc)
+  local host ncpu mem; host=$(hostname -s); ncpu=$(nproc)
+  # The node's memory in MB, a little under what slurmd measures (more would drain the node):
+  # without it RealMemory is 1 MB and any --mem is refused.
+  mem=$(awk '/^MemTotal:/ { print int($2 / 1024 * 0.95) }' /proc/meminfo)
   # munged wants its key 0600 and the socket's folder reachable by all (0755).
   mkdir -p "$BASE"/munge "$BASE"/state "$BASE"/spool "$BASE"/log
   chmod 755 "$BASE" "$BASE"/munge
@@ -67,13 +70,14 @@ ReturnToService=2
 KillWait=${SLURM_KILL_WAIT:-5}
 MinJobAge=300
 SchedulerParameters=batch_sched_delay=0,sched_interval=1
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$ncpu State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$ncpu RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 )
-  local changed=0 started=0
   if [ "$(cat "$SLURM_CONF" 2>/dev/null)" != "$conf" ]; then
-    printf '%s\n' "$conf" > "$SLURM_CONF"; changed=1
+    printf '%s\n' "$conf" > "$SLURM_CONF"
+    # A node's definition (CPUs, RealMemory) is read only as the daemons start.
+    stop_daemons
   fi
   if ! alive "$BASE"/munge/munged.pid munged; then
     munged -S "$MSOCK" --key-file="$BASE"/munge/munge.key --pid-file="$BASE"/munge/munged.pid \
@@ -84,12 +88,11 @@ EOF
   for d in slurmctld slurmd; do
     if ! alive "$BASE/$d.pid" "$d"; then
       rm -f "$BASE/$d.pid"
-      "$d" -f "$SLURM_CONF"; started=1
+      "$d" -f "$SLURM_CONF"
       for _ in $(seq 50); do [ -s "$BASE/$d.pid" ] && break; sleep 0.1; done
       log "started $d"
     fi
   done
-  if [ $changed = 1 ] && [ $started = 0 ]; then scontrol reconfigure; log "reconfigured"; fi
   local st=""
   for _ in $(seq 300); do
     st=$(node_state)
@@ -103,9 +106,10 @@ EOF
   echo "export SLURM_CONF=$SLURM_CONF"
 }
 
-down() {
+# stop_pids <pidfile>:<comm>...: each daemon by the pid in its file, waiting until it is gone.
+stop_pids() {
   local pf f comm p
-  for pf in "$BASE"/slurmd.pid:slurmd "$BASE"/slurmctld.pid:slurmctld "$BASE"/munge/munged.pid:munged; do
+  for pf in "$@"; do
     f=${pf%%:*}; comm=${pf##*:}
     alive "$f" "$comm" || continue
     p=$(cat "$f"); kill "$p" 2>/dev/null || true
@@ -114,6 +118,10 @@ down() {
     log "stopped $comm"
   done
 }
+
+stop_daemons() { stop_pids "$BASE"/slurmd.pid:slurmd "$BASE"/slurmctld.pid:slurmctld; }
+
+down() { stop_pids "$BASE"/slurmd.pid:slurmd "$BASE"/slurmctld.pid:slurmctld "$BASE"/munge/munged.pid:munged; }
 
 case "${1:-}" in
   up) up ;;

@@ -1,8 +1,9 @@
 // The Slurm tests' view of the cluster test/slurm/cluster.sh starts: is it there, the
 // state of a job, and a cleanup that cancels every job a test submitted.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach } from 'vitest';
 import { waitFor, type Harness } from '../integration/harness.js';
 
@@ -105,4 +106,48 @@ export async function cancelJobsOf(h: Harness, extra: string[]): Promise<void> {
   for (const j of mine) scancel(j.id);
   if (mine.length === 0) return;
   await waitFor(() => jobs(mine.map((j) => j.id)).every((j) => !ACTIVE.test(j.state)) || undefined, 'the test jobs to end', 60_000, 200);
+}
+
+/** CPUs of the node no job holds now (`sinfo %C`: allocated/idle/other/total). */
+export function idleCpus(): number {
+  const r = slurm('sinfo', ['-h', '-o', '%C']);
+  return Number(r.stdout.trim().split('/')[1] ?? 0);
+}
+
+/** Fills what is left of the node with a job of the test's own, so the next jobs stay PENDING (Resources). */
+export async function fillNode(own: string[]): Promise<string> {
+  const cpus = idleCpus();
+  const blocker = submit(cpus > 0 ? [`--cpus-per-task=${cpus}`, '--job-name=blocker'] : ['--job-name=blocker'], 'sleep 300');
+  own.push(blocker);
+  if (cpus > 0) await waitForJob(blocker, /^RUNNING/);
+  return blocker;
+}
+
+/** Runs `scontrol <args>` (suspend, resume, requeue, release) on the test cluster. */
+export function scontrol(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  return slurm('scontrol', args);
+}
+
+const CLUSTER_SH = fileURLToPath(new URL('cluster.sh', import.meta.url));
+
+/** Stops slurmctld only (the node's slurmd and the jobs it runs go on), as a controller that went away. */
+export async function stopController(): Promise<void> {
+  const pidFile = join(BASE, 'slurmctld.pid');
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  process.kill(pid, 'SIGTERM');
+  await waitFor(() => (existsSync(`/proc/${pid}`) && !/^Z/m.test(procState(pid)) ? undefined : true), 'slurmctld to stop', 30_000, 100);
+}
+
+function procState(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '';
+  } catch {
+    return 'Z';
+  }
+}
+
+/** Starts whatever of the cluster is not running (cluster.sh up) and waits until the node answers. */
+export function startController(): void {
+  const r = spawnSync(CLUSTER_SH, ['up'], { env: { ...process.env, SLURM_CONF }, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`cluster.sh up failed: ${r.stderr}`);
 }

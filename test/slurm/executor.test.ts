@@ -68,10 +68,12 @@ describe('a task on the Slurm executor', () => {
       const now = statusJson().find((x) => x.id === t.id);
       return now?.status === 'running' && now.slurm?.node && now.progress?.percent === 50 ? now : undefined;
     }, 'the task to run on a node and report 50%');
-    expect(running.slurm).toEqual({ jobId: t.slurm!.jobId, node: job(t.slurm!.jobId!)!.node });
+    // What Slurm says of the job comes with it (shown, not written in the task file).
+    expect(running.slurm).toMatchObject({ jobId: t.slurm!.jobId, node: job(t.slurm!.jobId!)!.node, state: 'RUNNING', reason: null });
+    expect(h.task(t.id).slurm).toEqual({ jobId: t.slurm!.jobId, node: running.slurm!.node });
     const table = h.run(['status', '--all'], { env: { COLUMNS: '160' } }).stdout;
     expect(table).toMatch(/STATUS\s+EXECUTOR/);
-    expect(table).toContain(`slurm:${running.slurm!.node}`);
+    expect(table).toContain(`slurm#${t.slurm!.jobId}@${running.slurm!.node}`);
     expect(await waiting.exited).toBe(1);
     const done = h.task(t.id);
     expect(done).toMatchObject({ status: 'failed', exitCode: 3, error: null, executor: 'slurm' });
@@ -216,7 +218,7 @@ describe('the queue and cancel', () => {
     scancel(h.task(t.id).slurm!.jobId!);
     const stopped = await h.waitForStatus(t.id, ['interrupted', 'cancelled', 'failed', 'completed'], 30_000);
     expect(stopped.status).toBe('interrupted');
-    expect(stopped.error).toMatch(/^Slurm stopped job \d+ \(scancel outside dev-tools, its time limit, or preemption\)$/);
+    expect(stopped.error).toMatch(/^Slurm stopped job \d+ \(scancel outside dev-tools\)$/);
     expect(commandProcesses(t.id)).toEqual([]);
 
     // A worker the cluster had to KILL (its command ignores TERM) cannot say so: whoever finds the job ended does.
@@ -330,7 +332,9 @@ describe('mistakes at launch', () => {
   it("a submission Slurm refuses fails the task with sbatch's reason, and the queue goes on", async () => {
     h.writeConfig({ executors: { nowhere: { type: 'slurm', sbatchArgs: ['--partition=nope'] } } });
     const r = h.run(['task', 'p', 'x', '-b', '--json', '--executor', 'nowhere', '--', 'true']);
-    expect(r.code, r.stderr).toBe(0);
+    // Not started: the reason and a failure, as in the foreground (the task object still comes with --json).
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^dev-tools: task \w{8} failed: cannot submit to Slurm: sbatch: error: .*invalid partition/im);
     const t = JSON.parse(r.stdout) as Task;
     expect(t.status).toBe('failed');
     expect(t.error).toMatch(/^cannot submit to Slurm: sbatch: error: .*(invalid partition|Invalid partition)/i);

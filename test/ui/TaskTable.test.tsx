@@ -80,7 +80,7 @@ describe('TaskTable', () => {
     );
     expect(lines[0]).toMatch(/STATUS\s+EXECUTOR/);
     expect(lines[1]).toMatch(/running\s+local\s/);
-    expect(lines[2]).toMatch(/running\s+hpc:node3\s/);
+    expect(lines[2]).toMatch(/running\s+hpc#42@node3\s/);
   });
 
   it('adds the DIFF column as `status` does, also when a worktree task joins a table that has EXECUTOR (#14)', () => {

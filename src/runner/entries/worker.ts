@@ -5,7 +5,7 @@
 import { closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describeError, TaskError } from '../../core/errors.js';
-import { slurmVariables, startedAsJob } from '../../core/slurm.js';
+import { slurmVariables, startedAsJob, stoppedJobReason } from '../../core/slurm.js';
 import { isBroken, waitsForWorker } from '../../core/task.js';
 import { loadConfigOrLastValid, type Config } from '../../store/config.js';
 import { readLaunchEnv, removeLaunchEnv } from '../../store/launch-env.js';
@@ -16,7 +16,9 @@ import { openLogForAppend } from '../executor.js';
 import { runFinishHook } from '../finish-hook.js';
 import { liveGroups } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
-import { schedule } from '../scheduler.js';
+import { schedule, underSchedulerLock } from '../scheduler.js';
+import { jobStop } from '../slurm.js';
+import { recordRequeued } from '../slurm-tasks.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
 import { TaskRun } from '../task-run.js';
 import { complain } from '../state-writer.js';
@@ -42,10 +44,17 @@ async function main(): Promise<void> {
     else early.stop = as;
   };
   // On Slurm, SIGTERM is a dev-tools cancel only if `cancel` said so first; else the cluster
-  // stopped the job (scancel from outside, its time limit, preemption) and the task is interrupted.
+  // stopped the job (scancel from outside, its time limit, preemption, a requeue) and the
+  // task is interrupted, with what Slurm says of the job at that moment.
   const stopReason = (): Parameters<TaskRun['onCancel']> =>
     job && !ledger.cancelRequested()
-      ? [{ status: 'interrupted', error: `Slurm stopped job ${job.jobId} (scancel outside dev-tools, its time limit, or preemption)` }]
+      ? [
+          {
+            status: 'interrupted',
+            error: stoppedJobReason(job.jobId, null, job.restarts),
+            detail: jobStop(job.jobId).then((stop) => stoppedJobReason(job.jobId, stop, job.restarts)),
+          },
+        ]
       : [];
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onTerm);
@@ -64,6 +73,8 @@ async function main(): Promise<void> {
   let hookEnv: NodeJS.ProcessEnv | undefined;
   try {
     const found = store.read(id);
+    // A job Slurm requeued starts this worker again: the task's first run ended with its worker killed.
+    if (job && job.restarts > 0) await underSchedulerLock(store, 30_000, () => recordRequeued(store, found, job.jobId));
     if (!waitsForWorker(found, job?.jobId)) throw new Abandoned(`task ${id} is not waiting for a worker`);
     // A Slurm task turns `running` with this worker's first write, which names its job and node.
     const entry = job ? startedAsJob(found, job) : found;
@@ -110,11 +121,11 @@ async function main(): Promise<void> {
   if (config) await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
 }
 
-/** The job this worker runs as, from what Slurm sets in a batch job's environment. */
-function slurmJob(): { jobId: string; node: string } | null {
+/** The job this worker runs as, from what Slurm sets in a batch job's environment (a requeued run counts its restarts). */
+function slurmJob(): { jobId: string; node: string; restarts: number } | null {
   const jobId = process.env.SLURM_JOB_ID;
   if (!jobId || !/^\d+$/.test(jobId)) return null;
-  return { jobId, node: process.env.SLURMD_NODENAME || hostname() };
+  return { jobId, node: process.env.SLURMD_NODENAME || hostname(), restarts: Number(process.env.SLURM_RESTART_COUNT) || 0 };
 }
 
 /** What the worker needs before a command can run; a failure is the reason the task fails. */
