@@ -82,6 +82,7 @@ export function App({
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
   const { router, switchTo } = useKeyRouter('table');
+  router.redraw = () => terminal.redraw();
   const setMode = (next: Mode) => {
     switchTo(next);
     setModeState(next);
@@ -97,6 +98,12 @@ export function App({
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
+  // The help overlay goes back to where it was opened (the log pane, the detail view), as it was left.
+  const [helpFrom, setHelpFrom] = useState<Mode>('table');
+  const openHelp = () => {
+    setHelpFrom(mode);
+    setMode('help');
+  };
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const { entries, problem } = useTasks({ store, showAll });
@@ -192,7 +199,7 @@ export function App({
             [Action.ToggleAll]: () => setShowAll((v) => !v),
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
-            [Action.Help]: () => setMode('help'),
+            [Action.Help]: openHelp,
             [Action.ShowDiff]: () => {
               const task = selectedTask('show the diff of');
               if (task && lower.showDiff()) setMode('log');
@@ -242,6 +249,9 @@ export function App({
       ? `no tasks yet — ${launchKey} launches one`
       : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
   const problems = [problem, schedulerProblem, configProblem].filter((p): p is string => p !== null);
+  // What shows under the help overlay (kept, hidden, so its scroll and search stay as they were).
+  const view = mode === 'help' ? helpFrom : mode;
+  const paneAction = (action: Action) => (action === Action.Help ? openHelp() : tools.paneAction(action));
   const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (
@@ -258,58 +268,60 @@ export function App({
           unseenFailures={tools.alerts.unseen}
           bell={tools.alerts.bell}
         />
-        {mode === 'help' ? (
-          <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
-        ) : mode === 'detail' && selectedOk ? (
-          <TaskDetail
-            key={selectedOk.id}
-            task={selectedOk}
-            context={{ now, ...detail }}
-            width={columns}
-            height={body}
-            onBack={() => setMode('table')}
-            onAction={tools.paneAction}
-          />
-        ) : (
-          <>
-            <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
-            {mode === 'launch' || mode === 'launchText' ? (
-              <LaunchForm
-                projects={Object.entries(config.projects).map(([name, p]) => ({ name, stages: p.stages.length }))}
-                defaultProject={defaultProject}
-                width={columns}
-                height={lowerHeight}
-                onModeChange={setMode}
-                initial={tools.draft}
-                onCancel={() => {
-                  tools.clearDraft();
-                  setMode('table');
-                  setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
-                }}
-                onSubmit={(spec) => {
-                  tools.clearDraft();
-                  setMode('table');
-                  commands.launch(spec);
-                }}
-              />
-            ) : (
-              <LogPane
-                key={lower.paneKey}
-                {...lower.pane}
-                entry={selected}
-                width={columns}
-                height={lowerHeight}
-                focused={mode === 'log' || mode === 'search'}
-                searching={mode === 'search'}
-                onSearching={(on) => setMode(on ? 'search' : 'log')}
-                onAction={tools.paneAction}
-                onBack={() => (lower.showLog(), setMode('table'))}
-                onQuit={() => exit()}
-                onToggleView={lower.toggle}
-              />
-            )}
-          </>
-        )}
+        {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
+        <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">
+          {view === 'detail' && selectedOk ? (
+            <TaskDetail
+              key={selectedOk.id}
+              task={selectedOk}
+              context={{ now, ...detail }}
+              width={columns}
+              height={body}
+              onBack={() => setMode('table')}
+              onAction={paneAction}
+              isActive={mode === 'detail'}
+            />
+          ) : (
+            <>
+              <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
+              {view === 'launch' || view === 'launchText' ? (
+                <LaunchForm
+                  projects={Object.entries(config.projects).map(([name, p]) => ({ name, stages: p.stages.length }))}
+                  defaultProject={defaultProject}
+                  width={columns}
+                  height={lowerHeight}
+                  onModeChange={setMode}
+                  initial={tools.draft}
+                  onCancel={() => {
+                    tools.clearDraft();
+                    setMode('table');
+                    setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
+                  }}
+                  onSubmit={(spec) => {
+                    tools.clearDraft();
+                    setMode('table');
+                    commands.launch(spec);
+                  }}
+                />
+              ) : (
+                <LogPane
+                  key={lower.paneKey}
+                  {...lower.pane}
+                  entry={selected}
+                  width={columns}
+                  height={lowerHeight}
+                  focused={mode === 'log' || mode === 'search'}
+                  searching={mode === 'search'}
+                  onSearching={(on) => setMode(on ? 'search' : 'log')}
+                  onAction={paneAction}
+                  onBack={() => (lower.showLog(), setMode('table'))}
+                  onQuit={() => exit()}
+                  onToggleView={lower.toggle}
+                />
+              )}
+            </>
+          )}
+        </Box>
         {mode === 'confirm' ? (
           <ConfirmDialog question={pending ? questionText(pending) : ''} onAnswer={answer} />
         ) : mode === 'filter' ? (
@@ -325,7 +337,7 @@ export function App({
         ) : (
           <MessageLine message={mode === 'help' ? null : status} />
         )}
-        <Footer mode={mode} />
+        <Footer mode={mode} width={columns} />
       </Box>
     </KeyRouterContext.Provider>
   );

@@ -35,7 +35,7 @@ interface LogPaneProps {
   searching?: boolean;
   /** `/` asks for the query line, Enter or Esc there gives the keys back. */
   onSearching?: (on: boolean) => void;
-  /** Keys of the log pane that act outside it (pager, editor). */
+  /** Keys of the log pane that act outside it (pager, editor, help). */
   onAction?: (action: Action) => void;
 }
 
@@ -152,6 +152,7 @@ export function LogPane({
           return step(-1);
         case Action.OpenPager:
         case Action.OpenEditor:
+        case Action.Help:
           return onAction?.(action);
         case Action.Back:
           if (live.current.query) return setSearch(NO_SEARCH);

@@ -1,7 +1,7 @@
 // An entry point of the bundled UI (dist/ui): Ink, React and App load with this
 // module, so whoever imports it decides the environment they load under.
 import { basename } from 'node:path';
-import { render } from 'ink';
+import { render, type RenderOptions } from 'ink';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { runnerActions, type DashboardActions } from './actions.js';
@@ -85,6 +85,16 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
       basename(process.cwd())
         .replace(/[^A-Za-z0-9._-]/g, '-')
         .slice(0, 64) || 'adhoc';
+    // wholeFrameAfterResize: an option of the bundled Ink (bin/build.mjs): after a resize the next frame is drawn whole.
+    const options: RenderOptions & { wholeFrameAfterResize: boolean } = {
+      stdin,
+      stdout,
+      exitOnCtrlC: true,
+      incrementalRendering: true,
+      wholeFrameAfterResize: true,
+      patchConsole: true,
+      maxFps: 20,
+    };
     instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
         <App
@@ -94,7 +104,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
           defaultProject={defaultProject}
         />
       </ColorContext.Provider>,
-      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: true, patchConsole: true, maxFps: 20 },
+      options,
     );
     await instance.waitUntilExit();
   } finally {

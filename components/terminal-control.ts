@@ -12,12 +12,16 @@ export interface TerminalControl {
    */
   runProgram(commandLine: string, file: string): ProgramResult;
   write(data: string): void;
+  /** Clears the screen and draws the last frame again, whole (Ctrl+L). */
+  redraw(): void;
 }
 
 // Bracketed paste off, cursor shown, main screen: what a program expects to find.
 const HAND_OVER = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 // Back: the alternate screen, cleared, cursor home and hidden, bracketed paste on again.
 const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
+// The whole screen erased, the cursor home: where the dashboard's frame starts.
+const CLEAR = '\x1b[2J\x1b[H';
 
 /**
  * The terminal the dashboard runs on (a TTY; also a test's fake streams, where raw mode
@@ -28,6 +32,8 @@ const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
 export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream, inkWrite: (data: string) => void): TerminalControl {
   return {
     write: (data) => void stdout.write(data),
+    // Through Ink: it forgets what it drew, and draws its last frame whole after the clear.
+    redraw: () => inkWrite(CLEAR),
     runProgram(commandLine, file) {
       const raw = Boolean(stdin.isTTY && stdin.isRaw);
       return runForeground(commandLine, file, {
