@@ -4,6 +4,7 @@
 import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { dashboardTableHeight } from '../src/core/table.js';
+import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import type { Config } from '../src/store/config.js';
@@ -110,8 +111,10 @@ export function App({
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
-  // Each second while a task runs; else each minute, for the relative times of the table (STARTED, ENDED).
-  const now = useNow(true, anyRunning(entries) ? 1000 : 60_000);
+  // Each second while a task runs (elapsed, ETA); else when a relative time shown (STARTED, ENDED,
+  // and created in the detail view) reads differently: `12s ago` moves each second, `3h ago` each hour.
+  const running = anyRunning(entries);
+  const now = useNow((at) => (running ? at + 1000 : nextAgoChange(entries, at, mode === 'detail')));
   // Sorted by duration, the order moves with the clock; otherwise only with the tasks, the filter and the order.
   const sortClock = sortOrder === 'duration' ? now : 0;
   const shown = useMemo(() => {

@@ -4,7 +4,7 @@ import { diffCell } from './diff.js';
 import type { Cells, Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
-import { formatAgo, formatDuration } from './units.js';
+import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
 /** A text bar: [#####.....] — readable without colour. */
 export function progressBar(percent: number | null | undefined, width: number): string {
@@ -196,8 +196,30 @@ export function activeSummary(entries: readonly TaskEntry[], maxParallel: number
 
 function agoOf(iso: string | null | undefined, now: number): string {
   const t = ms(iso);
-  // By the minute: the rows of finished tasks are drawn again only once a minute.
-  return t === null ? '-' : formatAgo(t, now, 60);
+  return t === null ? '-' : formatAgo(t, now);
+}
+
+/** The relative times a task shows (STARTED, ENDED; `created` too in the detail view), as of `now`. */
+export function taskAgoTexts(task: Task, now: number, created = false): string {
+  return `${agoOf(task.startedAt, now)}|${agoOf(task.completedAt, now)}${created ? `|${agoOf(task.createdAt, now)}` : ''}`;
+}
+
+/**
+ * The next moment (ms) one of these tasks' relative times reads differently; null when none
+ * has one. A clock that ticks then keeps STARTED and ENDED right to the unit they show.
+ */
+export function nextAgoChange(entries: readonly TaskEntry[], now: number, created = false): number | null {
+  let next: number | null = null;
+  for (const e of entries) {
+    if (isBroken(e)) continue;
+    for (const iso of created ? [e.startedAt, e.completedAt, e.createdAt] : [e.startedAt, e.completedAt]) {
+      const t = ms(iso);
+      if (t === null) continue;
+      const at = agoChangesAt(t, now);
+      if (next === null || at < next) next = at;
+    }
+  }
+  return next;
 }
 
 export function taskCells(task: Task, now: number, progressWidth = 18): Cells {

@@ -14,7 +14,7 @@ import type { Task } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
-import { KEYS, makeTask, recordingActions, screen, tick } from './helpers.js';
+import { KEYS, makeTask, recordingActions, screen, tick, waitFor } from './helpers.js';
 
 let home: string;
 let store: TaskStore;
@@ -103,5 +103,31 @@ describe('failures', () => {
     put({ ...running, status: 'failed', exitCode: 1, completedAt: new Date().toISOString() });
     await ui.see('✖ 1 new failure');
     expect(ui.frames.slice(before).join('')).toContain('\x07');
+  });
+});
+
+describe('relative times', () => {
+  it('STARTED and ENDED move with the clock to the unit they show, and read as the detail view reads them', async () => {
+    put(
+      makeTask({ id: 'end00001', status: 'completed', exitCode: 0, createdAt: ago(200), startedAt: ago(100), completedAt: ago(57) }),
+      'done',
+    );
+    const ui = mount({ columns: 130, rows: 30 });
+    await ui.see('no active tasks');
+    ui.stdin.write('a');
+    const row = () =>
+      ui
+        .frame()
+        .split('\n')
+        .find((l) => l.includes('end00001')) ?? '';
+    await waitFor(() => /1m ago\s+5[78]s ago/.test(row()), 'started 1m ago, ended 57s ago', 5000, ui.frame);
+    // Nothing runs: still, the seconds tick, and the minute comes on time.
+    await waitFor(() => /1m ago\s+59s ago/.test(row()), 'ended 59s ago', 5000, ui.frame);
+    await waitFor(() => /1m ago\s+1m ago/.test(row()), 'ended 1m ago', 5000, ui.frame);
+    ui.stdin.write('i');
+    await ui.see('▌ detail end00001');
+    expect(ui.frame()).toMatch(/started\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(1m ago\)/);
+    expect(ui.frame()).toMatch(/ended\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(1m ago\)/);
+    expect(ui.frame()).toMatch(/created\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(3m ago\)/);
   });
 });
