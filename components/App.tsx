@@ -7,6 +7,7 @@ import { dashboardTableHeight } from '../src/core/table.js';
 import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
+import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -51,8 +52,10 @@ interface AppProps {
   messageMs?: number;
   /** The terminal beyond frames (pager, bell, clipboard); defaults to the streams Ink draws on. */
   terminal?: TerminalControl;
-  /** $PAGER and $EDITOR; defaults to this process's. */
+  /** $PAGER and $EDITOR; defaults to those of `env`. */
   programs?: Programs;
+  /** The dashboard's own environment ($PAGER, $EDITOR, $TMUX); defaults to this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
@@ -71,14 +74,15 @@ export function App({
   scheduleEveryMs,
   messageMs = 5000,
   terminal: givenTerminal,
-  programs = programsFrom(process.env),
+  env = process.env,
+  programs = programsFrom(env),
 }: AppProps) {
   const { exit } = useApp();
   const { stdin } = useStdin();
   const { stdout, write } = useStdout();
   const terminal = useMemo(
-    () => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout, write),
-    [givenTerminal, stdin, stdout, write],
+    () => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout, write, env),
+    [givenTerminal, stdin, stdout, write, env],
   );
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
@@ -289,7 +293,11 @@ export function App({
               <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
               {view === 'launch' || view === 'launchText' ? (
                 <LaunchForm
-                  projects={Object.entries(config.projects).map(([name, p]) => ({ name, stages: p.stages.length }))}
+                  projects={Object.entries(config.projects).map(([name, p]) => ({
+                    name,
+                    stages: p.stages.length,
+                    stageNames: p.stages.map((st) => printable(st.name)).join(' → '),
+                  }))}
                   defaultProject={defaultProject}
                   width={columns}
                   height={lowerHeight}

@@ -10,8 +10,9 @@ export function useNow(nextTick: (now: number) => number | null): number {
   const next = nextTick(now);
   useEffect(() => {
     if (next === null) return undefined;
+    // Again after each tick: a timer may fire a moment early, before the change it waited for.
     const timer = setTimeout(() => setNow(Date.now()), Math.max(20, next - Date.now()));
     return () => clearTimeout(timer);
-  }, [next]);
+  }, [next, now]);
   return now;
 }

@@ -89,7 +89,8 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   add('project', printable(task.project));
   add('description', printable(task.description));
   add('executor', printable(formatExecutor(task)));
-  if (task.command) add('command', printable(shellLine(task.command)));
+  // A pasted script's newlines show as ⏎ (printable would make them spaces: another command).
+  if (task.command) add('command', printable(shellLine(task.command).replace(/\n/g, '⏎')));
   add('cwd', printable(task.cwd));
   const envKeys = Object.keys(task.env ?? {}).sort();
   add('env', envKeys.length ? `${envKeys.map(printable).join(', ')} (values hidden)` : '-');

@@ -143,6 +143,8 @@ describe('the installed dashboard in a real terminal', () => {
     term.keys('n');
     await term.see('pipe  (2 stages)');
     term.keys('Enter');
+    await term.see('❯ its 2 stages: one → two');
+    term.keys('Enter');
     await term.see('Description:');
     term.type('from the dashboard');
     await term.see('Description: from the dashboard');
@@ -250,7 +252,7 @@ describe('the installed dashboard in a real terminal', () => {
     await term.see('no active tasks');
     term.keys('n');
     await term.see('env  (1 stage)');
-    term.keys('Enter');
+    term.keys('Enter', 'Enter');
     await term.see('Description:');
     term.type('check env');
     term.keys('Enter');
@@ -272,7 +274,7 @@ describe('the installed dashboard in a real terminal', () => {
     await term.see('no active tasks');
     term.keys('n');
     await term.see('env  (1 stage)');
-    term.keys('Enter');
+    term.keys('Enter', 'Enter');
     await term.see('Description:');
     term.type('launch env');
     term.keys('Enter');

@@ -82,6 +82,7 @@ function mount(props: { pager?: string; editor?: string } = {}) {
       size={{ columns: 100, rows: 30 }}
       scheduleEveryMs={60_000}
       programs={{ pager: props.pager ?? 'false', editor: props.editor ?? 'false' }}
+      env={{}}
     />,
   );
   const { frame, see } = screen(ui);
@@ -286,13 +287,13 @@ describe('bell, copy, edit before restart', () => {
     expect(ui.frames.slice(quiet).join('')).not.toContain('\x07');
   });
 
-  it('y copies the selected id with OSC 52 and says so', async () => {
+  it('y sends the selected id to the clipboard with OSC 52 and says so (outside tmux)', async () => {
     put(makeTask({ id: 'copy0001' }));
     const ui = mount();
     await ui.see('copy0001');
     const before = ui.frames.length;
     ui.stdin.write('y');
-    await ui.see('copied copy0001 to the clipboard (OSC 52)');
+    await ui.see("sent copy0001 to the terminal's clipboard (OSC 52)");
     expect(ui.frames.slice(before).join('')).toContain(`\x1b]52;c;${Buffer.from('copy0001').toString('base64')}\x07`);
   });
 

@@ -109,7 +109,7 @@ describe('failures', () => {
 describe('relative times', () => {
   it('STARTED and ENDED move with the clock to the unit they show, and read as the detail view reads them', async () => {
     put(
-      makeTask({ id: 'end00001', status: 'completed', exitCode: 0, createdAt: ago(200), startedAt: ago(100), completedAt: ago(57) }),
+      makeTask({ id: 'end00001', status: 'completed', exitCode: 0, createdAt: ago(200), startedAt: ago(100), completedAt: ago(54) }),
       'done',
     );
     const ui = mount({ columns: 130, rows: 30 });
@@ -120,14 +120,127 @@ describe('relative times', () => {
         .frame()
         .split('\n')
         .find((l) => l.includes('end00001')) ?? '';
-    await waitFor(() => /1m ago\s+5[78]s ago/.test(row()), 'started 1m ago, ended 57s ago', 5000, ui.frame);
-    // Nothing runs: still, the seconds tick, and the minute comes on time.
-    await waitFor(() => /1m ago\s+59s ago/.test(row()), 'ended 59s ago', 5000, ui.frame);
-    await waitFor(() => /1m ago\s+1m ago/.test(row()), 'ended 1m ago', 5000, ui.frame);
+    const first = await waitFor(() => /1m ago\s+(5\d)s ago/.exec(row())?.[1], 'started 1m ago, ended some 55s ago', 5000, ui.frame);
+    // Nothing runs: still, the seconds tick, and the minute comes.
+    await waitFor(() => /1m ago\s+5\ds ago/.test(row()) && !row().includes(`${first}s ago`), 'the next second', 5000, ui.frame);
+    await waitFor(() => /1m ago\s+1m ago/.test(row()), 'ended 1m ago', 10_000, ui.frame);
     ui.stdin.write('i');
     await ui.see('▌ detail end00001');
     expect(ui.frame()).toMatch(/started\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(1m ago\)/);
     expect(ui.frame()).toMatch(/ended\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(1m ago\)/);
     expect(ui.frame()).toMatch(/created\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(3m ago\)/);
+  });
+});
+
+describe('the launch form', () => {
+  const launches = () => waitFor(() => launched.length > 0 && launched, 'the launch');
+
+  it('n on a project with stages offers its stages or a command of one’s own, run in its directory and environment', async () => {
+    const ui = mount();
+    await ui.see('no active tasks');
+    ui.stdin.write('n');
+    await ui.see('pipe  (2 stages)');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('❯ its 2 stages: build → test');
+    await ui.see("a command, in pipe's directory with its environment");
+    ui.stdin.write(KEYS.down);
+    await ui.see("❯ a command, in pipe's directory");
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description:');
+    ui.stdin.write('look around');
+    await ui.see('Description: look around');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Command (sh -c):');
+    ui.stdin.write('ls -la');
+    await ui.see('Command (sh -c): ls -la');
+    ui.stdin.write(KEYS.enter);
+    // The project's name: its cwd and env come with it at launch (runner/launch.ts).
+    expect(await launches()).toEqual([{ project: 'pipe', description: 'look around', command: ['sh', '-c', 'ls -la'] }]);
+  });
+
+  it('the first choice runs the stages', async () => {
+    const ui = mount();
+    await ui.see('no active tasks');
+    ui.stdin.write('n');
+    await ui.see('pipe  (2 stages)');
+    ui.stdin.write('\r\rthe pipeline\r');
+    expect(await launches()).toEqual([{ project: 'pipe', description: 'the pipeline', command: null }]);
+  });
+
+  /** Each field's text and its Enter, one key at a time, waiting for each step's label. */
+  const fill = async (ui: ReturnType<typeof mount>, fields: [label: string, text: string][]) => {
+    for (const [label, text] of fields) {
+      ui.stdin.write(KEYS.enter);
+      await ui.see(label);
+      ui.stdin.write(text);
+      await ui.see(`${label} ${text}`);
+    }
+    ui.stdin.write(KEYS.enter);
+  };
+  const toName = async (ui: ReturnType<typeof mount>) => {
+    await ui.see('no active tasks');
+    ui.stdin.write('n');
+    await ui.see('other command…');
+    ui.stdin.write(KEYS.down);
+    await ui.see('❯ other command…');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Project name: proj');
+  };
+
+  it('"other command…" offers a project name selected: typing replaces it, Enter keeps it', async () => {
+    const ui = mount();
+    await toName(ui);
+    ui.stdin.write('web');
+    await ui.see('Project name: web');
+    expect(ui.frame()).not.toContain('projweb');
+    // From here on it is text as any other: Backspace deletes one character.
+    ui.stdin.write('\x7f');
+    await ui.see(/Project name: we\s/);
+    await fill(ui, [
+      ['Description:', 'x'],
+      ['Command (sh -c):', 'true'],
+    ]);
+    expect(await launches()).toEqual([{ project: 'we', description: 'x', command: ['sh', '-c', 'true'] }]);
+  });
+
+  it('the offered name: Enter keeps it, Backspace clears it, → keeps it for editing', async () => {
+    const ui = mount();
+    await toName(ui);
+    ui.stdin.write(KEYS.right);
+    await tick(50);
+    ui.stdin.write('2');
+    await ui.see('Project name: proj2');
+    ui.stdin.write(KEYS.escape);
+    await ui.see('launch abandoned');
+    await toName(ui);
+    ui.stdin.write('\x7f');
+    await waitFor(() => !ui.frame().includes('Project name: proj'), 'the name cleared', 5000, ui.frame);
+    ui.stdin.write(KEYS.escape);
+    await ui.see('launch abandoned');
+    await toName(ui);
+    await fill(ui, [
+      ['Description:', 'kept'],
+      ['Command (sh -c):', 'true'],
+    ]);
+    expect(await launches()).toEqual([{ project: 'proj', description: 'kept', command: ['sh', '-c', 'true'] }]);
+  });
+
+  it('a multi-line paste into the command keeps its lines (sh -c runs them in turn); into the description, they join', async () => {
+    const ui = mount();
+    await toName(ui);
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description:');
+    ui.stdin.write('\x1b[200~two\rlines\x1b[201~');
+    await ui.see('Description: two lines');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Command (sh -c):');
+    ui.stdin.write('\x1b[200~echo one\recho two\r\x1b[201~');
+    await ui.see('Command (sh -c): echo one⏎echo two⏎');
+    await ui.see('pasted lines kept: they run one after another (sh -c)');
+    // Nothing submitted by the pasted newlines; the typed Enter does.
+    await tick(100);
+    expect(launched).toEqual([]);
+    ui.stdin.write(KEYS.enter);
+    expect(await launches()).toEqual([{ project: 'proj', description: 'two lines', command: ['sh', '-c', 'echo one\necho two\n'] }]);
   });
 });

@@ -161,7 +161,7 @@ describe('the launch form', () => {
     const ui = mount();
     ui.stdin.write('n');
     await ui.see('pipe  (1 stage)');
-    ui.stdin.write('\rbuild it\r');
+    ui.stdin.write('\r\rbuild it\r');
     await waitFor(() => launched[0], 'the launch');
     expect(launched).toEqual([{ project: 'pipe', description: 'build it', command: null }]);
   });
@@ -170,6 +170,9 @@ describe('the launch form', () => {
     const ui = mount();
     ui.stdin.write('n');
     await ui.see('other command…');
+    expect(ui.footer()).toContain('↑/↓ choose');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Run:');
     expect(ui.footer()).toContain('↑/↓ choose');
     ui.stdin.write(KEYS.enter);
     await ui.see('Description:');
@@ -182,6 +185,8 @@ describe('the launch form', () => {
     const ui = mount();
     ui.stdin.write('n');
     await ui.see('pipe  (1 stage)');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Run:');
     ui.stdin.write(KEYS.enter);
     await ui.see('Description:');
     ui.stdin.write('helo');
