@@ -274,6 +274,7 @@ export function App({
           sort={sortOrder === 'created' ? null : describeSortOrder(sortOrder)}
           unseenFailures={tools.alerts.unseen}
           bell={tools.alerts.bell}
+          width={columns}
         />
         {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
         <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">

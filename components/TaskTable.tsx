@@ -25,13 +25,16 @@ export function windowStart(selected: number, count: number, visible: number): n
 
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
 export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
-  // The same layout object while the columns stay (rows are memoized on it): the columns
-  // depend on the tasks only through whether one runs elsewhere (EXECUTOR) or in a worktree (DIFF), which their keys say.
-  const columns = dashboardColumns(entries, width - MARK.length, GAP);
-  const columnKeys = columns.map((c) => c.key).join(' ');
+  const visible = Math.max(0, height - 1);
+  const start = windowStart(selected, entries.length, visible);
+  const rows = entries.slice(start, start + visible);
+  // Sized to the rows in view. The same layout object while the columns and their sizes stay
+  // (rows are memoized on it): they change when a task of a longer project or another status comes into view.
+  const columns = dashboardColumns(rows, width - MARK.length, GAP);
+  const columnKeys = columns.map((c) => `${c.key}:${c.width}:${c.min}`).join(' ');
   const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, columnKeys]);
   // Other rows' cells move only with STARTED/ENDED (`3m ago`): such a row renders when its text changes, not with each tick.
-  const times = columnKeys.includes('started');
+  const times = columns.some((c) => c.key === 'started');
   const clocks = useRef(new Map<string, { texts: string; now: number }>());
   const rowClock = (task: Task): number => {
     if (!times) return 0;
@@ -42,9 +45,6 @@ export const TaskTable = memo(function TaskTable({ entries, selected, width, hei
     return now;
   };
   if (clocks.current.size > 1000) clocks.current.clear();
-  const visible = Math.max(0, height - 1);
-  const start = windowStart(selected, entries.length, visible);
-  const rows = entries.slice(start, start + visible);
   const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(' '.repeat(GAP));
 
   return (

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { renderTable } from '../core/table.js';
-import { activeSummary, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
+import { activeSummary, STATUS_COLORS, taskTable } from '../core/task-view.js';
 import { compareTasks, isBroken, type Task } from '../core/task.js';
 import type { DoneRecord } from '../store/done-index.js';
 import type { TaskEntry } from '../core/task.js';
@@ -55,8 +54,7 @@ export function registerStatus(program: Command): void {
       }
       const now = Date.now();
       const width = terminalWidth();
-      const rows = tasks.map((t) => taskCells(t, now));
-      const lines = renderTable(taskColumns(tasks), rows, width, (key, text, i) => {
+      const lines = taskTable(tasks, now, width, (key, text, i) => {
         if (key === 'status') return paint(STATUS_COLORS[tasks[i]!.status], text);
         if (key === 'id') return paint('bold', text);
         return text;

@@ -1,7 +1,8 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
+import { cellWidth } from './cell-width.js';
 import { diffCell } from './diff.js';
-import type { Cells, Column } from './table.js';
+import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
@@ -51,6 +52,22 @@ export function formatStatus(status: TaskStatus): string {
   return `${STATUS_SYMBOLS[status]} ${status}`;
 }
 
+/** The status words a narrow table shows (`✔ done`); the filter knows them too. */
+export const SHORT_STATUS_WORDS: Record<TaskStatus, string> = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'done',
+  failed: 'failed',
+  cancelled: 'stopped',
+  interrupted: 'lost',
+};
+
+export function formatStatusShort(status: TaskStatus): string {
+  return `${STATUS_SYMBOLS[status]} ${SHORT_STATUS_WORDS[status]}`;
+}
+
+const SHORT_LABELS = new Map(TASK_STATUSES.map((s) => [formatStatus(s), formatStatusShort(s)]));
+
 function formatStage(task: Pick<Task, 'stage'>): string {
   const st = task.stage;
   if (!st) return '-';
@@ -83,23 +100,30 @@ export function currentEta(task: Pick<Task, 'status' | 'progress'>, now: number)
   return left >= 1 ? Math.round(left) : null;
 }
 
-/** The task columns, shared by `status` and the dashboard. */
+/**
+ * The task columns, shared by `status` and the dashboard, before they are sized to the
+ * rows (taskColumns). When narrow, ELAPSED goes first, then STAGE, DIFF, ETA and the
+ * progress bar; the description keeps 24 cells while any of them can go.
+ */
 export const TASK_COLUMNS: Column[] = [
   { key: 'id', header: 'ID', min: 8, width: 8 },
-  { key: 'project', header: 'PROJECT', min: 6, width: 12 },
-  { key: 'status', header: 'STATUS', min: 11, width: 13 },
-  { key: 'stage', header: 'STAGE', min: 6, width: 16, grow: true, dropPriority: 3 },
-  { key: 'progress', header: 'PROGRESS', min: 10, width: 18, dropPriority: 2 },
-  { key: 'eta', header: 'ETA', min: 6, width: 6, align: 'right', dropPriority: 5 },
-  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 4 },
+  { key: 'project', header: 'PROJECT', min: 7, width: 12 },
+  // Its short words (`✔ done`) come before a project name is cut.
+  { key: 'status', header: 'STATUS', min: 9, width: 13, shrink: 0, short: (text) => SHORT_LABELS.get(text) ?? text },
+  // At 9 cells a stage reads (`2/3 build`); narrower, the column goes rather than shows `2/3 …`.
+  { key: 'stage', header: 'STAGE', min: 9, width: 16, grow: true, dropPriority: 5 },
+  // The bar gives up cells first, down to a small bar; at its minimum only the percent shows.
+  { key: 'progress', header: 'PROGRESS', min: 8, soft: 11, width: 18, dropPriority: 2, shrink: 2000 },
+  { key: 'eta', header: 'ETA', min: 5, width: 5, align: 'right', dropPriority: 3 },
+  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 6 },
   // Dropped last: without it, rows can only be told apart by id.
-  { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, grow: true, dropPriority: 1 },
+  { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, reserve: 24, grow: true, dropPriority: 1 },
 ];
 
 /** The dashboard's time columns (`status` keeps its table): when it started and ended, relative; ELAPSED is the duration. */
 const TIME_COLUMNS: Column[] = [
-  { key: 'started', header: 'STARTED', min: 8, width: 8, align: 'right', dropPriority: 6 },
-  { key: 'ended', header: 'ENDED', min: 8, width: 8, align: 'right', dropPriority: 7 },
+  { key: 'started', header: 'STARTED', min: 8, width: 8, align: 'right', dropPriority: 7 },
+  { key: 'ended', header: 'ENDED', min: 8, width: 8, align: 'right', dropPriority: 8 },
 ];
 
 /** Where a task runs: `local`, or its executor and node (`slurm:node3`; the node is known once it runs). */
@@ -110,13 +134,65 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
 
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 16, dropPriority: 3.5 };
 
-const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 10, width: 14, align: 'right', dropPriority: 4.5 };
+const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 4, width: 14, align: 'right', dropPriority: 4.5 };
+
+/** The widest of these texts (and the header), in cells, between `min` and `max`. */
+function widest(texts: Iterable<string>, header: string, min: number, max: number): number {
+  let w = cellWidth(header);
+  for (const t of texts) w = Math.max(w, cellWidth(t));
+  return Math.max(min, Math.min(max, w));
+}
 
 /**
- * The task columns for these rows: EXECUTOR only when one of them does not run here,
- * DIFF only when one of them runs in a worktree.
+ * The columns sized to what these rows hold: a project as wide as the longest name, the
+ * status as its words (shorter ones when narrow), the stage, progress and DIFF as what
+ * they show. ID, the times and the description keep their widths.
+ */
+function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
+  const size: Record<string, (c: Column) => Column> = {
+    project: (c) => ({
+      ...c,
+      width: widest(
+        tasks.map((t) => printable(t.project)),
+        c.header,
+        c.min,
+        24,
+      ),
+    }),
+    status: (c) => {
+      const statuses = [...new Set(tasks.map((t) => t.status))];
+      const full = widest(statuses.map(formatStatus), c.header, 0, 16);
+      return { ...c, width: full, min: Math.min(full, widest(statuses.map(formatStatusShort), c.header, 0, 16)) };
+    },
+    stage: (c) => {
+      const w = widest(
+        tasks.map((t) => printable(formatStage(t))),
+        c.header,
+        0,
+        c.width ?? c.min,
+      );
+      return { ...c, width: w, min: Math.min(c.min, w) };
+    },
+    progress: (c) => (tasks.some((t) => t.progress?.percent != null) ? c : { ...c, width: c.min, soft: c.min }),
+    // A DIFF cut short says nothing: the column goes rather than shrinks.
+    diff: (c) => {
+      const w = widest(tasks.map(diffCell), c.header, c.min, c.width ?? c.min);
+      return { ...c, width: w, min: w };
+    },
+  };
+  return columns.map((c) => size[c.key]?.(c) ?? c);
+}
+
+/**
+ * The task columns for these rows, sized to them: EXECUTOR only when one of them does
+ * not run here, DIFF only when one of them runs in a worktree.
  */
 export function taskColumns(entries: readonly TaskEntry[], opts: { times?: number } = {}): Column[] {
+  const tasks = entries.filter((e): e is Task => !isBroken(e));
+  return sizedToRows(columnsFor(entries, opts), tasks);
+}
+
+function columnsFor(entries: readonly TaskEntry[], opts: { times?: number }): Column[] {
   let columns = TASK_COLUMNS;
   if (opts.times) {
     // Before ELAPSED, so the three times read together: started, ended, how long.
@@ -133,17 +209,39 @@ export function taskColumns(entries: readonly TaskEntry[], opts: { times?: numbe
 }
 
 /**
- * The dashboard's columns for a width: STARTED, then ENDED too, only where they fit
- * without squeezing the progress bar and the other fixed columns below their usual
- * width (the stage and the description may shrink to their minimum).
+ * The dashboard's columns for a width, sized to the rows in view: STARTED, then ENDED
+ * too, only where they fit without squeezing the progress bar and the other fixed columns
+ * below their usual width (the stage may shrink to its minimum, the description to its reserve).
  */
 export function dashboardColumns(entries: readonly TaskEntry[], width: number, gap: number): Column[] {
-  const comfortable = (cs: Column[]) => cs.reduce((sum, c) => sum + (c.grow ? c.min : (c.width ?? c.min)), 0) + gap * (cs.length - 1);
+  const comfortable = (cs: Column[]) =>
+    cs.reduce((sum, c) => sum + (c.grow ? (c.reserve ?? c.min) : (c.width ?? c.min)), 0) + gap * (cs.length - 1);
   for (let times = TIME_COLUMNS.length; times > 0; times--) {
     const columns = taskColumns(entries, { times });
     if (comfortable(columns) <= width) return columns;
   }
   return taskColumns(entries);
+}
+
+/**
+ * The table of `status`, fitted to `width` (its header line first): the columns sized to
+ * these tasks, the progress bar drawn for the width its column gets. `decorate` may wrap a
+ * fitted cell (colour).
+ */
+export function taskTable(
+  tasks: readonly Task[],
+  now: number,
+  width: number,
+  decorate?: (key: string, text: string, rowIndex: number) => string,
+): string[] {
+  const columns = taskColumns(tasks);
+  const progressWidth = layoutColumns(columns, width).find((l) => l.column.key === 'progress')?.width;
+  return renderTable(
+    columns,
+    tasks.map((t) => taskCells(t, now, progressWidth)),
+    width,
+    decorate,
+  );
 }
 
 /** Active tasks by where they run: local ones hold slots, the others wait in their cluster's queue. */
@@ -225,14 +323,15 @@ export function nextAgoChange(entries: readonly TaskEntry[], now: number, create
 export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
   const pct = task.progress?.percent ?? null;
   const pctText = formatPercent(pct).padStart(4);
-  const barWidth = Math.max(3, progressWidth - 5);
+  // Under 10 cells there is no room for a bar worth the name: the percent alone.
+  const barWidth = progressWidth < 10 ? 0 : progressWidth - 5;
   return {
     id: task.id,
     project: printable(task.project),
     status: formatStatus(task.status),
     executor: printable(formatExecutor(task)),
     stage: printable(formatStage(task)),
-    progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
+    progress: pct === null ? '-' : barWidth ? `${progressBar(pct, barWidth)} ${pctText}` : pctText,
     eta: formatDuration(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),

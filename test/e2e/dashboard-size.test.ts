@@ -106,3 +106,47 @@ describe('the installed dashboard as the terminal changes size', () => {
     expect(after).toBe(before);
   });
 });
+describe('the installed dashboard at 80x24', () => {
+  it('the description keeps 24 cells, the footer its help and quit keys, the header where the selection is', async () => {
+    kit.writeConfig({});
+    const long = 'Migrate the billing service to the new queue';
+    const ids: string[] = [];
+    for (const [project, description, status] of [
+      ['web', long, 'completed'],
+      ['api', 'Rate limiter for the public endpoints', 'failed'],
+      ['web', 'Nightly build of everything', 'cancelled'],
+    ] as const) {
+      const t = kit.taskFile(`t${ids.length}aaaaaa`, {
+        project,
+        description,
+        status,
+        createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, ids.length)).toISOString(),
+        startedAt: new Date(Date.UTC(2024, 0, 1, 0, 0, ids.length)).toISOString(),
+        completedAt: new Date(Date.UTC(2024, 0, 1, 0, 5, ids.length)).toISOString(),
+        exitCode: status === 'completed' ? 0 : status === 'failed' ? 3 : null,
+      });
+      ids.push(t.id);
+    }
+    const running = h.sh('web', 'echo "::progress 40"; sleep 60');
+    term.open(kit.devTools('ui'), 80, 24);
+    await term.see(`› ${running.id}`, 'the dashboard', 20_000);
+    term.keys('a');
+    const screen = await term.see('1/4', 'all four tasks, the first selected');
+    expect(frameProblem(screen, 24)).toBeNull();
+    const lines = screen.split('\n');
+    // The header ends with where the selection is.
+    expect(lines[0]).toMatch(/ 1\/4$/);
+    // The footer keeps the help and quit keys.
+    expect(lines[22]).toMatch(/\? help {2}q quit$/);
+    // The description column starts at least 24 cells from the right edge, and shows that much.
+    const at = lines[1]!.indexOf('DESCRIPTION');
+    expect(at).toBeGreaterThan(0);
+    expect(80 - at).toBeGreaterThanOrEqual(24);
+    const row = lines.find((l) => l.includes(ids[0]!))!;
+    expect(row.slice(at)).toContain(long.slice(0, 23));
+    // Status words and projects take what they need, no more: every row tells its status.
+    for (const word of ['▶ running', '✔ done', '✖ failed', '■ stopped']) expect(screen).toContain(word);
+    term.keys('G');
+    await term.see(/ 4\/4$/m, 'the position counter follows the selection');
+  });
+});
