@@ -82,7 +82,15 @@ function writeCache(file, key, data) {
 
 /** The bundle's text and identity (what its cache is keyed on). */
 function readBundle() {
-  const fd = openSync(BUNDLE, 'r');
+  let fd;
+  try {
+    fd = openSync(BUNDLE, 'r');
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    // A checkout that was not built (the package as installed always has dist/).
+    process.stderr.write(`dev-tools: ${BUNDLE} is missing: build it with npm run build\n`);
+    process.exit(1);
+  }
   try {
     const st = fstatSync(fd);
     const data = Buffer.allocUnsafe(st.size);

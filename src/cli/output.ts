@@ -1,5 +1,6 @@
 import { fstatSync, statSync, writeSync } from 'node:fs';
-import type { TaskStatus } from '../core/task.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
+import type { Task, TaskStatus } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 
 const CODES: Record<string, [number, number]> = {
@@ -98,4 +99,10 @@ export function statusExitCode(status: TaskStatus, exitCode: number | null | und
   if (status === 'failed' && typeof exitCode === 'number' && exitCode > 0 && exitCode < 256) return exitCode;
   if (status === 'cancelled') return 130;
   return 1;
+}
+
+/** How a task ended, as `wait` and `logs -f` say it: `mh3k9x2a ✖ failed (exit code 3)`, coloured for `fd`. */
+export function endedLine(t: Task, fd: Fd = 1): string {
+  const end = describeEnd(t);
+  return `${t.id} ${paint(STATUS_COLORS[t.status], formatStatus(t.status), fd)}${end ? ` (${end})` : ''}`;
 }

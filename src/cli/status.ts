@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TaskError } from '../core/errors.js';
 import { activeSummary, STATUS_COLORS, taskTable } from '../core/task-view.js';
 import { compareTasks, isBroken, type Task } from '../core/task.js';
 import type { DoneRecord } from '../store/done-index.js';
@@ -46,10 +47,16 @@ export function registerStatus(program: Command): void {
         if (project && e.project !== project) continue;
         tasks.push(e);
       }
+      // A project that matched nothing: an unknown name is named, as `cancel --project` does (a typo is not an idle project).
+      if (project && tasks.length === 0) {
+        const { projectKnown, unknownProject } = await import('./context.js');
+        if (!projectKnown({ store, config }, project)) throw new TaskError(unknownProject(project));
+      }
       if (copyDone) return printTasksAndRecords(tasks, store.listDoneRecords(), project);
       if (opts.json) return printJson(tasks);
       if (tasks.length === 0) {
-        writeOut(opts.all ? 'No tasks\n' : 'No running tasks\n');
+        const where = project ? ` in project ${JSON.stringify(project)}` : '';
+        writeOut(opts.all ? `No tasks${where}\n` : `No running tasks${where}\n`);
         return;
       }
       const now = Date.now();

@@ -80,6 +80,17 @@ function etaSourceLine(task: Task, ctx: DetailContext): string {
   return `${formatDuration(eta)} from ${history ?? 'earlier runs'}`;
 }
 
+/** How the command ended: its exit code or signal, or why it has none. */
+function exitLine(task: Task): string {
+  if (!isFinal(task.status)) return '-';
+  const end = describeEnd({ exitCode: task.exitCode, signal: task.signal });
+  if (end) return end;
+  // No command group was ever recorded: nothing ran (not found, a worktree that could not be made, cancelled while queued).
+  if (!task.commandPid) return 'none: the command did not start';
+  if (task.status === 'failed') return 'none: its last step did not start';
+  return 'no exit code (the command did not end by itself)';
+}
+
 /** Every line of the detail view, in order. */
 export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   const lines: DetailLine[] = [];
@@ -98,8 +109,7 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   add('started', formatWhen(task.startedAt, ctx.now, ctx.timeZone));
   add('ended', formatWhen(task.completedAt, ctx.now, ctx.timeZone));
   add('duration', formatDuration(elapsedSeconds(task, ctx.now)) + (task.status === 'running' ? ' so far' : ''));
-  const end = isFinal(task.status) ? describeEnd({ exitCode: task.exitCode, signal: task.signal }) : '';
-  add('exit', end || (isFinal(task.status) ? 'no exit code (the command did not end by itself)' : '-'));
+  add('exit', exitLine(task));
   if (task.error) add('error', printable(task.error));
   const pct = task.progress?.percent;
   add(

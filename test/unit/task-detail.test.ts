@@ -57,6 +57,14 @@ describe('task detail lines', () => {
     expect(JSON.stringify(detailLines(t, { now: NOW, history: [], restartChain: [] }))).not.toContain('s3cret');
     expect(value(t, 'exit')).toBe('exit code 2');
     expect(value({ ...t, exitCode: null, signal: 'SIGKILL' }, 'exit')).toBe('killed by SIGKILL');
+    // A command that never started (not found) did not start; one that ran and was stopped did not end by itself.
+    const notFound = { ...t, exitCode: null, error: 'command not found: nosuchcommand' };
+    expect(value(notFound, 'exit')).toBe('none: the command did not start');
+    expect(value(notFound, 'error')).toBe('command not found: nosuchcommand');
+    expect(value({ ...notFound, commandPid: 4242 }, 'exit')).toBe('none: its last step did not start');
+    expect(value({ ...t, status: 'interrupted', exitCode: null, commandPid: 4242 }, 'exit')).toBe(
+      'no exit code (the command did not end by itself)',
+    );
     expect(shellLine(['ls', '-la', 'a b'])).toBe("ls -la 'a b'");
   });
 
