@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes } from '../src/core/units.js';
 import { isMarkerLine } from '../src/core/markers.js';
-import { applyCarriageReturns, cleanLogLine } from '../src/core/terminal-text.js';
+import { applyCarriageReturns, cleanColoredLogLine } from '../src/core/terminal-text.js';
 import type { TailLine } from '../src/store/logs.js';
 
 /** `[line of 20.0 MiB cut]`: said wherever a line is shown in part. */
@@ -104,8 +104,9 @@ export class LogLines {
     const cut = this.partialCut;
     // A whole marker line is hidden (the log keeps it); a part of a line never is one.
     if (lead === 0 && cut === 0 && isMarkerLine(raw)) return null;
-    const clean = cleanLogLine(raw, Infinity);
-    const shown = clean.length > this.maxShown ? clean.slice(0, this.maxShown) : clean;
+    // Colours kept (the pane draws them, or drops them under NO_COLOR); the rest goes.
+    const clean = cleanColoredLogLine(raw, Infinity);
+    const shown = clean.length > this.maxShown ? cleanColoredLogLine(raw, this.maxShown) : clean;
     if (lead === 0 && cut === 0 && shown === clean) return shown;
     // In front: the pane shows a line's start, so a note at its end would never be seen.
     const whole = lead === null ? null : lead + Buffer.byteLength(raw) + cut;

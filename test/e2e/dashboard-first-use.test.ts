@@ -50,6 +50,17 @@ describe('the installed dashboard, as a new user tries it', () => {
     await waitFor(() => term.tmux('show-buffer') === 'copy0002' || undefined, 'tmux to hold what OSC 52 sent', 5000);
   });
 
+  it("the log pane draws the task's colours, as logs does, and nothing else of its escape sequences", async () => {
+    const t = h.sh('web', "printf '\\033[31mred-text\\033[0m plain \\033[2J\\033]0;title\\007\\033[32mgreen-text\\033[0m\\n'");
+    await h.waitForStatus(t.id, ['completed']);
+    term.open(kit.devTools('ui', { NO_COLOR: '' }), 120, 30);
+    await term.see('no active tasks', 'the dashboard', 20_000);
+    term.keys('a');
+    await term.see('red-text plain green-text', 'the line, the clear-screen and the title dropped');
+    const coloured = term.tmux('capture-pane', '-p', '-e', '-t', 'ui');
+    expect(coloured).toMatch(/\x1b\[31mred-text\x1b\[39m plain \x1b\[32mgreen-text/);
+  });
+
   it('a multi-line command pasted into the launch form runs as the lines it was, and completes', async () => {
     kit.writeConfig({});
     term.open(kit.devTools('ui'), 120, 30, h.home);
