@@ -147,6 +147,7 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['others', 'Other tools, same rounds (anchors)', null],
     ['slurm', 'Slurm executor: `status` with 100 active Slurm tasks (#16)', 'slurm'],
     ['worktree', 'Worktrees: launch to first stage on a repo of 5,000 files (#14)', 'worktree'],
+    ['eta', 'ETA on recorded runs', 'eta'],
   ];
   const goals = goalRows(rows);
   const md = [];

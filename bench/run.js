@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, eta.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -31,6 +31,7 @@ import { frames, TmuxTerminal } from './terminal.js';
 import { hasTool, pairedRatios, stats, timeInterleaved, timeOnce } from './timing.js';
 import { writeReport } from './report.js';
 import { benchWorktree } from './worktree.js';
+import { benchEta } from './eta.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -1121,6 +1122,7 @@ const SECTIONS = [
   ['others', benchOthers],
   ['slurm', benchSlurm],
   ['worktree', () => benchWorktree({ dt, cliEnv, drain, readTask, row, notes, methods, rounds: FULL ? 15 : 7 })],
+  ['eta', () => benchEta({ root: ROOT, row, notes, methods })],
 ];
 
 let cleaned = false;

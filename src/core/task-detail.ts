@@ -1,6 +1,6 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
-import { describeEnd, elapsedSeconds, formatExecutor, formatPercent, formatStatus, currentEta } from './task-view.js';
+import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatStatus, currentEta } from './task-view.js';
 import { isFinal, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
@@ -76,8 +76,13 @@ function etaSourceLine(task: Task, ctx: DetailContext): string {
     return `none now (${why}); ${history ?? 'no completed runs yet'}`;
   }
   if (eta === null) return history ? `unknown for now; ${history}` : 'unknown: no progress markers yet and no completed runs';
-  if (src === 'markers') return `${formatDuration(eta)} from the rate of the progress markers so far`;
-  return `${formatDuration(eta)} from ${history ?? 'earlier runs'}`;
+  const shown = formatEta(eta);
+  if (src === 'markers') return `${shown} from the rate of the progress markers so far`;
+  if (src === 'blend') {
+    const weight = Math.round(Math.min(100, Math.max(0, task.progress?.percent ?? 0)));
+    return `${shown}: the rate of the progress markers (${weight} %) and ${history ?? 'earlier runs'} (${100 - weight} %)`;
+  }
+  return `${shown} from ${history ?? 'earlier runs'}`;
 }
 
 /** How the command ended: its exit code or signal, or why it has none. */

@@ -90,14 +90,23 @@ export function elapsedSeconds(task: Pick<Task, 'startedAt' | 'claimedAt' | 'com
   return Math.max(0, (end - start) / 1000);
 }
 
-/** The ETA as of now: the stored estimate counts down from when it was written. */
+/**
+ * The ETA as of now, in whole seconds: the stored estimate counts down from when it was
+ * written; 0 once it has run out while the task still works (shown `<1s`: any moment).
+ */
 export function currentEta(task: Pick<Task, 'status' | 'progress'>, now: number): number | null {
   if (task.status !== 'running') return null;
   const eta = task.progress?.etaSeconds;
-  if (eta === null || eta === undefined || !(eta > 0)) return null;
+  if (eta === null || eta === undefined || !Number.isFinite(eta) || eta < 0) return null;
+  if ((task.progress?.percent ?? 0) >= 100) return null;
   const at = ms(task.progress?.updatedAt);
   const left = at === null ? eta : eta - (now - at) / 1000;
-  return left >= 1 ? Math.round(left) : null;
+  return left >= 1 ? Math.round(left) : 0;
+}
+
+/** `4m05s`; `<1s` when it is due any moment; `-` when unknown. */
+export function formatEta(seconds: number | null): string {
+  return seconds === 0 ? '<1s' : formatDuration(seconds);
 }
 
 /**
@@ -332,7 +341,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     executor: printable(formatExecutor(task)),
     stage: printable(formatStage(task)),
     progress: pct === null ? '-' : barWidth ? `${progressBar(pct, barWidth)} ${pctText}` : pctText,
-    eta: formatDuration(currentEta(task, now)),
+    eta: formatEta(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
     started: agoOf(task.startedAt, now),

@@ -47,7 +47,10 @@ describe('format', () => {
     // The whole escape sequence goes, not just its ESC byte.
     expect(cells.description).toBe('multi line');
     expect(currentEta({ ...task, status: 'completed' }, now)).toBeNull();
-    expect(currentEta(task, Date.parse('2024-01-01T00:05:00.000Z'))).toBeNull();
+    // Run out while the task still works: due any moment, `<1s`, not unknown.
+    expect(currentEta(task, Date.parse('2024-01-01T00:05:00.000Z'))).toBe(0);
+    expect(taskCells(task, Date.parse('2024-01-01T00:05:00.000Z')).eta).toBe('<1s');
+    expect(currentEta({ ...task, progress: { ...task.progress!, percent: 100 } }, now)).toBeNull();
   });
 
   it('fits tables to the width by dropping and shrinking columns', () => {
