@@ -89,8 +89,11 @@ for (const job of JOBS) {
   }
   recorded.push({ name: job.name, pipeline: job.stages.length > 1, runs });
 }
-writeFileSync(
-  OUT,
-  `${JSON.stringify({ recordedAt: new Date().toISOString().slice(0, 10), node: process.version, jobs: recorded }, null, 1)}\n`,
+// One run a line: the file stays readable and its diffs small.
+const jobs = recorded.map(
+  (job) =>
+    `  { "name": ${JSON.stringify(job.name)}, "pipeline": ${job.pipeline}, "runs": [\n${job.runs.map((r) => `    ${JSON.stringify(r)}`).join(',\n')}\n  ] }`,
 );
+const header = `"recordedAt": ${JSON.stringify(new Date().toISOString().slice(0, 10))}, "node": ${JSON.stringify(process.version)}`;
+writeFileSync(OUT, `{ ${header}, "jobs": [\n${jobs.join(',\n')}\n] }\n`);
 process.stderr.write(`wrote ${OUT}\n`);
