@@ -117,9 +117,9 @@ export function formatEta(seconds: number | null): string {
 export const TASK_COLUMNS: Column[] = [
   { key: 'id', header: 'ID', min: 8, width: 8 },
   { key: 'project', header: 'PROJECT', min: 7, width: 12 },
-  // Its short words (`✔ done`) come before a project name is cut.
+  // Its short words (done, stopped, lost) come before a project name is cut.
   { key: 'status', header: 'STATUS', min: 9, width: 13, shrink: 0, short: (text) => SHORT_LABELS.get(text) ?? text },
-  // At 9 cells a stage reads (`2/3 build`); narrower, the column goes rather than shows `2/3 …`.
+  // At 9 cells a stage reads (`2/3 build`); narrower, the column goes rather than shows a stage cut short.
   { key: 'stage', header: 'STAGE', min: 9, width: 16, grow: true, dropPriority: 5 },
   // The bar gives up cells first, down to a small bar; at its minimum only the percent shows.
   { key: 'progress', header: 'PROGRESS', min: 8, soft: 11, width: 18, dropPriority: 2, shrink: 2000 },
