@@ -149,6 +149,7 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['worktree', 'Worktrees: launch to first stage on a repo of 5,000 files (#14)', 'worktree'],
     ['fuse', 'Dashboard on a FUSE view of the state dir (a shared filesystem, polled) (#21)', 'fuse'],
     ['squeue', 'Slurm: squeue calls with 3 dashboards and 2 `wait`s open (#21)', 'squeue'],
+    ['eta', 'ETA on recorded runs', 'eta'],
   ];
   const goals = goalRows(rows);
   const md = [];

@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -32,6 +32,7 @@ import { hasTool, pairedRatios, stats, timeInterleaved, timeOnce } from './timin
 import { writeReport } from './report.js';
 import { benchWorktree } from './worktree.js';
 import { benchFuse, benchSqueue } from './shared.js';
+import { benchEta } from './eta.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -1124,6 +1125,7 @@ const SECTIONS = [
   ['worktree', () => benchWorktree({ dt, cliEnv, drain, readTask, row, notes, methods, rounds: FULL ? 15 : 7 })],
   ['fuse', () => benchFuse({ NODE, BIN, row, notes, methods, stopHooks, procCpu, cliEnv, launchDetached, readTask, drain })],
   ['squeue', () => benchSqueue({ NODE, BIN, row, notes, methods, stopHooks, cliEnv, slurmCluster })],
+  ['eta', () => benchEta({ root: ROOT, row, notes, methods })],
 ];
 
 let cleaned = false;

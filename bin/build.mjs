@@ -47,20 +47,141 @@ const lazyChildProcess = {
 };
 
 /**
- * Ink 6.8's incremental renderer (only the rows that changed are written) moves the
- * cursor up one row too few after a frame that ends in a newline, as every frame of a
- * screen-filling app kept one row short of the terminal does (components/run-dashboard.tsx):
- * the picture then slid down a row. Fixed here, where the UI is bundled.
+ * Ink 6.8's incremental renderer (only the rows that changed are written), two fixes:
+ *
+ * - It moves the cursor up one row too few after a frame that ends in a newline, as every
+ *   frame of a screen-filling app kept one row short of the terminal does
+ *   (components/run-dashboard.tsx): the picture then slid down a row.
+ * - After a resize it wrote the rows that changed over what the terminal had cropped or
+ *   reflowed, and first drew the app's tree at its old size (the app re-renders at the new
+ *   one only after Ink's own resize handler): fragments of the wide frame stayed, or the
+ *   frame shifted a row. With `wholeFrameAfterResize` (a full-screen app, drawn from the top
+ *   left corner), the next frame after a resize is drawn whole, every row from the top, the
+ *   rest of the screen erased, and only once the app has re-rendered at the new size.
+ *
+ * Fixed here, where the UI is bundled.
  */
 const inkIncrementalFix = {
-  name: 'ink-incremental-cursor-fix',
+  name: 'ink-incremental-fixes',
   setup(b) {
     b.onLoad({ filter: /ink[\\/]build[\\/]log-update\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const wrong = 'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));';
-      if (!text.includes(wrong)) throw new Error(`${args.path}: Ink's incremental renderer changed; check the cursor fix`);
-      const right = "buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1));";
-      return { contents: text.replace(wrong, right), loader: 'js' };
+      let text = readFileSync(args.path, 'utf8');
+      const edits = [
+        [
+          'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));',
+          "buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1));",
+        ],
+        // The incremental renderer's state, and its first lines: a frame asked to be whole is drawn so.
+        [
+          `const createIncremental = (stream, { showCursor = false } = {}) => {
+    let previousLines = [];`,
+          `const createIncremental = (stream, { showCursor = false } = {}) => {
+    let wholeNext = false;
+    let previousLines = [];`,
+        ],
+        [
+          `        const activeCursor = getActiveCursor();
+        cursorDirty = false;
+        const cursorChanged = cursorPositionChanged(activeCursor, previousCursorPosition);
+        if (!hasChanges(str, activeCursor)) {
+            return false;
+        }
+        const nextLines = str.split('\\n');
+        const visibleCount = visibleLineCount(nextLines, str);
+        const previousVisible`,
+          `        const activeCursor = getActiveCursor();
+        cursorDirty = false;
+        const cursorChanged = cursorPositionChanged(activeCursor, previousCursorPosition);
+        if (wholeNext) {
+            // Every row from the top left corner, each erased to its end, then everything below.
+            wholeNext = false;
+            const lines = str.split('\\n');
+            stream.write(ansiEscapes.cursorTo(0, 0) + lines.map(line => line + ansiEscapes.eraseEndLine).join('\\n') + ansiEscapes.eraseDown + buildCursorSuffix(visibleLineCount(lines, str), activeCursor));
+            cursorWasShown = activeCursor !== undefined;
+            previousCursorPosition = activeCursor ? { ...activeCursor } : undefined;
+            previousOutput = str;
+            previousLines = lines;
+            return true;
+        }
+        if (!hasChanges(str, activeCursor)) {
+            return false;
+        }
+        const nextLines = str.split('\\n');
+        const visibleCount = visibleLineCount(nextLines, str);
+        const previousVisible`,
+        ],
+        [
+          `    render.isCursorDirty = () => cursorDirty;
+    render.willRender = (str) => hasChanges(str, getActiveCursor());
+    return render;
+};
+const create = `,
+          `    render.isCursorDirty = () => cursorDirty;
+    render.willRender = (str) => wholeNext || hasChanges(str, getActiveCursor());
+    render.redrawWhole = () => {
+        wholeNext = true;
+    };
+    return render;
+};
+const create = `,
+        ],
+      ];
+      for (const [from, to] of edits) {
+        if (text.split(from).length !== 2)
+          throw new Error(`${args.path}: Ink's incremental renderer changed; check the patch (${from.trim().slice(0, 50)})`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
+    });
+    b.onLoad({ filter: /ink[\\/]build[\\/]ink\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      const edits = [
+        [
+          `    resized = () => {
+        const currentWidth = this.getTerminalWidth();`,
+          `    resized = () => {
+        if (this.options.wholeFrameAfterResize && this.log.redrawWhole) {
+            // The next frame is drawn whole, once the app has re-rendered at the new size (see onRender).
+            this.log.redrawWhole();
+            this.wholeFramePending = true;
+            this.lastOutput = '';
+            this.lastOutputToRender = '';
+            this.lastOutputHeight = 0;
+            this.lastTerminalWidth = this.getTerminalWidth();
+            // An app that does not re-render for this size (it did not change) is drawn anyway.
+            setImmediate(() => this.onRender());
+            return;
+        }
+        const currentWidth = this.getTerminalWidth();`,
+        ],
+        [
+          `    onRender = () => {
+        this.hasPendingThrottledRender = false;
+        if (this.isUnmounted) {
+            return;
+        }`,
+          `    onRender = () => {
+        this.hasPendingThrottledRender = false;
+        if (this.isUnmounted) {
+            return;
+        }
+        if (this.wholeFramePending) {
+            // Until the app re-renders for the new size (React may schedule that after this), its tree is
+            // the old size: wider or taller than the terminal, drawn it would wrap or scroll. Not drawn.
+            const root = this.rootNode.yogaNode;
+            let width = 0;
+            for (let i = 0; i < root.getChildCount(); i++) width = Math.max(width, root.getChild(i).getComputedWidth());
+            if (width > this.getTerminalWidth() || root.getComputedHeight() >= (this.options.stdout.rows || Infinity)) return;
+            this.wholeFramePending = false;
+        }`,
+        ],
+      ];
+      for (const [from, to] of edits) {
+        if (text.split(from).length !== 2)
+          throw new Error(`${args.path}: Ink's resize handling changed; check the whole-frame patch (${from.trim().slice(0, 40)})`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
     });
   },
 };

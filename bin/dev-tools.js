@@ -80,9 +80,34 @@ function writeCache(file, key, data) {
   }
 }
 
+/** Builds dist/ in a source checkout (bin/build.mjs is not shipped); exits 1 where there is nothing to build from. */
+function buildCheckout() {
+  const script = join(__dirname, 'build.mjs');
+  const { existsSync } = require('node:fs');
+  if (!existsSync(script)) {
+    process.stderr.write(`dev-tools: ${BUNDLE} is missing: reinstall the package\n`);
+    process.exit(1);
+  }
+  process.stderr.write('dev-tools: building dist/ (a checkout that was not built yet; npm run build does the same)\n');
+  const r = require('node:child_process').spawnSync(process.execPath, [script], { stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) {
+    process.stderr.write('dev-tools: the build failed: run npm install, then npm run build\n');
+    process.exit(1);
+  }
+}
+
 /** The bundle's text and identity (what its cache is keyed on). */
 function readBundle() {
-  const fd = openSync(BUNDLE, 'r');
+  let fd;
+  try {
+    fd = openSync(BUNDLE, 'r');
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    // A checkout that was not built yet (the package as installed always has dist/, and its
+    // manifest runs no build at install): build it once, as `npm run build` would.
+    buildCheckout();
+    fd = openSync(BUNDLE, 'r');
+  }
   try {
     const st = fstatSync(fd);
     const data = Buffer.allocUnsafe(st.size);

@@ -4,8 +4,10 @@
 import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { dashboardTableHeight } from '../src/core/table.js';
+import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
+import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
@@ -51,8 +53,10 @@ interface AppProps {
   messageMs?: number;
   /** The terminal beyond frames (pager, bell, clipboard); defaults to the streams Ink draws on. */
   terminal?: TerminalControl;
-  /** $PAGER and $EDITOR; defaults to this process's. */
+  /** $PAGER and $EDITOR; defaults to those of `env`. */
   programs?: Programs;
+  /** The dashboard's own environment ($PAGER, $EDITOR, $TMUX); defaults to this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
@@ -71,18 +75,20 @@ export function App({
   scheduleEveryMs,
   messageMs = 5000,
   terminal: givenTerminal,
-  programs = programsFrom(process.env),
+  env = process.env,
+  programs = programsFrom(env),
 }: AppProps) {
   const { exit } = useApp();
   const { stdin } = useStdin();
   const { stdout, write } = useStdout();
   const terminal = useMemo(
-    () => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout, write),
-    [givenTerminal, stdin, stdout, write],
+    () => givenTerminal ?? ttyTerminal(stdin as NodeJS.ReadStream, stdout, write, env),
+    [givenTerminal, stdin, stdout, write, env],
   );
   const { columns, rows } = useTerminalSize(size);
   const [mode, setModeState] = useState<Mode>('table');
   const { router, switchTo } = useKeyRouter('table');
+  router.redraw = () => terminal.redraw();
   const setMode = (next: Mode) => {
     switchTo(next);
     setModeState(next);
@@ -98,6 +104,12 @@ export function App({
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
+  // The help overlay goes back to where it was opened (the log pane, the detail view), as it was left.
+  const [helpFrom, setHelpFrom] = useState<Mode>('table');
+  const openHelp = () => {
+    setHelpFrom(mode);
+    setMode('help');
+  };
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const watched = useTasks({ store, showAll });
@@ -106,8 +118,10 @@ export function App({
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
-  // Each second while a task runs; else each minute, for the relative times of the table (STARTED, ENDED).
-  const now = useNow(true, anyRunning(entries) ? 1000 : 60_000);
+  // Each second while a task runs (elapsed, ETA); else when a relative time shown (STARTED, ENDED,
+  // and created in the detail view) reads differently: `12s ago` moves each second, `3h ago` each hour.
+  const running = anyRunning(entries);
+  const now = useNow((at) => (running ? at + 1000 : nextAgoChange(entries, at, mode === 'detail')));
   // Sorted by duration, the order moves with the clock; otherwise only with the tasks, the filter and the order.
   const sortClock = sortOrder === 'duration' ? now : 0;
   const shown = useMemo(() => {
@@ -195,7 +209,7 @@ export function App({
             [Action.ToggleAll]: () => setShowAll((v) => !v),
             [Action.Filter]: () => setMode('filter'),
             [Action.Back]: () => setFilter(''),
-            [Action.Help]: () => setMode('help'),
+            [Action.Help]: openHelp,
             [Action.ShowDiff]: () => {
               const task = selectedTask('show the diff of');
               if (task && lower.showDiff()) setMode('log');
@@ -245,6 +259,9 @@ export function App({
       ? `no tasks yet — ${launchKey} launches one`
       : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
   const problems = [watched.problem, schedulerProblem, configProblem, slurmWarning].filter((p): p is string => p !== null);
+  // What shows under the help overlay (kept, hidden, so its scroll and search stay as they were).
+  const view = mode === 'help' ? helpFrom : mode;
+  const paneAction = (action: Action) => (action === Action.Help ? openHelp() : tools.paneAction(action));
   const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (
@@ -260,59 +277,66 @@ export function App({
           sort={sortOrder === 'created' ? null : describeSortOrder(sortOrder)}
           unseenFailures={tools.alerts.unseen}
           bell={tools.alerts.bell}
+          width={columns}
         />
-        {mode === 'help' ? (
-          <HelpOverlay width={columns} height={body} onClose={() => setMode('table')} />
-        ) : mode === 'detail' && selectedOk ? (
-          <TaskDetail
-            key={selectedOk.id}
-            task={selectedOk}
-            context={{ now, ...detail }}
-            width={columns}
-            height={body}
-            onBack={() => setMode('table')}
-            onAction={tools.paneAction}
-          />
-        ) : (
-          <>
-            <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
-            {mode === 'launch' || mode === 'launchText' ? (
-              <LaunchForm
-                projects={Object.entries(config.projects).map(([name, p]) => ({ name, stages: p.stages.length }))}
-                defaultProject={defaultProject}
-                width={columns}
-                height={lowerHeight}
-                onModeChange={setMode}
-                initial={tools.draft}
-                onCancel={() => {
-                  tools.clearDraft();
-                  setMode('table');
-                  setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
-                }}
-                onSubmit={(spec) => {
-                  tools.clearDraft();
-                  setMode('table');
-                  commands.launch(spec);
-                }}
-              />
-            ) : (
-              <LogPane
-                key={lower.paneKey}
-                {...lower.pane}
-                entry={selected}
-                width={columns}
-                height={lowerHeight}
-                focused={mode === 'log' || mode === 'search'}
-                searching={mode === 'search'}
-                onSearching={(on) => setMode(on ? 'search' : 'log')}
-                onAction={tools.paneAction}
-                onBack={() => (lower.showLog(), setMode('table'))}
-                onQuit={() => exit()}
-                onToggleView={lower.toggle}
-              />
-            )}
-          </>
-        )}
+        {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
+        <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">
+          {view === 'detail' && selectedOk ? (
+            <TaskDetail
+              key={selectedOk.id}
+              task={selectedOk}
+              context={{ now, ...detail }}
+              width={columns}
+              height={body}
+              onBack={() => setMode('table')}
+              onAction={paneAction}
+              isActive={mode === 'detail'}
+            />
+          ) : (
+            <>
+              <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
+              {view === 'launch' || view === 'launchText' ? (
+                <LaunchForm
+                  projects={Object.entries(config.projects).map(([name, p]) => ({
+                    name,
+                    stages: p.stages.length,
+                    stageNames: p.stages.map((st) => printable(st.name)).join(' → '),
+                  }))}
+                  defaultProject={defaultProject}
+                  width={columns}
+                  height={lowerHeight}
+                  onModeChange={setMode}
+                  initial={tools.draft}
+                  onCancel={() => {
+                    tools.clearDraft();
+                    setMode('table');
+                    setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
+                  }}
+                  onSubmit={(spec) => {
+                    tools.clearDraft();
+                    setMode('table');
+                    commands.launch(spec);
+                  }}
+                />
+              ) : (
+                <LogPane
+                  key={lower.paneKey}
+                  {...lower.pane}
+                  entry={selected}
+                  width={columns}
+                  height={lowerHeight}
+                  focused={mode === 'log' || mode === 'search'}
+                  searching={mode === 'search'}
+                  onSearching={(on) => setMode(on ? 'search' : 'log')}
+                  onAction={paneAction}
+                  onBack={() => (lower.showLog(), setMode('table'))}
+                  onQuit={() => exit()}
+                  onToggleView={lower.toggle}
+                />
+              )}
+            </>
+          )}
+        </Box>
         {mode === 'confirm' ? (
           <ConfirmDialog question={pending ? questionText(pending) : ''} onAnswer={answer} />
         ) : mode === 'filter' ? (
@@ -328,7 +352,7 @@ export function App({
         ) : (
           <MessageLine message={mode === 'help' ? null : status} />
         )}
-        <Footer mode={mode} />
+        <Footer mode={mode} width={columns} />
       </Box>
     </KeyRouterContext.Provider>
   );

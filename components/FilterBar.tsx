@@ -1,4 +1,6 @@
 import { Box, Text } from 'ink';
+import { SHORT_STATUS_WORDS } from '../src/core/task-view.js';
+import type { TaskStatus } from '../src/core/task.js';
 import { KEYMAP } from './keymap.js';
 import { TextField } from './TextField.js';
 import { useColor } from './useColor.js';
@@ -41,5 +43,8 @@ export function FilterBar({ value, onChange, onDone, onClear, isActive = true }:
 export function matchesFilter(entry: { id: string; project?: string; status?: string; description?: string }, filter: string): boolean {
   const f = filter.trim().toLowerCase();
   if (!f) return true;
-  return [entry.id, entry.project ?? '', entry.status ?? '', entry.description ?? ''].some((s) => s.toLowerCase().includes(f));
+  const words = [entry.id, entry.project ?? '', entry.status ?? '', entry.description ?? ''];
+  // A narrow table shows short status words (done, stopped, lost): they find their tasks too.
+  if (entry.status && Object.hasOwn(SHORT_STATUS_WORDS, entry.status)) words.push(SHORT_STATUS_WORDS[entry.status as TaskStatus]);
+  return words.some((s) => s.toLowerCase().includes(f));
 }

@@ -1,6 +1,7 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { headerParts } from '../src/core/task-view.js';
+import { printable } from '../src/core/terminal-text.js';
 import type { TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
 
@@ -18,9 +19,14 @@ interface HeaderProps {
   unseenFailures?: number;
   /** Whether the bell rings for them (off: the header says so). */
   bell?: boolean;
+  /** The terminal's width: the counts give way, the view and the position stay. */
+  width?: number;
 }
 
-/** `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` (slots count local tasks; cluster ones apart) */
+/**
+ * `dev-tools  running 3/10 · queued 2 · failed 1   [active] 12/231` (slots count local tasks;
+ * cluster ones apart). When narrow, the counts are cut short; the view and where the selection is stay.
+ */
 export const Header = memo(function Header({
   entries,
   maxParallel,
@@ -31,29 +37,38 @@ export const Header = memo(function Header({
   sort = null,
   unseenFailures = 0,
   bell = true,
+  width,
 }: HeaderProps) {
   const paint = useColor();
   const parts = headerParts(entries, maxParallel);
+  // A long filter is cut here (the filter line shows it whole).
+  const shownFilter = filter.length > 20 ? `${filter.slice(0, 19)}…` : filter;
   return (
-    <Text wrap="truncate">
-      <Text bold>dev-tools </Text>
-      {parts.map((p, i) => (
-        <Text key={p.text}>
-          {i > 0 ? ' · ' : ' '}
-          <Text color={paint(p.color)}>{p.text}</Text>
+    <Box width={width} height={1} overflow="hidden">
+      <Box flexShrink={1} flexGrow={0} overflow="hidden">
+        <Text wrap="truncate">
+          <Text bold>dev-tools </Text>
+          {parts.map((p, i) => (
+            <Text key={p.text}>
+              {i > 0 ? ' · ' : ' '}
+              <Text color={paint(p.color)}>{p.text}</Text>
+            </Text>
+          ))}
+          {unseenFailures > 0 ? (
+            <Text bold color={paint('red')}>
+              {'  '}✖ {unseenFailures} new failure{unseenFailures === 1 ? '' : 's'}
+            </Text>
+          ) : null}
+          {bell ? null : <Text dimColor>{'  '}bell off</Text>}
         </Text>
-      ))}
-      {unseenFailures > 0 ? (
-        <Text bold color={paint('red')}>
-          {'  '}✖ {unseenFailures} new failure{unseenFailures === 1 ? '' : 's'}
+      </Box>
+      <Box flexShrink={0}>
+        <Text dimColor wrap="truncate">
+          {'   '}[{showAll ? 'all tasks' : 'active'}]{shownFilter ? ` filter: ${printable(shownFilter)}` : ''}
+          {sort ? ` sort: ${sort}` : ''}
+          {positionCount > 0 ? `  ${positionIndex + 1}/${positionCount}` : ''}
         </Text>
-      ) : null}
-      {bell ? null : <Text dimColor>{'  '}bell off</Text>}
-      <Text dimColor>
-        {'   '}[{showAll ? 'all tasks' : 'active'}]{filter ? ` filter: ${filter}` : ''}
-        {sort ? ` sort: ${sort}` : ''}
-        {positionCount > 0 ? `  ${positionIndex + 1}/${positionCount}` : ''}
-      </Text>
-    </Text>
+      </Box>
+    </Box>
   );
 });

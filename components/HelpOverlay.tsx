@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { cellWidth } from '../src/core/cell-width.js';
 import { fit } from '../src/core/table.js';
-import { Action, actionFor, bindingLabel, GLOBAL_KEYS, KEYMAP, MODE_TITLES, type Mode } from './keymap.js';
+import { Action, actionFor, bindingLabel, GLOBAL_KEYS, KEYMAP, MODE_TITLES, type Binding, type Mode } from './keymap.js';
 import { useModeInput } from './useModeKeys.js';
 
 interface HelpOverlayProps {
@@ -23,10 +23,11 @@ interface Line {
 
 /** Every key of every mode, straight from the keymap, one section per mode. */
 export function helpSections(): Line[][] {
-  return SHOWN.map((mode) => [
-    { text: MODE_TITLES[mode], title: true },
-    ...KEYMAP[mode].map((b) => ({ text: `  ${fit(bindingLabel(b), LABEL_CELLS)} ${b.description}` })),
-  ]);
+  const section = (title: string, bindings: Binding[]): Line[] => [
+    { text: title, title: true },
+    ...bindings.map((b) => ({ text: `  ${fit(bindingLabel(b), LABEL_CELLS)} ${b.description}` })),
+  ];
+  return [...SHOWN.map((mode) => section(MODE_TITLES[mode], KEYMAP[mode])), section('Anywhere', GLOBAL_KEYS)];
 }
 
 /** Two columns when both fit side by side, split between sections (a heading never ends a column). */

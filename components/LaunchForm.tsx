@@ -14,6 +14,8 @@ interface LaunchProject {
   name: string;
   /** Number of configured stages; 0 means a command must be given. */
   stages: number;
+  /** `build → test`, for the choice between the stages and a command. */
+  stageNames?: string;
 }
 
 interface LaunchFormProps {
@@ -40,9 +42,11 @@ export interface LaunchDraft {
   restartOf: string;
 }
 
-type Step = 'project' | 'name' | 'description' | 'command';
+type Step = 'project' | 'how' | 'name' | 'description' | 'command';
 
 const OTHER = 'other command…';
+/** A project with stages runs them, or a command of the user's in its directory and environment. */
+const HOW = ['stages', 'command'] as const;
 
 /**
  * n: pick a project (or "other command…"), then the description, then a command
@@ -64,16 +68,19 @@ export function LaunchForm({
   // Filled from a task, it starts at the project's name: every field can be edited.
   const first: Step = initial ? 'name' : 'project';
   const [step, setStep] = useState<Step>(first);
-  const live = useRef<{ step: Step; choice: number; project: string; needsCommand: boolean }>({
+  const live = useRef<{ step: Step; choice: number; how: number; project: string; needsCommand: boolean }>({
     step: first,
     choice: 0,
+    how: 0,
     project: initial?.project ?? '',
     needsCommand: false,
   }).current;
   const [, redraw] = useState(0);
-  const name = useTextField(initial?.project ?? defaultProject);
+  // The offered project name is selected: typing replaces it, Enter keeps it.
+  const name = useTextField(initial?.project ?? defaultProject, { selected: !initial });
   const description = useTextField(initial?.description ?? '');
-  const command = useTextField(initial?.command ?? '');
+  // A pasted script keeps its lines: `sh -c` runs them one after another.
+  const command = useTextField(initial?.command ?? '', { multiline: true });
   const hasStages = (project: string) => (projects.find((p) => p.name === project)?.stages ?? 0) > 0;
   const restartOf = initial ? { restartOf: initial.restartOf } : {};
   const [problem, setProblem] = useState<string | null>(null);
@@ -86,11 +93,23 @@ export function LaunchForm({
     { key: 'other', label: OTHER },
   ];
 
+  const chosen = projects.find((p) => p.name === live.project);
+  const howItems = chosen
+    ? [
+        {
+          key: 'stages',
+          label: `its ${chosen.stages} stage${chosen.stages === 1 ? '' : 's'}${chosen.stageNames ? `: ${chosen.stageNames}` : ''}`,
+        },
+        { key: 'command', label: `a command, in ${chosen.name}'s directory with its environment` },
+      ]
+    : [];
+
+  const choosing = (at: Step) => at === 'project' || at === 'how';
   const go = (next: Step) => {
     live.step = next;
     setStep(next);
     setProblem(null);
-    onModeChange?.(next === 'project' ? 'launch' : 'launchText');
+    onModeChange?.(choosing(next) ? 'launch' : 'launchText');
   };
   const chooseProject = () => {
     const p = projects[live.choice];
@@ -101,6 +120,10 @@ export function LaunchForm({
     }
     live.project = p.name;
     live.needsCommand = p.stages === 0;
+    if (p.stages > 0) {
+      live.how = 0;
+      return go('how');
+    }
     go('description');
   };
   const submit = (at: Step) => {
@@ -126,16 +149,21 @@ export function LaunchForm({
   };
 
   useModeInput(
-    step === 'project' ? 'launch' : 'launchText',
+    choosing(step) ? 'launch' : 'launchText',
     (input, key, event) => {
       const at = live.step;
-      if (at === 'project') {
+      if (at === 'project' || at === 'how') {
         const action = actionFor('launch', input, key);
         if (action === Action.Up || action === Action.Down) {
-          live.choice = Math.max(0, Math.min(items.length - 1, live.choice + (action === Action.Up ? -1 : 1)));
+          const by = action === Action.Up ? -1 : 1;
+          if (at === 'project') live.choice = Math.max(0, Math.min(items.length - 1, live.choice + by));
+          else live.how = Math.max(0, Math.min(HOW.length - 1, live.how + by));
           redraw((n) => n + 1);
-        } else if (action === Action.Submit) chooseProject();
-        else if (action === Action.Back) onCancel();
+        } else if (action === Action.Submit) {
+          if (at === 'project') return chooseProject();
+          live.needsCommand = HOW[live.how] === 'command';
+          go('description');
+        } else if (action === Action.Back) onCancel();
         return;
       }
       const field = at === 'name' ? name : at === 'description' ? description : command;
@@ -155,6 +183,12 @@ export function LaunchForm({
         {step !== 'project' && step !== 'name' ? <Text dimColor> · project {live.project}</Text> : null}
       </Text>
       {step === 'project' ? <ChoiceList items={items} selected={live.choice} height={height - 2} width={width} /> : null}
+      {step === 'how' ? (
+        <>
+          <Text wrap="truncate">Run:</Text>
+          <ChoiceList items={howItems} selected={live.how} height={height - 3} width={width} />
+        </>
+      ) : null}
       {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}
       {step === 'description' ? (
         <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} />

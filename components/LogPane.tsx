@@ -2,19 +2,19 @@
 // its views share one scroll state, one search and one key handler.
 import { Box, Text } from 'ink';
 import { useModeInput } from './useModeKeys.js';
-import { useMemo, useRef, useState } from 'react';
+import { useContext, useMemo, useRef, useState } from 'react';
 import { findMatches, firstMatchFrom, highlightSegments, stepMatch, type LogMatch } from '../src/core/log-search.js';
 import { describeEnd, formatStatus, STATUS_COLORS } from '../src/core/task-view.js';
 import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
-import { printable } from '../src/core/terminal-text.js';
+import { printable, withoutColors } from '../src/core/terminal-text.js';
 import { Action, actionFor, keysFor } from './keymap.js';
 import { ProgressBar } from './ProgressBar.js';
 import { SearchBar } from './SearchBar.js';
-import { useColor } from './useColor.js';
+import { ColorContext, useColor } from './useColor.js';
 
 interface LogPaneProps {
   entry: TaskEntry | null;
-  /** Clean lines (see log-text.ts), oldest first. */
+  /** Clean lines (see log-text.ts), oldest first; they may hold colours (SGR), nothing else. */
   lines: string[];
   /** What was not loaded before `lines` (`… 495,000 earlier lines not loaded`), shown as the first line. */
   earlier?: string | null;
@@ -35,7 +35,7 @@ interface LogPaneProps {
   searching?: boolean;
   /** `/` asks for the query line, Enter or Esc there gives the keys back. */
   onSearching?: (on: boolean) => void;
-  /** Keys of the log pane that act outside it (pager, editor). */
+  /** Keys of the log pane that act outside it (pager, editor, help). */
   onAction?: (action: Action) => void;
 }
 
@@ -74,6 +74,7 @@ export function LogPane({
   onAction,
 }: LogPaneProps) {
   const paint = useColor();
+  const colors = useContext(ColorContext);
   const lines = earlier ? [earlier, ...loaded] : loaded;
   const offset = earlier ? 1 : 0;
   const [scroll, setScroll] = useState<{ follow: boolean; top: number }>({ follow: true, top: 0 });
@@ -84,8 +85,8 @@ export function LogPane({
     live.current = next;
     setSearchState(next);
   };
-  // Over the loaded lines only (never the note about earlier ones); again only when they or the query change.
-  const found = useMemo(() => findMatches(loaded, search.query), [loaded, search.query]);
+  // Over the loaded lines only (never the note about earlier ones), as text (colours aside); again only when they or the query change.
+  const found = useMemo(() => findMatches(search.query ? loaded.map(withoutColors) : loaded, search.query), [loaded, search.query]);
   const matches = found.matches;
   const ended = entry ? endLine(entry) : null;
   const searchLine = searching || search.query !== '';
@@ -106,7 +107,7 @@ export function LogPane({
   };
   /** A new query: the first match from the top of the view down, wrapping to the first. */
   const searchFor = (query: string) => {
-    const ms = findMatches(loaded, query).matches;
+    const ms = findMatches(loaded.map(withoutColors), query).matches;
     const current = firstMatchFrom(ms, Math.max(0, top - offset));
     setSearch({ query, current, note: null });
     reveal(ms[current]);
@@ -152,6 +153,7 @@ export function LogPane({
           return step(-1);
         case Action.OpenPager:
         case Action.OpenEditor:
+        case Action.Help:
           return onAction?.(action);
         case Action.Back:
           if (live.current.query) return setSearch(NO_SEARCH);
@@ -213,9 +215,12 @@ export function LogPane({
         return (
           <Text key={i} wrap="truncate" dimColor={earlier !== null && top + i === 0} color={paint(lineColor?.(line))}>
             {line === '' ? ' ' : null}
+            {/* The task's colours as it wrote them; a line with a match shows as text, the matches lit. */}
             {hits.length === 0
-              ? line
-              : highlightSegments(line, hits).map((seg, j) =>
+              ? colors
+                ? line
+                : withoutColors(line)
+              : highlightSegments(withoutColors(line), hits).map((seg, j) =>
                   seg.match ? (
                     <Text key={j} inverse bold={seg.current} color={paint(seg.current ? 'yellow' : undefined)}>
                       {seg.text}

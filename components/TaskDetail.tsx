@@ -15,7 +15,7 @@ interface TaskDetailProps {
   /** Lines available, the title included. */
   height: number;
   onBack: () => void;
-  /** Keys of the detail view that act outside it (pager, copy). */
+  /** Keys of the detail view that act outside it (pager, copy, help). */
   onAction?: (action: Action) => void;
   isActive?: boolean;
 }
@@ -49,6 +49,7 @@ export function TaskDetail({ task, context, width, height, onBack, onAction, isA
           return onBack();
         case Action.OpenPager:
         case Action.CopyId:
+        case Action.Help:
           return onAction?.(action);
         default:
           return undefined;

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import { memo } from 'react';
-import { fit, type Column } from '../src/core/table.js';
+import { cellText, fit, type Column } from '../src/core/table.js';
 import { GAP, MARK, NO_MARK, STATUS_COLORS, taskCells } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
@@ -43,7 +43,7 @@ export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, n
   // with a wide character goes through string-width's slow path; the icons, marks and
   // dots do not: see the one-cell fast path in bin/build.mjs.)
   const texts = layout.map(
-    ({ column, width: w }, ci) => fit(cells[column.key] ?? '', w, column.align) + (ci < layout.length - 1 ? SEP : ''),
+    ({ column, width: w }, ci) => cellText(column, cells[column.key] ?? '', w) + (ci < layout.length - 1 ? SEP : ''),
   );
   const at = layout.findIndex((l) => l.column.key === 'status');
   return (

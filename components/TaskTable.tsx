@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { fit, layoutColumns } from '../src/core/table.js';
-import { dashboardColumns } from '../src/core/task-view.js';
-import { isBroken, type TaskEntry } from '../src/core/task.js';
+import { dashboardColumns, taskAgoTexts } from '../src/core/task-view.js';
+import { isBroken, type Task, type TaskEntry } from '../src/core/task.js';
 import { GAP, MARK, NO_MARK, TaskRow } from './TaskRow.js';
 
 interface TaskTableProps {
@@ -25,16 +25,26 @@ export function windowStart(selected: number, count: number, visible: number): n
 
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
 export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
-  // The same layout object while the columns stay (rows are memoized on it): the columns
-  // depend on the tasks only through whether one runs elsewhere (EXECUTOR) or in a worktree (DIFF), which their keys say.
-  const columns = dashboardColumns(entries, width - MARK.length, GAP);
-  const columnKeys = columns.map((c) => c.key).join(' ');
-  const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, columnKeys]);
-  // Other rows' cells move only with STARTED/ENDED (`3m ago`), by the minute: they render once a minute, if at all.
-  const minuteClock = columnKeys.includes('started') ? Math.floor(now / 60_000) * 60_000 : 0;
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, entries.length, visible);
   const rows = entries.slice(start, start + visible);
+  // Sized to the rows in view. The same layout object while the columns and their sizes stay
+  // (rows are memoized on it): they change when a task of a longer project or another status comes into view.
+  const columns = dashboardColumns(rows, width - MARK.length, GAP);
+  const columnKeys = columns.map((c) => `${c.key}:${c.width}:${c.min}`).join(' ');
+  const layout = useMemo(() => layoutColumns(columns, width - MARK.length, GAP), [width, columnKeys]);
+  // Other rows' cells move only with STARTED/ENDED (`3m ago`): such a row renders when its text changes, not with each tick.
+  const times = columns.some((c) => c.key === 'started');
+  const clocks = useRef(new Map<string, { texts: string; now: number }>());
+  const rowClock = (task: Task): number => {
+    if (!times) return 0;
+    const texts = taskAgoTexts(task, now);
+    const last = clocks.current.get(task.id);
+    if (last?.texts === texts) return last.now;
+    clocks.current.set(task.id, { texts, now });
+    return now;
+  };
+  if (clocks.current.size > 1000) clocks.current.clear();
   const header = layout.map(({ column, width: w }) => fit(column.header, w, column.align)).join(' '.repeat(GAP));
 
   return (
@@ -56,7 +66,7 @@ export const TaskTable = memo(function TaskTable({ entries, selected, width, hei
           selected={start + i === selected}
           layout={layout}
           width={width}
-          now={!isBroken(entry) && entry.status === 'running' ? now : minuteClock}
+          now={isBroken(entry) ? 0 : entry.status === 'running' ? now : rowClock(entry)}
         />
       ))}
     </Box>

@@ -8,11 +8,31 @@ interface TextFieldProps {
   focused?: boolean;
 }
 
-/** `Label: text▌` on one line; a long value shows its end, where the cursor usually is. */
+/** How a newline of the value shows on the field's one line. */
+const NEWLINE_MARK = '⏎';
+
+/**
+ * `Label: text▌` on one line; a long value shows its end, where the cursor usually is.
+ * A selected value (a prefill that typing replaces) shows in inverse video.
+ */
 export function TextField({ label, state, placeholder, focused = true }: TextFieldProps) {
-  const { value, cursor } = state;
+  const { cursor } = state;
+  const value = state.value.replace(/\n/g, NEWLINE_MARK);
   const at = value.codePointAt(cursor);
   const atText = at === undefined ? ' ' : String.fromCodePoint(at);
+  if (state.selected && value !== '') {
+    return (
+      <Box>
+        <Box flexShrink={0}>
+          <Text>{label}</Text>
+        </Box>
+        <Text wrap="truncate-start">
+          <Text inverse>{value}</Text>
+          {focused ? ' ' : ''}
+        </Text>
+      </Box>
+    );
+  }
   return (
     <Box>
       <Box flexShrink={0}>

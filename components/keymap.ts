@@ -47,6 +47,7 @@ export const Action = {
   CopyId: 'copyId',
   EditRestart: 'editRestart',
   ToggleBell: 'toggleBell',
+  Redraw: 'redraw',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -81,6 +82,8 @@ export interface Binding {
   description: string;
   /** Short label for the footer; omitted bindings appear only in the help overlay. */
   hint?: string;
+  /** The footer keeps it however narrow the terminal (help, quit); the others go from the right. */
+  pinned?: boolean;
 }
 
 const NAMED_LABELS: Record<NamedKey, string> = {
@@ -136,11 +139,11 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PrevFailed, keys: [c('F')], description: 'previous failed or interrupted task' },
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)' },
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
-    { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52)" },
+    { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52 or tmux)" },
     { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure: on / off' },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
-    { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help' },
-    { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
+    { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
+    { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit', pinned: true },
   ],
   log: [
     { action: Action.LineUp, keys: [k('upArrow'), c('k')], description: 'scroll the log up a line', hint: 'scroll' },
@@ -156,7 +159,8 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.ShowDiff, keys: [c('d')], description: 'switch between log and diff', hint: 'log/diff' },
     { action: Action.Back, keys: [k('escape'), k('tab')], description: 'clear the search, else back to the table', hint: 'back' },
-    { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit' },
+    { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
+    { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit', pinned: true },
   ],
   search: [
     { action: Action.Submit, keys: [k('return')], description: 'search, back to the log', hint: 'search' },
@@ -169,13 +173,14 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageUp, keys: [k('pageUp')], description: 'a page up' },
     { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)', hint: 'pager' },
-    { action: Action.CopyId, keys: [c('y')], description: "copy the task's id (OSC 52)", hint: 'copy id' },
-    { action: Action.Back, keys: [k('escape'), c('i'), c('q')], description: 'back to the task table', hint: 'back' },
+    { action: Action.CopyId, keys: [c('y')], description: "copy the task's id (OSC 52 or tmux)", hint: 'copy id' },
+    { action: Action.Back, keys: [k('escape'), c('i'), c('q')], description: 'back to the task table', hint: 'back', pinned: true },
+    { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
   ],
   launch: [
-    { action: Action.Up, keys: [k('upArrow'), c('k')], description: 'previous project', hint: 'choose' },
-    { action: Action.Down, keys: [k('downArrow'), c('j')], description: 'next project', hint: 'choose' },
-    { action: Action.Submit, keys: [k('return')], description: 'take this project', hint: 'next' },
+    { action: Action.Up, keys: [k('upArrow'), c('k')], description: 'previous choice', hint: 'choose' },
+    { action: Action.Down, keys: [k('downArrow'), c('j')], description: 'next choice', hint: 'choose' },
+    { action: Action.Submit, keys: [k('return')], description: 'take this one', hint: 'next' },
     { action: Action.Back, keys: [k('escape')], description: 'abandon the launch', hint: 'cancel' },
   ],
   launchText: [
@@ -212,14 +217,17 @@ export const PICKER_KEYS: Binding[] = [
 ];
 
 /** Keys that mean the same in every mode, taken before any mode's handler sees them. */
-export const GLOBAL_KEYS: Binding[] = [{ action: Action.Quit, keys: [ctrl('c')], description: 'quit, from anywhere' }];
+export const GLOBAL_KEYS: Binding[] = [
+  { action: Action.Quit, keys: [ctrl('c')], description: 'quit, from anywhere' },
+  { action: Action.Redraw, keys: [ctrl('l')], description: 'draw the screen again, whole' },
+];
 
 export const MODE_TITLES: Record<Mode, string> = {
   table: 'Task table',
   log: 'Log pane',
   search: 'Log search',
   detail: 'Task detail',
-  launch: 'Launch form: project',
+  launch: 'Launch form: project, stages or a command',
   launchText: 'Launch form: name, description, command',
   confirm: 'Confirmation',
   help: 'Help',
@@ -258,7 +266,7 @@ export function bindingLabel(b: Binding): string {
  * Footer hints for a mode, in keymap order. Bindings that share a hint form one
  * entry showing the first key of each (`↑/↓ move`); a lone binding shows all its keys.
  */
-export function footerHints(mode: Mode | Binding[]): { keys: string; hint: string }[] {
+export function footerHints(mode: Mode | Binding[]): FooterHint[] {
   const groups = new Map<string, Binding[]>();
   for (const b of typeof mode === 'string' ? KEYMAP[mode] : mode) {
     if (!b.hint) continue;
@@ -269,7 +277,33 @@ export function footerHints(mode: Mode | Binding[]): { keys: string; hint: strin
   return [...groups].map(([hint, bs]) => ({
     hint,
     keys: bs.length === 1 ? bindingLabel(bs[0]!) : bs.map((b) => keyLabel(b.keys[0]!)).join('/'),
+    pinned: bs.some((b) => b.pinned),
   }));
+}
+
+export interface FooterHint {
+  keys: string;
+  hint: string;
+  pinned: boolean;
+}
+
+/** Hints joined by this (`↑/↓ move  Enter/Tab log`). */
+export const HINT_GAP = '  ';
+
+/**
+ * The hints that fit `width` cells, in order: the last unpinned ones go first, so help and
+ * quit stay on an 80-column screen. `measure` gives a string's width in cells.
+ */
+export function fitHints(hints: FooterHint[], width: number, measure: (text: string) => number): FooterHint[] {
+  const shown = [...hints];
+  const total = () => shown.reduce((sum, h, i) => sum + (i > 0 ? HINT_GAP.length : 0) + measure(h.keys) + 1 + measure(h.hint), 0);
+  while (total() > width) {
+    let drop = -1;
+    for (let i = shown.length - 1; i >= 0 && drop < 0; i--) if (!shown[i]!.pinned) drop = i;
+    if (drop < 0) break;
+    shown.splice(drop, 1);
+  }
+  return shown;
 }
 
 /** The key labels bound to an action in a mode (`q`), for text that mentions a key. */

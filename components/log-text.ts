@@ -1,7 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes } from '../src/core/units.js';
 import { isMarkerLine } from '../src/core/markers.js';
-import { applyCarriageReturns, cleanLogLine } from '../src/core/terminal-text.js';
+import { applyCarriageReturns, cleanColoredLogLine } from '../src/core/terminal-text.js';
+import type { TailLine } from '../src/store/logs.js';
 
 /** `[line of 20.0 MiB cut]`: said wherever a line is shown in part. */
 function cutNote(bytes: number | null): string {
@@ -22,6 +23,8 @@ export class LogLines {
   /** Bytes of the current line before the loaded part (null: unknown, very long). */
   private partialLead: number | null = 0;
   private decoder = new StringDecoder('utf8');
+  /** The current line was loaded by its start only (see pushTailLine). */
+  private headOnly = false;
   /** Lines that were loaded and then let go of (beyond `maxLines`). */
   dropped = 0;
 
@@ -34,6 +37,21 @@ export class LogLines {
   /** The first bytes pushed are the end of a line that started `lead` bytes earlier. */
   startsMidLine(lead: number | null): void {
     this.partialLead = lead;
+  }
+
+  /** One line of a tail (store/logs.ts paneTail): whole, its start only, or its end only. */
+  pushTailLine(line: TailLine): void {
+    if (line.lead !== undefined) {
+      this.startsMidLine(line.lead);
+      return this.push(line.data);
+    }
+    if (line.cut === 0) return this.push(line.data);
+    // Its start only, decoded on its own: a character cut in two at its end goes.
+    const text = line.data.toString('utf8').replace(/\uFFFD$/, '');
+    this.partial = text.slice(0, this.maxPartial);
+    this.partialCut = line.cut - (line.ended ? 1 : 0) + Buffer.byteLength(text.slice(this.maxPartial));
+    this.headOnly = true;
+    if (line.ended) this.endLine();
   }
 
   push(chunk: Buffer | string): void {
@@ -59,6 +77,11 @@ export class LogLines {
 
   private append(piece: string): void {
     if (piece === '') return;
+    // A line loaded by its start only: what comes after its start was skipped, so the rest is not shown either.
+    if (this.headOnly) {
+      this.partialCut += Buffer.byteLength(piece);
+      return;
+    }
     if (this.partial.length + piece.length <= this.maxPartial) {
       this.partial += piece;
       return;
@@ -81,8 +104,9 @@ export class LogLines {
     const cut = this.partialCut;
     // A whole marker line is hidden (the log keeps it); a part of a line never is one.
     if (lead === 0 && cut === 0 && isMarkerLine(raw)) return null;
-    const clean = cleanLogLine(raw, Infinity);
-    const shown = clean.length > this.maxShown ? clean.slice(0, this.maxShown) : clean;
+    // Colours kept (the pane draws them, or drops them under NO_COLOR); the rest goes.
+    const clean = cleanColoredLogLine(raw, Infinity);
+    const shown = clean.length > this.maxShown ? cleanColoredLogLine(raw, this.maxShown) : clean;
     if (lead === 0 && cut === 0 && shown === clean) return shown;
     // In front: the pane shows a line's start, so a note at its end would never be seen.
     const whole = lead === null ? null : lead + Buffer.byteLength(raw) + cut;
@@ -95,6 +119,7 @@ export class LogLines {
     this.partial = '';
     this.partialCut = 0;
     this.partialLead = 0;
+    this.headOnly = false;
   }
 
   /** Complete lines plus the line still being written (a progress bar redrawn with `\r`). */
@@ -109,6 +134,7 @@ export class LogLines {
     this.partial = '';
     this.partialCut = 0;
     this.partialLead = 0;
+    this.headOnly = false;
     this.dropped = 0;
     this.decoder = new StringDecoder('utf8');
   }

@@ -1,7 +1,7 @@
 // An entry point of the bundled UI (dist/ui): Ink, React and App load with this
 // module, so whoever imports it decides the environment they load under.
 import { basename } from 'node:path';
-import { render } from 'ink';
+import { render, type RenderOptions } from 'ink';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { pollReason, StateWatch } from '../src/store/watch.js';
@@ -89,6 +89,16 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
         .slice(0, 64) || 'adhoc';
     // Events where they can be trusted; polling where another machine writes (a shared filesystem, a cluster).
     const watch = new StateWatch(opts.store.paths, { poll: pollReason(opts.store.paths, opts.config) });
+    // wholeFrameAfterResize: an option of the bundled Ink (bin/build.mjs): after a resize the next frame is drawn whole.
+    const options: RenderOptions & { wholeFrameAfterResize: boolean } = {
+      stdin,
+      stdout,
+      exitOnCtrlC: true,
+      incrementalRendering: true,
+      wholeFrameAfterResize: true,
+      patchConsole: true,
+      maxFps: 20,
+    };
     instance = render(
       <ColorContext.Provider value={opts.color ?? colorsWanted()}>
         <StateWatchContext.Provider value={watch}>
@@ -100,7 +110,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
           />
         </StateWatchContext.Provider>
       </ColorContext.Provider>,
-      { stdin, stdout, exitOnCtrlC: true, incrementalRendering: true, patchConsole: true, maxFps: 20 },
+      options,
     );
     await instance.waitUntilExit();
   } finally {

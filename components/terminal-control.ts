@@ -12,12 +12,18 @@ export interface TerminalControl {
    */
   runProgram(commandLine: string, file: string): ProgramResult;
   write(data: string): void;
+  /** Clears the screen and draws the last frame again, whole (Ctrl+L). */
+  redraw(): void;
+  /** Copies `text` for the user: OSC 52, or tmux's buffer where tmux would drop OSC 52. Says what it did. */
+  copy(text: string): Promise<{ message: string; ok: boolean }>;
 }
 
 // Bracketed paste off, cursor shown, main screen: what a program expects to find.
 const HAND_OVER = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 // Back: the alternate screen, cleared, cursor home and hidden, bracketed paste on again.
 const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
+// The whole screen erased, the cursor home: where the dashboard's frame starts.
+const CLEAR = '\x1b[2J\x1b[H';
 
 /**
  * The terminal the dashboard runs on (a TTY; also a test's fake streams, where raw mode
@@ -25,9 +31,30 @@ const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
  * writes, and draws its last frame again whole, so the cleared screen gets every line
  * (both of Ink's renderers otherwise write only what changed).
  */
-export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream, inkWrite: (data: string) => void): TerminalControl {
+export function ttyTerminal(
+  stdin: NodeJS.ReadStream,
+  stdout: NodeJS.WriteStream,
+  inkWrite: (data: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): TerminalControl {
   return {
+    async copy(text) {
+      const { tmuxLoadBuffer, tmuxSetClipboard } = await import('../src/runner/tmux-clipboard.js');
+      const tmux = await tmuxSetClipboard(env);
+      if (tmux === null || tmux === 'on') {
+        stdout.write(osc52(text));
+        return { message: `sent ${text} to the terminal's clipboard (OSC 52${tmux ? ', passed on by tmux' : ''})`, ok: true };
+      }
+      // tmux's default (set-clipboard external) drops a program's OSC 52.
+      const failed = await tmuxLoadBuffer(text, env);
+      if (!failed)
+        return { message: `copied ${text} into tmux's buffer (tmux load-buffer: its set-clipboard ${tmux} drops OSC 52)`, ok: true };
+      stdout.write(osc52(text));
+      return { message: `sent ${text} as OSC 52, which tmux drops (set-clipboard ${tmux}); tmux load-buffer failed: ${failed}`, ok: false };
+    },
     write: (data) => void stdout.write(data),
+    // Through Ink: it forgets what it drew, and draws its last frame whole after the clear.
+    redraw: () => inkWrite(CLEAR),
     runProgram(commandLine, file) {
       const raw = Boolean(stdin.isTTY && stdin.isRaw);
       return runForeground(commandLine, file, {
@@ -45,7 +72,7 @@ export function ttyTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream
   };
 }
 
-/** OSC 52: the terminal (and tmux, with set-clipboard on) puts `text` on the clipboard. */
+/** OSC 52: the terminal (and tmux, with set-clipboard on) puts `text` on the clipboard; a terminal without it ignores it. */
 export function osc52(text: string): string {
   return `\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`;
 }

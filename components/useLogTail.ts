@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { formatBytes } from '../src/core/units.js';
 import { LogCursor } from '../src/store/log-cursor.js';
-import { countLines, tailBytes } from '../src/store/logs.js';
+import { countLines, paneTail } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { LogLines } from './log-text.js';
 import { useStateWatch } from './useStateWatch.js';
@@ -58,13 +58,11 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30,
     const retail = () => {
       buffer.reset();
       try {
-        const tail = tailBytes(path, LOG_TAIL_BYTES);
+        // Whole lines back to the budget; a huge line counts as the start the pane shows of it.
+        const tail = paneTail(path, LOG_TAIL_BYTES);
         skippedBytes = tail.start;
-        // Bytes of a line cut in two belong to the line shown, not to the lines before it.
-        const before = tail.lineLead === null ? tail.start : tail.start - tail.lineLead;
-        skippedLines = before > 0 ? countLines(path, before) : 0;
-        if (tail.lineLead !== 0) buffer.startsMidLine(tail.lineLead);
-        buffer.push(tail.data);
+        skippedLines = tail.start > 0 ? countLines(path, tail.start) : 0;
+        for (const line of tail.lines) buffer.pushTailLine(line);
         cursor.offset = tail.size;
       } catch {
         // Not written yet: the worker creates it when the task starts.

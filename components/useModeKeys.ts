@@ -26,6 +26,8 @@ class KeyRouter {
   constructor(
     initial: Mode,
     private readonly interrupt: () => void,
+    /** Ctrl+L: the screen drawn again whole (set by whoever owns the terminal). */
+    public redraw: () => void = () => undefined,
   ) {
     this.mode = { current: initial };
   }
@@ -51,9 +53,14 @@ class KeyRouter {
       if (!handler) return;
       const event = this.queue.shift()!;
       // Ink quits on a lone Ctrl+C; one inside a run of keys is split out here.
-      if (actionIn(GLOBAL_KEYS, event.input, event.key) === Action.Quit) {
+      const global = actionIn(GLOBAL_KEYS, event.input, event.key);
+      if (global === Action.Quit) {
         this.queue = [];
         return this.interrupt();
+      }
+      if (global === Action.Redraw) {
+        this.redraw();
+        continue;
       }
       handler(event.input, event.key, event);
     }

@@ -5,7 +5,7 @@ import type { TaskStore } from '../src/store/tasks.js';
 import { Action, keysFor, type Mode } from './keymap.js';
 import { draftOf, type LaunchDraft } from './LaunchForm.js';
 import type { Message } from './MessageLine.js';
-import { BELL, osc52, type TerminalControl } from './terminal-control.js';
+import { BELL, type TerminalControl } from './terminal-control.js';
 import type { ActionHandlers } from './useModeKeys.js';
 import { useFailureAlerts } from './useFailureAlerts.js';
 import { useProgramOpener, type Programs } from './useProgramOpener.js';
@@ -51,8 +51,7 @@ export function useTaskTools(input: TaskToolsInput) {
   const copyId = () => {
     const task = selectedTask('copy');
     if (!task) return;
-    terminal.write(osc52(task.id));
-    say({ text: `copied ${task.id} to the clipboard (OSC 52)`, kind: 'info' });
+    void terminal.copy(task.id).then((r) => say({ text: r.message, kind: r.ok ? 'info' : 'error' }));
   };
   const jumpToFailed = (direction: 1 | -1) => {
     const to = nextFailed(shown, index, direction);

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { TaskError, UsageError } from '../core/errors.js';
-import { isBroken } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
-import type { Context } from './context.js';
 import { colorEnabled, writeOut } from './output.js';
 
 export function registerCancel(program: Command): void {
@@ -18,7 +16,7 @@ export function registerCancel(program: Command): void {
     )
     .action(async (idInput: string | undefined, opts: { all?: boolean; project?: string }) => {
       if (idInput !== undefined && (opts.all || opts.project)) throw new UsageError('give an id, or --all / --project, not both');
-      const [{ openContext }, { cancellable, cancelTask, cancelTasks }] = await Promise.all([
+      const [{ openContext, projectKnown, unknownProject }, { cancellable, cancelTask, cancelTasks }] = await Promise.all([
         import('./context.js'),
         import('../runner/cancel.js'),
       ]);
@@ -38,7 +36,13 @@ export function registerCancel(program: Command): void {
         ids = [picked];
       }
       if (ids.length === 0) {
-        if (opts.project) throw new TaskError(noTaskInProject(ctx, opts.project));
+        // A typo and an idle project read differently.
+        if (opts.project)
+          throw new TaskError(
+            projectKnown(ctx, opts.project)
+              ? `project ${JSON.stringify(opts.project)} has no running or queued task`
+              : unknownProject(opts.project),
+          );
         writeOut('No running or queued task\n');
         return;
       }
@@ -56,12 +60,4 @@ export function registerCancel(program: Command): void {
       }
       if (failed) process.exitCode = 1;
     });
-}
-
-/** `--project` matched nothing: a typo and an idle project read differently. */
-function noTaskInProject(ctx: Context, project: string): string {
-  const known = Object.hasOwn(ctx.config.projects, project) || ctx.store.list(true).some((e) => !isBroken(e) && e.project === project);
-  return known
-    ? `project ${JSON.stringify(project)} has no running or queued task`
-    : `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
 }

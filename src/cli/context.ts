@@ -1,3 +1,4 @@
+import { isBroken } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { loadConfig, loadConfigOrLastValid } from '../store/config.js';
 import { statePaths } from '../store/paths.js';
@@ -20,4 +21,14 @@ export async function openContext(opts: { lastValidConfig?: boolean } = {}): Pro
   const { config, warning } = await loadConfigOrLastValid(store.paths);
   if (warning) warn(warning);
   return { store, config };
+}
+
+/** Whether a project name means something here: in config.json, or the project of a task (finished ones too). */
+export function projectKnown(ctx: Context, project: string): boolean {
+  return Object.hasOwn(ctx.config.projects, project) || ctx.store.list(true).some((e) => !isBroken(e) && e.project === project);
+}
+
+/** `--project` or `status <project>` matched no task: a typo and an idle project read differently. */
+export function unknownProject(project: string): string {
+  return `no project named ${JSON.stringify(project)}: it is not in config.json and has no tasks`;
 }

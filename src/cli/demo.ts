@@ -119,11 +119,21 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('set up demo projects, launch a few tasks and open the dashboard')
-    .addHelpText('after', '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set.\n\nExample:\n  npx dev-tools demo')
-    .action(async () => {
+    .option('--here', 'use $DEV_TOOLS_HOME even when it holds projects or tasks of its own (the demo adds its own to them)')
+    .addHelpText(
+      'after',
+      '\nUses ~/.dev-tools-demo as its state directory unless DEV_TOOLS_HOME is set; a DEV_TOOLS_HOME that holds\nprojects or tasks of its own is refused without --here.\n\nExample:\n  npx dev-tools demo',
+    )
+    .action(async (opts: { here?: boolean }) => {
       const [{ launchTask }, { openContext }] = await Promise.all([import('../runner/launch.js'), import('./context.js')]);
       if (!process.env.DEV_TOOLS_HOME) process.env.DEV_TOOLS_HOME = join(homedir(), '.dev-tools-demo');
       const home = process.env.DEV_TOOLS_HOME;
+      // A real state directory: its config would gain the demo's projects, its onFinish would run for the demo's tasks.
+      const inUse = opts.here ? null : await inUseBeyondDemo(home);
+      if (inUse)
+        throw new UsageError(
+          `DEV_TOOLS_HOME=${home} is a state directory in use (${inUse}): the demo would add its projects and tasks to it; run it with --here to do that, or without DEV_TOOLS_HOME to use ~/.dev-tools-demo`,
+        );
       mkdirSync(home, { recursive: true, mode: 0o700 });
       const dir = join(home, 'demo-project');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -158,6 +168,32 @@ export function registerDemo(program: Command): void {
         `\nNo terminal here, so no dashboard. Watch the demo with:\n  DEV_TOOLS_HOME=${home} dev-tools status\n  DEV_TOOLS_HOME=${home} dev-tools ui\n`,
       );
     });
+}
+
+/** What in a state directory is not the demo's (a config of its own, other projects' tasks), or null. */
+async function inUseBeyondDemo(home: string): Promise<string | null> {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return 'a config.json the demo cannot read';
+  }
+  if (config !== undefined) {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) return 'a config.json of its own';
+    const { projects, ...rest } = config as Record<string, unknown>;
+    const own = Object.keys(rest).filter((k) => k !== 'maxParallelTasks' && k !== 'cancelGraceMs');
+    const others = Object.keys((projects as Record<string, unknown> | undefined) ?? {}).filter((p) => !Object.hasOwn(PROJECTS, p));
+    if (own.length) return `config.json sets ${own.join(', ')}`;
+    if (others.length) return `config.json has project ${others.join(', ')}`;
+  }
+  if (!existsSync(join(home, 'tasks'))) return null;
+  const [{ TaskStore }, { statePaths }, { isBroken }] = await Promise.all([
+    import('../store/tasks.js'),
+    import('../store/paths.js'),
+    import('../core/task.js'),
+  ]);
+  const tasks = new TaskStore(statePaths(home)).list(true).filter((e) => isBroken(e) || !Object.hasOwn(PROJECTS, e.project));
+  return tasks.length ? `${tasks.length} task${tasks.length === 1 ? '' : 's'} of other projects` : null;
 }
 
 /** Adds the demo projects to the config, keeping whatever else is there. */

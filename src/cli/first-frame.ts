@@ -2,7 +2,7 @@
 // more on this machine): the header and the task table, with the same cells and
 // layout as the dashboard's, so the screen shows the tasks at `status` speed. The
 // dashboard's first frame replaces it whole (runDashboard clears the screen with it).
-import { dashboardTableHeight, fit, layoutColumns } from '../core/table.js';
+import { cellText, dashboardTableHeight, fit, layoutColumns } from '../core/table.js';
 import { dashboardColumns, GAP, headerParts, MARK, NO_MARK, STATUS_COLORS, taskCells } from '../core/task-view.js';
 import { isBroken, type Task } from '../core/task.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -24,20 +24,24 @@ export function firstFrame(store: TaskStore, maxParallel: number, columns: numbe
       .join('') +
     paint('dim', `   [active]${tasks.length > 0 ? `  1/${entries.length}` : ''}`);
   const lines = [header];
-  const layout = layoutColumns(dashboardColumns(entries, columns - MARK.length, GAP), columns - MARK.length, GAP);
+  // The rows the dashboard shows first (its selection on the first): the columns are sized to them.
+  const visible = dashboardTableHeight(rows, entries.length) - 1;
+  const inView = entries.slice(0, visible);
+  const layout = layoutColumns(dashboardColumns(inView, columns - MARK.length, GAP), columns - MARK.length, GAP);
   const sep = ' '.repeat(GAP);
   lines.push(paint('bold', NO_MARK + layout.map(({ column, width }) => fit(column.header, width, column.align)).join(sep)));
   const progressWidth = layout.find((l) => l.column.key === 'progress')?.width;
-  const visible = dashboardTableHeight(rows, entries.length) - 1;
-  tasks.slice(0, visible).forEach((task, i) => {
-    const cells = taskCells(task, now, progressWidth);
-    const text = layout
-      .map(({ column, width }) => {
-        const cell = fit(cells[column.key] ?? '', width, column.align);
-        return column.key === 'status' ? paint(STATUS_COLORS[task.status], cell) : cell;
-      })
-      .join(sep);
-    lines.push(i === 0 ? paint('inverse', MARK + text) : NO_MARK + text);
-  });
+  inView
+    .filter((e): e is Task => !isBroken(e))
+    .forEach((task, i) => {
+      const cells = taskCells(task, now, progressWidth);
+      const text = layout
+        .map(({ column, width }) => {
+          const cell = cellText(column, cells[column.key] ?? '', width);
+          return column.key === 'status' ? paint(STATUS_COLORS[task.status], cell) : cell;
+        })
+        .join(sep);
+      lines.push(i === 0 ? paint('inverse', MARK + text) : NO_MARK + text);
+    });
   return lines.map((l) => `${l}\x1b[K`).join('\r\n');
 }

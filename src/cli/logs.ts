@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/units.js';
-import { outputWriter, writeOut } from './output.js';
+import { endedLine, outputWriter, writeOut } from './output.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -38,13 +38,15 @@ export function registerLogs(program: Command): void {
       process.on('SIGINT', () => {
         stop = true;
       });
-      const { followTask } = await import('../runner/follow.js');
-      await followTask(store, config, id, {
+      const [{ followTask }, { isFinal }] = await Promise.all([import('../runner/follow.js'), import('../core/task.js')]);
+      const final = await followTask(store, config, id, {
         offset,
         onData: (d) => write(d),
         onTruncate: () => writeOut('dev-tools: the log was truncated; following from its start\n', 2),
         stopped: () => stop,
       });
       write(null);
+      // How it ended, on stderr as `wait` says it (stdout stays the log); not when Ctrl+C stopped following.
+      if (final && isFinal(final.status)) writeOut(`${endedLine(final, 2)}\n`, 2);
     });
 }

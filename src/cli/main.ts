@@ -32,7 +32,8 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
 const OUTPUT = {
   writeOut: (str: string) => writeOut(str, 1),
   writeErr: (str: string) => writeOut(str, 2),
-  outputError: (str: string, write: (s: string) => void) => write(str),
+  // commander's own complaints (a missing argument, an unknown option) in dev-tools' words: `dev-tools: ...`.
+  outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'dev-tools: ')),
   getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
   getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
   getOutHasColors: () => colorEnabled(1),

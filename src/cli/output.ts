@@ -1,6 +1,7 @@
 import { fstatSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { TaskStatus } from '../core/task.js';
+import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
+import type { Task, TaskStatus } from '../core/task.js';
 import { printable, TerminalFilter } from '../core/terminal-text.js';
 
 const CODES: Record<string, [number, number]> = {
@@ -122,4 +123,10 @@ export function terminalSafe(text: string): string {
   if (!isTerminal(1)) return text;
   const filter = new TerminalFilter(colorEnabled());
   return filter.push(text) + filter.end();
+}
+
+/** How a task ended, as `wait` and `logs -f` say it: `mh3k9x2a ✖ failed (exit code 3)`, coloured for `fd`. */
+export function endedLine(t: Task, fd: Fd = 1): string {
+  const end = describeEnd(t);
+  return `${t.id} ${paint(STATUS_COLORS[t.status], formatStatus(t.status), fd)}${end ? ` (${end})` : ''}`;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { renderTable } from '../core/table.js';
-import { activeSummary, STATUS_COLORS, taskCells, taskColumns } from '../core/task-view.js';
+import { TaskError } from '../core/errors.js';
+import { activeSummary, STATUS_COLORS, taskTable } from '../core/task-view.js';
 import { slurmWarning } from '../core/slurm-cache.js';
 import { withJobState } from '../core/slurm.js';
 import { compareTasks, isBroken, isFinal, type Task } from '../core/task.js';
@@ -54,16 +54,21 @@ export function registerStatus(program: Command): void {
       }
       const slurmProblem = tasks.some((t) => t.slurm?.jobId && !isFinal(t.status)) ? slurmWarning(jobs, Date.now()) : null;
       if (slurmProblem) warn(slurmProblem);
+      // A project that matched nothing: an unknown name is named, as `cancel --project` does (a typo is not an idle project).
+      if (project && tasks.length === 0) {
+        const { projectKnown, unknownProject } = await import('./context.js');
+        if (!projectKnown({ store, config }, project)) throw new TaskError(unknownProject(project));
+      }
       if (copyDone) return printTasksAndRecords(tasks, store.listDoneRecords(), project);
       if (opts.json) return printJson(tasks);
       if (tasks.length === 0) {
-        writeOut(opts.all ? 'No tasks\n' : 'No running tasks\n');
+        const where = project ? ` in project ${JSON.stringify(project)}` : '';
+        writeOut(opts.all ? `No tasks${where}\n` : `No running tasks${where}\n`);
         return;
       }
       const now = Date.now();
       const width = terminalWidth();
-      const rows = tasks.map((t) => taskCells(t, now));
-      const lines = renderTable(taskColumns(tasks), rows, width, (key, text, i) => {
+      const lines = taskTable(tasks, now, width, (key, text, i) => {
         if (key === 'status') return paint(STATUS_COLORS[tasks[i]!.status], text);
         if (key === 'id') return paint('bold', text);
         return text;

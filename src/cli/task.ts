@@ -78,7 +78,9 @@ Examples:
       for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
       if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
-      if (!result.started) writeOut(`${queuedLine(result)}\n`, 2);
+      // Its id first, on stderr (stdout is the command's): to follow, cancel or restart it from another shell.
+      const what = `${result.task.id} (${printable(project)}: ${printable(description.split('\n')[0]!).slice(0, 80)})`;
+      writeOut(`${result.started ? `started ${what}` : `${what} ${queuedLine(result)}`}\n`, 2);
       const { runForeground } = await import('./foreground.js');
       process.exitCode = await runForeground(ctx, result.task.id);
     });

@@ -1,19 +1,21 @@
 import type { Command } from 'commander';
-import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
+import { UsageError } from '../core/errors.js';
 import { isFinal, type Task } from '../core/task.js';
-import { paint, printJson, writeOut } from './output.js';
+import { endedLine, printJson, writeOut } from './output.js';
 
 export function registerWait(program: Command): void {
   program
     .command('wait')
     .description('block until the tasks have finished; exit 0 only if all completed')
-    .argument('<ids...>', 'task ids or unique prefixes')
+    // Optional for commander, so that none given is said in dev-tools' words.
+    .argument('[ids...]', 'task ids or unique prefixes')
     .option('--json', 'print the final task objects')
     .addHelpText(
       'after',
       '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"',
     )
     .action(async (inputs: string[], opts: { json?: boolean }) => {
+      if (inputs.length === 0) throw new UsageError('wait needs the ids of the tasks to wait for (dev-tools wait mh3k q7zp)');
       const [{ openContext }, { scheduleTicker }, { sleep }] = await Promise.all([
         import('./context.js'),
         import('../runner/scheduler.js'),
@@ -29,7 +31,7 @@ export function registerWait(program: Command): void {
           const now = store.get(id);
           if (isFinal(now.status)) {
             done.set(id, now);
-            if (!opts.json) writeOut(`${now.id} ${paint(STATUS_COLORS[now.status], formatStatus(now.status))}${describe(now)}\n`);
+            if (!opts.json) writeOut(`${endedLine(now)}\n`);
           }
         }
         if (done.size === ids.length) break;
@@ -40,9 +42,4 @@ export function registerWait(program: Command): void {
       if (opts.json) printJson(finals);
       process.exitCode = finals.every((t) => t.status === 'completed') ? 0 : 1;
     });
-}
-
-function describe(t: Task): string {
-  const end = describeEnd(t);
-  return end ? ` (${end})` : '';
 }

@@ -62,10 +62,39 @@ export function median(values: readonly number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The ETA from the markers and the one from earlier runs, as one: the further the task
+ * is (`percent`), the more the markers count (their rate is measured over more of the
+ * work), the less the earlier runs do. Either alone when the other is unknown.
+ */
+export function blendEta(markers: number | null, history: number | null, percent: number): number | null {
+  if (markers === null) return history;
+  if (history === null) return markers;
+  const w = Math.min(1, Math.max(0, percent / 100));
+  return w * markers + (1 - w) * history;
+}
+
+/**
+ * An ETA that does not jump about (2s, 3s, 2s, 4s as each stage or file goes by): what
+ * was shown before, counted down to `now`, moves toward the new estimate by a share that
+ * grows with the time since (half of the way in `halfLifeMs`), however often markers
+ * come. A correction of more than three times and ten seconds is taken at once (the first
+ * markers of a run that starts slowly are no reason to show ten minutes for long).
+ */
+export function smoothEta(shown: { seconds: number; at: number } | null, estimate: number, now: number, halfLifeMs = 1500): number {
+  if (!shown) return estimate;
+  const counted = Math.max(0, shown.seconds - (now - shown.at) / 1000);
+  const far = (estimate > counted * 3 || estimate * 3 < counted) && Math.abs(estimate - counted) > 10;
+  if (far) return estimate;
+  const share = 1 - Math.pow(0.5, Math.max(0, now - shown.at) / halfLifeMs);
+  return counted + share * (estimate - counted);
+}
+
 /** ETA from earlier runs: median of the last few durations minus time spent; unknown once overdue. */
-export function etaFromHistory(durationsMs: readonly number[], elapsedMs: number, lastN = 5): number | null {
+export function etaFromHistory(durationsMs: readonly number[], elapsedMs: number, lastN = 5, exact = false): number | null {
   const m = median(durationsMs.slice(-lastN));
   if (m === null) return null;
   const left = (m - elapsedMs) / 1000;
+  if (exact) return left > 0 ? left : null;
   return left >= 1 ? Math.round(left) : null;
 }

@@ -1,6 +1,6 @@
 // A running task's stage, progress and ETA as plain data: fed markers and a clock,
 // so the worker's bookkeeping is tested without a process.
-import { EtaEstimator, etaFromHistory } from './eta.js';
+import { blendEta, EtaEstimator, etaFromHistory, smoothEta } from './eta.js';
 import type { Marker } from './markers.js';
 import type { ProgressState, StageState } from './task.js';
 
@@ -24,6 +24,8 @@ export class ProgressTracker {
   progress: ProgressState | null;
   private message: string | null = null;
   private readonly eta = new EtaEstimator();
+  /** The ETA last given (seconds, smoothed) and when: the next one moves from it. */
+  private shown: { seconds: number; at: number } | null = null;
 
   constructor(
     private readonly pipeline: boolean,
@@ -82,12 +84,21 @@ export class ProgressTracker {
 
   private set(percent: number, measured: boolean, now: number): void {
     if (measured) this.eta.update(now, percent);
-    const etaSeconds = measured ? this.eta.etaSeconds(now, percent) : this.historyEta(now);
-    const etaSource = measured ? 'markers' : 'history';
+    // A stage that begins moves the bar without a marker: the rate measured so far still holds.
+    const fromMarkers = this.eta.etaSeconds(now, percent);
+    const fromHistory = this.historyEta(now);
+    const estimate = blendEta(fromMarkers, fromHistory, percent);
+    const etaSource = fromMarkers === null ? 'history' : fromHistory === null ? 'markers' : 'blend';
+    let etaSeconds: number | null = null;
+    if (estimate !== null) {
+      const smooth = smoothEta(this.shown, estimate, now);
+      this.shown = { seconds: smooth, at: now };
+      etaSeconds = Math.round(smooth * 10) / 10;
+    } else this.shown = null;
     this.progress = { percent, message: this.message, etaSeconds, ...(etaSeconds === null ? {} : { etaSource }), updatedAt: iso(now) };
   }
 
   private historyEta(now: number): number | null {
-    return etaFromHistory(this.history, now - this.startedMs);
+    return etaFromHistory(this.history, now - this.startedMs, 5, true);
   }
 }

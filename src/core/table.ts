@@ -12,32 +12,58 @@ export interface Column {
   align?: 'left' | 'right';
   /** Dropped (in this order, highest first) when the terminal is too narrow. */
   dropPriority?: number;
+  /**
+   * Cells this column keeps while other columns can still be dropped: they go before it
+   * gets less (the description: rows told apart by what they are, not by id).
+   */
+  reserve?: number;
+  /** Where it first stops shrinking when space is short (a progress bar keeps a small bar); `min` only after every other column. */
+  soft?: number;
+  /** When space is short, columns with a higher `shrink` give up cells first (default: growing ones, then by drop priority). */
+  shrink?: number;
+  /** A shorter form of a cell that does not fit whole (`✔ completed` → `✔ done`). */
+  short?: (text: string) => string;
+}
+
+/** A cell's text in a column of `width` cells: its shorter form when it does not fit, cut or padded to exactly `width`. */
+export function cellText(column: Column, text: string, width: number): string {
+  const shown = column.short && cellWidth(text) > width ? column.short(text) : text;
+  return fit(shown, width, column.align);
 }
 
 /** One row: a cell's text by column key. */
 export type Cells = Record<string, string>;
 
-/** Fits columns into `total` characters: drops optional columns, then shrinks growing ones. */
+/**
+ * Fits columns into `total` cells. Optional columns go (highest drop priority first)
+ * while a column with a reserve would get less than it; then, if even the minimums do
+ * not fit, any of them. What is left shrinks toward soft minimums, then minimums; room
+ * to spare goes to the last growing column.
+ */
 export function layoutColumns(columns: Column[], total: number, gap = 2): { column: Column; width: number }[] {
   let cols = [...columns];
-  const need = (cs: Column[]) => cs.reduce((s, c) => s + c.min, 0) + gap * (cs.length - 1);
-  while (need(cols) > total) {
-    const droppable = cols.filter((c) => c.dropPriority !== undefined);
-    if (droppable.length === 0) break;
+  const need = (floor: (c: Column) => number) => cols.reduce((s, c) => s + floor(c), 0) + gap * (cols.length - 1);
+  const dropOne = (may: (c: Column) => boolean): boolean => {
+    const droppable = cols.filter((c) => c.dropPriority !== undefined && may(c));
+    if (droppable.length === 0) return false;
     const drop = droppable.reduce((a, b) => ((a.dropPriority ?? 0) >= (b.dropPriority ?? 0) ? a : b));
     cols = cols.filter((c) => c !== drop);
-  }
-  const widths = cols.map((c) => c.width ?? c.min);
+    return true;
+  };
+  while (need((c) => c.reserve ?? c.min) > total && dropOne((c) => c.reserve === undefined));
+  while (need((c) => c.min) > total && dropOne(() => true));
+  const widths = cols.map((c) => Math.max(c.min, c.width ?? c.min));
   let used = widths.reduce((s, w) => s + w, 0) + gap * (cols.length - 1);
-  // Too wide: shrink toward minimums, the growing columns first (the last one first), then the first to drop.
-  const rank = (i: number) => (cols[i]!.grow ? 1000 + i : (cols[i]!.dropPriority ?? -1));
+  // Too wide: shrink, the first to give up cells first (growing columns, the last one first, then the first to drop).
+  const rank = (i: number) => cols[i]!.shrink ?? (cols[i]!.grow ? 1000 + i : (cols[i]!.dropPriority ?? -1));
   const order = cols.map((_, i) => i).sort((a, b) => rank(b) - rank(a));
-  for (const i of order) {
-    if (used <= total) break;
-    const can = widths[i]! - cols[i]!.min;
-    const take = Math.min(can, used - total);
-    widths[i]! -= take;
-    used -= take;
+  for (const floor of [(c: Column) => Math.max(c.min, c.reserve ?? c.soft ?? c.min), (c: Column) => c.min]) {
+    for (const i of order) {
+      if (used <= total) break;
+      const take = Math.min(Math.max(0, widths[i]! - floor(cols[i]!)), used - total);
+      widths[i]! -= take;
+      used -= take;
+    }
   }
   // Room to spare: the last growing column takes it.
   if (used < total) {
@@ -79,7 +105,7 @@ export function renderTable(
     .join(sep)
     .trimEnd();
   const body = rows.map((r, i) => {
-    const cells = layout.map(({ column, width: w }) => fit(r[column.key] ?? '', w, column.align));
+    const cells = layout.map(({ column, width: w }) => cellText(column, r[column.key] ?? '', w));
     // Trim the padding of the last cell before decorating, so no trailing blanks.
     cells[cells.length - 1] = cells[cells.length - 1]!.trimEnd();
     return layout.map(({ column }, j) => (decorate ? decorate(column.key, cells[j]!, i) : cells[j]!)).join(sep);

@@ -1,6 +1,6 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
-import { describeEnd, elapsedSeconds, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
+import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
 import { isFinal, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
@@ -76,8 +76,24 @@ function etaSourceLine(task: Task, ctx: DetailContext): string {
     return `none now (${why}); ${history ?? 'no completed runs yet'}`;
   }
   if (eta === null) return history ? `unknown for now; ${history}` : 'unknown: no progress markers yet and no completed runs';
-  if (src === 'markers') return `${formatDuration(eta)} from the rate of the progress markers so far`;
-  return `${formatDuration(eta)} from ${history ?? 'earlier runs'}`;
+  const shown = formatEta(eta);
+  if (src === 'markers') return `${shown} from the rate of the progress markers so far`;
+  if (src === 'blend') {
+    const weight = Math.round(Math.min(100, Math.max(0, task.progress?.percent ?? 0)));
+    return `${shown}: the rate of the progress markers (${weight} %) and ${history ?? 'earlier runs'} (${100 - weight} %)`;
+  }
+  return `${shown} from ${history ?? 'earlier runs'}`;
+}
+
+/** How the command ended: its exit code or signal, or why it has none. */
+function exitLine(task: Task): string {
+  if (!isFinal(task.status)) return '-';
+  const end = describeEnd({ exitCode: task.exitCode, signal: task.signal });
+  if (end) return end;
+  // No command group was ever recorded: nothing ran (not found, a worktree that could not be made, cancelled while queued).
+  if (!task.commandPid) return 'none: the command did not start';
+  if (task.status === 'failed') return 'none: its last step did not start';
+  return 'no exit code (the command did not end by itself)';
 }
 
 /** `4211 on node3 · RUNNING`, `4212 · PENDING: Resources`: the job, and what Slurm says of it when it was asked. */
@@ -104,7 +120,8 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   add('project', printable(task.project));
   add('description', printable(task.description));
   add('executor', printable(formatExecutor(task)));
-  if (task.command) add('command', printable(shellLine(task.command)));
+  // A pasted script's newlines show as ⏎ (printable would make them spaces: another command).
+  if (task.command) add('command', printable(shellLine(task.command).replace(/\n/g, '⏎')));
   add('cwd', printable(task.cwd));
   const envKeys = Object.keys(task.env ?? {}).sort();
   add('env', envKeys.length ? `${envKeys.map(printable).join(', ')} (values hidden)` : '-');
@@ -112,8 +129,7 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   add('started', formatWhen(task.startedAt, ctx.now, ctx.timeZone));
   add('ended', formatWhen(task.completedAt, ctx.now, ctx.timeZone));
   add('duration', formatDuration(elapsedSeconds(task, ctx.now)) + (task.status === 'running' ? ' so far' : ''));
-  const end = isFinal(task.status) ? describeEnd({ exitCode: task.exitCode, signal: task.signal }) : '';
-  add('exit', end || (isFinal(task.status) ? 'no exit code (the command did not end by itself)' : '-'));
+  add('exit', exitLine(task));
   if (task.error) add('error', printable(task.error));
   const pct = task.progress?.percent;
   add(

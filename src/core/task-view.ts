@@ -1,11 +1,12 @@
 // How a task reads on screen: its status, stage, progress, times and the table row
 // that `status` and the dashboard share.
+import { cellWidth } from './cell-width.js';
 import { diffCell } from './diff.js';
 import { isSuspended, pendingReason } from './slurm.js';
-import type { Cells, Column } from './table.js';
+import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
 import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
-import { formatAgo, formatDuration } from './units.js';
+import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
 /** A text bar: [#####.....] — readable without colour. */
 export function progressBar(percent: number | null | undefined, width: number): string {
@@ -57,6 +58,22 @@ export function formatTaskStatus(task: Pick<Task, 'status' | 'slurm'>): string {
   return isSuspended(task) ? '‖ suspended' : formatStatus(task.status);
 }
 
+/** The status words a narrow table shows (`✔ done`); the filter knows them too. */
+export const SHORT_STATUS_WORDS: Record<TaskStatus, string> = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'done',
+  failed: 'failed',
+  cancelled: 'stopped',
+  interrupted: 'lost',
+};
+
+export function formatStatusShort(status: TaskStatus): string {
+  return `${STATUS_SYMBOLS[status]} ${SHORT_STATUS_WORDS[status]}`;
+}
+
+const SHORT_LABELS = new Map(TASK_STATUSES.map((s) => [formatStatus(s), formatStatusShort(s)]));
+
 function formatStage(task: Pick<Task, 'stage' | 'status' | 'slurm'>): string {
   // In parentheses, as squeue's NODELIST(REASON) shows it.
   const pending = pendingReason(task);
@@ -88,33 +105,49 @@ export function elapsedSeconds(
   return Math.max(0, (end - start) / 1000);
 }
 
-/** The ETA as of now: the stored estimate counts down from when it was written. */
+/**
+ * The ETA as of now, in whole seconds: the stored estimate counts down from when it was
+ * written; 0 once it has run out while the task still works (shown `<1s`: any moment).
+ */
 export function currentEta(task: Pick<Task, 'status' | 'progress'> & Partial<Pick<Task, 'slurm'>>, now: number): number | null {
   if (task.status !== 'running' || isSuspended({ status: task.status, slurm: task.slurm })) return null;
   const eta = task.progress?.etaSeconds;
-  if (eta === null || eta === undefined || !(eta > 0)) return null;
+  if (eta === null || eta === undefined || !Number.isFinite(eta) || eta < 0) return null;
+  if ((task.progress?.percent ?? 0) >= 100) return null;
   const at = ms(task.progress?.updatedAt);
   const left = at === null ? eta : eta - (now - at) / 1000;
-  return left >= 1 ? Math.round(left) : null;
+  return left >= 1 ? Math.round(left) : 0;
 }
 
-/** The task columns, shared by `status` and the dashboard. */
+/** `4m05s`; `<1s` when it is due any moment; `-` when unknown. */
+export function formatEta(seconds: number | null): string {
+  return seconds === 0 ? '<1s' : formatDuration(seconds);
+}
+
+/**
+ * The task columns, shared by `status` and the dashboard, before they are sized to the
+ * rows (taskColumns). When narrow, ELAPSED goes first, then STAGE, DIFF, ETA and the
+ * progress bar; the description keeps 24 cells while any of them can go.
+ */
 export const TASK_COLUMNS: Column[] = [
   { key: 'id', header: 'ID', min: 8, width: 8 },
-  { key: 'project', header: 'PROJECT', min: 6, width: 12 },
-  { key: 'status', header: 'STATUS', min: 11, width: 13 },
-  { key: 'stage', header: 'STAGE', min: 6, width: 16, grow: true, dropPriority: 3 },
-  { key: 'progress', header: 'PROGRESS', min: 10, width: 18, dropPriority: 2 },
-  { key: 'eta', header: 'ETA', min: 6, width: 6, align: 'right', dropPriority: 5 },
-  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 4 },
+  { key: 'project', header: 'PROJECT', min: 7, width: 12 },
+  // Its short words (done, stopped, lost) come before a project name is cut.
+  { key: 'status', header: 'STATUS', min: 9, width: 13, shrink: 0, short: (text) => SHORT_LABELS.get(text) ?? text },
+  // At 9 cells a stage reads (`2/3 build`); narrower, the column goes rather than shows a stage cut short.
+  { key: 'stage', header: 'STAGE', min: 9, width: 16, grow: true, dropPriority: 5 },
+  // The bar gives up cells first, down to a small bar; at its minimum only the percent shows.
+  { key: 'progress', header: 'PROGRESS', min: 8, soft: 11, width: 18, dropPriority: 2, shrink: 2000 },
+  { key: 'eta', header: 'ETA', min: 5, width: 5, align: 'right', dropPriority: 3 },
+  { key: 'elapsed', header: 'ELAPSED', min: 7, width: 7, align: 'right', dropPriority: 6 },
   // Dropped last: without it, rows can only be told apart by id.
-  { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, grow: true, dropPriority: 1 },
+  { key: 'description', header: 'DESCRIPTION', min: 12, width: 24, reserve: 24, grow: true, dropPriority: 1 },
 ];
 
 /** The dashboard's time columns (`status` keeps its table): when it started and ended, relative; ELAPSED is the duration. */
 const TIME_COLUMNS: Column[] = [
-  { key: 'started', header: 'STARTED', min: 8, width: 8, align: 'right', dropPriority: 6 },
-  { key: 'ended', header: 'ENDED', min: 8, width: 8, align: 'right', dropPriority: 7 },
+  { key: 'started', header: 'STARTED', min: 8, width: 8, align: 'right', dropPriority: 7 },
+  { key: 'ended', header: 'ENDED', min: 8, width: 8, align: 'right', dropPriority: 8 },
 ];
 
 /** Where a task runs: `local`, or its executor, job and node (`hpc#4211@node3`; the node is known once it runs). */
@@ -126,13 +159,66 @@ export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
 
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 18, dropPriority: 3.5 };
 
-const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 10, width: 14, align: 'right', dropPriority: 4.5 };
+const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 4, width: 14, align: 'right', dropPriority: 4.5 };
+
+/** The widest of these texts (and the header), in cells, between `min` and `max`. */
+function widest(texts: Iterable<string>, header: string, min: number, max: number): number {
+  let w = cellWidth(header);
+  for (const t of texts) w = Math.max(w, cellWidth(t));
+  return Math.max(min, Math.min(max, w));
+}
 
 /**
- * The task columns for these rows: EXECUTOR only when one of them does not run here,
- * DIFF only when one of them runs in a worktree.
+ * The columns sized to what these rows hold: a project as wide as the longest name, the
+ * status as its words (shorter ones when narrow), the stage, progress and DIFF as what
+ * they show. ID, the times and the description keep their widths.
+ */
+function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
+  const size: Record<string, (c: Column) => Column> = {
+    project: (c) => ({
+      ...c,
+      width: widest(
+        tasks.map((t) => printable(t.project)),
+        c.header,
+        c.min,
+        24,
+      ),
+    }),
+    status: (c) => {
+      const labels = new Set(tasks.map(formatTaskStatus));
+      const full = widest(labels, c.header, 0, 16);
+      const short = [...labels].map((l) => SHORT_LABELS.get(l) ?? l);
+      return { ...c, width: full, min: Math.min(full, widest(short, c.header, 0, 16)) };
+    },
+    stage: (c) => {
+      const w = widest(
+        tasks.map((t) => printable(formatStage(t))),
+        c.header,
+        0,
+        c.width ?? c.min,
+      );
+      return { ...c, width: w, min: Math.min(c.min, w) };
+    },
+    progress: (c) => (tasks.some((t) => t.progress?.percent != null) ? c : { ...c, width: c.min, soft: c.min }),
+    // A DIFF cut short says nothing: the column goes rather than shrinks.
+    diff: (c) => {
+      const w = widest(tasks.map(diffCell), c.header, c.min, c.width ?? c.min);
+      return { ...c, width: w, min: w };
+    },
+  };
+  return columns.map((c) => size[c.key]?.(c) ?? c);
+}
+
+/**
+ * The task columns for these rows, sized to them: EXECUTOR only when one of them does
+ * not run here, DIFF only when one of them runs in a worktree.
  */
 export function taskColumns(entries: readonly TaskEntry[], opts: { times?: number } = {}): Column[] {
+  const tasks = entries.filter((e): e is Task => !isBroken(e));
+  return sizedToRows(columnsFor(entries, opts), tasks);
+}
+
+function columnsFor(entries: readonly TaskEntry[], opts: { times?: number }): Column[] {
   let columns = TASK_COLUMNS;
   if (opts.times) {
     // Before ELAPSED, so the three times read together: started, ended, how long.
@@ -149,17 +235,39 @@ export function taskColumns(entries: readonly TaskEntry[], opts: { times?: numbe
 }
 
 /**
- * The dashboard's columns for a width: STARTED, then ENDED too, only where they fit
- * without squeezing the progress bar and the other fixed columns below their usual
- * width (the stage and the description may shrink to their minimum).
+ * The dashboard's columns for a width, sized to the rows in view: STARTED, then ENDED
+ * too, only where they fit without squeezing the progress bar and the other fixed columns
+ * below their usual width (the stage may shrink to its minimum, the description to its reserve).
  */
 export function dashboardColumns(entries: readonly TaskEntry[], width: number, gap: number): Column[] {
-  const comfortable = (cs: Column[]) => cs.reduce((sum, c) => sum + (c.grow ? c.min : (c.width ?? c.min)), 0) + gap * (cs.length - 1);
+  const comfortable = (cs: Column[]) =>
+    cs.reduce((sum, c) => sum + (c.grow ? (c.reserve ?? c.min) : (c.width ?? c.min)), 0) + gap * (cs.length - 1);
   for (let times = TIME_COLUMNS.length; times > 0; times--) {
     const columns = taskColumns(entries, { times });
     if (comfortable(columns) <= width) return columns;
   }
   return taskColumns(entries);
+}
+
+/**
+ * The table of `status`, fitted to `width` (its header line first): the columns sized to
+ * these tasks, the progress bar drawn for the width its column gets. `decorate` may wrap a
+ * fitted cell (colour).
+ */
+export function taskTable(
+  tasks: readonly Task[],
+  now: number,
+  width: number,
+  decorate?: (key: string, text: string, rowIndex: number) => string,
+): string[] {
+  const columns = taskColumns(tasks);
+  const progressWidth = layoutColumns(columns, width).find((l) => l.column.key === 'progress')?.width;
+  return renderTable(
+    columns,
+    tasks.map((t) => taskCells(t, now, progressWidth)),
+    width,
+    decorate,
+  );
 }
 
 /** Active tasks by where they run: local ones hold slots, the others wait in their cluster's queue. */
@@ -212,22 +320,45 @@ export function activeSummary(entries: readonly TaskEntry[], maxParallel: number
 
 function agoOf(iso: string | null | undefined, now: number): string {
   const t = ms(iso);
-  // By the minute: the rows of finished tasks are drawn again only once a minute.
-  return t === null ? '-' : formatAgo(t, now, 60);
+  return t === null ? '-' : formatAgo(t, now);
+}
+
+/** The relative times a task shows (STARTED, ENDED; `created` too in the detail view), as of `now`. */
+export function taskAgoTexts(task: Task, now: number, created = false): string {
+  return `${agoOf(task.startedAt, now)}|${agoOf(task.completedAt, now)}${created ? `|${agoOf(task.createdAt, now)}` : ''}`;
+}
+
+/**
+ * The next moment (ms) one of these tasks' relative times reads differently; null when none
+ * has one. A clock that ticks then keeps STARTED and ENDED right to the unit they show.
+ */
+export function nextAgoChange(entries: readonly TaskEntry[], now: number, created = false): number | null {
+  let next: number | null = null;
+  for (const e of entries) {
+    if (isBroken(e)) continue;
+    for (const iso of created ? [e.startedAt, e.completedAt, e.createdAt] : [e.startedAt, e.completedAt]) {
+      const t = ms(iso);
+      if (t === null) continue;
+      const at = agoChangesAt(t, now);
+      if (next === null || at < next) next = at;
+    }
+  }
+  return next;
 }
 
 export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
   const pct = task.progress?.percent ?? null;
   const pctText = formatPercent(pct).padStart(4);
-  const barWidth = Math.max(3, progressWidth - 5);
+  // Under 10 cells there is no room for a bar worth the name: the percent alone.
+  const barWidth = progressWidth < 10 ? 0 : progressWidth - 5;
   return {
     id: task.id,
     project: printable(task.project),
     status: formatTaskStatus(task),
     executor: printable(formatExecutor(task)),
     stage: printable(formatStage(task)),
-    progress: pct === null ? '-' : `${progressBar(pct, barWidth)} ${pctText}`,
-    eta: formatDuration(currentEta(task, now)),
+    progress: pct === null ? '-' : barWidth ? `${progressBar(pct, barWidth)} ${pctText}` : pctText,
+    eta: formatEta(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
     started: agoOf(task.startedAt, now),

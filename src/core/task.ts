@@ -19,8 +19,8 @@ export interface ProgressState {
   percent: number | null;
   message?: string | null;
   etaSeconds: number | null;
-  /** Where the ETA came from: the rate of the progress markers, or the durations of earlier runs. */
-  etaSource?: 'markers' | 'history' | null;
+  /** Where the ETA came from: the rate of the progress markers, the durations of earlier runs, or both (blend). */
+  etaSource?: 'markers' | 'history' | 'blend' | null;
   updatedAt?: string;
 }
 

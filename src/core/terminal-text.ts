@@ -120,3 +120,37 @@ export function cleanLogLine(raw: string, maxLength = 2000): string {
   const line = dropInvisible(stripControl(applyCarriageReturns(stripSequences(raw)).replace(/\t/g, '    ')));
   return line.length > maxLength ? line.slice(0, maxLength) : line;
 }
+
+const SGR_ANYWHERE = /\x1b\[[0-9;:]*m/g;
+
+/**
+ * The same, its colours kept (SGR sequences, as `logs` keeps them on a terminal), every
+ * other sequence and control character dropped; `maxLength` counts what shows. A line
+ * redrawn with `\r` loses its colours (what shows of it is worked out on the plain text).
+ */
+export function cleanColoredLogLine(raw: string, maxLength = 2000): string {
+  const kept = stripSequences(raw, true);
+  if (!kept.includes('\x1b') || kept.includes('\r')) return cleanLogLine(raw, maxLength);
+  let out = '';
+  let shown = 0;
+  let from = 0;
+  const plain = (part: string) => {
+    const text = dropInvisible(stripControl(part.replace(/\t/g, '    ')));
+    const room = Math.max(0, maxLength - shown);
+    const cut = text.length > room ? text.slice(0, room) : text;
+    shown += cut.length;
+    out += cut;
+  };
+  for (const m of kept.matchAll(SGR_ANYWHERE)) {
+    plain(kept.slice(from, m.index));
+    out += m[0];
+    from = m.index + m[0].length;
+  }
+  plain(kept.slice(from));
+  return out;
+}
+
+/** The text of a line without its colours (search, and a terminal without colour). */
+export function withoutColors(line: string): string {
+  return line.includes('\x1b') ? line.replace(SGR_ANYWHERE, '') : line;
+}

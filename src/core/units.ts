@@ -24,14 +24,32 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${d}d${String(h % 24).padStart(2, '0')}h`;
 }
 
-/** `3m ago`, `2h ago`, `just now`; what the table's time columns show. */
-export function formatAgo(ms: number, now: number, justNowSeconds = 5): string {
+const AGO_STEPS: [limit: number, unit: number, suffix: string][] = [
+  [60, 1, 's'],
+  [3600, 60, 'm'],
+  [86400, 3600, 'h'],
+  [Infinity, 86400, 'd'],
+];
+/** Under this many seconds a time reads `just now`. */
+const JUST_NOW = 5;
+
+/**
+ * `just now`, `12s ago`, `3m ago`, `2h ago`, `4d ago`: the one way a relative time reads
+ * (the table's STARTED and ENDED, the detail view), right to the unit shown.
+ */
+export function formatAgo(ms: number, now: number): string {
   const s = Math.floor((now - ms) / 1000);
-  if (s < justNowSeconds) return 'just now';
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86400)}d ago`;
+  if (s < JUST_NOW) return 'just now';
+  const [, unit, suffix] = AGO_STEPS.find(([limit]) => s < limit)!;
+  return `${Math.floor(s / unit)}${suffix} ago`;
+}
+
+/** When `formatAgo(ms, …)` next reads differently, after `now` (ms). */
+export function agoChangesAt(ms: number, now: number): number {
+  const s = Math.floor((now - ms) / 1000);
+  if (s < JUST_NOW) return ms + JUST_NOW * 1000;
+  const [, unit] = AGO_STEPS.find(([limit]) => s < limit)!;
+  return ms + (Math.floor(s / unit) + 1) * unit * 1000;
 }
 
 export function formatBytes(bytes: number): string {

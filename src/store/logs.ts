@@ -134,62 +134,79 @@ class BackwardWindow {
   }
 }
 
-interface LogTail {
+/** One line of a pane's tail, as read. */
+export interface TailLine {
+  /** Its bytes, with its newline when it has one; only the first `lineLimit` bytes of a longer line. */
   data: Buffer;
-  /** The file's size when read; the next read starts here. */
-  size: number;
-  /** File offset of `data`'s first byte: what comes before was not read. */
-  start: number;
+  /** Bytes of the line after `data` that were not read (a long line shows its start), its newline among them. */
+  cut: number;
+  /** The line has its newline (else it is still being written). */
+  ended: boolean;
   /**
-   * When `data` starts inside a line (one line longer than the tail): how many bytes of
-   * that line come before it, or null when its start is further back than was looked for.
+   * Set on a line whose start is further back than was looked for (over 64 MiB): `data` is
+   * its end, and this how many bytes of it come before, null when not even that is known.
    */
-  lineLead: number | null;
+  lead?: number | null;
+}
+
+export interface PaneTail {
+  /** The file's size when read; following it starts here. */
+  size: number;
+  /** File offset where the first line loaded starts: what comes before was not loaded. */
+  start: number;
+  /** Lines, oldest first. */
+  lines: TailLine[];
 }
 
 const LINE_START_SCAN = 64 * 1024 * 1024;
 
 /**
- * The last `bytes` of a file (for the dashboard's log pane), cut at a line start when
- * there is one; says where it starts, so the reader can say what it left out.
+ * The end of a log for the dashboard's log pane: whole lines, newest first back to `budget`
+ * bytes, a line longer than `lineLimit` counting as its first `lineLimit` bytes (that is what
+ * the pane shows of it, with its size): a huge line costs its start, and the lines before it
+ * are still loaded. At least one line is loaded; a line's start is looked for `scan` bytes back at most.
  */
-export function tailBytes(path: string, bytes: number): LogTail {
+export function paneTail(path: string, budget: number, lineLimit = TAIL_LINE_LIMIT, scan = LINE_START_SCAN, maxLines = 5000): PaneTail {
   const fd = openRead(path);
   try {
     const size = fstatSync(fd).size;
-    const from = Math.max(0, size - bytes);
-    const buf = Buffer.alloc(size - from);
-    const got = buf.length ? readSync(fd, buf, 0, buf.length, from) : 0;
-    let data = buf.subarray(0, got);
-    let start = from;
-    let lineLead: number | null = 0;
-    if (from > 0) {
-      const nl = data.indexOf(0x0a);
-      if (nl >= 0 && nl < data.length - 1) {
-        data = data.subarray(nl + 1);
-        start = from + nl + 1;
-      } else {
-        lineLead = bytesSinceLineStart(fd, from);
+    if (size === 0) return { size, start: 0, lines: [] };
+    const window = new BackwardWindow(fd);
+    const found: { start: number; end: number; length: number; ended: boolean; lead?: number | null }[] = []; // newest first
+    let end = size;
+    let contentEnd = window.byteAt(size - 1) === NL ? size - 1 : size;
+    let used = 0;
+    while (end > 0 && found.length < maxLines) {
+      const floor = Math.max(0, contentEnd - scan);
+      const nl = window.lastNewline(contentEnd, floor);
+      if (nl === -1 && floor > 0) {
+        // Its start is too far back to look for: its end, as `logs` shows one.
+        if (found.length === 0 || used + lineLimit <= budget) {
+          const from = utf8Start(window, contentEnd - lineLimit, contentEnd);
+          found.push({ start: from, end, length: end - from, ended: end > contentEnd, lead: null });
+        }
+        break;
       }
+      const start = nl + 1;
+      const shown = Math.min(contentEnd - start, lineLimit);
+      if (found.length > 0 && used + shown > budget) break;
+      found.push({ start, end, length: end - start, ended: end > contentEnd });
+      used += shown;
+      end = start;
+      contentEnd = nl;
     }
-    return { data, size: from + got, start, lineLead };
+    found.reverse();
+    const lines = found.map(({ start, end: stop, length, ended, lead }): TailLine => {
+      const whole = lead !== undefined || length - (ended ? 1 : 0) <= lineLimit;
+      const take = whole ? length : lineLimit;
+      const data = Buffer.allocUnsafe(take);
+      const got = readSync(fd, data, 0, take, start);
+      return { data: data.subarray(0, got), cut: stop - start - got, ended, ...(lead === undefined ? {} : { lead }) };
+    });
+    return { size, start: found[0]?.start ?? size, lines };
   } finally {
     closeSync(fd);
   }
-}
-
-/** Bytes between the last newline before `pos` and `pos`, looking back at most 64 MiB; null past that. */
-function bytesSinceLineStart(fd: number, pos: number): number | null {
-  const chunk = Buffer.alloc(Math.min(CHUNK * 16, pos));
-  let end = pos;
-  while (end > 0 && pos - end < LINE_START_SCAN) {
-    const len = Math.min(chunk.length, end);
-    readSync(fd, chunk, 0, len, end - len);
-    const nl = chunk.subarray(0, len).lastIndexOf(0x0a);
-    if (nl >= 0) return pos - (end - len + nl + 1);
-    end -= len;
-  }
-  return end === 0 ? pos : null;
 }
 
 /**

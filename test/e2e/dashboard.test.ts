@@ -4,6 +4,7 @@
 // Over 250 lines: the scenarios of one area, in one installed package and terminal; they share one set-up, so they stay together.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { groupMembers, Harness, HEAVY_MODULE, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
@@ -143,6 +144,8 @@ describe('the installed dashboard in a real terminal', () => {
     term.keys('n');
     await term.see('pipe  (2 stages)');
     term.keys('Enter');
+    await term.see('❯ its 2 stages: one → two');
+    term.keys('Enter');
     await term.see('Description:');
     term.type('from the dashboard');
     await term.see('Description: from the dashboard');
@@ -250,7 +253,7 @@ describe('the installed dashboard in a real terminal', () => {
     await term.see('no active tasks');
     term.keys('n');
     await term.see('env  (1 stage)');
-    term.keys('Enter');
+    term.keys('Enter', 'Enter');
     await term.see('Description:');
     term.type('check env');
     term.keys('Enter');
@@ -272,7 +275,7 @@ describe('the installed dashboard in a real terminal', () => {
     await term.see('no active tasks');
     term.keys('n');
     await term.see('env  (1 stage)');
-    term.keys('Enter');
+    term.keys('Enter', 'Enter');
     await term.see('Description:');
     term.type('launch env');
     term.keys('Enter');
@@ -375,7 +378,9 @@ describe('the installed dashboard for a long day (#15)', () => {
       await term.see(`back from ${stub}`, 'the dashboard back', 3000);
       // While it ran: the main screen, cursor shown, the terminal not raw (canonical, echo).
       const [file, state, modes] = readFileSync(seen, 'utf8').split('\n').filter(Boolean)[round - 1]!.split('|');
-      expect(file).toBe(join(h.home, 'logs', `${t.id}.log`));
+      // A read-only copy of the log, in a folder of its own, gone once the pager is done.
+      expect(file).toMatch(new RegExp(`^${tmpdir()}/dev-tools-log-[^/]+/${t.id}\\.log$`));
+      expect(existsSync(file!)).toBe(false);
       expect(state).toBe('0 1');
       expect(modes!.trim().split(' ').sort()).toEqual(['echo', 'icanon']);
       // Back: the alternate screen, cursor hidden, every part of the dashboard drawn again.

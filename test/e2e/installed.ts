@@ -14,6 +14,8 @@ export interface InstalledPackage {
   root: string;
   /** The installed `dev-tools` command: <prefix>/node_modules/.bin/dev-tools. */
   bin: string;
+  /** What `npm ci` said while installing it. */
+  installOutput: string;
   remove(): void;
 }
 
@@ -84,7 +86,7 @@ export function installPackage(): InstalledPackage {
     const root = join(prefix, 'node_modules', 'dev-tools');
     const bin = join(prefix, 'node_modules', '.bin', 'dev-tools');
     if (!existsSync(bin)) throw new Error(`the installed package has no bin at ${bin}`);
-    return { prefix, root, bin, remove: () => rmSync(prefix, { recursive: true, force: true }) };
+    return { prefix, root, bin, installOutput: install.out, remove: () => rmSync(prefix, { recursive: true, force: true }) };
   } catch (err) {
     rmSync(prefix, { recursive: true, force: true });
     throw err;

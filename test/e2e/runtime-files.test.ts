@@ -32,6 +32,18 @@ function recorded(args: string[], spawns: string): { code: number | null; stdout
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+describe('the installed package', () => {
+  it('runs no script at install: its manifest has no prepare or install scripts, and npm says nothing of them', () => {
+    const manifest = JSON.parse(readFileSync(join(pkg.root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(manifest.scripts?.[script], `scripts.${script}`).toBeUndefined();
+    expect(pkg.installOutput).not.toMatch(/install.scripts|allowScripts/i);
+    // What ships is built: the command runs.
+    const r = spawnSync(pkg.bin, ['--version'], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('0.1.0');
+  });
+});
+
 describe('runtime files of the installed package', () => {
   it('every runtime file named in runtime-files.ts exists in the installed package', async () => {
     // The names the bundles were built with (runtime-files.ts is compiled into each of them).

@@ -59,6 +59,22 @@ export class Terminal {
     }
   }
 
+  /** The window's new size, as when the user drags the terminal's edge (SIGWINCH to the program). */
+  resize(columns: number, rows: number): void {
+    this.tmux('resize-window', '-t', 'ui', '-x', String(columns), '-y', String(rows));
+  }
+
+  /** The pane's terminal device: what is written there shows as if the program wrote it. */
+  tty(): string {
+    return this.tmux('display-message', '-p', '-t', 'ui', '#{pane_tty}').trim();
+  }
+
+  /** A bracketed paste of `text` (newlines kept), as a terminal sends one to a program that asked for it. */
+  paste(text: string): void {
+    this.tmux('set-buffer', '-b', 'e2e-paste', text);
+    this.tmux('paste-buffer', '-p', '-d', '-b', 'e2e-paste', '-t', 'ui');
+  }
+
   close(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }

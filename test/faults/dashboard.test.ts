@@ -87,11 +87,11 @@ const HOSTILE = [
   '\x08',
   '\x07',
 ];
-// Ink's own colours are SGR (`ESC [ ... m`); anything else in a frame came from the task.
-const FOREIGN = /\x1b(?!\[[0-9;]*m)|\x9b|[\x00-\x08\x0b-\x1f\x7f]/;
+// Colours are SGR (`ESC [ ... m`: Ink's own, and a task's, which the log pane keeps); anything else in a frame came from the task.
+const FOREIGN = /\x1b(?!\[[0-9;]*m)|\x9b|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]/;
 
 describe('dashboard against hostile task state', () => {
-  it('a log full of screen-clearing, cursor-moving and title escapes is shown as plain text', async () => {
+  it('a log full of screen-clearing, cursor-moving and title escapes is shown as text, its colours kept', async () => {
     writeFileSync(
       store.logPath('ansi0001'),
       `first line\n${HOSTILE.join('x')}visible-after-escapes\n\x1b[31mred text\x1b[0m\nprogress 10%\rprogress 99%\nlast line\n`,
@@ -103,6 +103,7 @@ describe('dashboard against hostile task state', () => {
     await ui.see('progress 99%');
     expect(ui.frame()).not.toMatch(FOREIGN);
     expect(ui.frame()).not.toContain('pwned');
+    expect(ui.frame()).toContain('\x1b[31mred text\x1b[39m');
   });
 
   it('the followed log is cut to nothing and grows again: the new text is shown, the old is gone', async () => {

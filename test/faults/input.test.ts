@@ -207,7 +207,8 @@ describe('a command that cannot run', () => {
     expect(r.code).toBe(1);
     const id = h.allTasks()[0]!.id;
     expect(h.task(id).error).toBe('command not found: nosuchcommand123');
-    expect(r.stderr).toBe(`dev-tools: task ${id} failed: command not found: nosuchcommand123\n`);
+    // Its id as it starts, then why it failed.
+    expect(r.stderr).toBe(`started ${id} (web: missing)\ndev-tools: task ${id} failed: command not found: nosuchcommand123\n`);
     expect(h.log(id)).toBe('==> [dev-tools] command not found: nosuchcommand123\n');
   });
 
@@ -215,8 +216,9 @@ describe('a command that cannot run', () => {
     writeFileSync(join(h.home, 'script.sh'), 'echo hi\n', { mode: 0o644 });
     const r = h.run(['task', 'web', 'not executable', '--', './script.sh']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/cannot run command \.\/script\.sh: permission denied/);
+    // Its id as it starts, then one line saying why it failed.
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    expect(r.stderr.trim().split('\n')[1]).toMatch(/cannot run command \.\/script\.sh: permission denied/);
   });
 });
 

@@ -201,6 +201,8 @@ describe('App against a real state directory and real workers', () => {
     expect(store.list(true)).toHaveLength(0);
     await ui.press('n');
     await ui.see('pipe  (1 stage)');
+    // Its stages (the first choice), or a command of one's own.
+    await ui.pressUntil(KEYS.enter, 'its 1 stage: only');
     await ui.pressUntil(KEYS.enter, 'Description:');
     await ui.pressUntil('run the pipe', 'Description: run the pipe');
     await ui.pressUntil(KEYS.enter, /launching pipe|started/);

@@ -4,9 +4,9 @@
 // streams (ink-testing-library's), the pager and editor real programs (sh scripts).
 // Over 250 lines: one scenario per key of the issue; they share one set-up.
 import { cleanup, render } from 'ink-testing-library';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
@@ -55,11 +55,15 @@ function at(seconds: number): string {
   return new Date(Date.UTC(2024, 0, 1, 0, 0, seconds)).toISOString();
 }
 
-/** A program that records its argument and exits, as a pager or an editor would once the user quits it. */
-function recordingProgram(name: string): { command: string; calls: () => string[] } {
+/**
+ * A program that records its argument, and what it found there (the file's mode and text),
+ * and exits, as a pager or an editor would once the user quits it.
+ */
+function recordingProgram(name: string): { command: string; calls: () => string[]; seen: () => string[] } {
   const out = join(home, `${name}.calls`);
+  const seen = join(home, `${name}.seen`);
   const script = join(home, `${name}.sh`);
-  writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${out}'\n`);
+  writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${out}'\n{ stat -c %a "$1"; cat "$1"; } >> '${seen}'\n`);
   chmodSync(script, 0o700);
   return {
     command: script,
@@ -70,8 +74,18 @@ function recordingProgram(name: string): { command: string; calls: () => string[
         return [];
       }
     },
+    seen: () => {
+      try {
+        return readFileSync(seen, 'utf8').split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    },
   };
 }
+
+/** The copy a program was given: a private folder of its own, the task's log by name, gone once the program is done. */
+const LOG_COPY = (id: string) => new RegExp(`^${tmpdir()}/dev-tools-log-[^/]+/${id}\\.log$`);
 
 function mount(props: { pager?: string; editor?: string } = {}) {
   const ui = render(
@@ -82,6 +96,7 @@ function mount(props: { pager?: string; editor?: string } = {}) {
       size={{ columns: 100, rows: 30 }}
       scheduleEveryMs={60_000}
       programs={{ pager: props.pager ?? 'false', editor: props.editor ?? 'false' }}
+      env={{}}
     />,
   );
   const { frame, see } = screen(ui);
@@ -210,16 +225,21 @@ describe('sort and jump', () => {
 });
 
 describe('pager and editor', () => {
-  it('o hands the terminal to $PAGER on the log and takes it back', async () => {
+  it('o hands the terminal to $PAGER on a read-only copy of the log without its marker lines, and takes it back', async () => {
     const pager = recordingProgram('pager');
     const t = put(makeTask({ id: 'log00001' }));
-    writeFileSync(store.logPath(t.id), 'hello\n');
+    writeFileSync(store.logPath(t.id), 'hello\n::progress 50\n::stage build\nbye\n');
     const ui = mount({ pager: pager.command });
-    await ui.see('hello');
+    await ui.see('bye');
     const before = ui.frames.length;
     ui.stdin.write('o');
     await ui.see(`back from ${pager.command}`);
-    expect(pager.calls()).toEqual([store.logPath(t.id)]);
+    expect(pager.calls()).toHaveLength(1);
+    expect(pager.calls()[0]).toMatch(LOG_COPY(t.id));
+    expect(pager.seen()).toEqual(['400', 'hello', 'bye']);
+    expect(existsSync(dirname(pager.calls()[0]!))).toBe(false);
+    // The log itself is as the command wrote it.
+    expect(readFileSync(store.logPath(t.id), 'utf8')).toBe('hello\n::progress 50\n::stage build\nbye\n');
     const written = ui.frames.slice(before);
     // Out: main screen and cursor shown; back: alternate screen, cleared, cursor hidden.
     expect(written.join('')).toContain('\x1b[?25h\x1b[?1049l');
@@ -232,7 +252,7 @@ describe('pager and editor', () => {
     await ui.see('Keys (');
   });
 
-  it('e opens the log in $EDITOR; a program that is missing is said so', async () => {
+  it('e opens a read-only copy of the log in $EDITOR; a program that is missing is said so', async () => {
     const editor = recordingProgram('editor');
     const t = put(makeTask({ id: 'log00002' }));
     writeFileSync(store.logPath(t.id), 'x\n');
@@ -240,7 +260,8 @@ describe('pager and editor', () => {
     await ui.see('log00002');
     ui.stdin.write('e');
     await ui.see(`back from ${editor.command}`);
-    expect(editor.calls()).toEqual([store.logPath(t.id)]);
+    expect(editor.calls()[0]).toMatch(LOG_COPY(t.id));
+    expect(editor.seen()).toEqual(['400', 'x']);
     ui.stdin.write('o');
     await ui.see('/nonexistent/pager: command not found (set $PAGER)');
   });
@@ -286,13 +307,13 @@ describe('bell, copy, edit before restart', () => {
     expect(ui.frames.slice(quiet).join('')).not.toContain('\x07');
   });
 
-  it('y copies the selected id with OSC 52 and says so', async () => {
+  it('y sends the selected id to the clipboard with OSC 52 and says so (outside tmux)', async () => {
     put(makeTask({ id: 'copy0001' }));
     const ui = mount();
     await ui.see('copy0001');
     const before = ui.frames.length;
     ui.stdin.write('y');
-    await ui.see('copied copy0001 to the clipboard (OSC 52)');
+    await ui.see("sent copy0001 to the terminal's clipboard (OSC 52)");
     expect(ui.frames.slice(before).join('')).toContain(`\x1b]52;c;${Buffer.from('copy0001').toString('base64')}\x07`);
   });
 

@@ -161,7 +161,7 @@ describe('the launch form', () => {
     const ui = mount();
     ui.stdin.write('n');
     await ui.see('pipe  (1 stage)');
-    ui.stdin.write('\rbuild it\r');
+    ui.stdin.write('\r\rbuild it\r');
     await waitFor(() => launched[0], 'the launch');
     expect(launched).toEqual([{ project: 'pipe', description: 'build it', command: null }]);
   });
@@ -170,6 +170,9 @@ describe('the launch form', () => {
     const ui = mount();
     ui.stdin.write('n');
     await ui.see('other command…');
+    expect(ui.footer()).toContain('↑/↓ choose');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Run:');
     expect(ui.footer()).toContain('↑/↓ choose');
     ui.stdin.write(KEYS.enter);
     await ui.see('Description:');
@@ -182,6 +185,8 @@ describe('the launch form', () => {
     const ui = mount();
     ui.stdin.write('n');
     await ui.see('pipe  (1 stage)');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Run:');
     ui.stdin.write(KEYS.enter);
     await ui.see('Description:');
     ui.stdin.write('helo');
@@ -269,15 +274,20 @@ describe('the log pane says what it did not load', () => {
     expect(Number(note[1]!.replace(/,/g, '')) + loaded).toBe(total);
   });
 
-  it('a line of 20 MB shows its end and says it was cut; before other lines, it is counted as skipped output', async () => {
+  it('a line of 20 MB shows its start and says it was cut; the lines before and after it show too', async () => {
     const [one, two] = queued(2);
-    const huge = 'x'.repeat(20 * 1024 * 1024);
+    const huge = `start-of-it${'x'.repeat(20 * 1024 * 1024)}`;
     writeFileSync(store.logPath(one!.id), `${huge}\n`);
-    writeFileSync(store.logPath(two!.id), `before\n${huge}\nafter\n`);
+    writeFileSync(store.logPath(two!.id), `first line\nsecond line\n${huge}\nafter\n`);
     const ui = mount();
-    await ui.see('[line of 20 MiB cut] …xxxx');
+    await ui.see('[line of 20 MiB cut] start-of-itxxxx');
     ui.stdin.write('j');
     await ui.see('after');
-    await ui.see('… 20 MiB of earlier output not loaded');
+    const lines = ui.frame().split('\n');
+    const at = lines.findIndex((l) => l === 'first line');
+    expect(lines.slice(at, at + 4).map((l) => l.slice(0, 32))).toEqual(
+      ['first line', 'second line', '[line of 20 MiB cut] start-of-itx', 'after'].map((l) => l.slice(0, 32)),
+    );
+    expect(ui.frame()).not.toContain('not loaded');
   });
 });

@@ -4,7 +4,8 @@ import { stripVTControlCharacters } from 'node:util';
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogLines } from '../../components/log-text.js';
-import { cleanLogLine } from '../../src/core/terminal-text.js';
+import { cleanColoredLogLine, cleanLogLine, withoutColors } from '../../src/core/terminal-text.js';
+import { ColorContext } from '../../components/useColor.js';
 import { LogPane } from '../../components/LogPane.js';
 import { KEYS, makeTask, tick, waitFor } from './helpers.js';
 
@@ -16,6 +17,18 @@ describe('log text', () => {
     expect(cleanLogLine('\x1b]0;title\x07after \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\')).toBe('after link');
     expect(cleanLogLine('a\x1b[2Kb\x1b[10Gc\x07d\x00e\x7f')).toBe('abcde');
     expect(cleanLogLine('tab\there')).toBe('tab    here');
+  });
+
+  it("the pane keeps a task's colours (SGR) and drops every other sequence and control character", () => {
+    const log = new LogLines();
+    log.push('\x1b[31mred\x1b[0m plain \x1b[2J\x1b]0;title\x07\x1b[1;32mbold\x1b[m\tend\x07\n');
+    expect(log.snapshot()).toEqual(['\x1b[31mred\x1b[0m plain \x1b[1;32mbold\x1b[m    end']);
+    expect(withoutColors(log.snapshot()[0]!)).toBe('red plain bold    end');
+    // What shows is counted, not the colour codes; a line redrawn with \r keeps what shows, without colours.
+    expect(cleanColoredLogLine(`\x1b[32m${'g'.repeat(10)}\x1b[0m${'x'.repeat(10)}`, 15)).toBe(
+      `\x1b[32m${'g'.repeat(10)}\x1b[0m${'x'.repeat(5)}`,
+    );
+    expect(cleanColoredLogLine('\x1b[33m10%\r\x1b[33m55%\x1b[0m')).toBe('55%');
   });
 
   it('keeps what a terminal would show for \\r rewrites', () => {
@@ -135,12 +148,12 @@ describe('LogPane search', () => {
   const log = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? `step ${i}: Error found, error again` : `step ${i}: fine`));
 
   /** The pane as the dashboard holds it: `/` gives the keys to the query line, Enter or Esc back. */
-  function Searchable(props: { earlier?: string | null }) {
+  function Searchable(props: { earlier?: string | null; lines?: string[] }) {
     const [searching, setSearching] = useState(false);
     return (
       <LogPane
         entry={makeTask({ id: 'abc12345' })}
-        lines={log}
+        lines={props.lines ?? log}
         earlier={props.earlier ?? null}
         width={100}
         height={8}
@@ -214,6 +227,43 @@ describe('LogPane search', () => {
       await shows(/\/error 1\/8/);
       // Both matches of the line, the second one not current: inverse only.
       expect(lastFrame()).toMatch(/found, \x1b\[7merror\x1b\[27m again/);
+    } finally {
+      chalk.level = level;
+    }
+  });
+
+  it("draws the task's colours; without colour (NO_COLOR) the text alone; a search finds text, not colour codes", async () => {
+    const level = chalk.level;
+    chalk.level = 1;
+    try {
+      const coloured = ['plain start', '\x1b[31merror:\x1b[0m it broke', '\x1b[32mok\x1b[0m'];
+      const task = makeTask({ id: 'col00001' });
+      const ui = render(<LogPane entry={task} lines={coloured} width={80} height={6} focused />);
+      await tick();
+      expect(ui.lastFrame()).toContain('\x1b[31merror:\x1b[39m it broke');
+      const off = render(
+        <ColorContext.Provider value={false}>
+          <LogPane entry={task} lines={coloured} width={80} height={6} focused />
+        </ColorContext.Provider>,
+      );
+      await tick();
+      expect(off.lastFrame()).toContain('error: it broke');
+      expect(off.lastFrame()).not.toContain('\x1b[31m');
+      // "31m" is in the codes, not in the text.
+      ui.unmount();
+      const searchable = render(<Searchable lines={coloured} />);
+      await tick(50);
+      const search = async (query: string, shows: string) => {
+        searchable.stdin.write('/');
+        await tick(50);
+        searchable.stdin.write(query);
+        await tick(50);
+        searchable.stdin.write(KEYS.enter);
+        await waitFor(() => stripVTControlCharacters(searchable.lastFrame() ?? '').includes(shows), shows, 3000, searchable.lastFrame);
+        await tick(50);
+      };
+      await search('31m', '/31m no match');
+      await search('broke', '/broke 1/1');
     } finally {
       chalk.level = level;
     }

@@ -2,7 +2,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellWidth } from '../../src/core/cell-width.js';
 import { layoutColumns, renderTable } from '../../src/core/table.js';
-import { dashboardColumns, TASK_COLUMNS, taskCells, taskColumns } from '../../src/core/task-view.js';
+import { dashboardColumns, taskCells, taskTable } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
 import { makeTask } from './helpers.js';
@@ -26,7 +26,7 @@ describe('TaskTable', () => {
     // Past the 2-column selection marker, the plain-text table of `status` is what the dashboard draws.
     expect(lines[1]!.startsWith('› ')).toBe(true);
     // (At 100 columns there is no room for its time columns, STARTED and ENDED.)
-    expect(lines.slice(0, 2).map((l) => l.slice(2))).toEqual(renderTable(TASK_COLUMNS, [taskCells(task, NOW)], 98).map((l) => l.trimEnd()));
+    expect(lines.slice(0, 2).map((l) => l.slice(2))).toEqual(taskTable([task], NOW, 98).map((l) => l.trimEnd()));
     expect(lines[1]).toContain('▶ running');
     expect(lines[1]).toContain('2/3 b ');
     expect(lines[1]).toContain('42%');
@@ -41,21 +41,28 @@ describe('TaskTable', () => {
       startedAt: new Date(NOW - 3 * 3600_000).toISOString(),
       completedAt: new Date(NOW - 3600_000 - 5 * 60_000).toISOString(),
     });
-    const running = makeTask({ id: 'run00001', startedAt: new Date(NOW - 90_000).toISOString(), createdAt: '2024-01-01T00:00:01.000Z' });
+    const running = makeTask({
+      id: 'run00001',
+      startedAt: new Date(NOW - 90_000).toISOString(),
+      createdAt: '2024-01-01T00:00:01.000Z',
+      progress: { percent: 30, etaSeconds: 200, updatedAt: new Date(NOW).toISOString() },
+    });
     const table = (width: number) => {
       const columns = dashboardColumns([ended, running], width, 2);
       const progressWidth = layoutColumns(columns, width).find((l) => l.column.key === 'progress')?.width;
       return renderTable(columns, [taskCells(ended, NOW, progressWidth), taskCells(running, NOW, progressWidth)], width);
     };
     // Wide: started, ended, how long.
-    const [header, first, second] = table(118);
+    const [header, first, second] = table(130);
     expect(header).toMatch(/STARTED\s+ENDED\s+ELAPSED/);
     expect(first).toMatch(/3h ago\s+1h ago\s+1h55m/);
     expect(second).toMatch(/1m ago\s+-\s+1m30s/);
-    // Narrower: ENDED goes first, then STARTED; the progress bar keeps its width.
-    expect(table(108)[0]).toMatch(/ETA\s+STARTED\s+ELAPSED/);
-    expect(table(98)[0]).not.toContain('STARTED');
-    for (const width of [98, 108, 118]) expect(table(width)[0]).toMatch(/PROGRESS {10}/);
+    // Narrower: ENDED goes first, then STARTED; where they show, the progress bar keeps its width.
+    const shows = (width: number, key: string) => table(width)[0]!.includes(key);
+    const from = (key: string) => [...Array(80).keys()].map((i) => 60 + i).find((w) => shows(w, key))!;
+    expect(from('ENDED')).toBeGreaterThan(from('STARTED'));
+    expect(table(from('STARTED'))[0]).toMatch(/ETA\s+STARTED\s+ELAPSED/);
+    for (const width of [from('STARTED'), from('ENDED'), 130]) expect(table(width)[0]).toMatch(/PROGRESS {10}/);
     // The component draws what dashboardColumns chose for its width.
     const frame = render(<TaskTable entries={[ended, running]} selected={0} width={100} height={5} now={NOW} />).lastFrame()!;
     expect(frame.split('\n')[0]!.slice(2).trimEnd()).toBe(table(98)[0]!.trimEnd());
@@ -75,9 +82,7 @@ describe('TaskTable', () => {
       .lastFrame()!
       .split('\n')
       .map((l) => l.trimEnd().slice(2));
-    expect(lines).toEqual(
-      renderTable(taskColumns([local, remote]), [taskCells(local, NOW), taskCells(remote, NOW)], 98).map((l) => l.trimEnd()),
-    );
+    expect(lines).toEqual(taskTable([local, remote], NOW, 98).map((l) => l.trimEnd()));
     expect(lines[0]).toMatch(/STATUS\s+EXECUTOR/);
     expect(lines[1]).toMatch(/running\s+local\s/);
     expect(lines[2]).toMatch(/running\s+hpc#42@node3\s/);
@@ -100,10 +105,8 @@ describe('TaskTable', () => {
       .lastFrame()!
       .split('\n')
       .map((l) => l.trimEnd().slice(2));
-    expect(lines).toEqual(
-      renderTable(taskColumns([remote, isolated]), [taskCells(remote, NOW), taskCells(isolated, NOW)], 98).map((l) => l.trimEnd()),
-    );
-    expect(lines[0]).toMatch(/ELAPSED\s+DIFF/);
+    expect(lines).toEqual(taskTable([remote, isolated], NOW, 98).map((l) => l.trimEnd()));
+    expect(lines[0]).toMatch(/\s+DIFF\s+DESCRIPTION/);
     expect(lines[2]).toContain('+120 -8 5f');
   });
 

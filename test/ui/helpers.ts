@@ -38,6 +38,8 @@ export function makeTask(fields: Partial<Task> & { id: string }): Task {
 export const KEYS = {
   up: '\x1b[A',
   down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
   enter: '\r',
   escape: '\x1b',
   tab: '\t',

@@ -75,7 +75,7 @@ describe('the DIFF column', () => {
   });
 
   it('is there only when a row runs in a worktree, after ELAPSED, and dropped before ELAPSED when narrow', () => {
-    expect(taskColumns([task({})])).toBe(TASK_COLUMNS);
+    expect(taskColumns([task({})]).map((c) => c.key)).toEqual(TASK_COLUMNS.map((c) => c.key));
     const iso = { repo: '/r', base: 'abc', baseBranch: 'main', setup: [], copy: [] };
     const rows = [task({}), task({ isolation: iso, diff: { files: 5, insertions: 120, deletions: 8 } })];
     const columns = taskColumns(rows);
@@ -87,12 +87,14 @@ describe('the DIFF column', () => {
     );
     expect(lines[0]).toMatch(/ELAPSED +DIFF +DESCRIPTION/);
     expect(lines[2]).toMatch(/\+120 -8 5f +d$/);
-    // Narrowing the table drops ETA first, then DIFF, then ELAPSED.
+    // Narrowing the table drops ELAPSED first, then DIFF, then ETA.
     const dropsAt = (key: string) => {
       for (let w = 160; w > 20; w--) if (!layoutColumns(columns, w).some((c) => c.column.key === key)) return w;
       return 0;
     };
-    expect(dropsAt('eta')).toBeGreaterThan(dropsAt('diff'));
-    expect(dropsAt('diff')).toBeGreaterThan(dropsAt('elapsed'));
+    expect(dropsAt('elapsed')).toBeGreaterThan(dropsAt('diff'));
+    expect(dropsAt('diff')).toBeGreaterThan(dropsAt('eta'));
+    // As wide as what it shows.
+    expect(layoutColumns(columns, 160).find((c) => c.column.key === 'diff')?.width).toBe('+120 -8 5f'.length);
   });
 });

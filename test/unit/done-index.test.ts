@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkS
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import { compareTasks, type Task } from '../../src/core/task.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { BIN } from '../integration/harness.js';
@@ -136,8 +136,10 @@ describe('index of finished tasks', () => {
       return JSON.parse(r.stdout) as Task[];
     };
     expect(run()).toEqual(store.list(true));
-    expect(run().map((t) => t.id)).toEqual([...mine.map((t) => t.id), other.id]);
-    expect(run('p').map((t) => t.id)).toEqual(mine.map((t) => t.id));
+    // By creation time, then id: tasks made in the same millisecond sort by id.
+    const byCreation = (tasks: Task[]) => [...tasks].sort(compareTasks).map((t) => t.id);
+    expect(run().map((t) => t.id)).toEqual(byCreation([...mine, other]));
+    expect(run('p').map((t) => t.id)).toEqual(byCreation(mine));
     expect(indexIds()).toEqual(mine.map((t) => t.id));
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMarkerLine } from '../../src/core/markers.js';
-import { tailLines } from '../../src/store/logs.js';
+import { paneTail, tailLines } from '../../src/store/logs.js';
 
 let dir: string;
 let log: string;
@@ -104,5 +104,55 @@ describe('tailLines (logs -n: the last lines, read from the end)', () => {
     const r = tail(content, 50);
     expect(r.text.equals(content)).toBe(true);
     expect(r.writes).toBeGreaterThan(1);
+  });
+});
+
+describe('paneTail (the log pane: whole lines back to a budget, a long line by its start)', () => {
+  const read = (content: string | Buffer, budget: number, lineLimit = 16, scan?: number) => {
+    writeFileSync(log, content);
+    const t = paneTail(log, budget, lineLimit, scan);
+    return { ...t, text: t.lines.map((l) => ({ text: l.data.toString(), cut: l.cut, ended: l.ended, lead: l.lead })) };
+  };
+
+  it('a long line counts as its start: the lines before it are loaded too', () => {
+    const long = `L${'x'.repeat(999)}`;
+    const t = read(`first\nsecond\n${long}\nafter\n`, 64);
+    expect(t.start).toBe(0);
+    expect(t.text).toEqual([
+      { text: 'first\n', cut: 0, ended: true, lead: undefined },
+      { text: 'second\n', cut: 0, ended: true, lead: undefined },
+      { text: long.slice(0, 16), cut: 1000 - 16 + 1, ended: true, lead: undefined },
+      { text: 'after\n', cut: 0, ended: true, lead: undefined },
+    ]);
+  });
+
+  it('stops at the budget, on a line boundary; a line of exactly the limit is whole', () => {
+    const lines = Array.from({ length: 10 }, (_, i) => `line-${i}-${'y'.repeat(6)}`); // 13 bytes and a newline each
+    const t = read(`${lines.join('\n')}\n`, 30);
+    expect(t.text.map((l) => l.text)).toEqual([`${lines[8]}\n`, `${lines[9]}\n`]);
+    expect(t.start).toBe(8 * 14);
+    expect(read('abcdefghijklmnop\n', 100).text).toEqual([{ text: 'abcdefghijklmnop\n', cut: 0, ended: true, lead: undefined }]);
+  });
+
+  it('a long last line still being written: its start, not ended', () => {
+    const t = read(`done\n${'z'.repeat(100)}`, 64);
+    expect(t.text).toEqual([
+      { text: 'done\n', cut: 0, ended: true, lead: undefined },
+      { text: 'z'.repeat(16), cut: 84, ended: false, lead: undefined },
+    ]);
+  });
+
+  it('a line whose start is further back than it looks: its end only, and nothing before it', () => {
+    const t = read(`before\n${'w'.repeat(500)}E\nafter\n`, 1000, 16, 100);
+    expect(t.text).toEqual([
+      { text: `${'w'.repeat(15)}E\n`, cut: 0, ended: true, lead: null },
+      { text: 'after\n', cut: 0, ended: true, lead: undefined },
+    ]);
+    expect(t.start).toBe(7 + 501 + 1 - 17);
+  });
+
+  it('an empty log, and a log of one short line without a newline', () => {
+    expect(read('', 10).lines).toEqual([]);
+    expect(read('abc', 10).text).toEqual([{ text: 'abc', cut: 0, ended: false, lead: undefined }]);
   });
 });

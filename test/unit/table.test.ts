@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fit, layoutColumns, renderTable } from '../../src/core/table.js';
-import { currentEta, progressBar, TASK_COLUMNS, taskCells } from '../../src/core/task-view.js';
+import { currentEta, progressBar, TASK_COLUMNS, taskCells, taskColumns, taskTable } from '../../src/core/task-view.js';
 import { formatDuration } from '../../src/core/units.js';
 import { cellWidth, sliceCells } from '../../src/core/cell-width.js';
 import { type Task } from '../../src/core/task.js';
@@ -47,7 +47,10 @@ describe('format', () => {
     // The whole escape sequence goes, not just its ESC byte.
     expect(cells.description).toBe('multi line');
     expect(currentEta({ ...task, status: 'completed' }, now)).toBeNull();
-    expect(currentEta(task, Date.parse('2024-01-01T00:05:00.000Z'))).toBeNull();
+    // Run out while the task still works: due any moment, `<1s`, not unknown.
+    expect(currentEta(task, Date.parse('2024-01-01T00:05:00.000Z'))).toBe(0);
+    expect(taskCells(task, Date.parse('2024-01-01T00:05:00.000Z')).eta).toBe('<1s');
+    expect(currentEta({ ...task, progress: { ...task.progress!, percent: 100 } }, now)).toBeNull();
   });
 
   it('fits tables to the width by dropping and shrinking columns', () => {
@@ -64,12 +67,41 @@ describe('format', () => {
     expect(fit('ab', 4, 'right')).toBe('  ab');
   });
 
-  it('at 70 columns keeps a description wider than the numeric columns, which go first', () => {
+  it('at 70 columns keeps 24 cells of description: ELAPSED, STAGE and ETA go first', () => {
     const cols = Object.fromEntries(layoutColumns(TASK_COLUMNS, 68).map((c) => [c.column.key, c.width]));
-    expect(cols.eta).toBeUndefined();
-    expect(cols.elapsed).toBeUndefined();
-    expect(cols.description).toBeGreaterThanOrEqual(12);
-    expect(Object.keys(cols)).toEqual(['id', 'project', 'status', 'stage', 'progress', 'description']);
+    expect(Object.keys(cols)).toEqual(['id', 'project', 'status', 'progress', 'description']);
+    expect(cols.description).toBeGreaterThanOrEqual(24);
+  });
+
+  it('sizes the columns to the rows: a project as long as the longest, the status as its words, shorter when narrow', () => {
+    const rows = [
+      { ...task, project: 'a-long-project-name', status: 'completed' as const },
+      { ...task, id: 'abcd1235', status: 'cancelled' as const },
+    ];
+    const at = (width: number) => Object.fromEntries(layoutColumns(taskColumns(rows), width).map((c) => [c.column.key, c.width]));
+    expect(at(200).project).toBe('a-long-project-name'.length);
+    expect(at(200).status).toBe('■ cancelled'.length);
+    // Narrow, the status words shorten before the description loses its 24 cells.
+    const narrow = taskTable(rows, Date.now(), 66);
+    expect(narrow[1]).toContain('✔ done ');
+    expect(narrow[2]).toContain('■ stopped');
+    expect(narrow[0]!.length - narrow[0]!.indexOf('DESCRIPTION')).toBeGreaterThanOrEqual(11);
+    expect(layoutColumns(taskColumns(rows), 66).find((c) => c.column.key === 'description')!.width).toBeGreaterThanOrEqual(24);
+    // A project name is cut only once the status words are short.
+    for (let w = 50; w <= 140; w++) {
+      const cols = Object.fromEntries(layoutColumns(taskColumns(rows), w).map((c) => [c.column.key, c.width]));
+      if (cols.project! < 'a-long-project-name'.length) expect(cols.status, `at ${w}`).toBe('■ stopped'.length);
+    }
+    // Without progress in view, PROGRESS is as wide as its header; without stages, STAGE too.
+    const plain = [{ ...task, stage: null, progress: null }];
+    const widths = Object.fromEntries(layoutColumns(taskColumns(plain), 200).map((c) => [c.column.key, c.width]));
+    expect(widths.progress).toBe('PROGRESS'.length);
+    expect(widths.stage).toBe('STAGE'.length);
+  });
+
+  it('a narrow progress column shows the percent alone, a wider one a bar', () => {
+    expect(taskCells(task, Date.now(), 8).progress).toBe(' 50%');
+    expect(taskCells(task, Date.now(), 12).progress).toBe('[###....]  50%'.replace('[###....]', progressBar(50, 7)));
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detailLines, formatWhen, shellLine } from '../../src/core/task-detail.js';
 import { nextFailed, nextSortOrder, sortTasks, SORT_ORDERS } from '../../src/core/task-sort.js';
 import type { Task, TaskEntry } from '../../src/core/task.js';
-import { formatAgo } from '../../src/core/units.js';
+import { agoChangesAt, formatAgo } from '../../src/core/units.js';
 
 const NOW = Date.parse('2026-11-27T03:00:00Z');
 function task(fields: Partial<Task> & { id: string }): Task {
@@ -29,6 +29,27 @@ describe('task detail lines', () => {
     expect(formatAgo(NOW - 3 * 86400_000, NOW)).toBe('3d ago');
   });
 
+  it('a relative time reads right to its unit, and says when it next changes', () => {
+    const at = NOW - 57_400;
+    expect(formatAgo(at, NOW)).toBe('57s ago');
+    expect(agoChangesAt(at, NOW)).toBe(at + 58_000);
+    expect(formatAgo(at, at + 59_999)).toBe('59s ago');
+    expect(formatAgo(at, at + 60_000)).toBe('1m ago');
+    expect(agoChangesAt(at, at + 60_000)).toBe(at + 120_000);
+    expect(formatAgo(at, at + 3_600_000)).toBe('1h ago');
+    expect(agoChangesAt(at, at + 3_600_000)).toBe(at + 7_200_000);
+    // A time a little ahead of this clock (another machine's) is just now, until it is not.
+    expect(formatAgo(NOW + 2000, NOW)).toBe('just now');
+    expect(agoChangesAt(NOW + 2000, NOW)).toBe(NOW + 7000);
+    // Every change it announces is a change, and nothing changes before it.
+    for (let t = at; t < at + 200_000;) {
+      const next = agoChangesAt(at, t);
+      expect(formatAgo(at, next - 1)).toBe(formatAgo(at, t));
+      expect(formatAgo(at, next)).not.toBe(formatAgo(at, t));
+      t = next;
+    }
+  });
+
   it('command as a shell line, env keys without values, exit code or signal', () => {
     const t = task({ id: 'a', command: ['sh', '-c', "echo 'hi'"], env: { TOKEN: 's3cret' }, status: 'failed', exitCode: 2 });
     expect(value(t, 'command')).toBe(`sh -c 'echo '\\''hi'\\'''`);
@@ -36,6 +57,14 @@ describe('task detail lines', () => {
     expect(JSON.stringify(detailLines(t, { now: NOW, history: [], restartChain: [] }))).not.toContain('s3cret');
     expect(value(t, 'exit')).toBe('exit code 2');
     expect(value({ ...t, exitCode: null, signal: 'SIGKILL' }, 'exit')).toBe('killed by SIGKILL');
+    // A command that never started (not found) did not start; one that ran and was stopped did not end by itself.
+    const notFound = { ...t, exitCode: null, error: 'command not found: nosuchcommand' };
+    expect(value(notFound, 'exit')).toBe('none: the command did not start');
+    expect(value(notFound, 'error')).toBe('command not found: nosuchcommand');
+    expect(value({ ...notFound, commandPid: 4242 }, 'exit')).toBe('none: its last step did not start');
+    expect(value({ ...t, status: 'interrupted', exitCode: null, commandPid: 4242 }, 'exit')).toBe(
+      'no exit code (the command did not end by itself)',
+    );
     expect(shellLine(['ls', '-la', 'a b'])).toBe("ls -la 'a b'");
   });
 
