@@ -113,8 +113,8 @@ export function App({
 
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const watched = useTasks({ store, showAll });
-  // A Slurm task's row with what Slurm says of its job (pending reason, suspended, time limit).
-  const { entries, warning: slurmWarning } = useJobStates(watched.entries, store.paths);
+  // A job's row with what its cluster says of it (pending reason, suspended, time limit).
+  const { entries, warning: jobsWarning } = useJobStates(watched.entries, store);
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
@@ -258,7 +258,7 @@ export function App({
     : showAll
       ? `no tasks yet — ${launchKey} launches one`
       : `no active tasks — ${launchKey} launches one, ${keysFor('table', Action.ToggleAll)} shows all`;
-  const problems = [watched.problem, schedulerProblem, configProblem, slurmWarning].filter((p): p is string => p !== null);
+  const problems = [watched.problem, schedulerProblem, configProblem, jobsWarning].filter((p): p is string => p !== null);
   // What shows under the help overlay (kept, hidden, so its scroll and search stay as they were).
   const view = mode === 'help' ? helpFrom : mode;
   const paneAction = (action: Action) => (action === Action.Help ? openHelp() : tools.paneAction(action));

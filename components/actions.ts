@@ -36,11 +36,11 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
 
 /** `started abc12345 (web: build) — running 3/10` / `… — queued, #2 in queue` */
 export function describeLaunch(verb: string, r: LaunchResult): string {
-  const queued = r.task.slurm
-    ? `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}`
+  const queued = r.job
+    ? `submitted to ${r.job.system}${r.jobId ? ` as job ${r.jobId}` : ''}`
     : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
   const refused = startFailure(r.task);
-  const running = r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`;
+  const running = r.job ? `running on ${r.job.system}` : `running ${r.running}/${r.max}`;
   const where = refused ? `failed: ${printable(refused)}` : r.started ? running : queued;
   // A worktree task's launch may have a word to say (uncommitted changes left out).
   const note = r.notes?.length ? ` · ${r.notes[0]!.replace(/^note: /, '')}` : '';

@@ -1,32 +1,33 @@
 import { useEffect, useMemo, useState } from 'react';
-import { slurmWarning, statesFromCache } from '../src/core/slurm-cache.js';
-import { withJobState } from '../src/core/slurm.js';
-import { isBroken, isFinal, type TaskEntry } from '../src/core/task.js';
-import { jobCachePath, readJobCache } from '../src/runner/slurm-jobs.js';
-import type { StatePaths } from '../src/store/paths.js';
+import type { TaskEntry } from '../src/core/task.js';
+import { shownAll, sharedStates } from '../src/runner/executors/registry.js';
+import type { TaskStore } from '../src/store/tasks.js';
 import { useStateWatch } from './useStateWatch.js';
 
 interface JobStatesView {
-  /** The entries, a Slurm task's with what Slurm says of its job (state, reason, time limit). */
+  /** The entries, a job's with what its cluster says of it (state, reason, time limit). */
   entries: TaskEntry[];
-  /** One line when Slurm's controller did not answer: what is shown is its last answer. */
+  /** One line when a cluster's controller did not answer: what is shown is its last answer. */
   warning: string | null;
 }
 
 /**
- * What Slurm says of the jobs shown: the answer every process of the state dir shares
- * (squeue.json, renewed by the scheduler steps of the dashboards, `wait`s and `status`),
- * read again whenever it changes. Tasks without a job come back as they were.
+ * What the executors with a queue of their own say of the jobs shown: the answer every
+ * process of the state dir shares (squeue.json, renewed by the scheduler steps of the
+ * dashboards, `wait`s and `status`), read again whenever it changes. Tasks without a
+ * job come back as they were.
  */
-export function useJobStates(entries: TaskEntry[], paths: StatePaths): JobStatesView {
-  const watch = useStateWatch(paths);
-  const [cache, setCache] = useState(() => readJobCache(paths));
+export function useJobStates(entries: TaskEntry[], store: TaskStore): JobStatesView {
+  const watch = useStateWatch(store.paths);
+  const shared = useMemo(() => sharedStates(store), [store]);
+  // The answer is a function (read per task): React must be handed it through an updater, never as one.
+  const [states, setStates] = useState(() => shared.read());
   useEffect(() => {
-    setCache(readJobCache(paths));
-    return watch.file(jobCachePath(paths), () => setCache(readJobCache(paths)));
-  }, [paths, watch]);
-  const jobs = useMemo(() => (cache ? statesFromCache(cache, cache.asked) : null), [cache]);
-  const shown = useMemo(() => (jobs ? entries.map((e) => withJobState(e, jobs)) : entries), [entries, jobs]);
-  const onCluster = shown.some((e) => !isBroken(e) && !!e.slurm?.jobId && !isFinal(e.status));
-  return { entries: shown, warning: onCluster ? slurmWarning(jobs, Date.now()) : null };
+    const reread = () => setStates(() => shared.read());
+    reread();
+    const offs = shared.files.map((file) => watch.file(file, reread));
+    return () => offs.forEach((off) => off());
+  }, [shared, watch]);
+  const shown = useMemo(() => shownAll(states, entries), [entries, states]);
+  return { entries: shown, warning: states.warning?.(shown, Date.now()) ?? null };
 }

@@ -43,7 +43,7 @@ export function registerClean(program: Command): void {
       const [{ openContext }, { fileSize }, { sweepStaleFiles }, kept] = await Promise.all([
         import('./context.js'),
         import('../store/logs.js'),
-        import('../runner/housekeeping.js'),
+        import('../runner/maintenance.js'),
         import('../store/kept-branches.js'),
       ]);
       const { store } = await openContext({ lastValidConfig: true });

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { TaskError } from '../core/errors.js';
 import { activeSummary, STATUS_COLORS, taskTable } from '../core/task-view.js';
-import { slurmWarning } from '../core/slurm-cache.js';
-import { withJobState } from '../core/slurm.js';
-import { compareTasks, isBroken, isFinal, type Task } from '../core/task.js';
+import { compareTasks, isBroken, taskToJson, type Task } from '../core/task.js';
 import type { DoneRecord } from '../store/done-index.js';
 import type { TaskEntry } from '../core/task.js';
 import { isTerminal, paint, printJson, terminalWidth, warn, writeOut } from './output.js';
@@ -22,8 +20,8 @@ export function registerStatus(program: Command): void {
     .action(async (project: string | undefined, opts: { all?: boolean; json?: boolean }) => {
       const [{ openContext }, { schedule, reapIfDead }] = await Promise.all([import('./context.js'), import('../runner/scheduler.js')]);
       const { store, config } = await openContext({ lastValidConfig: true });
-      // Reap dead workers and fill free slots, but never block on a busy scheduler. Slurm is
-      // asked (once, for all its jobs) only when Slurm tasks are listed: local ones never wait on it.
+      // Reap dead workers and fill free slots, but never block on a busy scheduler. A cluster is
+      // asked (once, for all its jobs) only when its tasks are listed: local ones never wait on it.
       const shown = (remote: Task[]) => (remote.some((t) => !project || t.project === project) ? 'now' : 'cached');
       const sched = await schedule(store, config, { lockWaitMs: 150, jobs: shown }).catch(() => null);
       // Finished tasks go into a pipe as the index holds them, unparsed (10,000 of them cost what 10 do, twice over).
@@ -34,14 +32,14 @@ export function registerStatus(program: Command): void {
           if (isBroken(e) || e.status !== 'running') return;
           // A full or read-only disk must not turn `status` into a failure: say it and list.
           try {
-            // Slurm tasks by the one query the scheduler step made before it found the lock busy.
+            // Jobs by the one query the scheduler step made before it found the lock busy.
             entries[i] = reapIfDead(store, e, config, { states: sched?.states }) ?? e;
           } catch (err) {
             warn(`cannot record ${e.id} as interrupted: ${(err as Error).message}`);
           }
         });
       }
-      const jobs = sched?.states?.jobs;
+      const states = sched?.states;
       const tasks: Task[] = [];
       for (const e of entries) {
         if (isBroken(e)) {
@@ -49,18 +47,18 @@ export function registerStatus(program: Command): void {
           continue;
         }
         if (project && e.project !== project) continue;
-        // What Slurm says of its job now (state, reason, time limit): shown, never written.
-        tasks.push(withJobState(e, jobs));
+        // What its executor says of it now (a job's state, why it waits, its time limit): shown, never written.
+        tasks.push(states?.shown?.(e) ?? e);
       }
-      const slurmProblem = tasks.some((t) => t.slurm?.jobId && !isFinal(t.status)) ? slurmWarning(jobs, Date.now()) : null;
-      if (slurmProblem) warn(slurmProblem);
+      const problem = states?.warning?.(tasks, Date.now());
+      if (problem) warn(problem);
       // A project that matched nothing: an unknown name is named, as `cancel --project` does (a typo is not an idle project).
       if (project && tasks.length === 0) {
         const { projectKnown, unknownProject } = await import('./context.js');
         if (!projectKnown({ store, config }, project)) throw new TaskError(unknownProject(project));
       }
       if (copyDone) return printTasksAndRecords(tasks, store.listDoneRecords(), project);
-      if (opts.json) return printJson(tasks);
+      if (opts.json) return printJson(tasks.map((t) => taskToJson(t)));
       if (tasks.length === 0) {
         const where = project ? ` in project ${JSON.stringify(project)}` : '';
         writeOut(opts.all ? `No tasks${where}\n` : `No running tasks${where}\n`);
@@ -85,7 +83,7 @@ function printTasksAndRecords(active: Task[], done: { records: DoneRecord[]; bro
   const all: Pick<DoneRecord, 'id' | 'createdAt' | 'json'>[] = active.map((t) => ({
     id: t.id,
     createdAt: t.createdAt,
-    json: JSON.stringify(t),
+    json: JSON.stringify(taskToJson(t)),
   }));
   for (const r of done.records) if (!seen.has(r.id) && (!project || r.project === project)) all.push(r);
   all.sort(compareTasks);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { worktreeBranch } from '../core/diff.js';
 import { UsageError } from '../core/errors.js';
-import { startFailure } from '../core/task.js';
+import { startFailure, taskToJson } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
@@ -87,7 +87,7 @@ Examples:
 }
 
 export function queuedLine(r: LaunchResult): string {
-  if (r.task.slurm) return `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}: queued until the job runs`;
+  if (r.job) return `submitted to ${r.job.system}${r.jobId ? ` as job ${r.jobId}` : ''}: queued until the job runs`;
   const place = r.queuePosition ? `, ${ordinal(r.queuePosition)} in line` : '';
   return `queued: ${r.running}/${r.max} running${place}`;
 }
@@ -105,18 +105,16 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
     process.exitCode = 1;
     writeOut(`dev-tools: task ${task.id} failed: ${printable(refused)}\n`, 2);
   }
-  if (json) return printJson(task);
+  if (json) return printJson(taskToJson(task));
   if (refused) return;
-  const state = result.started ? paint('cyan', 'started') : task.slurm ? paint('gray', 'submitted') : paint('gray', queuedLine(result));
+  const state = result.started ? paint('cyan', 'started') : result.job ? paint('gray', 'submitted') : paint('gray', queuedLine(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),
     ...(task.isolation
       ? [`  worktree: branch ${worktreeBranch(task.id)} from ${task.isolation.base.slice(0, 12)} (dev-tools diff ${task.id})`]
       : []),
-    ...(result.jobId
-      ? [`  job:     Slurm job ${result.jobId} on executor "${printable(task.executor ?? '')}" (squeue -j ${result.jobId})`]
-      : []),
+    ...(result.job?.line ? [`  job:     ${printable(result.job.line)}`] : []),
     `  log:     ${printable(ctx.store.logPath(task.id))}`,
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,

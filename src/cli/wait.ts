@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { isFinal, type Task } from '../core/task.js';
+import { isFinal, taskToJson, type Task } from '../core/task.js';
 import { endedLine, printJson, writeOut } from './output.js';
 
 export function registerWait(program: Command): void {
@@ -39,7 +39,7 @@ export function registerWait(program: Command): void {
         await sleep(100);
       }
       const finals = ids.map((id) => done.get(id)!);
-      if (opts.json) printJson(finals);
+      if (opts.json) printJson(finals.map((t) => taskToJson(t)));
       process.exitCode = finals.every((t) => t.status === 'completed') ? 0 : 1;
     });
 }

@@ -1,7 +1,7 @@
 // Slurm as data: the job a task becomes, what squeue says of it, and how its end reads.
 // The commands themselves run in src/runner/slurm.ts.
 // Over 250 lines: every answer Slurm gives (squeue, scontrol, sbatch options) and what a task's row makes of it, read in one place.
-import { isBroken, isFinal, type SlurmJob, type Task, type TaskEntry } from './task.js';
+import { isBroken, isFinal, type SlurmRun, type Task, type TaskEntry } from './task.js';
 
 /** The name of a task's job (`squeue -n dev-tools-<id>` finds it). */
 export function jobName(id: string): string {
@@ -228,15 +228,27 @@ export function sbatchArgProblem(arg: string): string | null {
   return null;
 }
 
+/** A Slurm task's job (the `runsOn` of a task on a Slurm executor), or null for any other task. */
+export function slurmRun(task: Pick<Task, 'runsOn'>): SlurmRun | null {
+  return task.runsOn.kind === 'slurm' ? task.runsOn : null;
+}
+
 /** The job a task runs as, once its worker runs there (its own sbatch options stay with it). */
 export function startedAsJob(task: Task, job: { jobId: string; node: string }): Task {
-  return { ...task, status: 'running', slurm: { ...recordedJob(task.slurm), jobId: job.jobId, node: job.node } satisfies SlurmJob };
+  return { ...task, status: 'running', runsOn: { ...recordedJob(slurmRun(task)), jobId: job.jobId, node: job.node } };
 }
 
 /** What of a task's job goes in its file: never what Slurm said of it for display. */
-export function recordedJob(job: SlurmJob | null | undefined): SlurmJob {
-  const { jobId = null, node = null, sbatchArgs } = job ?? {};
-  return { jobId, node, ...(sbatchArgs?.length ? { sbatchArgs } : {}) };
+export function recordedJob(job: SlurmRun | null | undefined): SlurmRun {
+  const { jobId = null, node = null, sbatchArgs, pid, pidStartTime } = job ?? {};
+  return {
+    kind: 'slurm',
+    jobId,
+    node,
+    ...(sbatchArgs?.length ? { sbatchArgs } : {}),
+    ...(pid !== undefined ? { pid } : {}),
+    ...(pidStartTime !== undefined ? { pidStartTime } : {}),
+  };
 }
 
 /**
@@ -245,14 +257,14 @@ export function recordedJob(job: SlurmJob | null | undefined): SlurmJob {
  * finished task, a job not in the answer), so a table's rows stay as they were.
  */
 export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | null | undefined): T {
-  if (!jobs || isBroken(entry) || !entry.slurm?.jobId || isFinal(entry.status) || !answerIsAbout(jobs, entry)) return entry;
-  const info = jobs.found.get(entry.slurm.jobId);
+  if (!jobs || isBroken(entry) || isFinal(entry.status) || !answerIsAbout(jobs, entry)) return entry;
+  const job = slurmRun(entry)!;
+  const info = jobs.found.get(job.jobId!);
   if (!info) return entry;
-  const job = entry.slurm;
   if (job.state === info.state && job.reason === (info.reason ?? null) && job.timeUsed === (info.timeUsed ?? null)) return entry;
   return {
     ...entry,
-    slurm: { ...job, state: info.state, reason: info.reason ?? null, timeLimit: info.timeLimit ?? null, timeUsed: info.timeUsed ?? null },
+    runsOn: { ...job, state: info.state, reason: info.reason ?? null, timeLimit: info.timeLimit ?? null, timeUsed: info.timeUsed ?? null },
   };
 }
 
@@ -261,21 +273,22 @@ export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | nu
  * submitted (an older answer about the same id is about another job: ids start again
  * when a cluster is set up anew).
  */
-export function answerIsAbout(jobs: Pick<JobStates, 'asked' | 'at'>, task: Pick<Task, 'slurm' | 'claimedAt'>): boolean {
-  const jobId = task.slurm?.jobId;
+export function answerIsAbout(jobs: Pick<JobStates, 'asked' | 'at'>, task: Pick<Task, 'runsOn' | 'claimedAt'>): boolean {
+  const jobId = slurmRun(task)?.jobId;
   if (!jobId || !jobs.asked.has(jobId)) return false;
   const submitted = Date.parse(task.claimedAt ?? '');
   return jobs.at === undefined || !Number.isFinite(submitted) || jobs.at >= submitted;
 }
 
 /** A suspended job (`scontrol suspend`): its task is not running now, and its clock stands still. */
-export function isSuspended(task: Pick<Task, 'status' | 'slurm'>): boolean {
-  return task.status === 'running' && task.slurm?.state === 'SUSPENDED';
+export function isSuspended(task: Pick<Task, 'status' | 'runsOn'>): boolean {
+  return task.status === 'running' && slurmRun(task)?.state === 'SUSPENDED';
 }
 
 /** Why a queued task's job waits, as Slurm says it (`Resources`, `Priority`, `JobHeldAdmin`), or null. */
-export function pendingReason(task: Pick<Task, 'status' | 'slurm'>): string | null {
-  return task.status === 'queued' && task.slurm?.reason ? task.slurm.reason : null;
+export function pendingReason(task: Pick<Task, 'status' | 'runsOn'>): string | null {
+  const reason = slurmRun(task)?.reason;
+  return task.status === 'queued' && reason ? reason : null;
 }
 
 /** The variables Slurm gives a job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...): the command gets them too. */

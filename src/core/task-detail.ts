@@ -1,7 +1,8 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
 import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
-import { isFinal, type Task } from './task.js';
+import { slurmRun } from './slurm.js';
+import { isFinal, workerOf, type SlurmRun, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
 
@@ -97,8 +98,7 @@ function exitLine(task: Task): string {
 }
 
 /** `4211 on node3 · RUNNING`, `4212 · PENDING: Resources`: the job, and what Slurm says of it when it was asked. */
-function slurmJobLine(task: Task): string {
-  const job = task.slurm!;
+function slurmJobLine(job: SlurmRun): string {
   const where = job.node ? ` on ${printable(job.node)}` : '';
   const state = job.state ? ` · ${printable(job.state)}${job.reason ? `: ${printable(job.reason)}` : ''}` : '';
   return `${job.jobId}${where}${state}`;
@@ -106,7 +106,7 @@ function slurmJobLine(task: Task): string {
 
 /** `12m05s of 1h00m used, 47m55s left`: Slurm's count of its run (time suspended left out) against its limit. */
 function limitLine(task: Task, limit: number, now: number): string {
-  const used = task.slurm?.timeUsed ?? (task.status === 'running' ? elapsedSeconds(task, now) : 0) ?? 0;
+  const used = slurmRun(task)?.timeUsed ?? (task.status === 'running' ? elapsedSeconds(task, now) : 0) ?? 0;
   const left = limit - used;
   return `${formatDuration(used)} of ${formatDuration(limit)} used, ${left > 0 ? `${formatDuration(left)} left` : 'limit reached'}`;
 }
@@ -150,11 +150,13 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   // The chain as far as it could be read; at least the task's own restartOf.
   const chain = ctx.restartChain.length ? ctx.restartChain : task.restartOf ? [task.restartOf] : [];
   add('restart of', chain.length ? chain.join(' ← ') : '-');
-  if (task.pid) add('worker pid', `${task.pid}${task.commandPid ? ` · command group ${task.commandPid}` : ''}`);
-  if (task.slurm?.jobId) add('slurm job', slurmJobLine(task));
-  const limit = task.slurm?.timeLimit;
+  const worker = workerOf(task).pid;
+  if (worker) add('worker pid', `${worker}${task.commandPid ? ` · command group ${task.commandPid}` : ''}`);
+  const job = slurmRun(task);
+  if (job?.jobId) add('slurm job', slurmJobLine(job));
+  const limit = job?.timeLimit;
   if (limit && !isFinal(task.status)) add('time limit', limitLine(task, limit, ctx.now));
-  if (task.slurm?.sbatchArgs?.length) add('sbatch args', printable(shellLine(task.slurm.sbatchArgs)));
+  if (job?.sbatchArgs?.length) add('sbatch args', printable(shellLine(job.sbatchArgs)));
   add('log', printable(task.logFile));
   return lines;
 }

@@ -2,9 +2,9 @@
 // that `status` and the dashboard share.
 import { cellWidth } from './cell-width.js';
 import { diffCell } from './diff.js';
-import { isSuspended, pendingReason } from './slurm.js';
+import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
-import { isBroken, isLocal, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
@@ -54,7 +54,7 @@ export function formatStatus(status: TaskStatus): string {
 }
 
 /** The STATUS cell: the task's status, or `suspended` while Slurm holds its job stopped (it is not running then). */
-export function formatTaskStatus(task: Pick<Task, 'status' | 'slurm'>): string {
+export function formatTaskStatus(task: Pick<Task, 'status' | 'runsOn'>): string {
   return isSuspended(task) ? '‖ suspended' : formatStatus(task.status);
 }
 
@@ -74,7 +74,7 @@ export function formatStatusShort(status: TaskStatus): string {
 
 const SHORT_LABELS = new Map(TASK_STATUSES.map((s) => [formatStatus(s), formatStatusShort(s)]));
 
-function formatStage(task: Pick<Task, 'stage' | 'status' | 'slurm'>): string {
+function formatStage(task: Pick<Task, 'stage' | 'status' | 'runsOn'>): string {
   // In parentheses, as squeue's NODELIST(REASON) shows it.
   const pending = pendingReason(task);
   if (pending) return `(${pending})`;
@@ -92,14 +92,13 @@ function ms(iso: string | null | undefined): number | null {
 
 /** Seconds the task has run (to now if still running; a suspended job's clock stands still). */
 export function elapsedSeconds(
-  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'slurm'> & Partial<Pick<Task, 'status'>>,
+  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status'>>,
   now: number,
 ): number | null {
-  if (task.status && isSuspended({ status: task.status, slurm: task.slurm }) && typeof task.slurm?.timeUsed === 'number') {
-    return task.slurm.timeUsed;
-  }
-  // A Slurm task is claimed when it is submitted: it may wait in the cluster's queue long after.
-  const start = ms(task.startedAt) ?? (task.slurm ? null : ms(task.claimedAt));
+  const used = slurmRun(task)?.timeUsed;
+  if (task.status && isSuspended({ status: task.status, runsOn: task.runsOn }) && typeof used === 'number') return used;
+  // A job is claimed when it is submitted: it may wait in its cluster's queue long after.
+  const start = ms(task.startedAt) ?? (jobOf(task) ? null : ms(task.claimedAt));
   if (start === null) return null;
   const end = ms(task.completedAt) ?? now;
   return Math.max(0, (end - start) / 1000);
@@ -109,8 +108,8 @@ export function elapsedSeconds(
  * The ETA as of now, in whole seconds: the stored estimate counts down from when it was
  * written; 0 once it has run out while the task still works (shown `<1s`: any moment).
  */
-export function currentEta(task: Pick<Task, 'status' | 'progress'> & Partial<Pick<Task, 'slurm'>>, now: number): number | null {
-  if (task.status !== 'running' || isSuspended({ status: task.status, slurm: task.slurm })) return null;
+export function currentEta(task: Pick<Task, 'status' | 'progress'> & Partial<Pick<Task, 'runsOn'>>, now: number): number | null {
+  if (task.status !== 'running' || (task.runsOn && isSuspended({ status: task.status, runsOn: task.runsOn }))) return null;
   const eta = task.progress?.etaSeconds;
   if (eta === null || eta === undefined || !Number.isFinite(eta) || eta < 0) return null;
   if ((task.progress?.percent ?? 0) >= 100) return null;
@@ -151,10 +150,10 @@ const TIME_COLUMNS: Column[] = [
 ];
 
 /** Where a task runs: `local`, or its executor, job and node (`hpc#4211@node3`; the node is known once it runs). */
-export function formatExecutor(task: Pick<Task, 'executor' | 'slurm'>): string {
+export function formatExecutor(task: Pick<Task, 'executor' | 'runsOn'>): string {
   const name = task.executor ?? LOCAL_EXECUTOR;
-  const job = task.slurm?.jobId ? `#${task.slurm.jobId}` : '';
-  return `${name}${job}${task.slurm?.node ? `@${task.slurm.node}` : ''}`;
+  const job = jobOf(task);
+  return `${name}${job?.jobId ? `#${job.jobId}` : ''}${job?.node ? `@${job.node}` : ''}`;
 }
 
 const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, width: 18, dropPriority: 3.5 };

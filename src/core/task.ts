@@ -36,8 +36,6 @@ export interface Task {
   claimedAt?: string | null;
   startedAt?: string | null;
   completedAt?: string | null;
-  pid?: number | null;
-  pidStartTime?: number | null;
   commandPid?: number | null;
   commandStartTime?: number | null;
   env: Record<string, string>;
@@ -50,8 +48,8 @@ export interface Task {
   restartOf?: string | null;
   /** `local`, or the name of a configured executor (absent in files of older versions: local). */
   executor?: string | null;
-  /** A task run as a Slurm batch job: its job once submitted, its node once the worker runs. */
-  slurm?: SlurmJob | null;
+  /** Where it runs, and what is known of its worker there (taskFromJson reads files of every version). */
+  runsOn: RunsOn;
   /** A task of an isolated project: what its worktree is made from, fixed at launch. */
   isolation?: Isolation | null;
   /** Its git worktree, once its worker created it. */
@@ -84,9 +82,29 @@ export interface DiffCount {
   deletions: number;
 }
 
-export interface SlurmJob {
+/** The worker's process where it runs (this machine, or the node of its job): written by the worker itself. */
+export interface WorkerProcess {
+  pid?: number | null;
+  pidStartTime?: number | null;
+}
+
+/** A task whose worker is a process of this machine, held to maxParallelTasks. */
+export interface LocalRun extends WorkerProcess {
+  kind: 'local';
+}
+
+/**
+ * A task run as a job in the queue of another system (a cluster): its job once
+ * submitted, the node it runs on once its worker starts there.
+ */
+export interface JobRun extends WorkerProcess {
   jobId: string | null;
   node: string | null;
+}
+
+/** A task run as a Slurm batch job. */
+export interface SlurmRun extends JobRun {
+  kind: 'slurm';
   /** Options for sbatch given to this task (`--sbatch-arg`), after its executor's `sbatchArgs`. */
   sbatchArgs?: string[];
   /**
@@ -100,12 +118,51 @@ export interface SlurmJob {
   timeUsed?: number | null;
 }
 
+/**
+ * Every kind of place a task runs, by its tag: an executor adds its own entry (the
+ * tests' batch executor does, by declaration merging).
+ */
+export interface RunKinds {
+  local: LocalRun;
+  slurm: SlurmRun;
+}
+
+export type RunsOn = RunKinds[keyof RunKinds];
+
 /** The executor every task has unless told otherwise: a detached process on this machine. */
 export const LOCAL_EXECUTOR = 'local';
 
-/** A task that runs elsewhere than this machine (a Slurm job): not under the local slot limit. */
-export function isLocal(task: Pick<Task, 'slurm'>): boolean {
-  return !task.slurm;
+/** Where a new local task runs: no worker yet. */
+export const RUNS_HERE: LocalRun = { kind: 'local' };
+
+/** Its worker's pid and start time, wherever it runs (null before the worker's first write). */
+export function workerOf(task: Pick<Task, 'runsOn'>): { pid: number | null; startTime: number | null } {
+  return { pid: task.runsOn.pid ?? null, startTime: task.runsOn.pidStartTime ?? null };
+}
+
+/** The task with its worker's pid and start time, as the worker's first write records them. */
+export function withWorker<T extends Pick<Task, 'runsOn'>>(task: T, pid: number, startTime: number | null): T {
+  return { ...task, runsOn: { ...task.runsOn, pid, pidStartTime: startTime } };
+}
+
+/** The job of a task that runs as one (any executor with a queue of its own), or null for a local one. */
+export function jobOf(task: Pick<Task, 'runsOn'>): JobRun | null {
+  return 'jobId' in task.runsOn ? task.runsOn : null;
+}
+
+/** The task with the job it was submitted as (no node yet); a local task as it is. */
+export function withSubmittedJob(task: Task, jobId: string): Task {
+  return jobOf(task) ? { ...task, runsOn: { ...task.runsOn, jobId, node: null } as RunsOn } : task;
+}
+
+/** The id of a task's job once it was submitted; null for a local task or one still being submitted. */
+export function submittedJob(task: Pick<Task, 'runsOn'>): string | null {
+  return jobOf(task)?.jobId ?? null;
+}
+
+/** A task that runs elsewhere than this machine (a cluster job): not under the local slot limit. */
+export function isLocal(task: Pick<Task, 'runsOn'>): boolean {
+  return task.runsOn.kind === 'local';
 }
 
 /**
@@ -113,8 +170,8 @@ export function isLocal(task: Pick<Task, 'slurm'>): boolean {
  * process): it failed before any worker of it ran, so nothing ever wrote its pid. Null
  * for any other task (one whose command failed at once has a worker that wrote its pid).
  */
-export function startFailure(task: Pick<Task, 'status' | 'pid' | 'error'>): string | null {
-  return task.status === 'failed' && !task.pid ? (task.error ?? 'it could not be started') : null;
+export function startFailure(task: Pick<Task, 'status' | 'runsOn' | 'error'>): string | null {
+  return task.status === 'failed' && !task.runsOn.pid ? (task.error ?? 'it could not be started') : null;
 }
 
 /**
@@ -149,15 +206,14 @@ export function isBroken(entry: TaskEntry): entry is BrokenTask {
  * A task the scheduler claimed whose worker has not made its first write: only that
  * worker may write it next, or a reaper that finds it never started. A Slurm task
  * stays `queued` while its job is pending: submitted (`claimedAt`), waiting for the
- * worker of its job (`jobId`; one not yet recorded may be any job of this task's).
+ * worker of its job (`jobId`; one not yet recorded may be any job of this task's), and
+ * so does a task of any executor with a queue of its own.
  */
 export function waitsForWorker(entry: TaskEntry | null, jobId?: string | null): entry is Task {
   if (!entry || isBroken(entry)) return false;
-  if (entry.slurm) {
-    const job = entry.slurm.jobId;
-    return entry.status === 'queued' && !!entry.claimedAt && (!job || !jobId || job === jobId);
-  }
-  return entry.status === 'running' && !entry.pid;
+  const job = jobOf(entry);
+  if (job) return entry.status === 'queued' && !!entry.claimedAt && (!job.jobId || !jobId || job.jobId === jobId);
+  return entry.status === 'running' && !entry.runsOn.pid;
 }
 
 /**
@@ -184,7 +240,11 @@ export function taskSteps(task: Pick<Task, 'project' | 'command' | 'stages' | 'i
  * The environment of a task's command: the launching shell's (not the worker's: it may be
  * another shell's), then the task's own, then what dev-tools tells it.
  */
-export function commandEnv(task: Task, launchEnv: Record<string, string>, stage: string): Record<string, string> {
+export function commandEnv(
+  task: Pick<Task, 'id' | 'project' | 'description' | 'env' | 'worktree'>,
+  launchEnv: Record<string, string>,
+  stage: string,
+): Record<string, string> {
   return {
     ...launchEnv,
     ...task.env,
@@ -225,4 +285,84 @@ export function taskShapeError(value: unknown): string | null {
 /** What identifies "the same job" for ETA history: project plus what runs. */
 export function historyKey(task: Pick<Task, 'project' | 'command' | 'stages'>): string {
   return JSON.stringify([task.project, task.command ?? null, task.stages?.map((s) => s.run) ?? null]);
+}
+
+/**
+ * A task as its file and `--json` hold it: `runsOn`, and beside it the fields earlier
+ * versions wrote and scripts read — the worker's `pid` and `pidStartTime`, and a Slurm
+ * task's `slurm` (its job) — kept so that nothing that read them breaks.
+ */
+export type TaskJson = Omit<Task, 'runsOn'> & {
+  /** Absent in files of earlier versions. */
+  runsOn?: RunsOn;
+  pid?: number | null;
+  pidStartTime?: number | null;
+  slurm?: Omit<SlurmRun, 'kind' | 'pid' | 'pidStartTime'>;
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** What Slurm said of a job for display: never in its file. */
+const SLURM_DISPLAY_KEYS = ['state', 'reason', 'timeLimit', 'timeUsed'] as const;
+
+/**
+ * The task's JSON: `forFile` leaves out what is only shown (what Slurm says of a job now).
+ * The worker's pid and a Slurm job are written twice, in `runsOn` and where earlier
+ * versions read them.
+ */
+export function taskToJson(task: Task, forFile = false): TaskJson {
+  const { runsOn, ...rest } = task;
+  let run: RunsOn = runsOn;
+  if (forFile && run.kind === 'slurm') {
+    const kept = { ...run };
+    for (const key of SLURM_DISPLAY_KEYS) delete kept[key];
+    run = kept;
+  }
+  const out = { ...rest } as TaskJson;
+  if (run.pid !== undefined) out.pid = run.pid;
+  if (run.pidStartTime !== undefined) out.pidStartTime = run.pidStartTime;
+  if (run.kind === 'slurm') {
+    const { kind: _kind, pid: _pid, pidStartTime: _start, ...job } = run;
+    out.slurm = job;
+  }
+  out.runsOn = run;
+  return out;
+}
+
+/**
+ * The task of a parsed file (checked by taskShapeError) of any version: one without
+ * `runsOn` runs where its `slurm` field says (or here). Where both are there the older
+ * fields win: a process of an earlier version, still running while dev-tools was
+ * upgraded, updates those and leaves `runsOn` as it found it.
+ */
+export function taskFromJson(value: Record<string, unknown>): Task {
+  const { runsOn: raw, pid, pidStartTime, slurm, ...rest } = value;
+  const given = isObject(raw) && typeof raw.kind === 'string' ? (raw as unknown as RunsOn) : null;
+  // Each as the file has it: absent until the worker writes it.
+  const worker: WorkerProcess = {};
+  if ('pid' in value || (given && 'pid' in given)) worker.pid = numberOrNull('pid' in value ? pid : given?.pid);
+  if ('pidStartTime' in value || (given && 'pidStartTime' in given))
+    worker.pidStartTime = numberOrNull('pidStartTime' in value ? pidStartTime : given?.pidStartTime);
+  let runsOn: RunsOn;
+  if (isObject(slurm)) {
+    const job = slurm as Partial<SlurmRun>;
+    runsOn = {
+      ...job,
+      kind: 'slurm',
+      jobId: typeof job.jobId === 'string' ? job.jobId : null,
+      node: typeof job.node === 'string' ? job.node : null,
+      ...worker,
+    };
+  } else if (given && given.kind !== 'local') {
+    runsOn = { ...given, ...worker };
+  } else {
+    runsOn = { kind: 'local', ...worker };
+  }
+  return { ...(rest as Omit<Task, 'runsOn'>), runsOn };
 }

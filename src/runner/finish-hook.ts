@@ -1,17 +1,14 @@
 // onFinish: the user's shell line, run once per task after its final state is written.
-// Whoever records the final state starts it (the worker, a reaper, cancel); a sweep in
-// every scheduler run catches a finisher that crashed before it could. The hook's own
-// shell claims it (HOOK_SHELL), so however many start it and whoever dies when, it runs
-// once.
-import { existsSync, statSync } from 'node:fs';
-import { isBroken, isFinal, type Task } from '../core/task.js';
+// Whoever records the final state starts it (the worker, a reaper, cancel); the
+// maintenance sweep (maintenance.ts) catches a finisher that crashed before it could.
+// The hook's own shell claims it (HOOK_SHELL), so however many start it and whoever
+// dies when, it runs once.
+import { statSync } from 'node:fs';
+import { isFinal, type Task } from '../core/task.js';
 import { projectConfig, type Config } from '../store/config.js';
-import { clearFinishPending, finishHookEnvOf, finishHookLogPath, finishPendingPath, pendingFinishIds } from '../store/finish-hook.js';
+import { clearFinishPending, finishHookEnvOf, finishHookLogPath, finishPendingPath } from '../store/finish-hook.js';
 import { readLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
-
-/** A finisher normally runs the hook itself at once; the sweep leaves it that long (it has the launching environment). */
-const SWEEP_AFTER_MS = 3000;
 
 /** The project's onFinish, else the top level's; an empty string turns it off for a project. */
 export function finishHookOf(config: Config, project: string): string | null {
@@ -85,37 +82,6 @@ export function runFinishHook(store: TaskStore, config: Config, task: Task, base
     child.unref();
   } catch {
     // Not started (no process left, say): the mark stays, and the next sweep tries again.
-  }
-}
-
-/** Hooks whose finisher died before running them (a worker or reaper killed right after the final write). */
-export function sweepFinishHooks(store: TaskStore, config: Config, now = Date.now()): void {
-  const pending = pendingFinishIds(store.paths);
-  if (pending.length === 0) return;
-  // A final task is moved to done/ as it is written: one still in tasks/ is not due yet, and is not read here.
-  const active = new Set(store.activeIds());
-  for (const id of pending) {
-    if (active.has(id)) continue;
-    const task = store.read(id);
-    if (!task) {
-      // Removed by `clean`, or a launch that is still creating its file.
-      clearFinishPendingIfOld(store, id, now);
-      continue;
-    }
-    if (isBroken(task) || !isFinal(task.status)) continue;
-    const ended = Date.parse(task.completedAt ?? '');
-    if (Number.isFinite(ended) && now - ended < SWEEP_AFTER_MS) continue;
-    // Claimed already (its shell was stopped before it cleared the mark): nothing left to do.
-    if (existsSync(finishHookLogPath(store.paths, id))) clearFinishPending(store.paths, id);
-    else runFinishHook(store, config, task);
-  }
-}
-
-function clearFinishPendingIfOld(store: TaskStore, id: string, now: number): void {
-  try {
-    if (now - statSync(finishPendingPath(store.paths, id)).mtimeMs > 60_000) clearFinishPending(store.paths, id);
-  } catch {
-    // already gone
   }
 }
 

@@ -3,12 +3,13 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
-import { isBroken, isFinal, PROJECT_NAME_RE, PROJECT_NAME_RULE, type Task } from '../core/task.js';
+import { isBroken, isFinal, jobOf, PROJECT_NAME_RE, PROJECT_NAME_RULE, submittedJob, type Task } from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
 import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
-import { resolveExecutor } from './executors.js';
+import type { JobDescription } from './executors/executor.js';
+import { executorFor, keptOptions, resolveExecutor } from './executors/registry.js';
 import { finishHookOf } from './finish-hook.js';
 import { UnusableLock } from './lock.js';
 import { schedule, type ScheduleResult } from './scheduler.js';
@@ -39,8 +40,10 @@ export interface LaunchResult {
   started: boolean;
   /** The worker's pid when this launch started it. */
   workerPid: number | null;
-  /** The Slurm job a Slurm task was submitted as (it stays queued while the job is pending). */
+  /** The job a task of an executor with a queue of its own was submitted as (it stays queued while the job is pending). */
   jobId: string | null;
+  /** Where such a task went, in words (`Slurm`, `Slurm job 4211 on executor "hpc" (squeue -j 4211)`); null for a local task. */
+  job: JobDescription | null;
   /** 1-based place in the queue when the task waits. */
   queuePosition: number | null;
   running: number;
@@ -54,7 +57,7 @@ const MAX_DESCRIPTION = 64 * 1024;
 
 type TaskFields = Pick<
   Task,
-  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'slurm' | 'isolation'
+  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation'
 >;
 
 /** What a launch will run (the given command, or the project's pipeline) and where. */
@@ -74,14 +77,10 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
   }
   const dir = project?.cwd ? resolve(expandHome(project.cwd)) : cwd;
   checkDir(dir, spec.project);
-  const where = resolveExecutor(
-    config,
-    spec.executor ?? project?.executor,
-    environment,
-    spec.executor ? undefined : spec.project,
-    spec.sbatchArgs,
-  );
-  if (where.slurm && spec.noQueue) {
+  const where = resolveExecutor(config, spec.executor ?? project?.executor, environment, spec.executor ? undefined : spec.project, {
+    sbatchArgs: spec.sbatchArgs,
+  });
+  if (jobOf(where) && spec.noQueue) {
     throw new UsageError(`--no-queue is for local tasks: a task on executor "${where.executor}" waits in the cluster's queue`);
   }
   return {
@@ -191,8 +190,9 @@ async function createAndSchedule(
   return {
     task: current,
     started: current.status !== 'queued',
-    workerPid: result.workerPids[task.id] ?? current.pid ?? null,
-    jobId: current.slurm?.jobId ?? null,
+    workerPid: result.workerPids[task.id] ?? current.runsOn.pid ?? null,
+    jobId: submittedJob(current),
+    job: executorFor(current, config).describe(current),
     queuePosition: current.status === 'queued' ? (position >= 0 ? position + 1 : null) : null,
     running: result.running,
     max: config.maxParallelTasks,
@@ -217,9 +217,9 @@ export async function restartTask(
   checkDir(original.cwd, original.project);
   const on = executor ?? original.executor;
   // Its own sbatch options go with it to the same executor; new ones come after (the last of two wins: more --time).
-  const kept = on === original.executor ? (original.slurm?.sbatchArgs ?? []) : [];
+  const kept = on === original.executor ? (keptOptions(original).sbatchArgs ?? []) : [];
   const fields: TaskFields = {
-    ...resolveExecutor(config, on, environment, undefined, [...kept, ...sbatchArgs]),
+    ...resolveExecutor(config, on, environment, undefined, { sbatchArgs: [...kept, ...sbatchArgs] }),
     project: original.project,
     description: original.description,
     command: original.command ?? null,

@@ -1,6 +1,6 @@
 import { Ledger, ledgerIds, type LedgerState, type LedgerStep } from '../store/ledger.js';
 import type { StatePaths } from '../store/paths.js';
-import { stopperInBackground } from './executor.js';
+import { stopperInBackground } from './executors/local/worker-process.js';
 import { FileLock } from './lock.js';
 import { isOwnGroup, isSameProcess, startTimeFromToken } from './proc.js';
 import { sleep } from './sleep.js';
@@ -65,8 +65,9 @@ function removeLedger(ledger: Ledger): void {
  * Finds the ledgers whose worker is gone and has their live groups stopped by a
  * detached group stopper (unless one is already at work on it). Returns the ids of
  * tasks with a live command group: they hold a slot until it is gone, whatever their
- * task file says. `running` lists tasks already counted as running; `unreaped`, tasks
- * whose file still says running: their dead worker's record stays for their reaper.
+ * task file says. `running` lists tasks already counted as running (their worker was
+ * found alive and tends their ledger: not read); `unreaped`, tasks whose file still
+ * says running: their dead worker's record stays for their reaper.
  */
 export function sweepLedgers(
   paths: StatePaths,
@@ -76,15 +77,17 @@ export function sweepLedgers(
 ): Set<string> {
   const busy = new Set<string>();
   for (const id of ledgerIds(paths)) {
+    // Counted already, its worker found alive (or starting) by the reaper just now: its worker tends its ledger.
+    if (running.has(id)) continue;
     const ledger = new Ledger(paths, id);
     const state = ledger.read();
     if (!state) continue;
-    // A Slurm job's worker and groups live on a node, with that node's pids: Slurm stops them when
-    // the job ends, and the scheduler removes the ledger of a job that ended (slurm-tasks.ts).
+    // A job's worker and groups live on a node, with that node's pids: its cluster stops them when
+    // the job ends, and its reaper removes the ledger of a job that ended (executors/jobs.ts).
     if (state.worker?.job) continue;
     if (ledgerOwnerAlive(state)) {
       // Its worker tends it; a task no longer `running` still holds a slot while a group lives.
-      if (!running.has(id) && liveGroups(state).length > 0) busy.add(id);
+      if (liveGroups(state).length > 0) busy.add(id);
       continue;
     }
     const live = revokeOrphan(ledger, unreaped.has(id));

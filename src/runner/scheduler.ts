@@ -1,24 +1,21 @@
-// The only way into `running`: the scheduler lock, reaping dead workers, claims and
-// admission. Over 250 lines: the rule it enforces reads in one place.
+// The only way into `running`: the scheduler lock, and the slot rule (claims and
+// admission of the tasks held to maxParallelTasks). Executors do the rest: a task's
+// executor reaps it, starts its worker, and claims and submits those with a queue of
+// their own (executors/jobs.ts); the sweeps for crash leftovers are maintenance.ts's.
 import { join } from 'node:path';
 import { describeError, TaskError } from '../core/errors.js';
-import { compareTasks, isBroken, type Task, type TaskStatus } from '../core/task.js';
+import { compareTasks, isBroken, submittedJob, type Task } from '../core/task.js';
 import type { Config } from '../store/config.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import { clearFinishPending } from '../store/finish-hook.js';
-import { Ledger } from '../store/ledger.js';
 import type { TaskStore } from '../store/tasks.js';
-import { localExecutor, type Freshness, type WorkerStates } from './executor.js';
-import { workerStates } from './executors.js';
-import { sweepStaleFiles } from './housekeeping.js';
-import { runFinishHook, sweepFinishHooks } from './finish-hook.js';
+import type { Freshness, ReapOptions, WorkerStates } from './executors/executor.js';
+import { claimJobs, recordSubmissions, submitJobs } from './executors/jobs.js';
+import { executorFor, usesSlots, workerStates } from './executors/registry.js';
+import { runFinishHook } from './finish-hook.js';
 import { FileLock } from './lock.js';
+import { claimMaintenance, sweepFinishHooks, sweepOrphansWithoutLock, sweepStaleFiles } from './maintenance.js';
 import { sweepLedgers } from './orphans.js';
-import { cancelJob } from './slurm.js';
-import { reapEndedJob, recordSubmissions, slurmUnderLock, submitJobs } from './slurm-tasks.js';
-
-/** A running task without a pid is "starting" this long after it was claimed, then dead. */
-export const STARTING_MS = 15_000;
 
 function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
@@ -37,93 +34,23 @@ export async function underSchedulerLock<T>(store: TaskStore, waitMs: number, bo
   }
 }
 
-type WorkerState = 'alive' | 'starting' | 'dead' | 'unknown';
-
 /**
- * The worker of a running local task: its pid in the task file once it wrote it, else
- * the pid it put in its ledger at start-up, else "starting" for STARTING_MS after the
- * claim. After that it is dead only for a caller holding the scheduler lock: a worker
- * makes its first write under that lock, so a slow one cannot write after being reaped.
- */
-export function workerState(store: TaskStore, task: Task, now: number, underLock: boolean): WorkerState {
-  const executor = localExecutor;
-  if (task.pid) return executor.isAlive(task) ? 'alive' : 'dead';
-  const worker = new Ledger(store.paths, task.id).read()?.worker;
-  if (worker) return executor.isAlive({ ...task, pid: worker.pid, pidStartTime: worker.startTime }) ? 'alive' : 'dead';
-  const claimed = Date.parse(task.claimedAt ?? task.createdAt);
-  if (Number.isFinite(claimed) && now - claimed < STARTING_MS) return 'starting';
-  return underLock ? 'dead' : 'unknown';
-}
-
-interface ReapOptions {
-  now?: number;
-  /** What the executors said of the workers (Slurm tasks are judged by it alone). */
-  states?: WorkerStates | null;
-  /** The caller holds the scheduler lock (needed to reap a task whose worker never showed up). */
-  underLock?: boolean;
-  /** What to record (cancel records `cancelled` when it had to take over from a stuck worker). */
-  status?: Extract<TaskStatus, 'interrupted' | 'cancelled'>;
-  reason?: string;
-}
-
-/**
- * Marks a running task whose worker is gone as `interrupted`. Re-reads first and writes
- * only if the file still says running with the same pid: the worker may have finished
- * just before it died; if it died between writing its final state and renaming it into
- * place, that state is recovered instead. Its command groups are not stopped here: the
- * ledger sweep of every scheduler run does that (or cancel, to return once they are gone).
+ * Records an active task whose worker (or job) is gone as `interrupted`, as its executor
+ * tells it (see Executor.reap), and runs its onFinish hook: its worker never did (it
+ * died before or just after its final write).
  */
 export function reapIfDead(store: TaskStore, task: Task, config: Config, opts: ReapOptions = {}): Task | null {
-  const reaped = reapLocal(store, task, config, opts);
-  // Its worker never ran the hook (it died before or just after its final write).
+  const reaped = executorFor(task, config).reap(store, config, task, opts);
   if (reaped) runFinishHook(store, config, reaped);
   return reaped;
-}
-
-function reapLocal(store: TaskStore, task: Task, _config: Config, opts: ReapOptions): Task | null {
-  const now = opts.now ?? Date.now();
-  if (task.slurm) return reapEndedJob(store, task, opts.states, { now, underLock: !!opts.underLock });
-  const executor = localExecutor;
-  if (task.status !== 'running' || workerState(store, task, now, !!opts.underLock) !== 'dead') return null;
-  const fresh = store.read(task.id);
-  if (!fresh || isBroken(fresh) || fresh.status !== 'running' || fresh.pid !== task.pid) return null;
-  if (fresh.pid && executor.isAlive(fresh)) return null;
-  removeLaunchEnv(store.paths, fresh.id);
-  const recovered = store.recoverFinalTemp(fresh);
-  if (recovered) return recovered;
-  // Another reader may have recovered or reaped it meanwhile.
-  const again = store.read(task.id);
-  if (!again || isBroken(again) || again.status !== 'running') return null;
-  const reaped: Task = {
-    ...fresh,
-    status: opts.status ?? 'interrupted',
-    completedAt: new Date(now).toISOString(),
-    error: opts.reason ?? deathOf(store, fresh),
-  };
-  store.write(reaped);
-  return reaped;
-}
-
-/**
- * How a worker that left its task `running` ended, in words. "Never started" only when
- * no worker ever showed up: one that did wrote its pid into the task's ledger first,
- * before any command, even when it could not write the task file (a full disk).
- */
-function deathOf(store: TaskStore, task: Task): string {
-  if (task.pid) return `worker ${task.pid} died while running`;
-  const ledger = new Ledger(store.paths, task.id).read();
-  if (!ledger?.worker) return 'worker never started';
-  return ledger.steps.length > 0
-    ? `worker ${ledger.worker.pid} died while running (before it could record its start)`
-    : `worker ${ledger.worker.pid} died while starting`;
 }
 
 interface ScheduleOptions {
   lockWaitMs?: number;
   /**
-   * How fresh the cluster's answer about Slurm jobs must be (default `cached`: no
-   * waiting on a cluster); or a choice made from the active Slurm tasks (`status`
-   * asks only when it shows some).
+   * How fresh the answer of an executor with a queue of its own (a cluster) must be
+   * (default `cached`: no waiting on a cluster); or a choice made from their active
+   * tasks (`status` asks only when it shows some).
    */
   jobs?: Freshness | ((remote: Task[]) => Freshness);
   /**
@@ -141,13 +68,13 @@ export interface ScheduleResult {
   started: Task[];
   /** Worker pid of each task started by this step. */
   workerPids: Record<string, number>;
-  /** Slurm tasks this step submitted (their job ids are in their files). */
+  /** Tasks of executors with a queue of their own that this step submitted (their job ids are in their files). */
   submitted: Task[];
   reaped: Task[];
   /** Tasks holding a slot: running, or final with a command group still alive. */
   running: number;
   queued: Task[];
-  /** What the executors said of the active tasks' workers (one Slurm query), for callers that reap on their own. */
+  /** What the executors with a queue of their own said of their tasks (one query each), for callers that reap on their own. */
   states: WorkerStates | null;
 }
 
@@ -169,37 +96,38 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
     queued: [],
     states: null,
   };
-  // Jobs are asked about before the lock is taken (a slow controller must never hold it), all in one query;
-  // a job seen ended stays ended, so reaping by this answer under the lock is sound.
-  const remote = store.listActive().filter((e): e is Task => !isBroken(e) && !!e.slurm?.jobId);
+  // Executors with a queue of their own are asked before the lock is taken (a slow controller must never
+  // hold it), all their tasks in one query; a job seen ended stays ended, so reaping by this answer under the lock is sound.
+  const remote = store.listActive().filter((e): e is Task => !isBroken(e) && !usesSlots(e, config));
   const freshness = typeof opts.jobs === 'function' ? opts.jobs(remote) : (opts.jobs ?? 'cached');
   if (remote.length) result.states = await workerStates(store, remote, config, freshness);
-  if (!(await lock.acquire(opts.lockWaitMs ?? 5000))) {
-    if (opts.admit) throw new TaskError(BUSY);
-    // No task file is written without the lock, but orphaned groups can still be seen to
-    // (keeping the worker's record of a task not yet reaped: its reaper reads it).
-    const unreaped = new Set(
-      store
-        .listActive()
-        .filter((e) => !isBroken(e) && e.status === 'running' && !e.slurm)
-        .map((e) => e.id),
-    );
-    sweepLedgers(store.paths, config.cancelGraceMs, new Set(), unreaped);
+  const locked = await lock.acquire(opts.lockWaitMs ?? 5000);
+  if (!locked && opts.admit) throw new TaskError(BUSY);
+  const maintenance = claimMaintenance(store.paths);
+  if (!locked) {
+    // No task file is written without the lock, but orphaned command groups can still be seen to.
+    if (maintenance) sweepOrphansWithoutLock(store, config);
     return result;
   }
   result.locked = true;
   for (let round = 0; ; round++) {
     let claimed: Task[];
     try {
-      claimed = claimUnderLock(store, config, result, round === 0 ? { housekeeping: true, admit: opts.admit } : {}, () => lock.stillHeld());
+      const first = round === 0 ? { maintenance, admit: opts.admit } : {};
+      claimed = claimUnderLock(store, config, result, first, () => lock.stillHeld());
     } finally {
       lock.release();
     }
     let failed = 0;
+    const jobs: Task[] = [];
     for (const task of claimed) {
-      if (task.slurm) continue;
+      const executor = executorFor(task, config);
+      if (executor.queue === 'own') {
+        jobs.push(task);
+        continue;
+      }
       try {
-        result.workerPids[task.id] = (await localExecutor.start(store, task)).pid!;
+        result.workerPids[task.id] = (await executor.start(store, task)).pid!;
         result.started.push(task);
       } catch (err) {
         failed++;
@@ -219,23 +147,27 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
         }
       }
     }
-    const claims = claimed.filter((t) => t.slurm);
-    if (claims.length) await submit(store, config, claims, result);
+    if (jobs.length) await submit(store, config, jobs, result);
     // A start that failed freed its slot again: claim on, or the queue would wait for the next caller.
     if (failed === 0 || round >= 20 || !(await lock.acquire(opts.lockWaitMs ?? 5000))) break;
   }
-  sweepFinishHooks(store, config);
+  if (maintenance) sweepFinishHooks(store, config);
   return result;
 }
 
-/** Submits claimed Slurm tasks after the lock, then records their jobs under it (a few ms). */
+/** Submits claimed tasks of executors with a queue of their own after the lock, then records their jobs under it (a few ms). */
 async function submit(store: TaskStore, config: Config, claims: Task[], result: ScheduleResult): Promise<void> {
   const submissions = await submitJobs(store, config, claims);
   const done = await underSchedulerLock(store, 60_000, () => recordSubmissions(store, submissions)).catch(() => null);
   if (!done) return; // unrecorded: each job's worker records its own job id when it starts
-  result.submitted.push(...done.recorded.filter((t) => t.slurm?.jobId));
+  result.submitted.push(...done.recorded.filter((t) => submittedJob(t)));
   // A job whose task was cancelled while it was being submitted.
-  for (const jobId of done.stray) await cancelJob(jobId).catch(() => undefined);
+  for (const s of done.stray) {
+    if ('jobId' in s)
+      await executorFor(s.task, config)
+        .withdraw(store, { jobId: s.jobId })
+        .catch(() => undefined);
+  }
 }
 
 /** `held`: whether this process still holds the lock (it may have been stopped and the lock broken). */
@@ -243,7 +175,7 @@ function claimUnderLock(
   store: TaskStore,
   config: Config,
   result: ScheduleResult,
-  first: { housekeeping?: boolean; admit?: () => Task },
+  first: { maintenance?: boolean; admit?: () => Task },
   held: () => boolean,
 ): Task[] {
   const now = Date.now();
@@ -254,8 +186,8 @@ function claimUnderLock(
   for (const entry of store.listActive()) {
     if (isBroken(entry)) continue;
     active.set(entry.id, entry);
-    // The cluster's queue and limits apply to a Slurm task, not maxParallelTasks.
-    if (entry.slurm) remote.push(entry);
+    // A cluster's queue and limits apply to a task of an executor with a queue of its own, not maxParallelTasks.
+    if (!usesSlots(entry, config)) remote.push(entry);
     else if (entry.status === 'running') {
       const reaped = reapIfDead(store, entry, config, { now, underLock: true });
       if (reaped) result.reaped.push(reaped);
@@ -268,8 +200,8 @@ function claimUnderLock(
   }
   // A task whose command group outlived its worker holds its slot until the group is gone.
   for (const id of sweepLedgers(store.paths, config.cancelGraceMs, busy)) busy.add(id);
-  if (first.housekeeping) sweepStaleFiles(store, active);
-  const claims = slurmUnderLock(store, remote, result.states, now, result.reaped);
+  if (first.maintenance) sweepStaleFiles(store, active);
+  const claims = claimJobs(store, config, remote, result.states, now, result.reaped);
   if (first.admit) {
     // Queued tasks go first, so they take free slots; the figure shown counts only what holds one.
     if (busy.size + queued.length >= config.maxParallelTasks) {

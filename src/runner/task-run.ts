@@ -4,7 +4,7 @@
 import type { Marker } from '../core/markers.js';
 import { ProgressTracker } from '../core/progress.js';
 import { describeError } from '../core/errors.js';
-import { commandEnv, historyKey, runsAsPipeline, taskSteps, type Task, type TaskStatus, type Worktree } from '../core/task.js';
+import { commandEnv, historyKey, runsAsPipeline, taskSteps, withWorker, type Task, type TaskStatus, type Worktree } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
@@ -52,7 +52,7 @@ export class TaskRun {
     private readonly logFd: number,
     private readonly launchEnv: Record<string, string>,
     /**
-     * In a Slurm job the cluster signals every process at once: a command may die of
+     * In a job (Slurm) the cluster signals every process at once: a command may die of
      * that SIGTERM before this worker has handled its own. A step that failed waits
      * this long for it, so a cancel or a stop by the cluster is not taken for a failure.
      */
@@ -223,12 +223,11 @@ export class TaskRun {
   }
 
   private recordStep(step: Step, index: number, count: number): void {
-    this.task = {
-      ...this.task,
-      ...(index === 0 ? { pid: process.pid, pidStartTime: ownStartTime(), startedAt: new Date(this.startedMs).toISOString() } : {}),
-      commandPid: step.pgid,
-      commandStartTime: step.startTime,
-    };
+    const started =
+      index === 0
+        ? withWorker({ ...this.task, startedAt: new Date(this.startedMs).toISOString() }, process.pid, ownStartTime())
+        : this.task;
+    this.task = { ...started, commandPid: step.pgid, commandStartTime: step.startTime };
     if (this.progress.stepStarted(index, count, Date.now())) this.writer.changed();
   }
 
@@ -241,7 +240,7 @@ export class TaskRun {
     const out = await underFirstWriteLock(this.store, this.task, () => {
       const r = prepare();
       if (typeof r === 'object' && r !== null && 'error' in r) return r;
-      this.task = { ...this.task, pid: process.pid, pidStartTime: ownStartTime() };
+      this.task = withWorker(this.task, process.pid, ownStartTime());
       this.writer.now();
       this.started = true;
       return r;

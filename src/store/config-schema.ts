@@ -37,8 +37,9 @@ const project = z.strictObject({
   onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
 });
 
+/** `{ "type": "slurm", "sbatchArgs": [...] }`: a Slurm cluster (src/runner/executors/slurm/). */
 const slurm = z.strictObject({
-  type: z.literal('slurm', 'must be "slurm" (the only executor type besides the built-in "local")'),
+  type: z.literal('slurm'),
   sbatchArgs: z
     .array(
       z.string('must be a string').superRefine((arg, ctx) => {
@@ -48,6 +49,22 @@ const slurm = z.strictObject({
       'must be an array of sbatch options',
     )
     .default([]),
+});
+
+/**
+ * One entry per type of executor `executors.<name>.type` can name, each with its own
+ * keys; a new executor adds its schema here (and its folder in src/runner/executors/).
+ */
+const EXECUTOR_TYPES = [slurm] as const;
+
+const typeNames = EXECUTOR_TYPES.map((t) => JSON.stringify(t.shape.type.value));
+const executor = z.discriminatedUnion('type', EXECUTOR_TYPES, {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? typeNames.length === 1
+        ? `must be ${typeNames[0]} (the only executor type besides the built-in "local")`
+        : `must be one of ${typeNames.join(', ')} (besides the built-in "local")`
+      : undefined,
 });
 
 const EXECUTOR_NAME_RE = new RegExp(`^(?!${LOCAL_EXECUTOR}$)${PROJECT_NAME_RE.source.slice(1)}`);
@@ -61,7 +78,7 @@ const schema = z.strictObject({
     .max(MAX_GRACE_MS, `must be at most ${MAX_GRACE_MS} (one hour, in milliseconds)`)
     .default(5000),
   onFinish: z.string('must be a shell line (a string)').optional(),
-  executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), slurm).default({}),
+  executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), executor).default({}),
   projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });
 

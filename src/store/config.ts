@@ -29,7 +29,15 @@ export interface SlurmExecutorConfig {
   sbatchArgs: string[];
 }
 
-export type ExecutorConfig = SlurmExecutorConfig;
+/**
+ * Every type of executor config.json can name, by its `type`: a new executor adds its
+ * entry here and in config-schema.ts, beside its folder in src/runner/executors/.
+ */
+export interface ExecutorConfigs {
+  slurm: SlurmExecutorConfig;
+}
+
+export type ExecutorConfig = ExecutorConfigs[keyof ExecutorConfigs];
 
 export interface Config {
   maxParallelTasks: number;

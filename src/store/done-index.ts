@@ -5,7 +5,7 @@
 // write each), so a line that splits well is taken as written.
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { isIdPrefix } from '../core/ids.js';
-import { isFinal, taskShapeError, type Task } from '../core/task.js';
+import { isFinal, taskFromJson, taskShapeError, taskToJson, type Task } from '../core/task.js';
 import { writeFileAtomic } from './atomic.js';
 import { ownedByUs } from './paths.js';
 import { readOwnFile } from './read-own.js';
@@ -35,7 +35,7 @@ interface IndexRead {
  * tasks out (`status --all --json`) parses none of them.
  */
 export function doneRecord(task: Task): DoneRecord {
-  return { id: task.id, createdAt: task.createdAt, project: task.project, json: JSON.stringify(task) };
+  return { id: task.id, createdAt: task.createdAt, project: task.project, json: JSON.stringify(taskToJson(task, true)) };
 }
 
 function line(r: DoneRecord): string {
@@ -84,7 +84,7 @@ export function parseRecord(record: DoneRecord): Task | null {
     return null;
   }
   if (taskShapeError(value)) return null;
-  const task = value as Task;
+  const task = taskFromJson(value as Record<string, unknown>);
   return task.id === record.id && isFinal(task.status) ? task : null;
 }
 

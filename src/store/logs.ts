@@ -1,9 +1,10 @@
 // Reading a log from its end (a 1 GB log costs what a small one does). The log keeps
 // marker lines (it is byte for byte what the command wrote); what these return hides them.
 // Following a log as it grows: log-cursor.ts.
-import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isMarkerLine } from '../core/markers.js';
 import { openRead } from './log-cursor.js';
+import { ownedByUs } from './paths.js';
 
 const CHUNK = 64 * 1024;
 /** A line longer than this shows its end only (as the log pane shows a cut line). */
@@ -240,4 +241,35 @@ export function fileSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * A task's log, opened for appending (by whoever starts its worker, and by the worker):
+ * never through a symbolic link (O_NOFOLLOW), and never a file with a second name (a
+ * hard link planted at the log's path would make the output land in its target), a
+ * folder or a file of another user.
+ */
+export function openLogForAppend(path: string, create: 'new' | 'existing-or-new' = 'existing-or-new'): number {
+  const flags =
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | (create === 'new' ? constants.O_EXCL : 0);
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o600);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST')
+      throw Object.assign(new Error(`its log ${path} already exists (not made by dev-tools: remove it)`), { code: e.code });
+    if (e.code === 'ELOOP')
+      throw Object.assign(new Error(`its log ${path} is a symbolic link (not followed: remove it)`), { code: e.code });
+    throw err;
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile() || st.nlink !== 1 || !ownedByUs(st)) {
+    closeSync(fd);
+    throw Object.assign(
+      new Error(`its log ${path} is not a plain file of yours (${st.nlink > 1 ? 'a hard link' : 'foreign'}): remove it`),
+      { code: 'EEXIST' },
+    );
+  }
+  return fd;
 }

@@ -1,6 +1,6 @@
 // One task file: its name, its text, and what is read from it.
 import { isIdPrefix } from '../core/ids.js';
-import { compareTasks, isBroken, taskShapeError, type Task, type TaskEntry } from '../core/task.js';
+import { compareTasks, isBroken, taskFromJson, taskShapeError, taskToJson, type Task, type TaskEntry } from '../core/task.js';
 import { TEMP_SUFFIX } from './atomic.js';
 import { namesIn } from './paths.js';
 import { readOwnFile } from './read-own.js';
@@ -38,13 +38,13 @@ export function parseEntry(text: string, id: string): TaskEntry {
   }
   const problem = taskShapeError(value);
   if (problem) return { id, broken: true, error: problem };
-  const task = value as Task;
+  const task = taskFromJson(value as Record<string, unknown>);
   if (task.id !== id) return { id, broken: true, error: `file says id ${JSON.stringify(task.id)}` };
   return task;
 }
 
 export function serialize(task: Task): string {
-  return `${JSON.stringify(task, null, 2)}\n`;
+  return `${JSON.stringify(taskToJson(task, true), null, 2)}\n`;
 }
 
 /** Sorted by creation time (see compareTasks), broken entries last. */

@@ -5,7 +5,7 @@ import { randomBytes } from './random.js';
 import { join } from 'node:path';
 import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
-import { isBroken, isFinal, type Task, type TaskEntry } from '../core/task.js';
+import { isBroken, isFinal, workerOf, type Task, type TaskEntry } from '../core/task.js';
 import { createFileExclusive, safeUnlink, tempFiles, writeFileAtomic } from './atomic.js';
 import { appendDoneIndex, doneRecord, parseRecord, readDoneIndex, rewriteDoneIndex, type DoneRecord } from './done-index.js';
 import { ensureStateDirs, statePaths, type StatePaths } from './paths.js';
@@ -103,7 +103,8 @@ export class TaskStore {
    * final, and not older than the task file. Returns the recovered task, or null.
    */
   recoverFinalTemp(task: Task): Task | null {
-    if (!task.pid) return null;
+    const { pid } = workerOf(task);
+    if (!pid) return null;
     const active = this.activePath(task.id);
     let activeMtime = 0;
     try {
@@ -112,12 +113,12 @@ export class TaskStore {
       return null;
     }
     const own = tempFiles(this.paths.tasks)
-      .filter((t) => t.target === active && t.pid === task.pid && t.mtimeMs >= activeMtime)
+      .filter((t) => t.target === active && t.pid === pid && t.mtimeMs >= activeMtime)
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const temp of own) {
       const file = readOwnFile(temp.path, MAX_TASK_FILE);
       const entry = file.ok ? parseEntry(file.text, task.id) : null;
-      if (!entry || isBroken(entry) || entry.pid !== task.pid || !isFinal(entry.status)) continue;
+      if (!entry || isBroken(entry) || workerOf(entry).pid !== pid || !isFinal(entry.status)) continue;
       try {
         renameSync(temp.path, active);
       } catch {

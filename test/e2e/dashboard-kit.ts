@@ -3,7 +3,7 @@
 // run leaves them, and a check that a frame is drawn whole.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { type Harness, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
 import type { InstalledPackage } from './installed.js';
 import type { Terminal } from './terminal.js';
@@ -37,13 +37,13 @@ export class DashboardKit {
     this.h.writeConfig({ cancelGraceMs: 500, ...config });
   }
 
-  findTask(match: (t: Task) => boolean, what: string): Promise<Task> {
+  findTask(match: (t: TaskJson) => boolean, what: string): Promise<TaskJson> {
     return waitFor(() => this.h.allTasks().find(match), what, 20_000);
   }
 
   /** A finished or queued task written as a file, as a crash or an earlier run leaves it. */
-  taskFile(id: string, fields: Partial<Task>): Task {
-    const t: Task = {
+  taskFile(id: string, fields: Partial<TaskJson>): TaskJson {
+    const t: TaskJson = {
       id,
       project: 'web',
       description: `task ${id}`,

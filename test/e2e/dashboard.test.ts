@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { groupMembers, Harness, HEAVY_MODULE, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
 import { makeRepo } from '../integration/git-repo.js';
 import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
@@ -74,11 +74,11 @@ function writeConfig(config: Record<string, unknown>): void {
   h.writeConfig({ cancelGraceMs: 500, ...config });
 }
 
-const findTask = (match: (t: Task) => boolean, what: string) => waitFor(() => h.allTasks().find(match), what, 20_000);
+const findTask = (match: (t: TaskJson) => boolean, what: string) => waitFor(() => h.allTasks().find(match), what, 20_000);
 
 /** A finished or queued task written as a file, as a crash or an earlier run leaves it. */
-function taskFile(id: string, fields: Partial<Task>): Task {
-  const t: Task = {
+function taskFile(id: string, fields: Partial<TaskJson>): TaskJson {
+  const t: TaskJson = {
     id,
     project: 'web',
     description: `task ${id}`,

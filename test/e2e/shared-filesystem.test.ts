@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { Harness, waitFor } from '../integration/harness.js';
 import { mountView, requireFuse, type View } from '../integration/fuse.js';
 import { cancelJobsOf, requireCluster } from '../slurm/cluster.js';
@@ -46,7 +46,7 @@ function dashboardOnView(): void {
 }
 
 /** Waits until the task file under REAL says so (the moment "another machine" wrote it). */
-const written = (id: string, check: (t: Task) => boolean, what: string, timeoutMs = 60_000) =>
+const written = (id: string, check: (t: TaskJson) => boolean, what: string, timeoutMs = 60_000) =>
   waitFor(
     () => {
       try {
@@ -61,7 +61,7 @@ const written = (id: string, check: (t: Task) => boolean, what: string, timeoutM
   );
 
 /** Each change under REAL is on the dashboard within 3 s. */
-async function followsOnScreen(t: Task, row: RegExp): Promise<void> {
+async function followsOnScreen(t: TaskJson, row: RegExp): Promise<void> {
   await term.see(t.id, 'the row to appear within 3 s', 3000);
   let at = await written(t.id, (x) => x.progress?.percent === 30, 'progress 30 under REAL');
   await term.see(new RegExp(`${t.id} .*${row.source}.* 30%`), 'progress 30% on screen within 3 s', Math.max(500, 3000 - (Date.now() - at)));

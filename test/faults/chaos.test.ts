@@ -12,7 +12,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFinal, type Task } from '../../src/core/task.js';
+import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
 import { makeRepo } from '../integration/git-repo.js';
@@ -170,7 +170,7 @@ describe('chaos (#11)', () => {
             const code = await c.exited;
             if (code === 0) {
               try {
-                confirmed.set((JSON.parse(c.stdout) as Task).id, name);
+                confirmed.set((JSON.parse(c.stdout) as TaskJson).id, name);
               } catch {
                 // killed after exit code 0 could not happen; a cut line is simply not counted
               }

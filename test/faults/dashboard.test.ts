@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardActions } from '../../components/actions.js';
 import { App } from '../../components/App.js';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
@@ -35,8 +35,8 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-function finished(id: string, fields: Partial<Task> = {}): Task {
-  const t: Task = {
+function finished(id: string, fields: Partial<TaskJson> = {}): TaskJson {
+  const t: TaskJson = {
     id,
     project: 'web',
     description: 'hostile output',
@@ -50,7 +50,7 @@ function finished(id: string, fields: Partial<Task> = {}): Task {
     exitCode: 0,
     logFile: `logs/${id}.log`,
     ...fields,
-  } as Task;
+  } as TaskJson;
   writeFileSync(store.donePath(id), JSON.stringify(t));
   return t;
 }

@@ -3,7 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { killGroup, waitFor, type Harness } from '../integration/harness.js';
 
@@ -56,8 +56,8 @@ export async function samplePeakRss(pid: number, deadlineMs: number): Promise<nu
 }
 
 /** Writes a task file by hand (a state left behind by a crash, a reboot, another machine). */
-export function writeTask(h: Harness, task: Partial<Task> & { id: string }, folder: 'active' | 'done' = 'active'): Task {
-  const full: Task = {
+export function writeTask(h: Harness, task: Partial<TaskJson> & { id: string }, folder: 'active' | 'done' = 'active'): TaskJson {
+  const full: TaskJson = {
     project: 'web',
     description: 'hand-written',
     command: ['sh', '-c', 'true'],
@@ -69,7 +69,7 @@ export function writeTask(h: Harness, task: Partial<Task> & { id: string }, fold
     createdAt: new Date().toISOString(),
     logFile: `logs/${task.id}.log`,
     ...task,
-  } as Task;
+  } as TaskJson;
   const dir = folder === 'active' ? join(h.home, 'tasks') : join(h.home, 'tasks', 'done');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   mkdirSync(join(h.home, 'logs'), { recursive: true, mode: 0o700 });

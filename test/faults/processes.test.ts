@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { alive, groupMembers, Harness, ROOT, waitFor } from '../integration/harness.js';
 import {
@@ -34,7 +34,7 @@ afterEach(() => {
 
 const WORKER = join(ROOT, RUNTIME_FILES.worker);
 
-async function started(id: string): Promise<Task> {
+async function started(id: string): Promise<TaskJson> {
   return waitFor(() => {
     const t = h.task(id);
     return t.pid && t.commandPid ? t : undefined;
@@ -183,7 +183,7 @@ async function launchStoppedAt(point: string, script: string): Promise<{ id: str
     env: { DEV_TOOLS_TEST_STOP_AT: point },
   });
   expect(r.code).toBe(0);
-  const id = (JSON.parse(r.stdout) as Task).id;
+  const id = (JSON.parse(r.stdout) as TaskJson).id;
   const worker = await waitFor(() => {
     const pid = workerPid(h.home, id);
     return pid && procState(pid) === 'T' ? pid : undefined;
@@ -252,7 +252,7 @@ describe('a worker killed at any point leaves no process of its task (#11)', () 
       },
     });
     const r = h.run(['task', 'web', 'two stages', '-b', '--json'], { env: { DEV_TOOLS_TEST_STOP_AT: 'stage-spawned' } });
-    const id = (JSON.parse(r.stdout) as Task).id;
+    const id = (JSON.parse(r.stdout) as TaskJson).id;
     const worker = await waitFor(() => {
       const pid = workerPid(h.home, id);
       return pid && procState(pid) === 'T' ? pid : undefined;

@@ -463,7 +463,7 @@ describe('files left by crashed processes (#11)', () => {
     return path;
   }
 
-  it("clean and any other command remove temp files whose writer is gone; a live writer's temp file is kept", async () => {
+  it("clean and the maintenance of any other command remove temp files whose writer is gone; a live writer's temp file is kept", async () => {
     const t = h.sh('web', 'true');
     await h.waitForStatus(t.id, ['completed']);
     const dead = deadPid();
@@ -482,10 +482,23 @@ describe('files left by crashed processes (#11)', () => {
     // The writer is alive (it may rename it any moment), or the file is too young to judge.
     expect(existsSync(live)).toBe(true);
     expect(existsSync(fresh)).toBe(true);
-    // Any command that runs the scheduler does the same, cheaply.
+    // Any command that runs the scheduler does the same, at most once every 10 s per state dir (a stamp says when).
     const again = plantTemp(join(h.home, 'locks', 'scheduler.lock'), dead, '{}', 60_000);
+    const old = new Date(Date.now() - 11_000);
+    utimesSync(join(h.home, 'maintained'), old, old);
     expect(h.run(['status']).code).toBe(0);
+    const stamped = statSync(join(h.home, 'maintained')).mtimeMs;
     expect(existsSync(again)).toBe(false);
+    const later = plantTemp(join(h.home, 'locks', 'scheduler.lock'), dead, '{}', 60_000);
+    expect(h.run(['status']).code).toBe(0);
+    expect(h.run(['task', 'web', 'x', '-b', '--', 'true']).code).toBe(0);
+    // Swept already within the interval: not again, whatever runs.
+    expect(existsSync(later)).toBe(true);
+    expect(statSync(join(h.home, 'maintained')).mtimeMs).toBe(stamped);
+    // Once due (the stamp is old), the next command sweeps.
+    utimesSync(join(h.home, 'maintained'), old, old);
+    expect(h.run(['status']).code).toBe(0);
+    expect(existsSync(later)).toBe(false);
     rmSync(live);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { alive, BIN, groupMembers, Harness, waitFor } from './harness.js';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -16,7 +16,7 @@ afterEach(() => {
   h.cleanup();
 });
 
-async function runningTask(id: string): Promise<Task> {
+async function runningTask(id: string): Promise<TaskJson> {
   return waitFor(() => {
     const t = h.task(id);
     return t.pid && t.commandPid ? t : undefined;
@@ -24,7 +24,7 @@ async function runningTask(id: string): Promise<Task> {
 }
 
 /** pids of every process in the task's command group, children included. */
-function treeOf(t: Task): number[] {
+function treeOf(t: TaskJson): number[] {
   return groupMembers(t.commandPid!);
 }
 
@@ -273,7 +273,7 @@ describe('restart', () => {
     const first = await h.waitForStatus(t.id, ['completed']);
     const r = h.run(['restart', t.id, '-b', '--json']);
     expect(r.code).toBe(0);
-    const again = JSON.parse(r.stdout) as Task;
+    const again = JSON.parse(r.stdout) as TaskJson;
     expect(again.id).not.toBe(t.id);
     expect(again.restartOf).toBe(t.id);
     for (const key of ['project', 'description', 'command', 'cwd', 'env'] as const) expect(again[key]).toEqual(first[key]);

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { Harness } from './harness.js';
 
 let h: Harness;
@@ -88,7 +88,7 @@ describe('choosing the executor at launch', () => {
       env,
     });
     expect(r.code, r.stderr).toBe(0);
-    const t = JSON.parse(r.stdout) as Task;
+    const t = JSON.parse(r.stdout) as TaskJson;
     expect(t.executor).toBe('local');
     expect(t.slurm).toBeUndefined();
     await h.waitForStatus(t.id, ['completed']);

@@ -4,8 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, Harness, sleep, waitFor } from './harness.js';
-import type { Task } from '../../src/core/task.js';
+import { alive, Harness, maintenanceDue, sleep, waitFor } from './harness.js';
+import type { TaskJson } from '../../src/core/task.js';
 
 let h: Harness;
 let out: string;
@@ -33,7 +33,7 @@ function callsOf(id: string): string[][] {
   return calls().filter((c) => c[0] === id);
 }
 
-async function runningTask(id: string): Promise<Task> {
+async function runningTask(id: string): Promise<TaskJson> {
   return waitFor(() => {
     const t = h.task(id);
     return t.pid && t.commandPid ? t : undefined;
@@ -80,7 +80,7 @@ describe('onFinish', () => {
     const launch = (shell: string, command: string[]) => {
       const r = h.run(['task', 'web', `from ${shell}`, '-b', '--json', '--', ...command], { env: from(shell) });
       expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as Task;
+      return JSON.parse(r.stdout) as TaskJson;
     };
     const killed = launch('A', ['sleep', '60']);
     const queued = launch('Q', ['true']);
@@ -153,7 +153,7 @@ describe('onFinish', () => {
     const stopped = h.run(['task', 'web', 'stops', '-b', '--json', '--', 'sh', '-c', 'exit 4'], {
       env: { DEV_TOOLS_TEST_STOP_AT: 'final-write' },
     });
-    const task = JSON.parse(stopped.stdout) as Task;
+    const task = JSON.parse(stopped.stdout) as TaskJson;
     const run = await runningTask(task.id);
     await waitFor(() => {
       try {
@@ -182,7 +182,7 @@ describe('onFinish', () => {
     expect(own.stderr).toContain('config.json: projects.web.onFinish must be a shell line');
   });
 
-  it('a finisher that died between its final write and the hook: the next scheduler run runs it, once', async () => {
+  it('a finisher that died between its final write and the hook: the next maintenance run runs it, once', async () => {
     h.writeConfig({ onFinish: `${RECORD} >> '${out}'` });
     // What such a crash leaves: the final state in done/, the launch's mark still in finish/.
     const t = h.launch('web', 'crashed finisher', ['true']);
@@ -190,9 +190,11 @@ describe('onFinish', () => {
     await waitFor(() => callsOf(t.id).length || undefined, 'its own hook');
     const id = 'crash001';
     const ended = new Date(Date.now() - 10_000).toISOString();
-    const task: Task = { ...h.task(t.id), id, description: 'left behind', completedAt: ended, logFile: `logs/${id}.log` };
+    const task: TaskJson = { ...h.task(t.id), id, description: 'left behind', completedAt: ended, logFile: `logs/${id}.log` };
     writeFileSync(join(h.home, 'tasks', 'done', `${id}.json`), JSON.stringify(task));
     writeFileSync(join(h.home, 'finish', `${id}.json`), '{}');
+    // The first command after a while sweeps (the launch just now did, and stamped it).
+    maintenanceDue(h.home);
     expect(h.run(['status']).code).toBe(0);
     await waitFor(() => callsOf(id).length || undefined, 'the swept hook');
     expect(h.run(['status']).code).toBe(0);
@@ -209,7 +211,7 @@ describe('onFinish', () => {
     await waitFor(() => callsOf(t.id).length || undefined, 'its own hook');
     const ended = new Date(Date.now() - 10_000).toISOString();
     const leave = (id: string, description: string) => {
-      const task: Task = { ...h.task(t.id), id, description, completedAt: ended, logFile: `logs/${id}.log` };
+      const task: TaskJson = { ...h.task(t.id), id, description, completedAt: ended, logFile: `logs/${id}.log` };
       writeFileSync(join(h.home, 'tasks', 'done', `${id}.json`), JSON.stringify(task));
       writeFileSync(join(h.home, 'finish', `${id}.json`), '{}');
     };
@@ -217,6 +219,7 @@ describe('onFinish', () => {
     // Claimed by a hook shell that was stopped before it cleared the mark.
     leave('clmd0001', 'claimed');
     writeFileSync(join(h.home, 'logs', 'clmd0001.onfinish.log'), '');
+    maintenanceDue(h.home);
     const runs = Array.from({ length: 4 }, () => h.start(['status', '--all']));
     expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0, 0, 0]);
     await waitFor(() => callsOf('race0001').length || undefined, 'the raced hook');

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isFinal, type Task } from '../../src/core/task.js';
+import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { isAlive } from '../../src/runner/proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,13 +80,13 @@ export class Harness {
   }
 
   /** `task <project> <desc> -b --json -- cmd...` and the new task. */
-  launch(project: string, description: string, command: string[], extra: string[] = []): Task {
+  launch(project: string, description: string, command: string[], extra: string[] = []): TaskJson {
     const r = this.run(['task', project, description, '-b', '--json', ...extra, '--', ...command]);
     if (r.code !== 0) throw new Error(`launch failed (${r.code}): ${r.stderr}`);
-    return JSON.parse(r.stdout) as Task;
+    return JSON.parse(r.stdout) as TaskJson;
   }
 
-  sh(project: string, script: string, extra: string[] = []): Task {
+  sh(project: string, script: string, extra: string[] = []): TaskJson {
     return this.launch(project, `run ${project}`, ['sh', '-c', script], extra);
   }
 
@@ -94,25 +94,25 @@ export class Harness {
     writeFileSync(join(this.home, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
   }
 
-  task(id: string): Task {
+  task(id: string): TaskJson {
     for (const p of [join(this.home, 'tasks', `${id}.json`), join(this.home, 'tasks', 'done', `${id}.json`)]) {
       try {
-        return JSON.parse(readFileSync(p, 'utf8')) as Task;
+        return JSON.parse(readFileSync(p, 'utf8')) as TaskJson;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') continue;
       }
     }
     // Between the final write and the move to done/, retry once.
-    return JSON.parse(readFileSync(join(this.home, 'tasks', 'done', `${id}.json`), 'utf8')) as Task;
+    return JSON.parse(readFileSync(join(this.home, 'tasks', 'done', `${id}.json`), 'utf8')) as TaskJson;
   }
 
-  allTasks(): Task[] {
-    const out: Task[] = [];
+  allTasks(): TaskJson[] {
+    const out: TaskJson[] = [];
     for (const dir of [join(this.home, 'tasks'), join(this.home, 'tasks', 'done')]) {
       for (const name of safeReaddir(dir)) {
         if (!name.endsWith('.json')) continue;
         try {
-          out.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as Task);
+          out.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as TaskJson);
         } catch {
           // moved or mid-rename
         }
@@ -134,7 +134,7 @@ export class Harness {
    * after its final write it still archives the file, releases the scheduler lock and
    * may start queued tasks, and a test reading the state dir must not race that.
    */
-  async waitForStatus(id: string, statuses: string[], timeoutMs = 30_000): Promise<Task> {
+  async waitForStatus(id: string, statuses: string[], timeoutMs = 30_000): Promise<TaskJson> {
     const deadline = Date.now() + timeoutMs;
     const t = await waitFor(
       () => {
@@ -264,4 +264,12 @@ export function groupMembers(pgid: number): number[] {
     }
   }
   return out;
+}
+
+/**
+ * Makes the maintenance sweeps due (they run at most once every 10 s per state dir):
+ * the next command that runs the scheduler sweeps, as the first one after a while does.
+ */
+export function maintenanceDue(home: string): void {
+  rmSync(join(home, 'maintained'), { force: true });
 }

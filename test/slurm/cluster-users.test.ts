@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { Harness, waitFor } from '../integration/harness.js';
 import {
   cancelJobsOf,
@@ -38,7 +38,7 @@ const CONFIG = {
 };
 
 /** The task that reaches its time limit, in a state dir of its own (see the header). */
-let timed: { h: Harness; task: Task } | null = null;
+let timed: { h: Harness; task: TaskJson } | null = null;
 beforeAll(async () => {
   if (SKIP_REASON !== null) return;
   const th = new Harness();
@@ -67,10 +67,10 @@ afterEach(async () => {
   h.cleanup();
 });
 
-function statusJson(env: Record<string, string> = {}): Task[] {
+function statusJson(env: Record<string, string> = {}): TaskJson[] {
   const r = h.run(['status', '--json'], { env });
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Task[];
+  return JSON.parse(r.stdout) as TaskJson[];
 }
 
 /** A PATH on which every Slurm command is logged (one line per call, to `calls`) before the real one runs. */
@@ -329,11 +329,11 @@ describe('a job that reaches its time limit (started before the first test)', ()
 
     const r = th.run(['restart', task.id, '-b', '--json', '--sbatch-arg=--time=5']);
     expect(r.code, r.stderr).toBe(0);
-    const again = JSON.parse(r.stdout) as Task;
+    const again = JSON.parse(r.stdout) as TaskJson;
     // Its own options go with it, the new one last (sbatch takes the last of two).
     expect(again.slurm!.sbatchArgs).toEqual(['--time=1', '--time=5']);
     await waitFor(() => job(again.slurm!.jobId!)?.state.match(/RUNNING|PENDING/) ?? undefined, 'the new job');
-    const shown = JSON.parse(th.run(['status', '--json']).stdout) as Task[];
+    const shown = JSON.parse(th.run(['status', '--json']).stdout) as TaskJson[];
     expect(shown.find((x) => x.id === again.id)?.slurm?.timeLimit).toBe(300);
     expect(th.run(['cancel', again.id]).code).toBe(0);
   }, 200_000);

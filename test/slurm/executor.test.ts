@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Task } from '../../src/core/task.js';
+import type { TaskJson } from '../../src/core/task.js';
 import { alive, Harness, pidsWithEnv, waitFor } from '../integration/harness.js';
 import { writeTask } from '../faults/fault-kit.js';
 import { cancelJobsOf, job, jobs, requireCluster, scancel, submit, waitForJob } from './cluster.js';
@@ -35,10 +35,10 @@ afterEach(async () => {
   h.cleanup();
 });
 
-function statusJson(): Task[] {
+function statusJson(): TaskJson[] {
   const r = h.run(['status', '--json']);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Task[];
+  return JSON.parse(r.stdout) as TaskJson[];
 }
 
 /** Fills the node with an exclusive job, so the next ones stay PENDING (Resources). */
@@ -93,7 +93,7 @@ describe('a task on the Slurm executor', () => {
         env: { SECRET_TOKEN: 'hunter2' },
       },
     );
-    const t = JSON.parse(r.stdout) as Task;
+    const t = JSON.parse(r.stdout) as TaskJson;
     const done = await h.waitForStatus(t.id, ['completed'], 60_000);
     expect(h.log(t.id)).toContain(`tok=hunter2 job=${done.slurm!.jobId}`);
     expect(JSON.stringify(done)).not.toContain('hunter2');
@@ -134,13 +134,13 @@ describe('a task on the Slurm executor', () => {
     const t = h.launch('p', 'again', ['sh', '-c', 'echo "where=${SLURM_JOB_ID:-here}"'], ['--executor', 'slurm']);
     await h.waitForStatus(t.id, ['completed'], 60_000);
     const r1 = h.run(['restart', t.id, '-b', '--json']);
-    const again = JSON.parse(r1.stdout) as Task;
+    const again = JSON.parse(r1.stdout) as TaskJson;
     expect(again).toMatchObject({ executor: 'slurm', restartOf: t.id });
     const done = await h.waitForStatus(again.id, ['completed'], 60_000);
     expect(done.slurm!.jobId).not.toBe(h.task(t.id).slurm!.jobId);
     expect(h.log(again.id)).toContain(`where=${done.slurm!.jobId}`);
     const r2 = h.run(['restart', t.id, '-b', '--json', '--executor', 'local']);
-    const here = JSON.parse(r2.stdout) as Task;
+    const here = JSON.parse(r2.stdout) as TaskJson;
     expect(here.executor).toBe('local');
     expect(here.slurm).toBeUndefined();
     await h.waitForStatus(here.id, ['completed']);
@@ -287,7 +287,7 @@ describe('pipelines and many tasks', () => {
       projects: { pipe: { executor: 'slurm', cwd: h.home, stages: [stage('plan'), stage('build'), stage('test')] } },
     });
     const r = h.run(['task', 'pipe', 'three stages', '-b', '--json']);
-    const t = JSON.parse(r.stdout) as Task;
+    const t = JSON.parse(r.stdout) as TaskJson;
     expect(t.executor).toBe('slurm');
     const done = await h.waitForStatus(t.id, ['completed'], 60_000);
     const jobId = done.slurm!.jobId!;
@@ -335,7 +335,7 @@ describe('mistakes at launch', () => {
     // Not started: the reason and a failure, as in the foreground (the task object still comes with --json).
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^dev-tools: task \w{8} failed: cannot submit to Slurm: sbatch: error: .*invalid partition/im);
-    const t = JSON.parse(r.stdout) as Task;
+    const t = JSON.parse(r.stdout) as TaskJson;
     expect(t.status).toBe('failed');
     expect(t.error).toMatch(/^cannot submit to Slurm: sbatch: error: .*(invalid partition|Invalid partition)/i);
     expect(readdirSync(join(h.home, 'env'))).toEqual([]);

@@ -50,7 +50,7 @@ afterEach(() => {
   cleanup();
   for (const e of store.list(true)) {
     if (isBroken(e)) continue;
-    for (const pid of [e.pid, e.commandPid]) {
+    for (const pid of [e.runsOn.pid, e.commandPid]) {
       if (!pid) continue;
       try {
         process.kill(-pid, 'SIGKILL');
@@ -306,6 +306,7 @@ describe('App against a real state directory and real workers', () => {
           env: {},
           status: 'queued',
           createdAt: new Date(Date.now() + i).toISOString(),
+          runsOn: { kind: 'local' },
         },
         { prepare: (id) => writeLaunchEnv(store.paths, id, process.env) },
       ),

@@ -55,7 +55,9 @@ describe('the first frame drawn before the dashboard loads', () => {
           createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
           status: i < 2 ? 'running' : 'queued',
           // This process: alive, so nothing reaps the picture while it is compared.
-          ...(i < 2 ? { pid: process.pid, startedAt: hourAgo, progress: { percent: 40 + i, message: 'compiling' } } : {}),
+          ...(i < 2
+            ? { runsOn: { kind: 'local', pid: process.pid }, startedAt: hourAgo, progress: { percent: 40 + i, message: 'compiling' } }
+            : {}),
         }),
       );
     }

@@ -7,11 +7,11 @@ afterEach(() => cleanup());
 
 describe('Header', () => {
   it('counts slots for local tasks only and tasks on a cluster apart (#16)', () => {
-    const slurm = { executor: 'hpc', slurm: { jobId: '1', node: null } };
+    const slurm = { executor: 'hpc', runsOn: { kind: 'slurm' as const, jobId: '1', node: null } };
     const entries = [
       makeTask({ id: 'loc00001' }),
       makeTask({ id: 'loc00002', status: 'queued' }),
-      makeTask({ id: 'rem00001', ...slurm, slurm: { jobId: '1', node: 'n1' } }),
+      makeTask({ id: 'rem00001', ...slurm, runsOn: { kind: 'slurm', jobId: '1', node: 'n1' } }),
       makeTask({ id: 'rem00002', status: 'queued', ...slurm }),
       makeTask({ id: 'rem00003', status: 'queued', ...slurm }),
       makeTask({ id: 'rem00004', status: 'failed', ...slurm }),

@@ -87,7 +87,7 @@ describe('what the dashboard reads', () => {
         id: 'slm00001',
         status: 'queued',
         executor: 'hpc',
-        slurm: { jobId: '4211', node: null },
+        runsOn: { kind: 'slurm', jobId: '4211', node: null },
         claimedAt: new Date(claimed).toISOString(),
         createdAt: new Date(claimed).toISOString(),
       }),

@@ -73,7 +73,7 @@ describe('TaskTable', () => {
     const remote = makeTask({
       id: 'rem00001',
       executor: 'hpc',
-      slurm: { jobId: '42', node: 'node3' },
+      runsOn: { kind: 'slurm', jobId: '42', node: 'node3' },
       createdAt: '2024-01-01T00:00:01.000Z',
     });
     const without = render(<TaskTable entries={[local]} selected={0} width={100} height={4} now={NOW} />).lastFrame()!;
@@ -89,7 +89,7 @@ describe('TaskTable', () => {
   });
 
   it('adds the DIFF column as `status` does, also when a worktree task joins a table that has EXECUTOR (#14)', () => {
-    const remote = makeTask({ id: 'rem00001', executor: 'hpc', slurm: { jobId: '42', node: 'node3' } });
+    const remote = makeTask({ id: 'rem00001', executor: 'hpc', runsOn: { kind: 'slurm', jobId: '42', node: 'node3' } });
     const isolated = makeTask({
       id: 'wt000001',
       status: 'completed',

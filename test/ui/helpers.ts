@@ -31,6 +31,7 @@ export function makeTask(fields: Partial<Task> & { id: string }): Task {
     createdAt: '2024-01-01T00:00:00.000Z',
     env: {},
     logFile: `logs/${fields.id}.log`,
+    runsOn: { kind: 'local' },
     ...fields,
   };
 }

@@ -71,6 +71,7 @@ describe('the DIFF column', () => {
     createdAt: '2024-01-01T00:00:00.000Z',
     env: {},
     logFile: 'l',
+    runsOn: { kind: 'local' },
     ...fields,
   });
 

@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkS
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareTasks, type Task } from '../../src/core/task.js';
+import { compareTasks, taskToJson, withWorker, type Task, type TaskJson } from '../../src/core/task.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { BIN } from '../integration/harness.js';
@@ -29,6 +29,7 @@ function finished(description: string, status: Task['status'] = 'completed'): Ta
     env: {},
     status: 'queued',
     createdAt: new Date().toISOString(),
+    runsOn: { kind: 'local' },
   });
   const done: Task = { ...t, status, completedAt: new Date().toISOString(), exitCode: status === 'completed' ? 0 : 1 };
   store.write(done);
@@ -37,7 +38,7 @@ function finished(description: string, status: Task['status'] = 'completed'): Ta
 
 const indexLines = () => readFileSync(store.doneIndexPath, 'utf8').split('\n').filter(Boolean);
 /** A line as the index writes it: id, creation time and project before the task's compact JSON. */
-const record = (t: Task) => `${t.id}\t${t.createdAt}\t${t.project}\t${JSON.stringify(t)}`;
+const record = (t: Task) => `${t.id}\t${t.createdAt}\t${t.project}\t${JSON.stringify(taskToJson(t, true))}`;
 const indexIds = () => indexLines().map((l) => l.split('\t')[0]);
 const listed = () =>
   store
@@ -123,8 +124,9 @@ describe('index of finished tasks', () => {
       env: {},
       status: 'queued',
       createdAt: new Date().toISOString(),
+      runsOn: { kind: 'local' },
     });
-    store.write({ ...other, status: 'running', pid: process.pid, pidStartTime: ownStartTime(), startedAt: new Date().toISOString() });
+    store.write({ ...withWorker(other, process.pid, ownStartTime()), status: 'running', startedAt: new Date().toISOString() });
     // One of them only in done/, not yet in the index (its archiver died before appending).
     writeFileSync(store.doneIndexPath, indexLines().slice(0, 2).join('\n') + '\n');
     const run = (...args: string[]) => {
@@ -133,11 +135,12 @@ describe('index of finished tasks', () => {
         encoding: 'utf8',
       });
       expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as Task[];
+      return JSON.parse(r.stdout) as TaskJson[];
     };
-    expect(run()).toEqual(store.list(true));
+    // As the files say, with the fields of earlier versions (pid, pidStartTime) beside runsOn.
+    expect(run()).toEqual(store.list(true).map((e) => taskToJson(e as Task)));
     // By creation time, then id: tasks made in the same millisecond sort by id.
-    const byCreation = (tasks: Task[]) => [...tasks].sort(compareTasks).map((t) => t.id);
+    const byCreation = (tasks: Pick<Task, 'id' | 'createdAt'>[]) => [...tasks].sort(compareTasks).map((t) => t.id);
     expect(run().map((t) => t.id)).toEqual(byCreation([...mine, other]));
     expect(run('p').map((t) => t.id)).toEqual(byCreation(mine));
     expect(indexIds()).toEqual(mine.map((t) => t.id));

@@ -17,6 +17,7 @@ import {
   sbatchArgProblem,
   stoppedJobReason,
   slurmVariables,
+  slurmRun,
   startedAsJob,
   type JobStates,
 } from '../../src/core/slurm.js';
@@ -34,7 +35,7 @@ import {
 } from '../../src/core/slurm-cache.js';
 import { activeSummary, formatExecutor, taskCells, taskColumns, TASK_COLUMNS } from '../../src/core/task-view.js';
 import { detailLines } from '../../src/core/task-detail.js';
-import { waitsForWorker, type Task } from '../../src/core/task.js';
+import { taskToJson, waitsForWorker, type Task } from '../../src/core/task.js';
 
 const base: Task = {
   id: 'aaaa0001',
@@ -46,8 +47,14 @@ const base: Task = {
   createdAt: '2026-01-01T00:00:00.000Z',
   env: {},
   logFile: 'logs/aaaa0001.log',
+  runsOn: { kind: 'local' },
 };
-const slurmTask = (over: Partial<Task> = {}): Task => ({ ...base, executor: 'hpc', slurm: { jobId: '42', node: null }, ...over });
+const slurmTask = (over: Partial<Task> = {}): Task => ({
+  ...base,
+  executor: 'hpc',
+  runsOn: { kind: 'slurm', jobId: '42', node: null },
+  ...over,
+});
 
 describe('squeue', () => {
   it('parses the -O fields, trims padding and reads a missing node as none', () => {
@@ -175,11 +182,14 @@ describe('the hand-over of a Slurm task', () => {
     expect(waitsForWorker(submitted, '42')).toBe(true);
     expect(waitsForWorker(submitted, '43')).toBe(false); // another job's worker
     // Submitted, its job id not recorded yet: the job's worker records it.
-    expect(waitsForWorker({ ...submitted, slurm: { jobId: null, node: null } }, '43')).toBe(true);
+    expect(waitsForWorker({ ...submitted, runsOn: { kind: 'slurm', jobId: null, node: null } }, '43')).toBe(true);
     expect(waitsForWorker(slurmTask(), '42')).toBe(false); // never submitted
     expect(waitsForWorker({ ...submitted, status: 'cancelled' }, '42')).toBe(false);
     expect(waitsForWorker(startedAsJob(submitted, { jobId: '42', node: 'n1' }), '42')).toBe(false);
-    expect(startedAsJob(submitted, { jobId: '42', node: 'n1' })).toMatchObject({ status: 'running', slurm: { jobId: '42', node: 'n1' } });
+    expect(startedAsJob(submitted, { jobId: '42', node: 'n1' })).toMatchObject({
+      status: 'running',
+      runsOn: { kind: 'slurm', jobId: '42', node: 'n1' },
+    });
   });
 });
 
@@ -189,9 +199,11 @@ describe('where a task runs, on screen', () => {
     expect(taskColumns([local, { ...base }]).map((c) => c.key)).toEqual(TASK_COLUMNS.map((c) => c.key));
     const keys = taskColumns([local, slurmTask()]).map((c) => c.key);
     expect(keys.slice(0, 4)).toEqual(['id', 'project', 'status', 'executor']);
-    expect(taskCells(slurmTask({ status: 'running', slurm: { jobId: '42', node: 'node3' } }), 0).executor).toBe('hpc#42@node3');
+    expect(taskCells(slurmTask({ status: 'running', runsOn: { kind: 'slurm', jobId: '42', node: 'node3' } }), 0).executor).toBe(
+      'hpc#42@node3',
+    );
     expect(formatExecutor(slurmTask())).toBe('hpc#42');
-    expect(formatExecutor(slurmTask({ slurm: { jobId: null, node: null } }))).toBe('hpc');
+    expect(formatExecutor(slurmTask({ runsOn: { kind: 'slurm', jobId: null, node: null } }))).toBe('hpc');
     expect(formatExecutor(base)).toBe('local');
   });
 
@@ -267,11 +279,28 @@ describe('what Slurm says of a job, on screen', () => {
   it('a pending job shows why it waits, in STAGE and --json, and nothing is added to a job not in the answer', () => {
     const t = slurmTask({ claimedAt: '2026-01-01T00:00:01.000Z' });
     const shown = withJobState(t, answer('42|PENDING||0|Resources|2:00:00|0:00|\n'));
-    expect(shown.slurm).toEqual({ jobId: '42', node: null, state: 'PENDING', reason: 'Resources', timeLimit: 7200, timeUsed: 0 });
+    expect(shown.runsOn).toEqual({
+      kind: 'slurm',
+      jobId: '42',
+      node: null,
+      state: 'PENDING',
+      reason: 'Resources',
+      timeLimit: 7200,
+      timeUsed: 0,
+    });
+    expect(taskToJson(shown).slurm).toEqual({
+      jobId: '42',
+      node: null,
+      state: 'PENDING',
+      reason: 'Resources',
+      timeLimit: 7200,
+      timeUsed: 0,
+    });
     expect(taskCells(shown, now).stage).toBe('(Resources)');
     expect(taskCells(shown, now).status).toBe('… queued');
     // Shown, never recorded: what goes in the file leaves it out.
-    expect(recordedJob(shown.slurm)).toEqual({ jobId: '42', node: null });
+    expect(recordedJob(slurmRun(shown))).toEqual({ kind: 'slurm', jobId: '42', node: null });
+    expect(taskToJson(shown, true).slurm).toEqual({ jobId: '42', node: null });
     expect(withJobState(t, answer('43|PENDING||0|Resources|2:00:00|0:00|\n'))).toBe(t);
     expect(withJobState(t, null)).toBe(t);
     expect(withJobState(base, answer('42|PENDING||0|Resources|2:00:00|0:00|\n'))).toBe(base);
@@ -281,7 +310,7 @@ describe('what Slurm says of a job, on screen', () => {
     const t = slurmTask({
       status: 'running',
       startedAt: '2026-01-01T00:00:00.000Z',
-      slurm: { jobId: '42', node: 'n1' },
+      runsOn: { kind: 'slurm', jobId: '42', node: 'n1' },
       progress: { percent: 50, etaSeconds: 100, updatedAt: '2026-01-01T00:09:00.000Z' },
     });
     const suspended = withJobState(t, answer('42|SUSPENDED|n1|0|None|2:00:00|1:05|\n'));
@@ -301,7 +330,7 @@ describe('what Slurm says of a job, on screen', () => {
       slurmTask({
         status: 'running',
         startedAt: '2026-01-01T00:00:00.000Z',
-        slurm: { jobId: '42', node: 'n1', sbatchArgs: ['--time=2:00:00'] },
+        runsOn: { kind: 'slurm', jobId: '42', node: 'n1', sbatchArgs: ['--time=2:00:00'] },
       }),
       answer('42|RUNNING|n1|0|None|2:00:00|12:05|\n'),
     );

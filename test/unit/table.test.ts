@@ -17,6 +17,7 @@ describe('format', () => {
     startedAt: '2024-01-01T00:00:00.000Z',
     env: {},
     logFile: 'logs/abcd1234.log',
+    runsOn: { kind: 'local' },
     stage: { index: 1, count: 3, name: 'build' },
     progress: { percent: 50, message: null, etaSeconds: 90, updatedAt: '2024-01-01T00:00:30.000Z' },
   };
@@ -132,7 +133,15 @@ describe('terminal cells', () => {
   });
 
   it('lines up `status` rows whatever script the stage and description are in', () => {
-    const base = { command: ['true'], cwd: '/', status: 'running' as const, createdAt: '2024-01-01T00:00:00.000Z', env: {}, logFile: 'x' };
+    const base = {
+      command: ['true'],
+      cwd: '/',
+      status: 'running' as const,
+      createdAt: '2024-01-01T00:00:00.000Z',
+      env: {},
+      logFile: 'x',
+      runsOn: { kind: 'local' as const },
+    };
     const rows = [
       taskCells(
         {

@@ -15,6 +15,7 @@ function task(fields: Partial<Task> & { id: string }): Task {
     createdAt: '2026-11-27T02:00:00.000Z',
     env: {},
     logFile: `logs/${fields.id}.log`,
+    runsOn: { kind: 'local' },
     ...fields,
   };
 }

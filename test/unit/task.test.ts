@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/core/units.js';
-import { commandEnv, runsAsPipeline, taskShapeError, taskSteps } from '../../src/core/task.js';
+import { commandEnv, runsAsPipeline, taskFromJson, taskShapeError, taskSteps, taskToJson, type Task } from '../../src/core/task.js';
 
 describe('durations and task shape', () => {
   it('parses durations', () => {
@@ -58,5 +58,69 @@ describe('what a worker runs', () => {
       DEV_TOOLS_STAGE: 'build',
       DEV_TOOLS_WORKTREE: '/s/worktrees/abc12345',
     });
+  });
+});
+
+describe('where a task runs, in its file and --json', () => {
+  const fields = {
+    id: 'abc12345',
+    project: 'web',
+    description: 'd',
+    command: ['true'],
+    cwd: '/',
+    env: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    logFile: 'logs/abc12345.log',
+  };
+
+  it('reads the files of earlier versions: pid and slurm where they were, no runsOn', () => {
+    const local = taskFromJson({ ...fields, status: 'running', pid: 41, pidStartTime: 7 });
+    expect(local.runsOn).toEqual({ kind: 'local', pid: 41, pidStartTime: 7 });
+    const queued = taskFromJson({ ...fields, status: 'queued' });
+    expect(queued.runsOn).toEqual({ kind: 'local' });
+    const job = taskFromJson({
+      ...fields,
+      status: 'running',
+      executor: 'hpc',
+      pid: 9,
+      pidStartTime: 3,
+      slurm: { jobId: '42', node: 'n1', sbatchArgs: ['--mem=1G'] },
+    });
+    expect(job.runsOn).toEqual({ kind: 'slurm', jobId: '42', node: 'n1', sbatchArgs: ['--mem=1G'], pid: 9, pidStartTime: 3 });
+    expect(job).not.toHaveProperty('slurm');
+    expect(job).not.toHaveProperty('pid');
+  });
+
+  it('writes runsOn and, beside it, every field earlier versions wrote: --json adds, removes nothing', () => {
+    const job = taskFromJson({
+      ...fields,
+      status: 'running',
+      executor: 'hpc',
+      pid: 9,
+      pidStartTime: 3,
+      slurm: { jobId: '42', node: 'n1' },
+    });
+    const shown = { ...job, runsOn: { ...job.runsOn, state: 'RUNNING', reason: null } } as Task;
+    expect(taskToJson(shown)).toMatchObject({
+      pid: 9,
+      pidStartTime: 3,
+      slurm: { jobId: '42', node: 'n1', state: 'RUNNING', reason: null },
+      runsOn: { kind: 'slurm', jobId: '42', node: 'n1', pid: 9, pidStartTime: 3, state: 'RUNNING' },
+    });
+    // What Slurm says of the job now is shown, never written.
+    const file = taskToJson(shown, true);
+    expect(file.slurm).toEqual({ jobId: '42', node: 'n1' });
+    expect(file.runsOn).toEqual({ kind: 'slurm', jobId: '42', node: 'n1', pid: 9, pidStartTime: 3 });
+    expect(taskFromJson(JSON.parse(JSON.stringify(file)))).toEqual(job);
+    // A local task has no slurm field, and no pid until its worker wrote one, as before.
+    const queued = taskToJson(taskFromJson({ ...fields, status: 'queued' }));
+    expect(Object.keys(queued)).not.toContain('slurm');
+    expect(Object.keys(queued)).not.toContain('pid');
+  });
+
+  it('takes the older fields where both are there: a worker of an earlier version, still running, updates only those', () => {
+    const written = taskToJson(taskFromJson({ ...fields, status: 'running' }), true);
+    const byOldWorker = { ...written, pid: 77, pidStartTime: 5 };
+    expect(taskFromJson(byOldWorker).runsOn).toEqual({ kind: 'local', pid: 77, pidStartTime: 5 });
   });
 });

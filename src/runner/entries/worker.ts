@@ -1,37 +1,31 @@
-// The detached worker: `node worker.cjs <stateHome> <taskId>`, or `... slurm` as the
-// batch job of a Slurm task. This is the process around a task's run (task-run.ts):
-// its arguments, signals, what must be in place before a command can run, and a tidy
-// ledger on every way out.
+// The detached worker: `node worker.cjs <stateHome> <taskId>`, or `... <kind>` as the
+// job of an executor with a queue of its own (`slurm`: a Slurm batch job). This is the
+// process around a task's run (task-run.ts): its arguments, signals, what must be in
+// place before a command can run, and a tidy ledger on every way out.
 import { closeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { describeError, TaskError } from '../../core/errors.js';
-import { slurmVariables, startedAsJob, stoppedJobReason } from '../../core/slurm.js';
-import { isBroken, waitsForWorker } from '../../core/task.js';
+import { isBroken, waitsForWorker, withWorker } from '../../core/task.js';
 import { loadConfigOrLastValid, type Config } from '../../store/config.js';
 import { readLaunchEnv, removeLaunchEnv } from '../../store/launch-env.js';
 import { Ledger } from '../../store/ledger.js';
+import { openLogForAppend } from '../../store/logs.js';
 import { ensureStateDirs, statePaths } from '../../store/paths.js';
 import { TaskStore } from '../../store/tasks.js';
-import { openLogForAppend } from '../executor.js';
+import { jobWorker } from '../executors/registry.js';
 import { runFinishHook } from '../finish-hook.js';
 import { liveGroups } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
-import { schedule, underSchedulerLock } from '../scheduler.js';
-import { jobStop } from '../slurm.js';
-import { recordRequeued } from '../slurm-tasks.js';
+import { schedule } from '../scheduler.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
 import { TaskRun } from '../task-run.js';
 import { complain } from '../state-writer.js';
 import { logLine } from '../step.js';
 import { testPoint } from '../test-stop.js';
 
-/** How long a failed step waits for the SIGTERM Slurm sends the worker with the command's (task-run.ts). */
-const SLURM_SIGNAL_SETTLE_MS = 250;
-
 /** Runs the worker; every way out leaves its ledger tidy (or to the sweepers, if a group outlived KILL). */
 async function main(): Promise<void> {
   const [home, id, mode] = process.argv.slice(2);
-  const job = mode === 'slurm' ? slurmJob() : null;
+  const job = mode === undefined ? null : jobWorker(mode, process.env);
   if (!home || !id || (mode !== undefined && !job)) {
     complain('usage: worker.cjs <stateHome> <taskId> [slurm]   (slurm: as a batch job, with SLURM_JOB_ID set)');
     process.exit(2);
@@ -43,19 +37,10 @@ async function main(): Promise<void> {
     if (run) run.onCancel(...as);
     else early.stop = as;
   };
-  // On Slurm, SIGTERM is a dev-tools cancel only if `cancel` said so first; else the cluster
+  // As a job, SIGTERM is a dev-tools cancel only if `cancel` said so first; else the cluster
   // stopped the job (scancel from outside, its time limit, preemption, a requeue) and the
-  // task is interrupted, with what Slurm says of the job at that moment.
-  const stopReason = (): Parameters<TaskRun['onCancel']> =>
-    job && !ledger.cancelRequested()
-      ? [
-          {
-            status: 'interrupted',
-            error: stoppedJobReason(job.jobId, null, job.restarts),
-            detail: jobStop(job.jobId).then((stop) => stoppedJobReason(job.jobId, stop, job.restarts)),
-          },
-        ]
-      : [];
+  // task is interrupted, as the job's executor tells it.
+  const stopReason = (): Parameters<TaskRun['onCancel']> => (job && !ledger.cancelRequested() ? [job.stoppedFromOutside()] : []);
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onTerm);
   process.on('SIGHUP', () => {}); // a closed terminal is not a cancel
@@ -73,30 +58,27 @@ async function main(): Promise<void> {
   let hookEnv: NodeJS.ProcessEnv | undefined;
   try {
     const found = store.read(id);
-    // A job Slurm requeued starts this worker again: the task's first run ended with its worker killed.
-    if (job && job.restarts > 0) await underSchedulerLock(store, 30_000, () => recordRequeued(store, found, job.jobId));
+    if (job) await job.beforeStart(store, found && !isBroken(found) ? found : null);
     if (!waitsForWorker(found, job?.jobId)) throw new Abandoned(`task ${id} is not waiting for a worker`);
-    // A Slurm task turns `running` with this worker's first write, which names its job and node.
-    const entry = job ? startedAsJob(found, job) : found;
+    // A job's task turns `running` with this worker's first write, which names its job and node.
+    const entry = job ? job.started(found) : found;
     const setup = await prepare(store, id);
     if ('config' in setup) config = setup.config;
     if ('failure' in setup) {
       // Fails the task before any command ran (as its first write, under the lock).
       await underFirstWriteLock(store, entry, () =>
         store.write({
-          ...entry,
+          ...withWorker(entry, process.pid, ownStartTime()),
           status: 'failed',
-          pid: process.pid,
-          pidStartTime: ownStartTime(),
           completedAt: new Date().toISOString(),
           error: setup.failure,
         }),
       );
     } else {
-      // In a job, the command also gets what Slurm gives the job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...).
-      const env = job ? { ...setup.env, ...slurmVariables(process.env) } : setup.env;
+      // In a job, the command also gets what the cluster gives the job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...).
+      const env = job ? { ...setup.env, ...job.commandEnv() } : setup.env;
       hookEnv = env;
-      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job ? SLURM_SIGNAL_SETTLE_MS : 0);
+      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job?.signalSettleMs ?? 0);
       if (early.stop) run.onCancel(...early.stop);
       try {
         await run.run();
@@ -119,13 +101,6 @@ async function main(): Promise<void> {
   // A job's worker held no local slot, and runs on a node that is not where the others run.
   if (job) return;
   if (config) await schedule(store, config, { lockWaitMs: 10_000 }).catch(() => undefined);
-}
-
-/** The job this worker runs as, from what Slurm sets in a batch job's environment (a requeued run counts its restarts). */
-function slurmJob(): { jobId: string; node: string; restarts: number } | null {
-  const jobId = process.env.SLURM_JOB_ID;
-  if (!jobId || !/^\d+$/.test(jobId)) return null;
-  return { jobId, node: process.env.SLURMD_NODENAME || hostname(), restarts: Number(process.env.SLURM_RESTART_COUNT) || 0 };
 }
 
 /** What the worker needs before a command can run; a failure is the reason the task fails. */

@@ -5,20 +5,14 @@
 // asks again in the background when it is not. A controller that does not answer is
 // asked again only after a backoff; meanwhile everyone uses the last answer and says so.
 import { join } from 'node:path';
-import { answeredCache, failedCache, retryInMs, sharedAnswerMs, statesFromCache, type JobCache } from '../core/slurm-cache.js';
-import { isUnknownJobError, parseSqueue, SQUEUE_FORMAT, type JobStates } from '../core/slurm.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import type { StatePaths } from '../store/paths.js';
-import { readOwnFile } from '../store/read-own.js';
-import type { Freshness } from './executor.js';
-import { FileLock } from './lock.js';
-import { firstLine, runSlurm } from './slurm-commands.js';
-
-/**
- * squeue and scontrol answer in milliseconds; past this the controller counts as not
- * answering (squeue takes 18 s to say so itself), and the last answer is used.
- */
-export const QUERY_TIMEOUT_MS = 3000;
+import { answeredCache, failedCache, retryInMs, sharedAnswerMs, statesFromCache, type JobCache } from '../../../core/slurm-cache.js';
+import { isUnknownJobError, parseSqueue, SQUEUE_FORMAT, type JobStates } from '../../../core/slurm.js';
+import { writeFileAtomic } from '../../../store/atomic.js';
+import type { StatePaths } from '../../../store/paths.js';
+import { readOwnFile } from '../../../store/read-own.js';
+import type { Freshness } from '../executor.js';
+import { FileLock } from '../../lock.js';
+import { firstLine, QUERY_TIMEOUT_MS, runSlurm } from './commands.js';
 
 /** The state of these jobs in one squeue call, asked now; finished jobs are listed until Slurm's MinJobAge. */
 export async function queryJobs(jobIds: Iterable<string>): Promise<JobStates> {

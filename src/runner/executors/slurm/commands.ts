@@ -1,7 +1,8 @@
 // Slurm's client commands (sbatch, squeue, scancel), run without a shell and with a
 // deadline: a controller that does not answer must never hang a dev-tools command.
-import { errnoReason } from '../core/errors.js';
-import { programOnPath } from './command-path.js';
+import { errnoReason } from '../../../core/errors.js';
+import { isUnknownJobError, parseScontrolJob, type JobStop } from '../../../core/slurm.js';
+import { programOnPath } from '../../command-path.js';
 
 export interface SlurmResult {
   code: number | null;
@@ -10,6 +11,14 @@ export interface SlurmResult {
 }
 
 const MAX_OUTPUT = 16 * 1024 * 1024;
+
+/**
+ * squeue and scontrol answer in milliseconds; past this the controller counts as not
+ * answering (squeue takes 18 s to say so itself), and the last answer is used.
+ */
+export const QUERY_TIMEOUT_MS = 3000;
+/** scancel is asked for by a user, who waits for it: long enough to hear its own complaint (9 s with no controller). */
+const CANCEL_TIMEOUT_MS = 12_000;
 
 /** A Slurm command that could not run, or did not answer in time. */
 export class SlurmUnavailable extends Error {}
@@ -90,4 +99,23 @@ export function firstLine(text: string): string {
 export function findSlurmCommand(name: string, pathVar: string | undefined): { path: string } | { problem: string } {
   const path = programOnPath(name, pathVar);
   return path ? { path } : { problem: `${name} is not on PATH (install Slurm's client commands, or use --executor local)` };
+}
+
+/** What Slurm says of a job right now (`scontrol -o show job`), for a worker Slurm signalled; null when it cannot be asked. */
+export async function jobStop(jobId: string): Promise<JobStop | null> {
+  try {
+    const r = await runSlurm('scontrol', ['-o', 'show', 'job', jobId], { timeoutMs: QUERY_TIMEOUT_MS });
+    return r.code === 0 ? parseScontrolJob(r.stdout) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `scancel <job>`: TERM to every process of the job, KILL after the cluster's KillWait. */
+export async function cancelJob(jobId: string): Promise<void> {
+  const r = await runSlurm('scancel', [jobId], { timeoutMs: CANCEL_TIMEOUT_MS });
+  // A job that already ended is what cancel wanted.
+  if (r.code !== 0 && !isUnknownJobError(r.stderr) && !/already completing or completed/i.test(r.stderr)) {
+    throw new SlurmUnavailable(`scancel ${jobId}: ${firstLine(r.stderr) || `exit code ${r.code}`}`);
+  }
 }

@@ -2,21 +2,20 @@
 // of the job (the worker and each command group, setsid ones included) and SIGKILL after
 // its KillWait; the worker records `cancelled`. `cancel` returns once the job has left
 // the running states, so no process of the task is left anywhere.
-import { TaskError } from '../core/errors.js';
-import { isBroken, isFinal, type Task } from '../core/task.js';
-import type { Config } from '../store/config.js';
-import { removeLaunchEnv } from '../store/launch-env.js';
-import { Ledger } from '../store/ledger.js';
-import type { TaskStore } from '../store/tasks.js';
-import { jobVerdict } from '../core/slurm.js';
-import { executorFor } from './executors.js';
-import { runFinishHook } from './finish-hook.js';
-import { underSchedulerLock } from './scheduler.js';
-import { cancelJob } from './slurm.js';
-import { queryJobs } from './slurm-jobs.js';
-import { SlurmUnavailable } from './slurm-commands.js';
-import { reapEndedJob } from './slurm-tasks.js';
-import { sleep } from './sleep.js';
+import { TaskError } from '../../../core/errors.js';
+import { jobVerdict, slurmRun } from '../../../core/slurm.js';
+import { isBroken, isFinal, type Task } from '../../../core/task.js';
+import type { Config } from '../../../store/config.js';
+import { removeLaunchEnv } from '../../../store/launch-env.js';
+import { Ledger } from '../../../store/ledger.js';
+import type { TaskStore } from '../../../store/tasks.js';
+import { runFinishHook } from '../../finish-hook.js';
+import { underSchedulerLock } from '../../scheduler.js';
+import { sleep } from '../../sleep.js';
+import { NotRunning, type Cancelled } from '../executor.js';
+import { cancelJob, SlurmUnavailable } from './commands.js';
+import { reapSlurmTask } from './reap.js';
+import { queryJobs } from './squeue.js';
 
 const POLL_MS = 250;
 /** Slurm's KillWait is not known here (30 s by default): how long past the grace a job may take to end. */
@@ -49,8 +48,8 @@ function slurmError(err: unknown, prefix = ''): never {
  * not take (no controller) changes nothing and says so: the task still runs when its
  * job does. A worker that starts meanwhile finds the mark and records the cancel itself.
  */
-export async function cancelQueuedJob(store: TaskStore, config: Config, task: Task): Promise<{ task: Task; message: string }> {
-  const jobId = task.slurm!.jobId!;
+async function cancelQueuedJob(store: TaskStore, config: Config, task: Task): Promise<Cancelled> {
+  const jobId = slurmRun(task)!.jobId!;
   const ledger = new Ledger(store.paths, task.id);
   const marked = ledger.markCancel();
   try {
@@ -74,7 +73,7 @@ export async function cancelQueuedJob(store: TaskStore, config: Config, task: Ta
       return { task: cancelled, recorded: true };
     }
     // Its worker started before the job was cancelled: it recorded the cancel, or Slurm killed it first.
-    const reaped = reapEndedJob(store, fresh, () => ({ state: 'ended', reason: ended.reason }), {
+    const reaped = reapSlurmTask(store, fresh, () => ({ state: 'ended', reason: ended.reason }), {
       now: Date.now(),
       underLock: true,
       status: 'cancelled',
@@ -95,18 +94,16 @@ export async function cancelQueuedJob(store: TaskStore, config: Config, task: Ta
  * end. A worker that Slurm killed before it could record the cancel (a KillWait shorter
  * than cancelGraceMs) is recorded `cancelled` here.
  */
-export async function cancelRunningJob(store: TaskStore, config: Config, task: Task): Promise<{ task: Task; message: string }> {
-  const jobId = task.slurm!.jobId!;
-  await executorFor(task, config)
-    .cancel(store, task)
-    .catch((err: unknown) => slurmError(err, `task ${task.id} is not cancelled: `));
+async function cancelRunningJob(store: TaskStore, config: Config, task: Task): Promise<Cancelled> {
+  const jobId = slurmRun(task)!.jobId!;
+  await scancelMarked(store, task, jobId).catch((err: unknown) => slurmError(err, `task ${task.id} is not cancelled: `));
   const ended = await untilEnded(jobId, config.cancelGraceMs + JOB_END_MARGIN_MS);
   if ('error' in ended) throw new TaskError(`task ${task.id}: ${notEnded(jobId, ended.error)}`);
   const fresh = store.read(task.id);
   let final = fresh && !isBroken(fresh) ? fresh : task;
   if (!isFinal(final.status)) {
     final =
-      reapEndedJob(store, final, () => ({ state: 'ended', reason: ended.reason }), {
+      reapSlurmTask(store, final, () => ({ state: 'ended', reason: ended.reason }), {
         now: Date.now(),
         underLock: false,
         status: 'cancelled',
@@ -115,4 +112,34 @@ export async function cancelRunningJob(store: TaskStore, config: Config, task: T
   }
   const how = final.status === 'cancelled' ? 'cancelled' : `ended as ${final.status}`;
   return { task: final, message: `${how} ${task.id} (Slurm job ${jobId})` };
+}
+
+/**
+ * A Slurm task in Slurm's hands: a queued one whose job is submitted, or a running one.
+ * (A queued task not yet submitted is cancelled where it waits, by runner/cancel.ts.)
+ */
+export async function cancelSlurmTask(store: TaskStore, config: Config, task: Task): Promise<Cancelled> {
+  if (isFinal(task.status)) throw new NotRunning(task);
+  return task.status === 'queued' ? cancelQueuedJob(store, config, task) : cancelRunningJob(store, config, task);
+}
+
+/** Marks a cancel in the task's ledger, then scancels its job (the worker reads the mark when the SIGTERM comes). */
+async function scancelMarked(store: TaskStore, task: Task, jobId: string): Promise<void> {
+  // Made first, so the worker knows the SIGTERM that comes is this cancel (not a time limit, not an admin).
+  const ledger = new Ledger(store.paths, task.id);
+  let marked = false;
+  try {
+    // A mark left by an earlier cancel that Slurm took is not this one's to withdraw.
+    marked = !ledger.cancelRequested();
+    ledger.requestCancel();
+  } catch {
+    // no ledger (the worker has not started or has ended): the job is all there is to stop
+  }
+  try {
+    await cancelJob(jobId);
+  } catch (err) {
+    // Not cancelled: a stop that comes later from outside (a time limit, an admin) must not read as this cancel.
+    if (marked) ledger.withdrawCancel();
+    throw err;
+  }
 }
