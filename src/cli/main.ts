@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { printable } from '../core/terminal-text.js';
 import { colorEnabled, disableColor, isTerminal, writeOut } from './output.js';
+import { programsStarted } from '../runner/program.js';
 import { registerTask } from './task.js';
 import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
@@ -88,7 +89,10 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram(commandAfterDashes, args[0]);
   try {
     await program.parseAsync(args, { from: 'user' });
+    // An onFinish hook this command started (it reaped a task, cancelled a queued one) is under way before it exits.
+    await programsStarted();
   } catch (err) {
+    await programsStarted();
     if (err instanceof CommanderError) {
       // --help and --version exit 0; a bare `dev-tools` (help on stderr) and bad usage exit 2.
       process.exit(err.exitCode === 0 ? 0 : 2); // commander already printed the reason

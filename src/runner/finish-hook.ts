@@ -9,6 +9,7 @@ import { projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, finishHookEnvOf, finishHookLogPath, finishPendingPath } from '../store/finish-hook.js';
 import { readLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
+import { startDetached } from './program.js';
 
 /** The project's onFinish, else the top level's; an empty string turns it off for a project. */
 export function finishHookOf(config: Config, project: string): string | null {
@@ -54,34 +55,34 @@ function taskEnvironment(store: TaskStore, id: string): NodeJS.ProcessEnv {
  * Starts the task's hook if it has one and nobody ran it yet: detached, in its own
  * process group, output to logs/<id>.onfinish.log, never waited for, in the task's own
  * environment (`baseEnv`, from its worker; else the one kept for it at launch). Never
- * throws: a hook is a nicety, the task's state is what counts.
+ * throws or rejects: a hook is a nicety, the task's state is what counts. Resolves once it
+ * started (a command that exits waits for that: runner/program.ts programsStarted).
  */
-export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv?: NodeJS.ProcessEnv): void {
-  if (!isFinal(task.status)) return;
+export function runFinishHook(store: TaskStore, config: Config, task: Task, baseEnv?: NodeJS.ProcessEnv): Promise<void> {
+  if (!isFinal(task.status)) return Promise.resolve();
   try {
     const line = finishHookOf(config, task.project);
     if (!line) {
       clearFinishPending(store.paths, task.id);
-      return;
+      return Promise.resolve();
     }
     const env = baseEnv ?? taskEnvironment(store, task.id);
-    // Loaded here: `status` runs a scheduler step, and rarely a hook.
-    const child = process
-      .getBuiltinModule('node:child_process')
-      .spawn(
-        '/bin/sh',
-        ['-c', HOOK_SHELL, 'dev-tools-onfinish', finishHookLogPath(store.paths, task.id), finishPendingPath(store.paths, task.id), line],
-        {
-          cwd: existingDir(task.cwd) ?? store.paths.home,
-          env: { ...env, ...task.env, ...finishHookEnv(task) },
-          detached: true,
-          stdio: 'ignore',
-        },
-      );
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
     // Not started (no process left, say): the mark stays, and the next sweep tries again.
+    return startDetached(
+      [
+        '/bin/sh',
+        '-c',
+        HOOK_SHELL,
+        'dev-tools-onfinish',
+        finishHookLogPath(store.paths, task.id),
+        finishPendingPath(store.paths, task.id),
+        line,
+      ],
+      { cwd: existingDir(task.cwd) ?? store.paths.home, env: { ...env, ...task.env, ...finishHookEnv(task) } },
+    ).then(() => undefined);
+  } catch {
+    // not started: as above
+    return Promise.resolve();
   }
 }
 

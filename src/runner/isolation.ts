@@ -17,7 +17,7 @@ export async function resolveIsolation(
   opts: { base?: string | null; setup?: string[]; copy?: string[] },
 ): Promise<ResolvedIsolation> {
   const top = await git(cwd, ['rev-parse', '--show-toplevel']);
-  if (top.code === -1) throw new TaskError(`cannot run git for project "${project}": ${top.stderr}`);
+  if (top.failure) throw new TaskError(`cannot run git for project "${project}": ${top.failure.message}`);
   if (top.code !== 0 || !top.stdout.trim()) {
     throw new UsageError(`project "${project}" runs in a worktree, but ${cwd} is not in a git repository (${gitReason(top)})`);
   }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { runQuerySync } from './program.js';
 
 /**
  * The one place that reads /proc. Linux reads /proc/<pid>/stat; elsewhere (macOS)
@@ -12,9 +13,14 @@ interface ProcInfo {
 
 const HAS_PROC = process.platform === 'linux';
 
-/** `ps` where there is no /proc; node:child_process is loaded only then (it costs every command a few ms). */
+/** How long `ps` may take: it reads the process table, nothing else. */
+const PS_TIMEOUT_MS = 10_000;
+
+/** `ps` where there is no /proc, through the one runner (loaded only then: it costs a command some milliseconds). */
 function ps(args: string[]): string {
-  return process.getBuiltinModule('node:child_process').execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = runQuerySync(['ps', ...args], PS_TIMEOUT_MS);
+  if (out === null) throw new Error('ps did not answer');
+  return out;
 }
 
 function parseStat(text: string): ProcInfo | null {

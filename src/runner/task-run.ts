@@ -23,6 +23,8 @@ import type { GitContext } from './git.js';
 import type { ProgramRunner } from './program.js';
 
 const MARKER_POLL_MS = 100;
+/** A git step stopped at its deadline has this long between TERM and KILL. */
+const GIT_KILL_AFTER_MS = 2000;
 
 export class TaskRun {
   private task: Task;
@@ -155,13 +157,19 @@ export class TaskRun {
   }
 
   private readonly runGit: ProgramRunner = async (argv, opts) => {
-    const step = spawnStep(this.ledger, `git-${++this.gitRuns}`, argv, opts);
+    const step = spawnStep(this.ledger, `git-${++this.gitRuns}`, argv, { ...opts, cwd: opts.cwd ?? this.cwd });
     if ('error' in step) return step;
     if (opts.label === 'worktree-add') testPoint('worktree-add');
-    const exit = await this.settle(step);
+    // Past its deadline, git's whole group is stopped as a cancel stops a step (TERM, grace, KILL).
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      void stopGroup(step.pgid, step.startTime, GIT_KILL_AFTER_MS);
+    }, opts.timeoutMs);
+    const exit = await this.settle(step).finally(() => clearTimeout(deadline));
     // Git never ran: its record could not be written (a full disk), which git's exit code would not say.
     if (exit.code === 126 && !exit.recorded) return { error: `cannot start git: ${whyUnrecorded(step.record)}` };
-    return exit;
+    return { ...exit, timedOut };
   };
 
   /**

@@ -1,18 +1,15 @@
 // The clipboard inside tmux. A program's OSC 52 reaches the terminal's clipboard through
 // tmux only with `set -g set-clipboard on`; tmux's default (`external`) drops it, so
 // there the text goes in with `tmux load-buffer` (and `-w` passes it on to the terminal
-// where tmux can). node:child_process, loaded only when something is copied.
-import { execFile } from 'node:child_process';
+// where tmux can). Run through runner/program.ts when something is copied.
+import { runProgram } from './program.js';
 
 const TIMEOUT_MS = 2000;
 
-function tmux(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile('tmux', args, { env, timeout: TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ ok: !err, out: err ? (stderr.trim() || err.message).split('\n')[0]! : stdout.trim() });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
+async function tmux(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ ok: boolean; out: string }> {
+  const r = await runProgram(['tmux', ...args], { env, input, timeoutMs: TIMEOUT_MS, maxOutput: 1024 * 1024 });
+  const ok = r.failure === null && r.code === 0;
+  return { ok, out: ok ? r.stdout.trim() : (r.stderr.trim() || `tmux exited with code ${r.code}`).split('\n')[0]! };
 }
 
 /** tmux's set-clipboard (`on`, `external`, `off`) when this runs inside tmux; null outside it, or when tmux does not say. */

@@ -8,7 +8,7 @@ import { parseNumstat, worktreeBranch } from '../core/diff.js';
 import { describeError, errnoReason, TaskError } from '../core/errors.js';
 import type { DiffCount, Isolation, Task, Worktree } from '../core/task.js';
 import { notOursMessage, ownedByUs, type StatePaths } from '../store/paths.js';
-import { git, gitReason, type GitContext, type GitResult } from './git.js';
+import { git, GIT_LONG_TIMEOUT_MS, gitReason, type GitContext, type GitResult } from './git.js';
 import { FileLock } from './lock.js';
 import { sleep } from './sleep.js';
 
@@ -41,7 +41,7 @@ async function underRepoLock<T>(paths: StatePaths, repo: string, body: () => Pro
 async function repoProblem(repo: string, ctx: GitContext): Promise<string | null> {
   if (!existsSync(repo)) return `the project's repository ${repo} is gone (deleted or moved since the task was launched)`;
   const r = await git(repo, ['rev-parse', '--git-dir'], ctx);
-  if (r.code === -1) return `cannot run git in ${repo}: ${r.stderr}`;
+  if (r.failure) return `cannot run git in ${repo}: ${r.failure.message}`;
   return r.code === 0 ? null : `${repo} is no longer a git repository (${gitReason(r)})`;
 }
 
@@ -95,6 +95,7 @@ export async function createWorktree(
       const r = await git(iso.repo, ['-c', 'checkout.workers=0', 'worktree', 'add', '--quiet', '-b', branch, path, iso.base], {
         ...ctx,
         label: 'worktree-add',
+        timeoutMs: GIT_LONG_TIMEOUT_MS,
       });
       if (r.code === 0) return { path, branch, base: iso.base };
       const full = diskFull(dirname(path));
@@ -190,9 +191,9 @@ async function withEverythingStaged(wt: string, args: string[], ctx: GitContext 
   const temp = `${real}.dev-tools-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     if (existsSync(real)) copyFileSync(real, temp);
-    const add = await git(wt, ['add', '-A'], { ...ctx, indexFile: temp });
+    const add = await git(wt, ['add', '-A'], { ...ctx, indexFile: temp, timeoutMs: GIT_LONG_TIMEOUT_MS });
     if (add.code !== 0) return add;
-    return await git(wt, args, { ...ctx, indexFile: temp });
+    return await git(wt, args, { ...ctx, indexFile: temp, timeoutMs: GIT_LONG_TIMEOUT_MS });
   } finally {
     rmSync(temp, { force: true });
   }
@@ -232,7 +233,8 @@ export async function diffText(task: Task | DiffSource, opts: { stat?: boolean; 
   let r: GitResult;
   if (src.path && existsSync(src.path))
     r = await withEverythingStaged(src.path, [...args.slice(0, 1), '--cached', ...args.slice(1), src.base]);
-  else if (existsSync(src.repo)) r = await git(src.repo, [...args, src.base, `refs/heads/${src.branch}`, '--']);
+  else if (existsSync(src.repo))
+    r = await git(src.repo, [...args, src.base, `refs/heads/${src.branch}`, '--'], { timeoutMs: GIT_LONG_TIMEOUT_MS });
   else throw new TaskError(`${src.path ? `the worktree ${src.path}` : `branch ${src.branch}`} and the repository ${src.repo} are gone`);
   if (r.code !== 0) throw new TaskError(`cannot show the diff of task ${src.id}: ${gitReason(r)}`);
   return r.stdout;
@@ -318,7 +320,7 @@ const SAVE_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=fal
  */
 async function saveUncommitted(task: Task, wt: Worktree): Promise<{ committed: number } | { problem: string }> {
   const head = await git(wt.path, ['symbolic-ref', '-q', 'HEAD']);
-  const status = await git(wt.path, ['status', '--porcelain', '-z']);
+  const status = await git(wt.path, ['status', '--porcelain', '-z'], { timeoutMs: GIT_LONG_TIMEOUT_MS });
   if (status.code !== 0) return { problem: `cannot tell what it left uncommitted: ${gitReason(status)}` };
   const dirty = countStatus(status.stdout);
   if (head.stdout.trim() !== `refs/heads/${wt.branch}`) {
@@ -328,7 +330,7 @@ async function saveUncommitted(task: Task, wt: Worktree): Promise<{ committed: n
     return { committed: 0 };
   }
   if (dirty === 0) return { committed: 0 };
-  const add = await git(wt.path, [...SAVE_CONFIG, 'add', '-A']);
+  const add = await git(wt.path, [...SAVE_CONFIG, 'add', '-A'], { timeoutMs: GIT_LONG_TIMEOUT_MS });
   if (add.code !== 0) return { problem: `cannot commit its ${dirty} uncommitted files: ${gitReason(add)}` };
   // No identity configured: the commit still gets made, by dev-tools.
   const who = await git(wt.path, ['var', 'GIT_COMMITTER_IDENT']);
@@ -345,6 +347,7 @@ async function saveUncommitted(task: Task, wt: Worktree): Promise<{ committed: n
   const body = `Work that task ${task.id} (project ${task.project}) left uncommitted in its worktree, committed by dev-tools clean before the worktree was removed.`;
   const commit = await git(wt.path, [...SAVE_CONFIG, 'commit', '--no-verify', '--quiet', '-m', title, '-m', body], {
     env: { ...process.env, ...identity },
+    timeoutMs: GIT_LONG_TIMEOUT_MS,
   });
   if (commit.code !== 0) return { problem: `cannot commit its ${dirty} uncommitted files: ${gitReason(commit)}` };
   return { committed: dirty };

@@ -15,6 +15,7 @@ import { jobWorker } from '../executors/registry.js';
 import { runFinishHook } from '../finish-hook.js';
 import { liveGroups } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
+import { programsStarted } from '../program.js';
 import { schedule } from '../scheduler.js';
 import { Abandoned, underFirstWriteLock } from '../hand-over.js';
 import { TaskRun } from '../task-run.js';
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   if (config) {
     const final = store.read(id);
     testPoint('finish-hook');
-    if (final && !isBroken(final)) runFinishHook(store, config, final, hookEnv);
+    if (final && !isBroken(final)) await runFinishHook(store, config, final, hookEnv);
   }
   // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
   // A job's worker held no local slot, and runs on a node that is not where the others run.
@@ -137,11 +138,12 @@ function closeLedger(ledger: Ledger): void {
   else ledger.remove();
 }
 
+// A hook this worker started (its own, or one of a task its scheduler run reaped) is under way before it exits.
 main().then(
-  () => process.exit(0),
+  () => programsStarted().then(() => process.exit(0)),
   (err: unknown) => {
     if (err instanceof Abandoned || err instanceof TaskError) complain(err.message);
     else complain(`crashed: ${(err as Error)?.stack ?? String(err)}`);
-    process.exit(1);
+    return programsStarted().then(() => process.exit(1));
   },
 );

@@ -1,16 +1,18 @@
-// Slurm's client commands (sbatch, squeue, scancel), run without a shell and with a
-// deadline: a controller that does not answer must never hang a dev-tools command.
-import { errnoReason } from '../../../core/errors.js';
+// Slurm's client commands (sbatch, squeue, scancel, scontrol), run through runner/program.ts
+// without a shell and with a deadline: a controller that does not answer must never hang a
+// dev-tools command.
 import { isUnknownJobError, parseScontrolJob, type JobStop } from '../../../core/slurm.js';
 import { programOnPath } from '../../command-path.js';
+import { runProgram } from '../../program.js';
 
 export interface SlurmResult {
-  code: number | null;
+  code: number;
   stdout: string;
   stderr: string;
 }
 
-const MAX_OUTPUT = 16 * 1024 * 1024;
+/** An answer larger than this is not an answer (squeue of thousands of jobs is a few MiB). */
+const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /**
  * squeue and scontrol answer in milliseconds; past this the controller counts as not
@@ -20,69 +22,32 @@ export const QUERY_TIMEOUT_MS = 3000;
 /** scancel is asked for by a user, who waits for it: long enough to hear its own complaint (9 s with no controller). */
 const CANCEL_TIMEOUT_MS = 12_000;
 
-/** A Slurm command that could not run, or did not answer in time. */
+/** A Slurm command that could not run, did not answer in time, or printed more than an answer. */
 export class SlurmUnavailable extends Error {}
 
-/** Slurm commands still running: a process that exits before one answers ends it (a query asked in passing). */
-const running = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
-let endsWithProcess = false;
-function endWithProcess(child: { kill(signal: NodeJS.Signals): boolean }): void {
-  running.add(child);
-  if (endsWithProcess) return;
-  endsWithProcess = true;
-  process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL');
-  });
-}
-
 /**
- * Runs a Slurm command: its output, whatever its exit code (callers read squeue's
- * and scancel's errors); a SlurmUnavailable when it cannot be started or overruns.
+ * Runs a Slurm command: its output, whatever its exit code (callers read squeue's and
+ * scancel's errors); a SlurmUnavailable when it cannot be started, overruns its deadline
+ * (it is stopped: TERM, then KILL) or prints too much.
  */
-export function runSlurm(
+export async function runSlurm(
   program: string,
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<SlurmResult> {
   const name = program.slice(program.lastIndexOf('/') + 1);
-  return new Promise((resolve, reject) => {
-    // Loaded here, not at the top: `status` of local tasks runs no Slurm command.
-    const child = process
-      .getBuiltinModule('node:child_process')
-      .spawn(program, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    const take = (into: Buffer[]) => (d: Buffer) => {
-      size += d.length;
-      if (size <= MAX_OUTPUT) into.push(d);
-    };
-    endWithProcess(child);
-    child.stdout.on('data', take(out));
-    child.stderr.on('data', take(err));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      running.delete(child);
-      reject(new SlurmUnavailable(`${name} did not answer within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`));
-    }, opts.timeoutMs ?? 30_000);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      running.delete(child);
-      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(
-        new SlurmUnavailable(
-          missing ? `${name} not found on PATH (is Slurm's client installed?)` : `cannot run ${name}: ${errnoReason(e)}`,
-        ),
-      );
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-    child.stdin.on('error', () => {}); // a command that exits without reading its input
-    child.stdin.end(opts.input ?? '');
+  const r = await runProgram([program, ...args], {
+    env: opts.env ?? process.env,
+    input: opts.input,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    maxOutput: MAX_OUTPUT,
   });
+  if (r.failure?.errno === 'ENOENT') {
+    throw new SlurmUnavailable(`${name} not found on PATH (is Slurm's client installed?)`);
+  }
+  if (r.failure?.kind === 'spawn') throw new SlurmUnavailable(`cannot run ${name}: ${r.failure.message}`);
+  if (r.failure) throw new SlurmUnavailable(r.failure.message);
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The first line of a command's complaint, for an error message. */
