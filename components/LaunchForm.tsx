@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
-import { shellLine } from '../src/core/task-detail.js';
+import { shellLine } from '../src/core/shell.js';
 import { PROJECT_NAME_RE, PROJECT_NAME_RULE, shellArgv, type Task } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
 import { ChoiceList } from './ChoiceList.js';

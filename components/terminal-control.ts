@@ -1,16 +1,16 @@
 // What the dashboard asks of its terminal beyond drawing frames: hand the whole
 // terminal to a program (a pager, an editor) and take it back, and write the bytes
 // that are not frames (the bell, OSC 52 to copy).
-import { runForeground, type ProgramResult } from '../src/runner/foreground-program.js';
+import { handTerminalTo, type TerminalRun } from '../src/runner/terminal-program.js';
 
-export type { ProgramResult };
+export type { TerminalRun };
 
 export interface TerminalControl {
   /**
    * Runs `commandLine "$file"` on the whole terminal and waits for it: the
    * dashboard's screen, raw mode and hidden cursor are put back as they were.
    */
-  runProgram(commandLine: string, file: string): ProgramResult;
+  runProgram(commandLine: string, file: string): TerminalRun;
   write(data: string): void;
   /** Clears the screen and draws the last frame again, whole (Ctrl+L). */
   redraw(): void;
@@ -57,7 +57,7 @@ export function ttyTerminal(
     redraw: () => inkWrite(CLEAR),
     runProgram(commandLine, file) {
       const raw = Boolean(stdin.isTTY && stdin.isRaw);
-      return runForeground(commandLine, file, {
+      return handTerminalTo(commandLine, file, {
         handOver: () => {
           stdout.write(HAND_OVER);
           if (raw) stdin.setRawMode(false);

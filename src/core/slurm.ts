@@ -1,6 +1,7 @@
 // Slurm as data: the job a task becomes, what squeue says of it, and how its end reads.
 // The commands themselves run in src/runner/slurm.ts.
 // Over 250 lines: every answer Slurm gives (squeue, scontrol, sbatch options) and what a task's row makes of it, read in one place.
+import { shellQuote } from './shell.js';
 import { isBroken, isFinal, type SlurmRun, type Task, type TaskEntry } from './task.js';
 
 /** The name of a task's job (`squeue -n dev-tools-<id>` finds it). */
@@ -190,11 +191,6 @@ export function requeuedJob(jobId: string): string {
 /** squeue's answer for a single unknown id (several unknown ids are just not listed). */
 export function isUnknownJobError(stderr: string): boolean {
   return /invalid job id/i.test(stderr);
-}
-
-/** `sh` single quoting: the value reaches the program as one argument, whatever it holds. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** The batch script: the job is the worker itself (exec), so Slurm's signals reach it directly. */

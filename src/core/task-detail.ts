@@ -1,6 +1,7 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
 import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
+import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
 import { isFinal, workerOf, type SlurmRun, type Task } from './task.js';
 import { printable } from './terminal-text.js';
@@ -46,11 +47,6 @@ function formatAbsolute(ms: number, timeZone?: string): string {
   }).formatToParts(new Date(ms));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
-}
-
-/** An argv as a shell line a user could paste (quoted where a shell would need it). */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 type StageStateWord = 'done' | 'running' | 'failed' | 'stopped' | 'waiting' | 'skipped';

@@ -2,6 +2,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { printable } from '../core/terminal-text.js';
 
+/** Where programs are looked for when the environment has no PATH (as a shell does without one). */
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
 function runnable(path: string): 'ok' | 'missing' | 'denied' {
   try {
     if (!statSync(path).isFile()) return 'missing';
@@ -27,7 +30,7 @@ export function findCommand(name: string, pathVar: string | undefined, cwd: stri
   let found: 'ok' | 'missing' | 'denied' = 'missing';
   if (name.includes('/')) found = runnable(isAbsolute(name) ? name : resolve(cwd, name));
   else {
-    for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    for (const dir of (pathVar ?? DEFAULT_PATH).split(delimiter)) {
       const r = runnable(join(dir === '' ? cwd : resolve(cwd, dir), name));
       if (r === 'ok') return null;
       if (r === 'denied') found = 'denied';
@@ -39,7 +42,7 @@ export function findCommand(name: string, pathVar: string | undefined, cwd: stri
 
 /** The file a program name runs on a PATH (absolute entries only), or null. */
 export function programOnPath(name: string, pathVar: string | undefined): string | null {
-  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+  for (const dir of (pathVar ?? DEFAULT_PATH).split(delimiter)) {
     if (!isAbsolute(dir)) continue;
     const file = join(dir, name);
     if (runnable(file) === 'ok') return file;

@@ -1,10 +1,11 @@
 // A program the user works in, on the whole terminal, until it exits: the dashboard's
 // pager and editor. Synchronous on purpose: the caller's event loop stops, so it reads
-// no key that belongs to the program.
+// no key that belongs to the program (and so not through runner/program.ts, whose
+// programs are run and read, never handed the terminal).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export interface ProgramResult {
+export interface TerminalRun {
   /** The program's exit code; null when it was killed by a signal or could not start. */
   code: number | null;
   error?: string;
@@ -16,11 +17,11 @@ export interface ProgramResult {
  * Runs `commandLine "$file"` through sh (so `less -R` or `code --wait` work as typed),
  * with this terminal; `terminal` sets it up for the program and back, only if there is a file to open.
  */
-export function runForeground(
+export function handTerminalTo(
   commandLine: string,
   file: string,
   terminal: { handOver: () => void; takeBack: () => void } = { handOver: () => undefined, takeBack: () => undefined },
-): ProgramResult {
+): TerminalRun {
   if (!existsSync(file)) return { code: null, missing: true };
   terminal.handOver();
   // Ctrl+C in the program reaches this process too (same foreground group): it is the program's.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detailLines, formatWhen, shellLine } from '../../src/core/task-detail.js';
+import { shellLine } from '../../src/core/shell.js';
+import { detailLines, formatWhen } from '../../src/core/task-detail.js';
 import { nextFailed, nextSortOrder, sortTasks, SORT_ORDERS } from '../../src/core/task-sort.js';
 import type { Task, TaskEntry } from '../../src/core/task.js';
 import { agoChangesAt, formatAgo } from '../../src/core/units.js';
