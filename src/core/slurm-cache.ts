@@ -1,6 +1,6 @@
 // The shared squeue answer as data: how long it is good for (kept longer while it does
 // not change, with jitter), the backoff after a controller that did not answer, and the
-// warning line. The file and the calls are src/runner/slurm-jobs.ts.
+// warning line. The file and the calls are src/runner/executors/slurm/squeue.ts.
 import type { JobInfo, JobStates } from './slurm.js';
 
 /**

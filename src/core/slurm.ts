@@ -1,5 +1,5 @@
 // Slurm as data: the job a task becomes, what squeue says of it, and how its end reads.
-// The commands themselves run in src/runner/slurm.ts.
+// The commands themselves run in src/runner/executors/slurm/.
 // Over 250 lines: every answer Slurm gives (squeue, scontrol, sbatch options) and what a task's row makes of it, read in one place.
 import { shellQuote } from './shell.js';
 import { isBroken, isFinal, type SlurmRun, type Task, type TaskEntry } from './task.js';
