@@ -11,7 +11,7 @@ import { clearFinishPending } from '../store/finish-hook.js';
 import type { TaskStore } from '../store/tasks.js';
 import type { Freshness, ReapOptions, WorkerStates } from './executors/executor.js';
 import { claimJobs, recordSubmissions, submitJobs } from './executors/jobs.js';
-import { executorFor, usesSlots, workerStates } from './executors/registry.js';
+import { executorFor, isKnown, usesSlots, workerStates } from './executors/registry.js';
 import { runFinishHook } from './finish-hook.js';
 import { FileLock } from './lock.js';
 import { claimMaintenance, sweepFinishHooks, sweepOrphansWithoutLock, sweepStaleFiles } from './maintenance.js';
@@ -187,8 +187,10 @@ function claimUnderLock(
     if (isBroken(entry)) continue;
     active.set(entry.id, entry);
     // A cluster's queue and limits apply to a task of an executor with a queue of its own, not maxParallelTasks.
-    if (!usesSlots(entry, config)) remote.push(entry);
-    else if (entry.status === 'running') {
+    if (!usesSlots(entry, config)) {
+      // One of an executor type a newer version wrote is left to that version.
+      if (isKnown(entry)) remote.push(entry);
+    } else if (entry.status === 'running') {
       const reaped = reapIfDead(store, entry, config, { now, underLock: true });
       if (reaped) result.reaped.push(reaped);
       else busy.add(entry.id);

@@ -154,4 +154,23 @@ describe('an executor with a queue of its own, behind the Executor interface', (
     // --no-queue promises a local slot: a task waiting in another queue cannot have one.
     await expect(launch('y', { noQueue: true })).rejects.toThrow('--no-queue is for local tasks');
   });
+
+  it('a task of an executor type this version does not know (a newer one wrote it) is left as it is', async () => {
+    const foreign = store.create({
+      project: 'p',
+      description: 'on a newer executor',
+      command: ['true'],
+      cwd: home,
+      env: {},
+      status: 'queued',
+      createdAt: new Date().toISOString(),
+      executor: 'k8s',
+      runsOn: { kind: 'kubernetes', jobId: null, node: null } as unknown as Task['runsOn'],
+    });
+    const r = await schedule(store, config);
+    expect(r).toMatchObject({ started: [], submitted: [], reaped: [] });
+    expect(store.get(foreign.id)).toMatchObject({ status: 'queued', runsOn: { kind: 'kubernetes' } });
+    expect(store.get(foreign.id).claimedAt).toBeUndefined();
+    await expect(cancelTask(store, config, foreign.id)).resolves.toMatchObject({ task: { status: 'cancelled' } });
+  });
 });

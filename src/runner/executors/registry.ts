@@ -27,7 +27,12 @@ export function registerExecutorType(type: ExecutorType): void {
   added.set(type.kind, type);
 }
 
-/** A task of a type this version does not know (written by a newer one): left as it is. */
+/** Whether this version knows the executor type of a task (one written by a newer version may not). */
+export function isKnown(task: Task): boolean {
+  return typeOf(task.runsOn.kind) !== undefined;
+}
+
+/** A task of a type this version does not know (written by a newer one): left as it is, never claimed (isKnown). */
 function unknownExecutor(task: Task): Executor {
   const why = () => new TaskError(`task ${task.id} runs on an executor of type "${task.runsOn.kind}", which this version does not know`);
   return {
