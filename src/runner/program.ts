@@ -75,7 +75,7 @@ export function loadExeca(): Promise<Execa> {
   return loaded;
 }
 
-/** execa for a caller that cannot wait (`ps` in proc.ts): the same module, required synchronously (Node ≥ 20.19 requires ES modules). */
+/** execa for a caller that cannot wait (`ps` in proc.ts): the same module, required synchronously (Node ≥ 20.19 can require an ES module). */
 function execaNow(): Execa {
   return process.getBuiltinModule('node:module').createRequire(join(import.meta.dirname, 'program.js'))(EXECA) as Execa;
 }
@@ -89,13 +89,16 @@ export async function programsStarted(): Promise<void> {
 }
 
 /** A process of its own, through execa, waited for by its exit (not by the close of its output). */
-export const plainRunner: ProgramRunner = async (argv, opts) => {
+export const plainRunner: ProgramRunner = (argv, opts) => execaRun(argv, opts);
+
+/** `input` (sbatch reads its script there) goes to its stdin; else it has none. */
+async function execaRun(argv: string[], opts: ProgramSpawn, input?: string): ReturnType<ProgramRunner> {
   const { execa } = await loadExeca();
   const r = await execa(argv[0]!, argv.slice(1), {
     cwd: opts.cwd,
     env: opts.env,
     extendEnv: false,
-    stdin: 'ignore',
+    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
     stdout: rawFd(opts.stdout),
     stderr: rawFd(opts.stderr),
     timeout: opts.timeoutMs,
@@ -104,7 +107,7 @@ export const plainRunner: ProgramRunner = async (argv, opts) => {
   });
   if (r.code && r.exitCode === undefined && !r.signal) return { error: spawnReason(argv[0]!, r.code, r.cause), errno: r.code };
   return ended(r);
-};
+}
 
 /**
  * How an execa run ended. At its deadline the signal is ours (TERM; KILL when TERM was not
@@ -160,7 +163,7 @@ export async function runProgram(argv: string[], opts: RunOptions): Promise<Prog
       timeoutMs: opts.timeoutMs,
       label: opts.label,
     };
-    const ran = opts.input === undefined ? await (opts.runner ?? plainRunner)(argv, spawn) : await withInput(argv, spawn, opts.input);
+    const ran = opts.input === undefined ? await (opts.runner ?? plainRunner)(argv, spawn) : await execaRun(argv, spawn, opts.input);
     const failed = (failure: ProgramFailure, signal: string | null = null): ProgramResult => ({
       code: -1,
       signal,
@@ -188,24 +191,6 @@ export async function runProgram(argv: string[], opts: RunOptions): Promise<Prog
     if (out !== null) closeSync(out);
     if (err !== null) closeSync(err);
   }
-}
-
-/** A plain process given `input` on its stdin (sbatch reads its script there). */
-async function withInput(argv: string[], opts: ProgramSpawn, input: string): ReturnType<ProgramRunner> {
-  const { execa } = await loadExeca();
-  const r = await execa(argv[0]!, argv.slice(1), {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: false,
-    input,
-    stdout: rawFd(opts.stdout),
-    stderr: rawFd(opts.stderr),
-    timeout: opts.timeoutMs,
-    forceKillAfterDelay: KILL_AFTER_MS,
-    reject: false,
-  });
-  if (r.code && r.exitCode === undefined && !r.signal) return { error: spawnReason(argv[0]!, r.code, r.cause), errno: r.code };
-  return ended(r);
 }
 
 /**
