@@ -166,6 +166,30 @@ describe('the launch form', () => {
     expect(launched).toEqual([{ project: 'pipe', description: 'build it', command: null }]);
   });
 
+  it('keeps the project chosen when config.json changes under it (a project added above it)', async () => {
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ projects: { pipe: { stages: [{ name: 'only', run: 'true' }] }, web: {} } }));
+    const ui = mount();
+    ui.stdin.write('n');
+    await ui.see('web  (command)');
+    ui.stdin.write(KEYS.down);
+    await ui.see('❯ web  (command)');
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({ projects: { api: {}, pipe: { stages: [{ name: 'only', run: 'true' }] }, web: {} } }),
+    );
+    await ui.see('api  (command)');
+    expect(ui.frame()).toContain('❯ web  (command)');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('· project web');
+    ui.stdin.write('for the web');
+    await ui.see('Description: for the web');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Command (sh -c):');
+    ui.stdin.write('echo web\r');
+    await waitFor(() => launched[0], 'the launch', 5000, ui.frame);
+    expect(launched).toEqual([{ project: 'web', description: 'for the web', command: ['sh', '-c', 'echo web'] }]);
+  });
+
   it('the footer shows the keys of the step: choosing, then typing', async () => {
     const ui = mount();
     ui.stdin.write('n');
