@@ -1,3 +1,4 @@
+import { launchState } from '../src/core/task-view.js';
 import { startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
@@ -34,14 +35,10 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
   };
 }
 
-/** `started abc12345 (web: build) — running 3/10` / `… — queued, #2 in queue` */
+/** `started abc12345 (web: build) — running 3/10` / `launched … — queued: 4/4 running, 2nd in line`, as the CLI says it. */
 export function describeLaunch(verb: string, r: LaunchResult): string {
-  const queued = r.task.slurm
-    ? `submitted to Slurm${r.jobId ? ` as job ${r.jobId}` : ''}`
-    : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
   const refused = startFailure(r.task);
-  const running = r.task.slurm ? `running on Slurm` : `running ${r.running}/${r.max}`;
-  const where = refused ? `failed: ${printable(refused)}` : r.started ? running : queued;
+  const where = refused ? `failed: ${printable(refused)}` : launchState(r);
   // A worktree task's launch may have a word to say (uncommitted changes left out).
   const note = r.notes?.length ? ` · ${r.notes[0]!.replace(/^note: /, '')}` : '';
   return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}${printable(note)}`;

@@ -70,7 +70,7 @@ export function useTaskCommands(
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {
         onLaunched(r.task.id);
-        say(describeLaunch(r.started ? 'started' : 'queued', r));
+        say(describeLaunch(r.started ? 'started' : 'launched', r));
       }, fail);
     },
   };

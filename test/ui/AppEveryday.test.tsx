@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import type { Task } from '../../src/core/task.js';
+import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../../src/core/terminal-codes.js';
 import type { Config } from '../../src/store/config.js';
 import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
@@ -242,8 +243,8 @@ describe('pager and editor', () => {
     expect(readFileSync(store.logPath(t.id), 'utf8')).toBe('hello\n::progress 50\n::stage build\nbye\n');
     const written = ui.frames.slice(before);
     // Out: main screen and cursor shown; back: alternate screen, cleared, cursor hidden.
-    expect(written.join('')).toContain('\x1b[?25h\x1b[?1049l');
-    const back = written.findIndex((f) => f.includes('\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l'));
+    expect(written.join('')).toContain(LEAVE_SCREEN);
+    const back = written.findIndex((f) => f.includes(ENTER_SCREEN + CLEAR_SCREEN));
     expect(back).toBeGreaterThanOrEqual(0);
     // Then the dashboard again. (ink-testing-library draws every frame whole, so that Ink redraws
     // everything on the cleared screen is proven in tmux: test/e2e/dashboard.test.ts.)

@@ -164,6 +164,8 @@ describe('the launch form', () => {
     ui.stdin.write('\r\rbuild it\r');
     await waitFor(() => launched[0], 'the launch');
     expect(launched).toEqual([{ project: 'pipe', description: 'build it', command: null }]);
+    // In the words of `dev-tools task` (launchState).
+    await ui.see('launched new00001 (pipe: build it) — queued: 0/4 running, 1st in line');
   });
 
   it('keeps the project chosen when config.json changes under it (a project added above it)', async () => {

@@ -71,7 +71,7 @@ export function recordingActions(launched: LaunchSpec[]): DashboardActions {
     launch: async (spec) => {
       launched.push(spec);
       const task = makeTask({ id: `new0000${launched.length}`, project: spec.project, description: spec.description, status: 'queued' });
-      return { task, started: false, workerPid: null, queuePosition: 1, running: 0, max: 4 };
+      return { task, started: false, workerPid: null, jobId: null, queuePosition: 1, running: 0, max: 4, notes: [] };
     },
     cancel: async () => Promise.reject(new Error('not in this test')),
     restart: async () => Promise.reject(new Error('not in this test')),

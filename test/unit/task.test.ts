@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/core/units.js';
-import { commandEnv, runsAsPipeline, taskShapeError, taskSteps } from '../../src/core/task.js';
+import { launchState, type LaunchOutcome } from '../../src/core/task-view.js';
+import { commandEnv, runsAsPipeline, taskShapeError, taskSteps, type Task } from '../../src/core/task.js';
+import { makeTask } from '../fixtures/index.js';
 
 describe('durations and task shape', () => {
   it('parses durations', () => {
@@ -58,5 +60,32 @@ describe('what a worker runs', () => {
       DEV_TOOLS_STAGE: 'build',
       DEV_TOOLS_WORKTREE: '/s/worktrees/abc12345',
     });
+  });
+});
+
+describe('what a launch says (the CLI and the dashboard alike)', () => {
+  const outcome = (fields: Partial<LaunchOutcome> = {}, task: Partial<Task> = {}): LaunchOutcome => ({
+    task: makeTask({ id: 'abc12345', status: 'queued', ...task }),
+    started: false,
+    jobId: null,
+    queuePosition: null,
+    running: 4,
+    max: 4,
+    ...fields,
+  });
+
+  it('a task that waits: the slots and its place in line', () => {
+    expect(launchState(outcome({ queuePosition: 2 }))).toBe('queued: 4/4 running, 2nd in line');
+    expect(launchState(outcome({ queuePosition: 1 }))).toBe('queued: 4/4 running, 1st in line');
+    expect(launchState(outcome({ queuePosition: 11 }))).toBe('queued: 4/4 running, 11th in line');
+    expect(launchState(outcome({ queuePosition: 23 }))).toBe('queued: 4/4 running, 23rd in line');
+    expect(launchState(outcome())).toBe('queued: 4/4 running');
+  });
+
+  it('a task that started, and one submitted to a cluster', () => {
+    expect(launchState(outcome({ started: true, running: 3, max: 10 }))).toBe('running 3/10');
+    expect(launchState(outcome({ jobId: '42' }, { executor: 'hpc', slurm: { jobId: '42', node: null } }))).toBe(
+      'submitted to Slurm as job 42: queued until the job runs',
+    );
   });
 });
