@@ -11,7 +11,7 @@ import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
-import type { DashboardActions } from './actions.js';
+import type { DashboardActions, RestartEdit } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { FilterBar, matchesFilter } from './FilterBar.js';
 import { Footer } from './Footer.js';
@@ -247,6 +247,14 @@ export function App({
     );
   }
 
+  // R, once edited: a restart as r makes one (where the original ran), asking first if it still runs.
+  const restartEdited = (id: string, edit: RestartEdit) => {
+    const task = store.read(id);
+    if (!task || isBroken(task)) return setMessage({ text: `${id}: the task file is ${task ? 'unreadable' : 'gone'}`, kind: 'error' });
+    if (isFinal(task.status)) return commands.restart(task, false, edit);
+    setPending({ action: Action.Restart, task, edit });
+    setMode('confirm');
+  };
   const answer = (yes: boolean) => {
     const p = pending;
     setPending(null);
@@ -315,9 +323,11 @@ export function App({
                     setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
                   }}
                   onSubmit={(spec) => {
+                    const draft = tools.draft;
                     tools.clearDraft();
                     setMode('table');
-                    commands.launch(spec);
+                    if (draft) restartEdited(draft.restartOf, spec);
+                    else commands.launch(spec);
                   }}
                 />
               ) : (

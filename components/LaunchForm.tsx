@@ -82,7 +82,6 @@ export function LaunchForm({
   // A pasted script keeps its lines: `sh -c` runs them one after another.
   const command = useTextField(initial?.command ?? '', { multiline: true });
   const hasStages = (project: string) => (projects.find((p) => p.name === project)?.stages ?? 0) > 0;
-  const restartOf = initial ? { restartOf: initial.restartOf } : {};
   const [problem, setProblem] = useState<string | null>(null);
 
   const items = [
@@ -140,15 +139,14 @@ export function LaunchForm({
     if (at === 'description') {
       if (description.value().trim() === '') return setProblem('a description is needed');
       if (live.needsCommand) return go('command');
-      return onSubmit({ project: live.project, description: description.value(), command: null, ...restartOf });
+      return onSubmit({ project: live.project, description: description.value(), command: null });
     }
     // The typed line runs as `sh -c <line>`; the description never reaches a shell.
     if (command.value().trim() === '') {
-      if (initial && hasStages(live.project))
-        return onSubmit({ project: live.project, description: description.value(), command: null, ...restartOf });
+      if (initial && hasStages(live.project)) return onSubmit({ project: live.project, description: description.value(), command: null });
       return setProblem('a command is needed');
     }
-    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()), ...restartOf });
+    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()) });
   };
 
   useModeInput(

@@ -2,12 +2,12 @@ import { launchState } from '../src/core/task-view.js';
 import { startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
-import { launchTask, restartTask, type LaunchResult, type LaunchSpec } from '../src/runner/launch.js';
+import { launchTask, restartTask, type LaunchResult, type LaunchSpec, type RestartEdit } from '../src/runner/launch.js';
 import { schedule } from '../src/runner/scheduler.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 
-export type { LaunchResult, LaunchSpec };
+export type { LaunchResult, LaunchSpec, RestartEdit };
 
 /**
  * What the dashboard can do to tasks, with the config as it is now (config.json is
@@ -17,7 +17,8 @@ export type { LaunchResult, LaunchSpec };
 export interface DashboardActions {
   launch(spec: LaunchSpec, config: Config): Promise<LaunchResult>;
   cancel(id: string, config: Config): Promise<Cancelled>;
-  restart(id: string, config: Config): Promise<LaunchResult>;
+  /** `r`, and `R` with what was edited: it runs where the original ran. */
+  restart(id: string, config: Config, edit?: RestartEdit): Promise<LaunchResult>;
   schedule(config: Config): Promise<unknown>;
   /** A worktree task's diff as text (absent in fakes that do not show one). */
   diff?(task: Task): Promise<string>;
@@ -27,7 +28,7 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
   return {
     launch: (spec, config) => launchTask(store, config, { ...spec, environment }),
     cancel: (id, config) => cancelTask(store, config, id),
-    restart: (id, config) => restartTask(store, config, id, environment),
+    restart: (id, config, edit) => restartTask(store, config, id, environment, undefined, [], edit),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
     schedule: (config) => schedule(store, config, { lockWaitMs: 200, jobs: 'shared' }),
     // Git only when a diff is asked for.

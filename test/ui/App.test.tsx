@@ -2,7 +2,7 @@
 // real runner from dist/: launch, cancel, restart, the queue, live updates.
 // Over 250 lines: the scenarios of one area, each with real workers; they share one set-up, so they stay together.
 import { cleanup, render } from 'ink-testing-library';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ beforeEach(() => {
   actions = {
     launch: (spec) => runner.launchTask(store, config, spec),
     cancel: (id) => runner.cancelTask(store, config, id),
-    restart: (id) => runner.restartTask(store, config, id),
+    restart: (id, _config, edit) => runner.restartTask(store, config, id, process.env, undefined, [], edit),
     schedule: () => runner.schedule(store, config, { lockWaitMs: 200 }),
   };
 });
@@ -148,6 +148,34 @@ describe('App against a real state directory and real workers', () => {
     );
     await ui.see(`restarted ${t.id} as ${restarted.id}`);
     expect(restarted.command).toEqual(['sh', '-c', 'echo done-once']);
+  });
+
+  it("R restarts where the task ran (its cwd, not its project's cwd of now), with the command as edited", async () => {
+    const ranIn = join(home, 'where-it-ran');
+    mkdirSync(ranIn);
+    config.projects.here = { cwd: ranIn, env: {}, stages: [] };
+    const t = (await runner.launchTask(store, config, { project: 'here', description: 'where', command: ['sh', '-c', 'pwd'] })).task;
+    await waitFor(() => readTask(t.id)?.status === 'completed', 'the task to complete', 10_000);
+    // The project has moved since.
+    config.projects.here = { cwd: home, env: {}, stages: [] };
+    const ui = mount();
+    await ui.press('a');
+    await ui.see(t.id);
+    await ui.pressUntil('R', 'Project name: here');
+    await ui.pressUntil(KEYS.enter, 'Description: where');
+    await ui.pressUntil(KEYS.enter, 'Command (sh -c): pwd');
+    await ui.pressUntil(' -P', 'Command (sh -c): pwd -P');
+    ui.stdin.write(KEYS.enter);
+    const again = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.restartOf === t.id),
+      'the restarted task',
+      10_000,
+      ui.frame,
+    );
+    expect(again).toMatchObject({ project: 'here', description: 'where', cwd: ranIn, command: ['sh', '-c', 'pwd -P'] });
+    await waitFor(() => readTask(again.id)?.status === 'completed', 'the restart to complete', 10_000);
+    expect(readFileSync(store.logPath(again.id), 'utf8')).toBe(`${ranIn}\n`);
+    await ui.see(`restarted ${t.id} as ${again.id}`);
   });
 
   it('r on a running task asks first, then cancels it and starts it again', async () => {

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import type { DashboardActions, LaunchSpec, RestartEdit } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import type { Task } from '../../src/core/task.js';
 import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../../src/core/terminal-codes.js';
@@ -20,6 +20,7 @@ import { KEYS, makeTask, recordingActions, screen, tick, waitFor } from './helpe
 let home: string;
 let store: TaskStore;
 let launched: LaunchSpec[];
+let restarted: { id: string; edit?: RestartEdit }[];
 let actions: DashboardActions;
 const config: Config = {
   maxParallelTasks: 4,
@@ -40,7 +41,8 @@ beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-everyday-'));
   store = new TaskStore(statePaths(home)).ensure();
   launched = [];
-  actions = recordingActions(launched);
+  restarted = [];
+  actions = recordingActions(launched, restarted);
 });
 afterEach(() => {
   cleanup();
@@ -318,7 +320,7 @@ describe('bell, copy, edit before restart', () => {
     expect(ui.frames.slice(before).join('')).toContain(`\x1b]52;c;${Buffer.from('copy0001').toString('base64')}\x07`);
   });
 
-  it('R opens the launch form filled from the task; the edit launches a new task with restartOf', async () => {
+  it('R opens the launch form filled from the task; the edit restarts it as r does (restartTask)', async () => {
     put(makeTask({ id: 'fail0001', project: 'web', description: 'build it', command: ['sh', '-c', 'npm run buld'], status: 'failed' }));
     const ui = mount();
     await ui.see('fail0001');
@@ -335,13 +337,12 @@ describe('bell, copy, edit before restart', () => {
     ui.stdin.write('\x7f\x7fild');
     await ui.see('npm run build');
     ui.stdin.write(KEYS.enter);
-    await waitFor(() => launched.length === 1 || undefined, 'the launch', 5000, ui.frame);
-    expect(launched[0]).toEqual({
-      project: 'web',
-      description: 'build it again',
-      command: ['sh', '-c', 'npm run build'],
-      restartOf: 'fail0001',
+    await waitFor(() => restarted.length === 1 || undefined, 'the restart', 5000, ui.frame);
+    expect(restarted[0]).toEqual({
+      id: 'fail0001',
+      edit: { project: 'web', description: 'build it again', command: ['sh', '-c', 'npm run build'] },
     });
+    expect(launched).toEqual([]);
   });
 
   it('R on a pipeline task: an empty command runs the project stages', async () => {
@@ -355,7 +356,25 @@ describe('bell, copy, edit before restart', () => {
     ui.stdin.write(KEYS.enter);
     await ui.see("empty: the project's stages");
     ui.stdin.write(KEYS.enter);
-    await waitFor(() => launched.length === 1 || undefined, 'the launch', 5000, ui.frame);
-    expect(launched[0]).toEqual({ project: 'pipe', description: 'build it', command: null, restartOf: 'pipe0001' });
+    await waitFor(() => restarted.length === 1 || undefined, 'the restart', 5000, ui.frame);
+    expect(restarted[0]).toEqual({ id: 'pipe0001', edit: { project: 'pipe', description: 'build it', command: null } });
+  });
+
+  it('R on a task still running asks before it cancels it, as r does; No leaves it be', async () => {
+    put(makeTask({ id: 'busy0001', project: 'web', command: ['sh', '-c', 'sleep 9'], status: 'running' }));
+    const ui = mount();
+    await ui.see('busy0001');
+    ui.stdin.write('R');
+    await ui.see('Project name: web');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description: build it');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Command (sh -c): sleep 9');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('busy0001 is still running: cancel it and start it again?');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('nothing done');
+    expect(restarted).toEqual([]);
+    expect(launched).toEqual([]);
   });
 });

@@ -41,7 +41,7 @@ beforeEach(() => {
   actions = {
     launch: (spec) => runner.launchTask(store, config, spec),
     cancel: () => Promise.reject(new Error('not in this test')),
-    restart: (id) => runner.restartTask(store, config, id),
+    restart: (id, _config, edit) => runner.restartTask(store, config, id, process.env, undefined, [], edit),
     schedule: () => runner.schedule(store, config, { lockWaitMs: 200 }),
     diff: (task) => runner.diffText(task),
   };

@@ -1,4 +1,4 @@
-import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import type { DashboardActions, LaunchResult, LaunchSpec, RestartEdit } from '../../components/actions.js';
 import type { Task } from '../../src/core/task.js';
 
 /** Lets Ink handle a write to stdin and render. */
@@ -64,17 +64,30 @@ export function screen(ui: { lastFrame: () => string | undefined }) {
 
 /**
  * Actions for tests of what the dashboard asks for, not of what the runner does: a
- * launch is recorded in `launched` and answered with a queued task; nothing else is.
+ * launch is recorded in `launched`, a restart in `restarted`, each answered with a
+ * queued task; a cancel is not.
  */
-export function recordingActions(launched: LaunchSpec[]): DashboardActions {
+export function recordingActions(launched: LaunchSpec[], restarted: { id: string; edit?: RestartEdit }[] = []): DashboardActions {
+  const queued = (n: number, project: string, description: string): LaunchResult => ({
+    task: makeTask({ id: `new0000${n}`, project, description, status: 'queued' }),
+    started: false,
+    workerPid: null,
+    jobId: null,
+    queuePosition: 1,
+    running: 0,
+    max: 4,
+    notes: [],
+  });
   return {
     launch: async (spec) => {
       launched.push(spec);
-      const task = makeTask({ id: `new0000${launched.length}`, project: spec.project, description: spec.description, status: 'queued' });
-      return { task, started: false, workerPid: null, jobId: null, queuePosition: 1, running: 0, max: 4, notes: [] };
+      return queued(launched.length + restarted.length, spec.project, spec.description);
     },
     cancel: async () => Promise.reject(new Error('not in this test')),
-    restart: async () => Promise.reject(new Error('not in this test')),
+    restart: async (id, _config, edit) => {
+      restarted.push(edit ? { id, edit } : { id });
+      return queued(launched.length + restarted.length, edit?.project ?? 'web', edit?.description ?? 'again');
+    },
     schedule: async () => undefined,
   };
 }
