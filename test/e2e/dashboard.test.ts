@@ -263,7 +263,7 @@ describe('the installed dashboard in a real terminal', () => {
     expectBundledUi('run-dashboard');
   });
 
-  it('a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added (#11)', async () => {
+  it('a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added', async () => {
     // The UI hides CI and sets NODE_ENV while Ink and React load; the tasks it launches must not see that.
     writeConfig({
       projects: {
@@ -285,7 +285,7 @@ describe('the installed dashboard in a real terminal', () => {
   });
 });
 
-describe('the installed dashboard for a long day (#15)', () => {
+describe('the installed dashboard for a long day', () => {
   /** tmux's view of the pane: alternate screen on, cursor shown. */
   const paneState = () => term.tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim();
 

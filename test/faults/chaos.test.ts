@@ -75,7 +75,7 @@ interface Figures {
   drainMs: number;
 }
 
-describe('chaos (#11)', () => {
+describe('chaos', () => {
   it(
     `${SECONDS} s of launches from ${SHELLS.length} shells at a limit of ${LIMIT} under random SIGKILLs: all final, none twice, no orphan, never over the limit`,
     { timeout: (SECONDS + 120) * 1000 },

@@ -159,7 +159,7 @@ describe('dashboard against hostile task state', () => {
     expect(ui.frame()).not.toMatch(FOREIGN);
   });
 
-  it("a task file's project, stage and error, and a broken file's reason, reach the screen clean (#11)", async () => {
+  it("a task file's project, stage and error, and a broken file's reason, reach the screen clean", async () => {
     const evil = '\x1b[2J\x1b]0;pwned\x07\u202eevil\u202c\x9b31m';
     finished('proj0001', {
       project: `web${evil}`,

@@ -157,7 +157,7 @@ describe('data never becomes code, secrets never become files', () => {
   });
 });
 
-describe('a state dir of another user (#11)', () => {
+describe('a state dir of another user', () => {
   const OTHER = 65534;
   function chownTree(dir: string, uid: number): void {
     spawnSync('chown', ['-R', `${uid}:${uid}`, dir]);
@@ -298,7 +298,7 @@ describe('every folder checked before anything runs in it; a state dir reached t
   });
 });
 
-describe('planted files in the state dir (#11)', () => {
+describe('planted files in the state dir', () => {
   it('a hard link planted at logs/<id>.log of a queued task: the task fails with the reason, the target gets nothing', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const target = join(victimDir(), 'precious');
@@ -340,7 +340,7 @@ describe('planted files in the state dir (#11)', () => {
   });
 });
 
-describe("each task runs with its own launching shell's environment (#11)", () => {
+describe("each task runs with its own launching shell's environment", () => {
   it("workers start without NODE_EXTRA_CA_CERTS, yet each command gets its launching shell's, also when another worker starts it", async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const flag = join(h.home, 'go');

@@ -1,4 +1,4 @@
-// The dashboard people keep open all day (#15): detail, sort, jump to failures, the
+// The dashboard people keep open all day: detail, sort, jump to failures, the
 // pager and editor round trip, bell and header, OSC 52 copy, edit before restart.
 // A real state directory with task files written directly; the terminal is Ink's own
 // streams (ink-testing-library's), the pager and editor real programs (sh scripts).

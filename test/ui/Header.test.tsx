@@ -6,7 +6,7 @@ import { makeTask } from './helpers.js';
 afterEach(() => cleanup());
 
 describe('Header', () => {
-  it('counts slots for local tasks only and tasks on a cluster apart (#16)', () => {
+  it('counts slots for local tasks only and tasks on a cluster apart', () => {
     const slurm = { executor: 'hpc', slurm: { jobId: '1', node: null } };
     const entries = [
       makeTask({ id: 'loc00001' }),
