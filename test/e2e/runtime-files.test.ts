@@ -42,6 +42,11 @@ describe('the installed package', () => {
     const r = spawnSync(pkg.bin, ['--version'], { encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('0.1.0');
   });
+
+  it('ships the command and what it runs, not the build (bin/build.mjs, bin/patches)', () => {
+    expect(readdirSync(join(pkg.root, 'bin')).sort()).toEqual(['dev-tools.js', 'package.json']);
+    expect(existsSync(join(pkg.root, 'dist', 'cli.cjs'))).toBe(true);
+  });
 });
 
 describe('runtime files of the installed package', () => {

@@ -16,8 +16,9 @@ export const BIN = join(ROOT, 'bin', 'dev-tools.js');
 export const RECORD_IMPORTS = join(ROOT, 'test/fixtures/record-imports.mjs');
 /** `node --import` this to record every process the CLI spawns into $RECORD_SPAWNS_TO. */
 export const RECORD_SPAWNS = join(ROOT, 'test/fixtures/record-spawns.mjs');
-/** What the fast commands must not load, and the bundled UI must not load from node_modules. */
-export const HEAVY_MODULE = /node_modules\/(ink|ink-select-input|ink-text-input|react|react-reconciler|chokidar|execa|zod|yoga-layout)\//;
+/** What the fast commands must not load, and the bundled UI must not load from node_modules (nor Node's fetch). */
+export const HEAVY_MODULE =
+  /node_modules\/(ink|ink-select-input|ink-text-input|react|react-reconciler|chokidar|execa|zod|yoga-layout)\/|^node:internal\/deps\/undici$/;
 
 export interface RunResult {
   code: number | null;
