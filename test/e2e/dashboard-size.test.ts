@@ -1,18 +1,14 @@
 // The installed dashboard at the sizes people have, and as the terminal changes size:
 // every frame after a resize (and after Ctrl+L) is drawn whole, and at 80x24 the table,
 // the header and the footer keep what matters.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { Harness } from '../integration/harness.js';
 import { DashboardKit, frameProblem, seeWholeFrame } from './dashboard-kit.js';
-import { installPackage, type InstalledPackage } from './installed.js';
+import { installedPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 let term: Terminal;

@@ -1,20 +1,16 @@
 // Every file dev-tools runs as its own process must be in the package as installed.
 // The bundled dashboard once launched `dist/ui/worker.js`, which the package never had,
 // while every test passed on the unbundled modules: these checks run the installed package.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { RUNTIME_FILES, UI_FILES } from '../../src/runner/runtime-files.js';
 import { groupMembers, Harness, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
-import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
+import { installedPackage, nodeScripts, readSpawns } from './installed.js';
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 beforeEach(() => {

@@ -351,7 +351,8 @@ describe('start times', () => {
     });
     expect(h.run(['status']).code).toBe(0);
     expect(h.task('nostart2').status).toBe('interrupted');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Whatever status started (a group stopper would TERM, wait and KILL) has exited.
+    await h.settled();
     expect(alive(stranger.pid)).toBe(true);
   });
 });

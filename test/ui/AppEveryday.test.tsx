@@ -4,7 +4,7 @@
 // streams (ink-testing-library's), the pager and editor real programs (sh scripts).
 // Over 250 lines: one scenario per key of the issue; they share one set-up.
 import { cleanup, render } from 'ink-testing-library';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,19 +13,18 @@ import { App } from '../../components/App.js';
 import type { Task } from '../../src/core/task.js';
 import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../../src/core/terminal-codes.js';
 import type { Config } from '../../src/store/config.js';
-import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
-import { KEYS, makeTask, recordingActions, screen, tick, waitFor } from './helpers.js';
+import { makeConfig, makeStateDir, makeTask, removeStateDir, waitFor, writeTaskFile } from '../fixtures/index.js';
+import { KEYS, recordingActions, screen, tick } from './helpers.js';
 
 let home: string;
 let store: TaskStore;
 let launched: LaunchSpec[];
 let restarted: { id: string; edit?: RestartEdit }[];
 let actions: DashboardActions;
-const config: Config = {
+const config: Config = makeConfig({
   maxParallelTasks: 4,
   cancelGraceMs: 500,
-  executors: {},
   projects: {
     pipe: {
       env: { SECRET: 'hunter2' },
@@ -35,24 +34,20 @@ const config: Config = {
       ],
     },
   },
-};
+});
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-everyday-'));
-  store = new TaskStore(statePaths(home)).ensure();
+  ({ home, store } = makeStateDir('dev-tools-ui-everyday-'));
   launched = [];
   restarted = [];
   actions = recordingActions(launched, restarted);
 });
 afterEach(() => {
   cleanup();
-  rmSync(home, { recursive: true, force: true });
+  removeStateDir(home);
 });
 
-function put(t: Task, where: 'active' | 'done' = 'active'): Task {
-  writeFileSync(where === 'active' ? store.activePath(t.id) : store.donePath(t.id), JSON.stringify(t));
-  return t;
-}
+const put = (t: Task, where: 'active' | 'done' = 'active') => writeTaskFile(home, t, where);
 
 function at(seconds: number): string {
   return new Date(Date.UTC(2024, 0, 1, 0, 0, seconds)).toISOString();

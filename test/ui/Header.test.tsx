@@ -1,7 +1,7 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Header } from '../../components/Header.js';
-import { makeTask } from './helpers.js';
+import { makeTask } from '../fixtures/index.js';
 
 afterEach(() => cleanup());
 

@@ -7,7 +7,8 @@ import { LogLines } from '../../components/log-text.js';
 import { cleanColoredLogLine, cleanLogLine, withoutColors } from '../../src/core/terminal-text.js';
 import { ColorContext } from '../../components/useColor.js';
 import { LogPane } from '../../components/LogPane.js';
-import { KEYS, makeTask, tick, waitFor } from './helpers.js';
+import { makeTask, waitFor } from '../fixtures/index.js';
+import { KEYS, tick } from './helpers.js';
 
 afterEach(() => cleanup());
 

@@ -1,7 +1,8 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskPicker } from '../../components/TaskPicker.js';
-import { KEYS, makeTask, tick, waitFor } from './helpers.js';
+import { makeTask, waitFor } from '../fixtures/index.js';
+import { KEYS, tick } from './helpers.js';
 
 afterEach(() => cleanup());
 

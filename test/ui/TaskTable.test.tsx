@@ -5,7 +5,7 @@ import { layoutColumns, renderTable } from '../../src/core/table.js';
 import { dashboardColumns, taskCells, taskTable } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
-import { makeTask } from './helpers.js';
+import { makeTask } from '../fixtures/index.js';
 
 afterEach(() => cleanup());
 

@@ -1,39 +1,17 @@
+// Ink on ink-testing-library's streams: keys, a screen to wait on, actions that record what
+// the dashboard asks for. Tasks, state dirs and waits: test/fixtures.
 import type { DashboardActions, LaunchResult, LaunchSpec, RestartEdit } from '../../components/actions.js';
-import type { Task } from '../../src/core/task.js';
+import { isBroken, type Task } from '../../src/core/task.js';
+import { cancelTask } from '../../src/runner/cancel.js';
+import { launchTask, restartTask } from '../../src/runner/launch.js';
+import { schedule } from '../../src/runner/scheduler.js';
+import { diffText } from '../../src/runner/worktree.js';
+import type { Config } from '../../src/store/config.js';
+import type { TaskStore } from '../../src/store/tasks.js';
+import { makeTask, waitFor } from '../fixtures/index.js';
 
-/** Lets Ink handle a write to stdin and render. */
+/** Lets Ink handle a write to stdin and render (between keys that must arrive apart; never before a check that something did not happen). */
 export const tick = (ms = 20) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns a truthy value; fails with the last frame at the deadline. */
-export async function waitFor<T>(
-  check: () => T | null | undefined | false,
-  what: string,
-  timeoutMs = 5000,
-  describe?: () => string | undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${describe ? `\n--- last frame ---\n${describe() ?? ''}` : ''}`);
-    await tick(15);
-  }
-}
-
-export function makeTask(fields: Partial<Task> & { id: string }): Task {
-  return {
-    project: 'web',
-    description: 'build it',
-    command: ['sh', '-c', 'true'],
-    cwd: '/tmp',
-    status: 'running',
-    createdAt: '2024-01-01T00:00:00.000Z',
-    env: {},
-    logFile: `logs/${fields.id}.log`,
-    ...fields,
-  };
-}
 
 export const KEYS = {
   up: '\x1b[A',
@@ -91,3 +69,27 @@ export function recordingActions(launched: LaunchSpec[], restarted: { id: string
     schedule: async () => undefined,
   };
 }
+
+/**
+ * The dashboard's actions on the real runner (its workers run from dist/: `npm test`
+ * builds first), with the config the test holds at the moment of each call; `steps`
+ * counts the scheduler steps the dashboard has finished.
+ */
+export function runnerActionsFor(store: TaskStore, config: () => Config): DashboardActions & { steps: number } {
+  const actions = {
+    steps: 0,
+    launch: (spec: LaunchSpec) => launchTask(store, config(), spec),
+    cancel: (id: string) => cancelTask(store, config(), id),
+    restart: (id: string, _config: Config, edit?: RestartEdit) => restartTask(store, config(), id, process.env, undefined, [], edit),
+    schedule: async () => {
+      const result = await schedule(store, config(), { lockWaitMs: 200 });
+      actions.steps++;
+      return result;
+    },
+    diff: (task: Task) => diffText(task),
+  };
+  return actions;
+}
+
+/** The task files' processes, for a cleanup (workers and command groups). */
+export const taskPids = (store: TaskStore) => store.list(true).flatMap((e) => (isBroken(e) ? [] : [e.pid, e.commandPid]));
