@@ -5,9 +5,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { makeTask, RECORD_IMPORTS, RECORD_SPAWNS, waitFor, writeTaskFile } from '../fixtures/index.js';
-import type { Harness } from '../integration/harness.js';
+import { Harness } from '../integration/harness.js';
 import type { Installed } from './installed.js';
-import type { Terminal } from './terminal.js';
+import { Terminal } from './terminal.js';
+
+/** What a dashboard test runs with: a state dir and the installed CLI on it, a tmux terminal, and this kit. */
+export function openSession(pkg: Installed): { h: Harness; term: Terminal; kit: DashboardKit } {
+  const h = new Harness({ bin: pkg.bin });
+  return { h, term: new Terminal(), kit: new DashboardKit(pkg, h) };
+}
+
+/** Ends what a test started: the terminal (its tmux server), then every process of the state dir, and the dir. */
+export function closeSession({ h, term }: { h: Harness; term: Terminal }): void {
+  term.close();
+  h.cleanup();
+}
 
 export class DashboardKit {
   constructor(

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { Harness } from '../integration/harness.js';
-import { DashboardKit, frameProblem, seeWholeFrame } from './dashboard-kit.js';
+import { closeSession, DashboardKit, frameProblem, seeWholeFrame, openSession } from './dashboard-kit.js';
 import { installedPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
@@ -13,15 +13,8 @@ const pkg = installedPackage();
 let h: Harness;
 let term: Terminal;
 let kit: DashboardKit;
-beforeEach(() => {
-  h = new Harness({ bin: pkg.bin });
-  term = new Terminal();
-  kit = new DashboardKit(pkg, h);
-});
-afterEach(() => {
-  term.close();
-  h.cleanup();
-});
+beforeEach(() => ({ h, term, kit } = openSession(pkg)));
+afterEach(() => closeSession({ h, term }));
 
 /** Writes to the pane's terminal behind the dashboard's back, as a stray process would. */
 function scribble(tty: string, text: string): void {

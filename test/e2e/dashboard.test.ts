@@ -10,7 +10,7 @@ import type { Task } from '../../src/core/task.js';
 import { groupMembers, Harness, HEAVY_MODULE, waitFor } from '../integration/harness.js';
 import { makeRepo } from '../fixtures/index.js';
 import { installedPackage, nodeScripts, readSpawns } from './installed.js';
-import { DashboardKit } from './dashboard-kit.js';
+import { closeSession, DashboardKit, openSession } from './dashboard-kit.js';
 import { Terminal } from './terminal.js';
 
 const pkg = installedPackage();
@@ -18,15 +18,8 @@ const pkg = installedPackage();
 let h: Harness;
 let term: Terminal;
 let kit: DashboardKit;
-beforeEach(() => {
-  h = new Harness({ bin: pkg.bin });
-  term = new Terminal();
-  kit = new DashboardKit(pkg, h);
-});
-afterEach(() => {
-  term.close();
-  h.cleanup();
-});
+beforeEach(() => ({ h, term, kit } = openSession(pkg)));
+afterEach(() => closeSession({ h, term }));
 
 const importsFile = () => join(h.home, 'imports.txt');
 const spawnsFile = () => join(h.home, 'spawns.txt');

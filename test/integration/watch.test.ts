@@ -134,7 +134,7 @@ describe('a state dir on a FUSE view', () => {
     expect(watcher.problem).toBeNull();
   });
 
-  it('says what goes wrong: a view that went away, a folder removed under an event watch; and clears once it is back', async () => {
+  it('says what goes wrong: a view that went away; and clears once it is back', async () => {
     const polling = new StateWatch(view, { poll: 'test' });
     const problems: (string | null)[] = [];
     stops.push(polling.onProblem((p) => problems.push(p)));
