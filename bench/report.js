@@ -1,4 +1,4 @@
-// The tables (terminal and Markdown) and bench/BENCHMARKS.md: the goals of #13
+// The tables (terminal and Markdown) and bench/BENCHMARKS.md: the performance goals
 // met or missed with their paired ratios, every figure, how each was taken, and
 // bench/causes.md appended as it is.
 import { writeFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ function textTable(head, body) {
 
 const byGoal = (rows, id) => rows.find((r) => r.goalId === id);
 
-/** The goals of #13, in the issue's order: [goal text, measured text, paired, verdict]. */
+/** The performance goals, in the order they were set: [goal text, measured text, paired, verdict]. */
 function goalRows(rows) {
   const out = [];
   const ratioGoal = (id, text) => {
@@ -81,7 +81,7 @@ function goalRows(rows) {
     'launch100',
     '100 sequential launches of `true`, until all are done, ≤ 7 s',
     (r) =>
-      `${r.value.median.toFixed(2)} s (loop of 100 \`node -e 0\`: ${r.baseline?.median.toFixed(2) ?? '-'} s; 7 s was 1.43× that loop when #13 was filed)`,
+      `${r.value.median.toFixed(2)} s (loop of 100 \`node -e 0\`: ${r.baseline?.median.toFixed(2) ?? '-'} s; 7 s was 1.43× that loop when the goal was set)`,
   );
   plain(
     'cpu100',
@@ -145,10 +145,10 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['worker', 'Worker memory', 'worker'],
     ['dashboard', 'Dashboard in a real terminal (tmux 160x50)', 'dashboard'],
     ['others', 'Other tools, same rounds (anchors)', null],
-    ['slurm', 'Slurm executor: `status` with 100 active Slurm tasks (#16)', 'slurm'],
-    ['worktree', 'Worktrees: launch to first stage on a repo of 5,000 files (#14)', 'worktree'],
-    ['fuse', 'Dashboard on a FUSE view of the state dir (a shared filesystem, polled) (#21)', 'fuse'],
-    ['squeue', 'Slurm: squeue calls with 3 dashboards and 2 `wait`s open (#21)', 'squeue'],
+    ['slurm', 'Slurm executor: `status` with 100 active Slurm tasks', 'slurm'],
+    ['worktree', 'Worktrees: launch to first stage on a repo of 5,000 files', 'worktree'],
+    ['fuse', 'Dashboard on a FUSE view of the state dir (a shared filesystem, polled)', 'fuse'],
+    ['squeue', 'Slurm: squeue calls with 3 dashboards and 2 `wait`s open', 'squeue'],
     ['eta', 'ETA on recorded runs', 'eta'],
   ];
   const goals = goalRows(rows);
@@ -167,7 +167,7 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
       `${machine.pack ? `Package (npm pack --dry-run): ${machine.pack.files} files, ${machine.pack.unpackedKiB.toFixed(0)} KiB unpacked, ${machine.pack.tarballKiB.toFixed(0)} KiB tarball${machine.pack.shipsBin ? ', bin/dev-tools.js included' : ', bin/dev-tools.js NOT included'}. ` : ''}` +
       `${machine.rounds} timing rounds per command${machine.full ? ' (--full)' : ''}; whole run ${machine.runtimeS.toFixed(0)} s${machine.partial ? ' (partial run: --only)' : ''}.`,
   );
-  md.push('', '## Goals of #13 in this run', '');
+  md.push('', '## Performance goals in this run', '');
   md.push(mdTable(['goal', 'measured (medians)', 'paired ratio (p25–p75)', 'verdict'], goals));
   md.push('', '## Figures');
   for (const [key, title, method] of sections) {
@@ -187,5 +187,5 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
   return `${textTable(
     HEAD.slice(0, 8),
     rows.map((r) => cells(r).slice(0, 8)),
-  )}\n\nGoals of #13:\n${textTable(['goal', 'measured', 'paired', 'verdict'], goals)}\n${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}\nwritten: ${relative(process.cwd(), path) || path}`;
+  )}\n\nPerformance goals:\n${textTable(['goal', 'measured', 'paired', 'verdict'], goals)}\n${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}\nwritten: ${relative(process.cwd(), path) || path}`;
 }

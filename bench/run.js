@@ -1,4 +1,4 @@
-// `npm run bench`: measures every goal of issue #13 on the built package
+// `npm run bench`: measures every performance goal on the built package
 // (bin/dev-tools.js → dist/, what `npm pack` ships), each against a baseline
 // measured in the same run, prints a table and writes bench/BENCHMARKS.md.
 //

@@ -15,7 +15,8 @@ const { dirname, join } = require('node:path');
 const vm = require('node:vm');
 
 const BUNDLE = join(__dirname, '..', 'dist', 'cli.cjs');
-const COMMANDS = ['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'clean', 'ui', 'demo'];
+// The CLI's subcommands, each with a cache of its own (test/integration/code-cache.test.ts checks the list against the CLI's help).
+const COMMANDS = ['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'diff', 'clean', 'ui', 'demo'];
 const euid = typeof process.geteuid === 'function' ? process.geteuid() : null;
 
 function cacheDir() {

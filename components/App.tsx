@@ -11,7 +11,7 @@ import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
-import type { DashboardActions } from './actions.js';
+import type { DashboardActions, RestartEdit } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { FilterBar, matchesFilter } from './FilterBar.js';
 import { Footer } from './Footer.js';
@@ -25,6 +25,7 @@ import { isTooSmall, SmallTerminal } from './SmallTerminal.js';
 import { TaskDetail } from './TaskDetail.js';
 import { TaskTable } from './TaskTable.js';
 import { ttyTerminal, type TerminalControl } from './terminal-control.js';
+import { selectionIndex, type Selection } from './useChoice.js';
 import { useConfig } from './useConfig.js';
 import { useJobStates } from './useJobStates.js';
 import { useLowerPane } from './useLowerPane.js';
@@ -60,10 +61,11 @@ interface AppProps {
 }
 
 /** Where a selection is in the list shown: by id, or where it was when its task left. */
-function indexOf(shown: TaskEntry[], selection: { id: string | null; index: number }): number {
-  const found = selection.id === null ? -1 : shown.findIndex((e) => e.id === selection.id);
-  return found >= 0 ? found : Math.min(selection.index, Math.max(0, shown.length - 1));
-}
+const indexOf = (shown: TaskEntry[], selection: Selection): number =>
+  selectionIndex(
+    shown.map((e) => e.id),
+    selection,
+  );
 
 /** Composes the panes and routes keys to the current mode; each mode owns its view and keys. */
 export function App({
@@ -99,7 +101,7 @@ export function App({
   configRef.current = config;
   const [showAll, setShowAll] = useState(false);
   const [filter, setFilter] = useState('');
-  const [selection, setSelection] = useState<{ id: string | null; index: number }>({ id: null, index: 0 });
+  const [selection, setSelection] = useState<Selection>({ key: null, index: 0 });
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
@@ -140,14 +142,14 @@ export function App({
     router.hold();
     setSelection((prev) => {
       const next = Math.max(0, Math.min(to(indexOf(shown, prev)), shown.length - 1));
-      return { id: shown[next]?.id ?? null, index: next };
+      return { key: shown[next]?.id ?? null, index: next };
     });
   };
   const commands = useTaskCommands(
     actions,
     () => configRef.current,
     setMessage,
-    (id) => setSelection((s) => ({ id, index: s.index })),
+    (id) => setSelection((s) => ({ key: id, index: s.index })),
   );
   const selectedTask = (verb: string): Task | null => {
     if (!selected) return (setMessage({ text: `no task to ${verb}`, kind: 'error' }), null);
@@ -245,6 +247,14 @@ export function App({
     );
   }
 
+  // R, once edited: a restart as r makes one (where the original ran), asking first if it still runs.
+  const restartEdited = (id: string, edit: RestartEdit) => {
+    const task = store.read(id);
+    if (!task || isBroken(task)) return setMessage({ text: `${id}: the task file is ${task ? 'unreadable' : 'gone'}`, kind: 'error' });
+    if (isFinal(task.status)) return commands.restart(task, false, edit);
+    setPending({ action: Action.Restart, task, edit });
+    setMode('confirm');
+  };
   const answer = (yes: boolean) => {
     const p = pending;
     setPending(null);
@@ -313,9 +323,11 @@ export function App({
                     setMessage({ text: tools.draft ? 'restart abandoned' : 'launch abandoned', kind: 'info' });
                   }}
                   onSubmit={(spec) => {
+                    const draft = tools.draft;
                     tools.clearDraft();
                     setMode('table');
-                    commands.launch(spec);
+                    if (draft) restartEdited(draft.restartOf, spec);
+                    else commands.launch(spec);
                   }}
                 />
               ) : (

@@ -6,6 +6,7 @@ import type { LaunchSpec } from './actions.js';
 import { ChoiceList } from './ChoiceList.js';
 import { Action, actionFor, KEYMAP, type Mode } from './keymap.js';
 import { TextField } from './TextField.js';
+import { useChoice } from './useChoice.js';
 import { useColor } from './useColor.js';
 import { useModeInput } from './useModeKeys.js';
 import { useTextField } from './useTextField.js';
@@ -45,6 +46,8 @@ export interface LaunchDraft {
 type Step = 'project' | 'how' | 'name' | 'description' | 'command';
 
 const OTHER = 'other command…';
+const OTHER_KEY = 'other';
+const projectKey = (name: string) => `p:${name}`;
 /** A project with stages runs them, or a command of the user's in its directory and environment. */
 const HOW = ['stages', 'command'] as const;
 
@@ -68,39 +71,38 @@ export function LaunchForm({
   // Filled from a task, it starts at the project's name: every field can be edited.
   const first: Step = initial ? 'name' : 'project';
   const [step, setStep] = useState<Step>(first);
-  const live = useRef<{ step: Step; choice: number; how: number; project: string; needsCommand: boolean }>({
+  const live = useRef<{ step: Step; project: string; needsCommand: boolean }>({
     step: first,
-    choice: 0,
-    how: 0,
     project: initial?.project ?? '',
     needsCommand: false,
   }).current;
-  const [, redraw] = useState(0);
   // The offered project name is selected: typing replaces it, Enter keeps it.
   const name = useTextField(initial?.project ?? defaultProject, { selected: !initial });
   const description = useTextField(initial?.description ?? '');
   // A pasted script keeps its lines: `sh -c` runs them one after another.
   const command = useTextField(initial?.command ?? '', { multiline: true });
   const hasStages = (project: string) => (projects.find((p) => p.name === project)?.stages ?? 0) > 0;
-  const restartOf = initial ? { restartOf: initial.restartOf } : {};
   const [problem, setProblem] = useState<string | null>(null);
 
   const items = [
     ...projects.map((p) => ({
-      key: `p:${p.name}`,
+      key: projectKey(p.name),
       label: p.stages > 0 ? `${p.name}  (${p.stages} stage${p.stages === 1 ? '' : 's'})` : `${p.name}  (command)`,
     })),
-    { key: 'other', label: OTHER },
+    { key: OTHER_KEY, label: OTHER },
   ];
+  // Kept by key: a config reloaded under the form leaves the same project selected.
+  const choice = useChoice(items.map((item) => item.key));
+  const how = useChoice(HOW);
 
   const chosen = projects.find((p) => p.name === live.project);
   const howItems = chosen
     ? [
         {
-          key: 'stages',
+          key: HOW[0],
           label: `its ${chosen.stages} stage${chosen.stages === 1 ? '' : 's'}${chosen.stageNames ? `: ${chosen.stageNames}` : ''}`,
         },
-        { key: 'command', label: `a command, in ${chosen.name}'s directory with its environment` },
+        { key: HOW[1], label: `a command, in ${chosen.name}'s directory with its environment` },
       ]
     : [];
 
@@ -112,7 +114,7 @@ export function LaunchForm({
     onModeChange?.(choosing(next) ? 'launch' : 'launchText');
   };
   const chooseProject = () => {
-    const p = projects[live.choice];
+    const p = projects.find((candidate) => projectKey(candidate.name) === choice.key());
     if (!p) {
       live.project = defaultProject;
       live.needsCommand = true;
@@ -121,7 +123,7 @@ export function LaunchForm({
     live.project = p.name;
     live.needsCommand = p.stages === 0;
     if (p.stages > 0) {
-      live.how = 0;
+      how.select(0);
       return go('how');
     }
     go('description');
@@ -137,15 +139,14 @@ export function LaunchForm({
     if (at === 'description') {
       if (description.value().trim() === '') return setProblem('a description is needed');
       if (live.needsCommand) return go('command');
-      return onSubmit({ project: live.project, description: description.value(), command: null, ...restartOf });
+      return onSubmit({ project: live.project, description: description.value(), command: null });
     }
     // The typed line runs as `sh -c <line>`; the description never reaches a shell.
     if (command.value().trim() === '') {
-      if (initial && hasStages(live.project))
-        return onSubmit({ project: live.project, description: description.value(), command: null, ...restartOf });
+      if (initial && hasStages(live.project)) return onSubmit({ project: live.project, description: description.value(), command: null });
       return setProblem('a command is needed');
     }
-    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()), ...restartOf });
+    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()) });
   };
 
   useModeInput(
@@ -155,13 +156,10 @@ export function LaunchForm({
       if (at === 'project' || at === 'how') {
         const action = actionFor('launch', input, key);
         if (action === Action.Up || action === Action.Down) {
-          const by = action === Action.Up ? -1 : 1;
-          if (at === 'project') live.choice = Math.max(0, Math.min(items.length - 1, live.choice + by));
-          else live.how = Math.max(0, Math.min(HOW.length - 1, live.how + by));
-          redraw((n) => n + 1);
+          (at === 'project' ? choice : how).move(action === Action.Up ? -1 : 1);
         } else if (action === Action.Submit) {
           if (at === 'project') return chooseProject();
-          live.needsCommand = HOW[live.how] === 'command';
+          live.needsCommand = how.key() === 'command';
           go('description');
         } else if (action === Action.Back) onCancel();
         return;
@@ -182,11 +180,11 @@ export function LaunchForm({
         {initial ? `Edit and restart ${initial.restartOf}` : 'Launch a task'}
         {step !== 'project' && step !== 'name' ? <Text dimColor> · project {live.project}</Text> : null}
       </Text>
-      {step === 'project' ? <ChoiceList items={items} selected={live.choice} height={height - 2} width={width} /> : null}
+      {step === 'project' ? <ChoiceList items={items} selected={choice.index} height={height - 2} width={width} /> : null}
       {step === 'how' ? (
         <>
           <Text wrap="truncate">Run:</Text>
-          <ChoiceList items={howItems} selected={live.how} height={height - 3} width={width} />
+          <ChoiceList items={howItems} selected={how.index} height={height - 3} width={width} />
         </>
       ) : null}
       {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}

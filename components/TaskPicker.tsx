@@ -6,6 +6,7 @@ import type { Task } from '../src/core/task.js';
 import { ChoiceList } from './ChoiceList.js';
 import { splitKeys } from './key-events.js';
 import { Action, actionIn, footerHints, PICKER_KEYS } from './keymap.js';
+import { useChoice } from './useChoice.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
 interface TaskPickerProps {
@@ -27,8 +28,8 @@ const CHROME_ROWS = 3;
 export function TaskPicker({ tasks, title, onPick, size }: TaskPickerProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(size);
-  const [selected, setSelected] = useState(0);
-  const live = useRef({ selected: 0, done: false }).current;
+  const choice = useChoice(tasks.map((t) => t.id));
+  const live = useRef({ done: false }).current;
   const [done, setDone] = useState(false);
   const listHeight = Math.max(1, rows - CHROME_ROWS);
 
@@ -43,29 +44,25 @@ export function TaskPicker({ tasks, title, onPick, size }: TaskPickerProps) {
     onPick(id);
     setDone(true);
   };
-  const move = (by: number) => {
-    live.selected = Math.max(0, Math.min(tasks.length - 1, live.selected + by));
-    setSelected(live.selected);
-  };
 
   useInput((input, key) => {
     for (const event of splitKeys(input, key)) {
       if (live.done) return;
       switch (actionIn(PICKER_KEYS, event.input, event.key)) {
         case Action.Up:
-          move(-1);
+          choice.move(-1);
           break;
         case Action.Down:
-          move(1);
+          choice.move(1);
           break;
         case Action.PageUp:
-          move(-Math.max(1, listHeight - 1));
+          choice.move(-Math.max(1, listHeight - 1));
           break;
         case Action.PageDown:
-          move(Math.max(1, listHeight - 1));
+          choice.move(Math.max(1, listHeight - 1));
           break;
         case Action.Submit:
-          finish(tasks[live.selected]?.id ?? null);
+          finish(choice.key());
           break;
         case Action.Back:
           finish(null);
@@ -81,14 +78,14 @@ export function TaskPicker({ tasks, title, onPick, size }: TaskPickerProps) {
     key: t.id,
     label: `${t.id}  ${printable(t.project)}  ${formatStatus(t.status)}  ${printable(t.description)}`,
   }));
-  const where = tasks.length > listHeight ? ` (${selected + 1}/${tasks.length})` : '';
+  const where = tasks.length > listHeight ? ` (${choice.index + 1}/${tasks.length})` : '';
   return (
     <Box flexDirection="column" width={columns}>
       <Text bold wrap="truncate">
         {title}
         <Text dimColor>{where}</Text>
       </Text>
-      <ChoiceList items={items} selected={selected} height={listHeight} width={columns} />
+      <ChoiceList items={items} selected={choice.index} height={listHeight} width={columns} />
       <Text dimColor wrap="truncate">
         {footerHints(PICKER_KEYS)
           .map((h) => `${h.keys} ${h.hint}`)

@@ -1,12 +1,13 @@
+import { launchState } from '../src/core/task-view.js';
 import { startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
-import { launchTask, restartTask, type LaunchResult, type LaunchSpec } from '../src/runner/launch.js';
+import { launchTask, restartTask, type LaunchResult, type LaunchSpec, type RestartEdit } from '../src/runner/launch.js';
 import { schedule } from '../src/runner/scheduler.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 
-export type { LaunchResult, LaunchSpec };
+export type { LaunchResult, LaunchSpec, RestartEdit };
 
 /**
  * What the dashboard can do to tasks, with the config as it is now (config.json is
@@ -16,7 +17,8 @@ export type { LaunchResult, LaunchSpec };
 export interface DashboardActions {
   launch(spec: LaunchSpec, config: Config): Promise<LaunchResult>;
   cancel(id: string, config: Config): Promise<Cancelled>;
-  restart(id: string, config: Config): Promise<LaunchResult>;
+  /** `r`, and `R` with what was edited: it runs where the original ran. */
+  restart(id: string, config: Config, edit?: RestartEdit): Promise<LaunchResult>;
   schedule(config: Config): Promise<unknown>;
   /** A worktree task's diff as text (absent in fakes that do not show one). */
   diff?(task: Task): Promise<string>;
@@ -26,7 +28,7 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
   return {
     launch: (spec, config) => launchTask(store, config, { ...spec, environment }),
     cancel: (id, config) => cancelTask(store, config, id),
-    restart: (id, config) => restartTask(store, config, id, environment),
+    restart: (id, config, edit) => restartTask(store, config, id, environment, undefined, [], edit),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
     schedule: (config) => schedule(store, config, { lockWaitMs: 200, jobs: 'shared' }),
     // Git only when a diff is asked for.
@@ -34,14 +36,10 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
   };
 }
 
-/** `started abc12345 (web: build) — running 3/10` / `… — queued, #2 in queue` */
+/** `started abc12345 (web: build) — running 3/10` / `launched … — queued: 4/4 running, 2nd in line`, as the CLI says it. */
 export function describeLaunch(verb: string, r: LaunchResult): string {
-  const queued = r.job
-    ? `submitted to ${r.job.system}${r.jobId ? ` as job ${r.jobId}` : ''}`
-    : `queued${r.queuePosition ? `, #${r.queuePosition} in queue` : ''}`;
   const refused = startFailure(r.task);
-  const running = r.job ? `running on ${r.job.system}` : `running ${r.running}/${r.max}`;
-  const where = refused ? `failed: ${printable(refused)}` : r.started ? running : queued;
+  const where = refused ? `failed: ${printable(refused)}` : launchState(r);
   // A worktree task's launch may have a word to say (uncommitted changes left out).
   const note = r.notes?.length ? ` · ${r.notes[0]!.replace(/^note: /, '')}` : '';
   return `${verb} ${r.task.id} (${printable(r.task.project)}: ${printable(r.task.description)}) — ${where}${printable(note)}`;

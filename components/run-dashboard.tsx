@@ -2,12 +2,13 @@
 // module, so whoever imports it decides the environment they load under.
 import { basename } from 'node:path';
 import { render, type RenderOptions } from 'ink';
+import { CLEAR_SCREEN, colorsAllowed, ENTER_SCREEN, LEAVE_SCREEN } from '../src/core/terminal-codes.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { pollReason, StateWatch } from '../src/store/watch.js';
 import { runnerActions, type DashboardActions } from './actions.js';
 import { App } from './App.js';
-import { ColorContext, colorsWanted } from './useColor.js';
+import { ColorContext } from './useColor.js';
 import { StateWatchContext } from './useStateWatch.js';
 
 export interface RunDashboardOptions {
@@ -17,19 +18,13 @@ export interface RunDashboardOptions {
   stdout?: NodeJS.WriteStream;
   /** Defaults to the runner's functions (the same code as the subcommands). */
   actions?: DashboardActions;
-  /** Colours on or off (NO_COLOR, --no-color); defaults to NO_COLOR's word. */
+  /** Colours on or off (NO_COLOR, --no-color); defaults to what this environment allows. */
   color?: boolean;
   /** The caller entered the alternate screen and drew there (src/cli/first-frame.ts). */
   screenEntered?: boolean;
   /** The environment tasks launched from here run with: the shell's, as it was before the UI loaded. */
   environment?: NodeJS.ProcessEnv;
 }
-
-// The alternate screen, and bracketed paste: a paste then arrives marked as one, so
-// its newlines are text, and outside a text field it is not taken for keys.
-const ENTER_ALT = '\x1b[?1049h\x1b[?2004h';
-const LEAVE_ALT = '\x1b[?2004l\x1b[?1049l';
-const CLEAR = '\x1b[H\x1b[2J';
 
 /** Full-screen dashboard; resolves when the user quits. The alternate screen is left on every way out. */
 export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
@@ -39,17 +34,21 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
   const leave = () => {
     if (!inAlt) return;
     inAlt = false;
-    stdout.write(LEAVE_ALT);
+    stdout.write(LEAVE_SCREEN);
   };
   if (opts.screenEntered) {
     // The CLI drew a first picture there while this loaded: the first frame replaces it whole.
     const write = stdout.write;
     stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
       stdout.write = write;
-      return write.call(stdout, typeof chunk === 'string' ? CLEAR + chunk : Buffer.concat([Buffer.from(CLEAR), chunk]), ...rest);
+      return write.call(
+        stdout,
+        typeof chunk === 'string' ? CLEAR_SCREEN + chunk : Buffer.concat([Buffer.from(CLEAR_SCREEN), chunk]),
+        ...rest,
+      );
     }) as typeof stdout.write;
   } else {
-    stdout.write(ENTER_ALT);
+    stdout.write(ENTER_SCREEN);
   }
   inAlt = true;
 
@@ -100,7 +99,7 @@ export async function runDashboard(opts: RunDashboardOptions): Promise<void> {
       maxFps: 20,
     };
     instance = render(
-      <ColorContext.Provider value={opts.color ?? colorsWanted()}>
+      <ColorContext.Provider value={opts.color ?? colorsAllowed(process.env)}>
         <StateWatchContext.Provider value={watch}>
           <App
             store={opts.store}

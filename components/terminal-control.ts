@@ -1,6 +1,7 @@
 // What the dashboard asks of its terminal beyond drawing frames: hand the whole
 // terminal to a program (a pager, an editor) and take it back, and write the bytes
 // that are not frames (the bell, OSC 52 to copy).
+import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../src/core/terminal-codes.js';
 import { handTerminalTo, type TerminalRun } from '../src/runner/terminal-program.js';
 
 export type { TerminalRun };
@@ -17,13 +18,6 @@ export interface TerminalControl {
   /** Copies `text` for the user: OSC 52, or tmux's buffer where tmux would drop OSC 52. Says what it did. */
   copy(text: string): Promise<{ message: string; ok: boolean }>;
 }
-
-// Bracketed paste off, cursor shown, main screen: what a program expects to find.
-const HAND_OVER = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
-// Back: the alternate screen, cleared, cursor home and hidden, bracketed paste on again.
-const TAKE_BACK = '\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l\x1b[?2004h';
-// The whole screen erased, the cursor home: where the dashboard's frame starts.
-const CLEAR = '\x1b[2J\x1b[H';
 
 /**
  * The terminal the dashboard runs on (a TTY; also a test's fake streams, where raw mode
@@ -54,17 +48,18 @@ export function ttyTerminal(
     },
     write: (data) => void stdout.write(data),
     // Through Ink: it forgets what it drew, and draws its last frame whole after the clear.
-    redraw: () => inkWrite(CLEAR),
+    redraw: () => inkWrite(CLEAR_SCREEN),
     runProgram(commandLine, file) {
       const raw = Boolean(stdin.isTTY && stdin.isRaw);
       return handTerminalTo(commandLine, file, {
         handOver: () => {
-          stdout.write(HAND_OVER);
+          // The main screen as a program expects to find it; back, the dashboard's screen, cleared.
+          stdout.write(LEAVE_SCREEN);
           if (raw) stdin.setRawMode(false);
         },
         takeBack: () => {
           if (raw) stdin.setRawMode(true);
-          stdout.write(TAKE_BACK);
+          stdout.write(ENTER_SCREEN + CLEAR_SCREEN);
           inkWrite('');
         },
       });

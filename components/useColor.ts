@@ -3,11 +3,6 @@ import { createContext, useContext } from 'react';
 /** False under NO_COLOR: panes keep symbols, words, bold and inverse, and drop colours. */
 export const ColorContext = createContext(true);
 
-/** NO_COLOR set to anything non-empty turns colours off (https://no-color.org). */
-export function colorsWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !env.NO_COLOR;
-}
-
 /** A colour name when colours are on, else undefined (Ink then draws plain text). */
 export function useColor(): (name: string | undefined) => string | undefined {
   const on = useContext(ColorContext);

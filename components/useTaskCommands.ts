@@ -3,21 +3,21 @@ import { errorMessage } from '../src/core/errors.js';
 import type { Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
-import { describeLaunch, type DashboardActions, type LaunchSpec } from './actions.js';
+import { describeLaunch, type DashboardActions, type LaunchSpec, type RestartEdit } from './actions.js';
 import { Action } from './keymap.js';
 import type { Message } from './MessageLine.js';
 
 interface TaskCommands {
   cancel(task: Task): void;
-  /** `cancelFirst`: the task still runs; cancel it, then restart it. */
-  restart(task: Task, cancelFirst: boolean): void;
+  /** `cancelFirst`: the task still runs; cancel it, then restart it. `edit`: what R changed. */
+  restart(task: Task, cancelFirst: boolean, edit?: RestartEdit): void;
   launch(spec: LaunchSpec): void;
   /** Runs what a question asked, once answered yes. */
   confirmed(asked: Question): void;
 }
 
 /** A command that asks first (y/N): which one, on which task. */
-export type Question = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task };
+export type Question = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task; edit?: RestartEdit };
 
 /** What the confirm dialog asks. */
 export function questionText(q: Question): string {
@@ -52,11 +52,11 @@ export function useTaskCommands(
     say(`cancelling ${task.id}…`);
     actions.cancel(task.id, config()).then((r) => say(r.message), fail);
   };
-  const restart = (task: Task, cancelFirst: boolean) => {
+  const restart = (task: Task, cancelFirst: boolean, edit?: RestartEdit) => {
     say(cancelFirst ? `cancelling ${task.id} to restart it…` : `restarting ${task.id}…`);
     const run = async () => {
       if (cancelFirst) await actions.cancel(task.id, config());
-      const r = await actions.restart(task.id, config());
+      const r = await actions.restart(task.id, config(), edit);
       onLaunched(r.task.id);
       say(describeLaunch(`restarted ${task.id} as`, r));
     };
@@ -65,12 +65,12 @@ export function useTaskCommands(
   return {
     cancel,
     restart,
-    confirmed: (asked) => (asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true)),
+    confirmed: (asked) => (asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true, asked.edit)),
     launch(spec) {
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {
         onLaunched(r.task.id);
-        say(describeLaunch(r.started ? 'started' : 'queued', r));
+        say(describeLaunch(r.started ? 'started' : 'launched', r));
       }, fail);
     },
   };

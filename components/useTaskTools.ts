@@ -29,7 +29,7 @@ interface TaskToolsInput {
 }
 
 /**
- * The table's everyday tools (#15): detail, sort, jump to failures, pager and editor,
+ * The table's everyday tools: detail, sort, jump to failures, pager and editor,
  * copy, bell, edit before restart. The keys that start them come from the keymap;
  * the views they open are their own components.
  */

@@ -9,10 +9,6 @@ import type { TaskStore } from '../store/tasks.js';
 import { sortEntries } from '../store/task-file.js';
 import { paint } from './output.js';
 
-/** The alternate screen and bracketed paste, as the dashboard enters them; the cursor hidden. */
-export const ENTER_SCREEN = '\x1b[?1049h\x1b[?2004h\x1b[?25l';
-export const LEAVE_SCREEN = '\x1b[?2004l\x1b[?1049l\x1b[?25h';
-
 /** The header and table lines of the dashboard's first frame, for a terminal of `columns` x `rows`. */
 export function firstFrame(store: TaskStore, maxParallel: number, columns: number, rows: number, now = Date.now()): string {
   const entries = sortEntries(store.listActive());

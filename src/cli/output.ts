@@ -2,6 +2,7 @@ import { fstatSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
 import type { Task, TaskStatus } from '../core/task.js';
+import { colorsAllowed } from '../core/terminal-codes.js';
 import { printable, TerminalFilter } from '../core/terminal-text.js';
 
 const CODES: Record<string, [number, number]> = {
@@ -47,9 +48,7 @@ export function isTerminal(fd: Fd = 1): boolean {
 /** Colour only on a terminal, and never with NO_COLOR or --no-color. */
 export function colorEnabled(fd: Fd = 1): boolean {
   if (colorDisabled) return false;
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.TERM === 'dumb') return false;
-  return isTerminal(fd);
+  return colorsAllowed(process.env) && isTerminal(fd);
 }
 
 export function paint(color: string, text: string, fd: Fd = 1): string {

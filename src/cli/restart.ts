@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { collect, printLaunched, queuedLine } from './task.js';
+import { launchState } from '../core/task-view.js';
+import { collect, printLaunched } from './task.js';
 import { writeOut } from './output.js';
 
 export function registerRestart(program: Command): void {
@@ -26,7 +27,7 @@ export function registerRestart(program: Command): void {
       const ctx = await openContext();
       const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput), process.env, opts.executor, opts.sbatchArg);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
-      writeOut(`restarted as ${result.task.id}${result.started ? '' : ` (${queuedLine(result)})`}\n`, 2);
+      writeOut(`restarted as ${result.task.id}${result.started ? '' : ` (${launchState(result)})`}\n`, 2);
       process.exitCode = await runForeground(ctx, result.task.id);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { worktreeBranch } from '../core/diff.js';
 import { UsageError } from '../core/errors.js';
+import { launchState } from '../core/task-view.js';
 import { startFailure, taskToJson } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
@@ -80,21 +81,10 @@ Examples:
       if (opts.json) throw new UsageError('--json goes with -b (a foreground task streams its output)');
       // Its id first, on stderr (stdout is the command's): to follow, cancel or restart it from another shell.
       const what = `${result.task.id} (${printable(project)}: ${printable(description.split('\n')[0]!).slice(0, 80)})`;
-      writeOut(`${result.started ? `started ${what}` : `${what} ${queuedLine(result)}`}\n`, 2);
+      writeOut(`${result.started ? `started ${what}` : `${what} ${launchState(result)}`}\n`, 2);
       const { runForeground } = await import('./foreground.js');
       process.exitCode = await runForeground(ctx, result.task.id);
     });
-}
-
-export function queuedLine(r: LaunchResult): string {
-  if (r.job) return `submitted to ${r.job.system}${r.jobId ? ` as job ${r.jobId}` : ''}: queued until the job runs`;
-  const place = r.queuePosition ? `, ${ordinal(r.queuePosition)} in line` : '';
-  return `queued: ${r.running}/${r.max} running${place}`;
-}
-
-function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${s}`;
 }
 
 export function printLaunched(ctx: Context, result: LaunchResult, json: boolean): void {
@@ -107,7 +97,7 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   }
   if (json) return printJson(taskToJson(task));
   if (refused) return;
-  const state = result.started ? paint('cyan', 'started') : result.job ? paint('gray', 'submitted') : paint('gray', queuedLine(result));
+  const state = result.started ? paint('cyan', 'started') : result.job ? paint('gray', 'submitted') : paint('gray', launchState(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../core/terminal-codes.js';
 import { Action, keysFor } from '../../components/keymap.js';
 import type { Context } from './context.js';
-import { ENTER_SCREEN, firstFrame, LEAVE_SCREEN } from './first-frame.js';
+import { firstFrame } from './first-frame.js';
 import { colorEnabled, writeOut } from './output.js';
 
 export function registerUi(program: Command): void {
@@ -28,7 +29,9 @@ export async function openDashboard(ctx: Context): Promise<void> {
   // tasks launched from the dashboard run with the environment of the shell that opened it.
   const environment = { ...process.env };
   // The tasks on screen now, while Ink loads; the dashboard takes the screen over from here.
-  writeOut(`${ENTER_SCREEN}\x1b[H${firstFrame(ctx.store, ctx.config.maxParallelTasks, process.stdout.columns, process.stdout.rows)}`);
+  writeOut(
+    `${ENTER_SCREEN}${CLEAR_SCREEN}${firstFrame(ctx.store, ctx.config.maxParallelTasks, process.stdout.columns, process.stdout.rows)}`,
+  );
   // Until the dashboard runs (and takes these over), Ctrl+C is still a signal: the screen is left on the way out.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const leave = (signal: NodeJS.Signals) => {

@@ -4,13 +4,17 @@ import { stripControl } from './terminal-text.js';
 
 export type Marker = { kind: 'progress'; percent: number; message: string | null } | { kind: 'stage'; name: string };
 
-const MAX_MARKER_LENGTH = 1024;
+/**
+ * A marker line holds at most this many bytes (a `\r` before its newline aside). In
+ * bytes, as the worker and the log's readers meet it: a longer line is output, for all.
+ */
+export const MAX_MARKER_BYTES = 1024;
 
 /** Parses one output line (without its newline); null when it is not a valid marker. */
 export function parseMarker(line: string): Marker | null {
   if (!line.startsWith('::')) return null;
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text.length > MAX_MARKER_LENGTH) return null;
+  if (text.length > MAX_MARKER_BYTES || Buffer.byteLength(text) > MAX_MARKER_BYTES) return null;
   const progress = /^::progress[ \t]+([0-9]+(?:\.[0-9]+)?)%?(?:[ \t]+(.*))?$/.exec(text);
   if (progress) {
     const percent = Number(progress[1]);
@@ -64,7 +68,7 @@ export class MarkerScanner {
       if (this.atLineStart && data[pos] === COLON) {
         const nl = data.indexOf(NL, pos);
         if (nl === -1) {
-          if (data.length - pos <= MAX_MARKER_LENGTH) {
+          if (data.length - pos <= MAX_MARKER_BYTES + 1) {
             if (pos > passStart) output.push(data.subarray(passStart, pos));
             this.pending = Buffer.from(data.subarray(pos));
             return { output, markers };

@@ -365,3 +365,36 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     description: printable(task.description),
   };
 }
+
+/** What a launch did, as data (the runner's LaunchResult has these fields). */
+export interface LaunchOutcome {
+  task: Task;
+  started: boolean;
+  /** The batch job a task on a cluster was submitted as. */
+  jobId: string | null;
+  /** The system such a task waits in (`Slurm`), as its executor names it; null for a local task. */
+  job: { system: string } | null;
+  /** 1-based place in the queue when the task waits. */
+  queuePosition: number | null;
+  running: number;
+  max: number;
+}
+
+/**
+ * Where a task just launched stands, in the words of the CLI and the dashboard alike:
+ * `running 3/10`, `queued: 4/4 running, 2nd in line`, `submitted to Slurm as job 42:
+ * queued until the job runs`.
+ */
+export function launchState(r: LaunchOutcome): string {
+  if (r.job)
+    return r.started
+      ? `running on ${r.job.system}`
+      : `submitted to ${r.job.system}${r.jobId ? ` as job ${r.jobId}` : ''}: queued until the job runs`;
+  if (r.started) return `running ${r.running}/${r.max}`;
+  return `queued: ${r.running}/${r.max} running${r.queuePosition ? `, ${ordinal(r.queuePosition)} in line` : ''}`;
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}

@@ -200,9 +200,15 @@ async function createAndSchedule(
   };
 }
 
+/** What was edited before a restart (the dashboard's R): the launch form's fields. */
+export type RestartEdit = Pick<LaunchSpec, 'project' | 'description' | 'command'>;
+
 /**
  * A new task with the same spec as a finished one, on the same executor unless
- * `executor` names another; the original keeps its log.
+ * `executor` names another; the original keeps its log. With `edit`, its description
+ * and command (null: the project's stages) are the edited ones, and it still runs
+ * where the original ran (cwd, worktree base, environment); under another project's
+ * name it is a launch of that project.
  */
 export async function restartTask(
   store: TaskStore,
@@ -211,9 +217,15 @@ export async function restartTask(
   environment: NodeJS.ProcessEnv = process.env,
   executor?: string | null,
   sbatchArgs: string[] = [],
+  edit?: RestartEdit,
 ): Promise<LaunchResult> {
   const original = store.get(id);
   if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
+  if (edit && edit.project !== original.project) {
+    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs });
+  }
+  if (edit) checkDescription(edit.description);
+  const run = edit ? editedRun(config, original, edit) : { command: original.command ?? null, stages: original.stages ?? null };
   checkDir(original.cwd, original.project);
   const on = executor ?? original.executor;
   // Its own sbatch options go with it to the same executor; new ones come after (the last of two wins: more --time).
@@ -221,9 +233,8 @@ export async function restartTask(
   const fields: TaskFields = {
     ...resolveExecutor(config, on, environment, undefined, { sbatchArgs: [...kept, ...sbatchArgs] }),
     project: original.project,
-    description: original.description,
-    command: original.command ?? null,
-    stages: original.stages ?? null,
+    description: edit?.description ?? original.description,
+    ...run,
     cwd: original.cwd,
     env: { ...original.env },
     restartOf: original.id,
@@ -231,4 +242,12 @@ export async function restartTask(
     ...(original.isolation ? { isolation: original.isolation } : {}),
   };
   return createAndSchedule(store, config, fields, false, environment);
+}
+
+/** What an edited restart runs: the command typed, else the stages the original ran, else its project's. */
+function editedRun(config: Config, original: Task, edit: RestartEdit): Pick<Task, 'command' | 'stages'> {
+  if (edit.command && edit.command.length > 0) return { command: edit.command, stages: null };
+  const stages = original.stages ?? projectConfig(config, original.project)?.stages;
+  if (!stages?.length) throw new UsageError(`project "${original.project}" has no stages to run: give a command`);
+  return { command: null, stages };
 }

@@ -2,7 +2,7 @@
 // marker lines (it is byte for byte what the command wrote); what these return hides them.
 // Following a log as it grows: log-cursor.ts.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { isMarkerLine } from '../core/markers.js';
+import { isMarkerLine, MAX_MARKER_BYTES } from '../core/markers.js';
 import { openRead } from './log-cursor.js';
 import { ownedByUs } from './paths.js';
 
@@ -12,8 +12,6 @@ export const TAIL_LINE_LIMIT = 64 * 1024;
 /** What one write of `tailLines` holds at most. */
 const WRITE_PIECE = 1024 * 1024;
 const NL = 0x0a;
-/** A marker line is at most this long (with a `\r`); longer lines are never hidden. */
-const MARKER_SCAN = 1026;
 
 interface TailOfLines {
   /** The file's size when read; following it starts here. */
@@ -67,7 +65,7 @@ function findLines(fd: number, size: number, n: number, lineLimit: number): { ra
 /** Whether the line [start, end) is a progress marker (read only when it could be one). */
 function isMarker(fd: number, window: BackwardWindow, start: number, end: number): boolean {
   const length = end - start;
-  if (length < 3 || length > MARKER_SCAN || window.byteAt(start) !== 0x3a || window.byteAt(start + 1) !== 0x3a) return false;
+  if (length < 3 || length > MAX_MARKER_BYTES + 1 || window.byteAt(start) !== 0x3a || window.byteAt(start + 1) !== 0x3a) return false;
   const line = Buffer.allocUnsafe(length);
   readSync(fd, line, 0, length, start);
   return isMarkerLine(line);

@@ -242,16 +242,16 @@ export class StateWatch {
         return null;
       }
     };
-    // Taken now, as the subscription is made: a change from here on is seen.
+    // Taken now, as the subscription is made: a change from here on is seen. A folder that
+    // could not be read then has no listing to compare with: what it holds once read is reported.
     let seen = look();
     return () => {
       const now = look();
       if (!now) return false;
       const before = seen;
       seen = now;
-      if (!before) return false;
-      const ids = [...now].filter(([id, s]) => before.get(id) !== s).map(([id]) => id);
-      for (const id of before.keys()) if (!now.has(id)) ids.push(id);
+      const ids = [...now].filter(([id, s]) => before?.get(id) !== s).map(([id]) => id);
+      for (const id of before?.keys() ?? []) if (!now.has(id)) ids.push(id);
       for (const id of ids) on.active(id);
       return ids.length > 0;
     };
@@ -280,7 +280,7 @@ export class StateWatch {
     return this.file(path, changed);
   }
 
-  /** Calls `changed` when the stat of `path` changes (a baseline is taken now). */
+  /** Calls `changed` when the stat of `path` changes (a baseline is taken now; none if it cannot be read: the first read is a change). */
   private stampCheck(key: string, path: string, changed: () => void): Check {
     const look = (): string | null => {
       try {
@@ -298,7 +298,7 @@ export class StateWatch {
       if (now === null) return false;
       const before = seen;
       seen = now;
-      if (before === null || before === now) return false;
+      if (before === now) return false;
       changed();
       return true;
     };

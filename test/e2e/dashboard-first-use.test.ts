@@ -1,32 +1,21 @@
 // What a new user hit, on the installed package in a real terminal (tmux): the clipboard
 // inside tmux, a pasted multi-line command, a project's stages or a command of one's own.
 // Every task started here is followed until it has finished.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, waitFor } from '../integration/harness.js';
-import { DashboardKit } from './dashboard-kit.js';
-import { installPackage, type InstalledPackage } from './installed.js';
+import { closeSession, DashboardKit, openSession } from './dashboard-kit.js';
+import { installedPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 let term: Terminal;
 let kit: DashboardKit;
-beforeEach(() => {
-  h = new Harness({ bin: pkg.bin });
-  term = new Terminal();
-  kit = new DashboardKit(pkg, h);
-});
-afterEach(() => {
-  term.close();
-  h.cleanup();
-});
+beforeEach(() => ({ h, term, kit } = openSession(pkg)));
+afterEach(() => closeSession({ h, term }));
 
 describe('the installed dashboard, as a new user tries it', () => {
   it("y inside tmux: with tmux's default set-clipboard the id goes in with tmux load-buffer; with set-clipboard on, as OSC 52", async () => {

@@ -1,16 +1,29 @@
 // What the end-to-end tests of the dashboard share: the installed `dev-tools` run in a
 // tmux window with its imports and spawns recorded, task files written as an earlier
 // run leaves them, and a check that a frame is drawn whole.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskJson } from '../../src/core/task.js';
-import { type Harness, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
-import type { InstalledPackage } from './installed.js';
-import type { Terminal } from './terminal.js';
+import { makeTaskJson, RECORD_IMPORTS, RECORD_SPAWNS, waitFor, writeTaskFile } from '../fixtures/index.js';
+import { Harness } from '../integration/harness.js';
+import type { Installed } from './installed.js';
+import { Terminal } from './terminal.js';
+
+/** What a dashboard test runs with: a state dir and the installed CLI on it, a tmux terminal, and this kit. */
+export function openSession(pkg: Installed): { h: Harness; term: Terminal; kit: DashboardKit } {
+  const h = new Harness({ bin: pkg.bin });
+  return { h, term: new Terminal(), kit: new DashboardKit(pkg, h) };
+}
+
+/** Ends what a test started: the terminal (its tmux server), then every process of the state dir, and the dir. */
+export function closeSession({ h, term }: { h: Harness; term: Terminal }): void {
+  term.close();
+  h.cleanup();
+}
 
 export class DashboardKit {
   constructor(
-    private readonly pkg: InstalledPackage,
+    private readonly pkg: Installed,
     private readonly h: Harness,
   ) {}
 
@@ -43,22 +56,18 @@ export class DashboardKit {
 
   /** A finished or queued task written as a file, as a crash or an earlier run leaves it. */
   taskFile(id: string, fields: Partial<TaskJson>): TaskJson {
-    const t: TaskJson = {
+    const t = makeTaskJson({
       id,
-      project: 'web',
       description: `task ${id}`,
       command: ['true'],
       cwd: this.h.home,
       status: 'completed',
       createdAt: new Date().toISOString(),
-      env: {},
-      logFile: `logs/${id}.log`,
       ...fields,
-    };
-    const dir = t.status === 'queued' || t.status === 'running' ? 'tasks' : join('tasks', 'done');
+    });
+    // tasks/done/ made either way, as dev-tools makes it.
     mkdirSync(join(this.h.home, 'tasks', 'done'), { recursive: true, mode: 0o700 });
-    writeFileSync(join(this.h.home, dir, `${t.id}.json`), JSON.stringify(t), { mode: 0o600 });
-    return t;
+    return writeTaskFile(this.h.home, t);
   }
 }
 

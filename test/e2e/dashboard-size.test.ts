@@ -1,31 +1,20 @@
 // The installed dashboard at the sizes people have, and as the terminal changes size:
 // every frame after a resize (and after Ctrl+L) is drawn whole, and at 80x24 the table,
 // the header and the footer keep what matters.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { Harness } from '../integration/harness.js';
-import { DashboardKit, frameProblem, seeWholeFrame } from './dashboard-kit.js';
-import { installPackage, type InstalledPackage } from './installed.js';
+import { closeSession, DashboardKit, frameProblem, seeWholeFrame, openSession } from './dashboard-kit.js';
+import { installedPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 let term: Terminal;
 let kit: DashboardKit;
-beforeEach(() => {
-  h = new Harness({ bin: pkg.bin });
-  term = new Terminal();
-  kit = new DashboardKit(pkg, h);
-});
-afterEach(() => {
-  term.close();
-  h.cleanup();
-});
+beforeEach(() => ({ h, term, kit } = openSession(pkg)));
+afterEach(() => closeSession({ h, term }));
 
 /** Writes to the pane's terminal behind the dashboard's back, as a stray process would. */
 function scribble(tty: string, text: string): void {

@@ -2,55 +2,27 @@
 // a temporary prefix, that `dev-tools` driven in a real terminal (tmux). Every task it
 // launches, restarts or claims runs through the bundled code in dist/ui.
 // Over 250 lines: the scenarios of one area, in one installed package and terminal; they share one set-up, so they stay together.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskJson } from '../../src/core/task.js';
-import { groupMembers, Harness, HEAVY_MODULE, RECORD_IMPORTS, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
-import { makeRepo } from '../integration/git-repo.js';
-import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
+import { groupMembers, Harness, HEAVY_MODULE, waitFor } from '../integration/harness.js';
+import { makeRepo } from '../fixtures/index.js';
+import { installedPackage, nodeScripts, readSpawns } from './installed.js';
+import { closeSession, DashboardKit, openSession } from './dashboard-kit.js';
 import { Terminal } from './terminal.js';
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 let term: Terminal;
-beforeEach(() => {
-  h = new Harness({ bin: pkg.bin });
-  term = new Terminal();
-});
-afterEach(() => {
-  term.close();
-  h.cleanup();
-});
+let kit: DashboardKit;
+beforeEach(() => ({ h, term, kit } = openSession(pkg)));
+afterEach(() => closeSession({ h, term }));
 
 const importsFile = () => join(h.home, 'imports.txt');
 const spawnsFile = () => join(h.home, 'spawns.txt');
-
-/**
- * A shell line running the installed `dev-tools` (its bin in the prefix), recording
- * every module it loads and every process it starts (test/fixtures/record-*.mjs).
- * CI=true on purpose: the dashboard decides from the TTY, not from CI.
- */
-function devTools(args: string, env: Record<string, string> = {}): string {
-  const vars = {
-    DEV_TOOLS_HOME: h.home,
-    CI: 'true',
-    NO_COLOR: '1',
-    RECORD_IMPORTS_TO: importsFile(),
-    RECORD_SPAWNS_TO: spawnsFile(),
-    ...env,
-  };
-  const assignments = Object.entries(vars)
-    .map(([k, v]) => `${k}='${v}'`)
-    .join(' ');
-  return `${assignments} '${process.execPath}' --import '${RECORD_IMPORTS}' --import '${RECORD_SPAWNS}' '${pkg.bin}' ${args}`;
-}
 
 /** The UI came from the installed bundle: Ink, React and their packages were not loaded file by file. */
 function expectBundledUi(entry: string): void {
@@ -70,31 +42,11 @@ function expectSpawnedFilesExist(): string[] {
   return scripts;
 }
 
-function writeConfig(config: Record<string, unknown>): void {
-  h.writeConfig({ cancelGraceMs: 500, ...config });
-}
-
-const findTask = (match: (t: TaskJson) => boolean, what: string) => waitFor(() => h.allTasks().find(match), what, 20_000);
-
-/** A finished or queued task written as a file, as a crash or an earlier run leaves it. */
-function taskFile(id: string, fields: Partial<TaskJson>): TaskJson {
-  const t: TaskJson = {
-    id,
-    project: 'web',
-    description: `task ${id}`,
-    command: ['true'],
-    cwd: h.home,
-    status: 'completed',
-    createdAt: new Date().toISOString(),
-    env: {},
-    logFile: `logs/${id}.log`,
-    ...fields,
-  };
-  const dir = t.status === 'queued' || t.status === 'running' ? 'tasks' : join('tasks', 'done');
-  mkdirSync(join(h.home, 'tasks', 'done'), { recursive: true, mode: 0o700 });
-  writeFileSync(join(h.home, dir, `${id}.json`), JSON.stringify(t), { mode: 0o600 });
-  return t;
-}
+// What every dashboard test does, from the kit.
+const devTools = (args: string, env: Record<string, string> = {}) => kit.devTools(args, env);
+const writeConfig = (config: Record<string, unknown>) => kit.writeConfig(config);
+const findTask = (match: (t: TaskJson) => boolean, what: string) => kit.findTask(match, what);
+const taskFile = (id: string, fields: Partial<TaskJson>) => kit.taskFile(id, fields);
 
 describe('the installed dashboard in a real terminal', () => {
   it('shows tasks live, cancels with c y, quits with q and restores the terminal', async () => {
@@ -263,7 +215,7 @@ describe('the installed dashboard in a real terminal', () => {
     expectBundledUi('run-dashboard');
   });
 
-  it('a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added (#11)', async () => {
+  it('a task launched from it runs with the environment of the shell that opened it: CI kept, NODE_ENV not added', async () => {
     // The UI hides CI and sets NODE_ENV while Ink and React load; the tasks it launches must not see that.
     writeConfig({
       projects: {
@@ -285,7 +237,7 @@ describe('the installed dashboard in a real terminal', () => {
   });
 });
 
-describe('the installed dashboard for a long day (#15)', () => {
+describe('the installed dashboard for a long day', () => {
   /** tmux's view of the pane: alternate screen on, cursor shown. */
   const paneState = () => term.tmux('display-message', '-p', '-t', 'ui', '#{alternate_on} #{cursor_flag}').trim();
 

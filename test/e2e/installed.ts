@@ -1,11 +1,21 @@
 // The package as a user installs it: `npm pack` of this checkout (built by `npm test`),
-// installed into a temporary prefix. End-to-end tests drive that binary, so what they
-// test is the bundle in dist/ui and the files the tarball holds, not the source tree.
+// installed into a temporary prefix, once for all the e2e files (global-setup.ts). End-to-end
+// tests drive that binary, so what they test is the bundle in dist/ui and the files the
+// tarball holds, not the source tree.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../integration/harness.js';
+import { inject } from 'vitest';
+import { ROOT } from '../fixtures/index.js';
+
+/** The package the e2e project's global setup installed for its files. */
+export function installedPackage(): Installed {
+  return inject('installedPackage');
+}
+
+/** The installed package as the tests see it (its global setup removes it). */
+export type Installed = Omit<InstalledPackage, 'remove'>;
 
 export interface InstalledPackage {
   /** The temporary prefix (its node_modules holds dev-tools and its dependencies). */

@@ -1,20 +1,16 @@
 // Every file dev-tools runs as its own process must be in the package as installed.
 // The bundled dashboard once launched `dist/ui/worker.js`, which the package never had,
 // while every test passed on the unbundled modules: these checks run the installed package.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { RUNTIME_FILES, UI_FILES } from '../../src/runner/runtime-files.js';
 import { groupMembers, Harness, RECORD_SPAWNS, waitFor } from '../integration/harness.js';
-import { installPackage, nodeScripts, readSpawns, type InstalledPackage } from './installed.js';
+import { installedPackage, nodeScripts, readSpawns } from './installed.js';
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 beforeEach(() => {
@@ -41,6 +37,11 @@ describe('the installed package', () => {
     // What ships is built: the command runs.
     const r = spawnSync(pkg.bin, ['--version'], { encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('0.1.0');
+  });
+
+  it('ships the command and what it runs, not the build (bin/build.mjs, bin/patches)', () => {
+    expect(readdirSync(join(pkg.root, 'bin')).sort()).toEqual(['dev-tools.js', 'package.json']);
+    expect(existsSync(join(pkg.root, 'dist', 'cli.cjs'))).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
 // of it (bindfs, as a login node sees an NFS home), where those writes raise no inotify
 // event. A task's row appears, its progress changes and its end shows, each within 3 s;
 // the same for a Slurm task, whose worker is the batch job writing under REAL.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +11,12 @@ import type { TaskJson } from '../../src/core/task.js';
 import { Harness, waitFor } from '../integration/harness.js';
 import { mountView, requireFuse, type View } from '../integration/fuse.js';
 import { cancelJobsOf, requireCluster } from '../slurm/cluster.js';
-import { installPackage, type InstalledPackage } from './installed.js';
+import { installedPackage } from './installed.js';
 import { Terminal } from './terminal.js';
 
 requireFuse();
 
-let pkg: InstalledPackage;
-beforeAll(() => {
-  pkg = installPackage();
-}, 240_000);
-afterAll(() => pkg?.remove());
+const pkg = installedPackage();
 
 let h: Harness;
 let term: Terminal;

@@ -1,6 +1,6 @@
 // A real terminal: tmux on its own socket. .ci/run installs tmux; without it the tests fail, never skip silently.
 import { spawnSync } from 'node:child_process';
-import { waitFor } from '../integration/harness.js';
+import { waitFor } from '../fixtures/index.js';
 
 let sockets = 0;
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
-import { makeRepo } from '../integration/git-repo.js';
+import { makeRepo } from '../fixtures/index.js';
 import { pidsMatching, procState, taskProcesses } from './fault-kit.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
@@ -75,7 +75,7 @@ interface Figures {
   drainMs: number;
 }
 
-describe('chaos (#11)', () => {
+describe('chaos', () => {
   it(
     `${SECONDS} s of launches from ${SHELLS.length} shells at a limit of ${LIMIT} under random SIGKILLs: all final, none twice, no orphan, never over the limit`,
     { timeout: (SECONDS + 120) * 1000 },
@@ -141,7 +141,7 @@ describe('chaos (#11)', () => {
       // Any CLI may start workers (a launch, status, cancel all run the scheduler): one in five
       // tells the workers it starts to stop at a chosen point, where the killer finds them.
       const cli = (args: string[], env: Record<string, string>): RunningCli => {
-        const point = rand() < 0.2 ? { DEV_TOOLS_TEST_STOP_AT: pick(POINTS) } : {};
+        const point: Record<string, string> = rand() < 0.2 ? { DEV_TOOLS_TEST_STOP_AT: pick(POINTS) } : {};
         const c = h.start(args, { env: { ...env, ...point } });
         clis.add(c);
         void c.exited.then(() => clis.delete(c));

@@ -178,7 +178,7 @@ describe('racing the scheduler', () => {
   });
 });
 
-describe('slots and the queue after crashes (#11)', () => {
+describe('slots and the queue after crashes', () => {
   it('a task whose worker died holds its slot until its command group is gone, not just until it is marked interrupted', async () => {
     h.writeConfig({ maxParallelTasks: 1, cancelGraceMs: 2000 });
     const file = join(h.home, 'spans');
@@ -229,7 +229,7 @@ describe('slots and the queue after crashes (#11)', () => {
   });
 });
 
-describe('the scheduler lock across machines (#16)', () => {
+describe('the scheduler lock across machines', () => {
   it('a lock taken on another host (a worker running as a Slurm job) is not broken by its pid, only once it is stale', async () => {
     const { FileLock } = await import('../../src/runner/lock.js');
     const path = join(h.home, 'locks', 'remote.lock');

@@ -3,21 +3,19 @@
 // description carrying escape sequences. Driven with ink-testing-library.
 import { cleanup, render } from 'ink-testing-library';
 import { createElement } from 'react';
-import { mkdtempSync, rmSync, truncateSync, appendFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, truncateSync, appendFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardActions } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import type { TaskJson } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
-import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { waitFor } from '../integration/harness.js';
+import { makeConfig, makeStateDir, makeTaskJson, removeStateDir, writeTaskFile } from '../fixtures/index.js';
 
 let home: string;
 let store: TaskStore;
-const config: Config = { maxParallelTasks: 4, cancelGraceMs: 500, executors: {}, projects: {} };
+const config: Config = makeConfig({ maxParallelTasks: 4, cancelGraceMs: 500 });
 // No task here runs: the fakes only have to exist.
 const actions: DashboardActions = {
   launch: async () => Promise.reject(new Error('not in this test')),
@@ -27,32 +25,27 @@ const actions: DashboardActions = {
 };
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-faults-ui-'));
-  store = new TaskStore(statePaths(home)).ensure();
+  ({ home, store } = makeStateDir('dev-tools-faults-ui-'));
 });
 afterEach(() => {
   cleanup();
-  rmSync(home, { recursive: true, force: true });
+  removeStateDir(home);
 });
 
 function finished(id: string, fields: Partial<TaskJson> = {}): TaskJson {
-  const t: TaskJson = {
+  const now = new Date().toISOString();
+  const t = makeTaskJson({
     id,
-    project: 'web',
     description: 'hostile output',
-    command: ['sh', '-c', 'true'],
     stages: null,
     cwd: home,
-    env: {},
     status: 'completed',
-    createdAt: new Date().toISOString(),
-    completedAt: new Date().toISOString(),
+    createdAt: now,
+    completedAt: now,
     exitCode: 0,
-    logFile: `logs/${id}.log`,
     ...fields,
-  } as TaskJson;
-  writeFileSync(store.donePath(id), JSON.stringify(t));
-  return t;
+  });
+  return writeTaskFile(home, t, 'done');
 }
 
 /** Mounted and switched to all tasks (finished ones included), which these tests are about. */
@@ -159,7 +152,7 @@ describe('dashboard against hostile task state', () => {
     expect(ui.frame()).not.toMatch(FOREIGN);
   });
 
-  it("a task file's project, stage and error, and a broken file's reason, reach the screen clean (#11)", async () => {
+  it("a task file's project, stage and error, and a broken file's reason, reach the screen clean", async () => {
     const evil = '\x1b[2J\x1b]0;pwned\x07\u202eevil\u202c\x9b31m';
     finished('proj0001', {
       project: `web${evil}`,

@@ -5,28 +5,12 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
-import { killGroup, waitFor, type Harness } from '../integration/harness.js';
+import { killGroup, makeTaskJson, procState, waitFor, writeTaskFile } from '../fixtures/index.js';
+import type { Harness } from '../integration/harness.js';
+
+export { procState, startTime } from '../fixtures/index.js';
 
 export const IS_ROOT = process.getuid?.() === 0;
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks), as the runner records it. */
-export function startTime(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return null;
-  }
-}
-
-export function procState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
-  } catch {
-    return null;
-  }
-}
 
 /** Peak resident set (VmHWM, KiB) of a live process, or null once it is gone. */
 export function peakRssKiB(pid: number): number | null {
@@ -55,26 +39,17 @@ export async function samplePeakRss(pid: number, deadlineMs: number): Promise<nu
   return peak;
 }
 
-/** Writes a task file by hand (a state left behind by a crash, a reboot, another machine). */
+/** Writes a task file by hand (a state left behind by a crash, a reboot, another machine), made now, in the state dir. */
 export function writeTask(h: Harness, task: Partial<TaskJson> & { id: string }, folder: 'active' | 'done' = 'active'): TaskJson {
-  const full: TaskJson = {
-    project: 'web',
+  const full = makeTaskJson({
     description: 'hand-written',
-    command: ['sh', '-c', 'true'],
     stages: null,
     cwd: h.home,
-    env: {},
     restartOf: null,
-    status: 'running',
     createdAt: new Date().toISOString(),
-    logFile: `logs/${task.id}.log`,
     ...task,
-  } as TaskJson;
-  const dir = folder === 'active' ? join(h.home, 'tasks') : join(h.home, 'tasks', 'done');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  mkdirSync(join(h.home, 'logs'), { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, `${task.id}.json`), JSON.stringify(full, null, 2));
-  return full;
+  });
+  return writeTaskFile(h.home, full, folder);
 }
 
 /** The launching environment a worker needs for a hand-written task it is started for (env/<id>.json). */

@@ -6,7 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, Harness, waitFor } from '../integration/harness.js';
-import { makeRepo } from '../integration/git-repo.js';
+import { makeRepo } from '../fixtures/index.js';
 import { samplePeakRss } from './fault-kit.js';
 
 let h: Harness;

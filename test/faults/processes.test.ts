@@ -195,7 +195,7 @@ async function launchStoppedAt(point: string, script: string): Promise<{ id: str
 // A command group that ignores TERM, so only a real stop (TERM, grace, KILL) ends it.
 const STUBBORN = `trap '' TERM; sleep 30 & sleep 30; wait`;
 
-describe('a worker killed at any point leaves no process of its task (#11)', () => {
+describe('a worker killed at any point leaves no process of its task', () => {
   it('killed after spawning its command, before recording it: the next status stops the group', async () => {
     h.writeConfig({ cancelGraceMs: 300 });
     const { id, worker } = await launchStoppedAt('spawned', STUBBORN);
@@ -303,7 +303,7 @@ describe('a worker killed at any point leaves no process of its task (#11)', () 
   });
 });
 
-describe('ledgers left by crashes (#11)', () => {
+describe('ledgers left by crashes', () => {
   it('a ledger whose worker and stopper were both killed, its groups already gone, is removed by the next reader', () => {
     writeTask(h, { id: 'leftover', status: 'interrupted', completedAt: new Date().toISOString() }, 'done');
     const dir = join(h.home, 'run', 'leftover');
@@ -319,7 +319,7 @@ describe('ledgers left by crashes (#11)', () => {
   });
 });
 
-describe('start times (#11)', () => {
+describe('start times', () => {
   it('a task file with a pid but no start time: cancel never signals that pid', async () => {
     const stranger = bystander();
     extra.push(stranger);
@@ -351,12 +351,13 @@ describe('start times (#11)', () => {
     });
     expect(h.run(['status']).code).toBe(0);
     expect(h.task('nostart2').status).toBe('interrupted');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Whatever status started (a group stopper would TERM, wait and KILL) has exited.
+    await h.settled();
     expect(alive(stranger.pid)).toBe(true);
   });
 });
 
-describe('a stopped (SIGSTOP) worker or command (#11)', () => {
+describe('a stopped (SIGSTOP) worker or command', () => {
   it('cancel of a task whose worker is stopped: CONT with the TERM, so it cancels at once', async () => {
     h.writeConfig({ cancelGraceMs: 500 });
     const t = h.sh('web', 'sleep 30 & sleep 30; wait');

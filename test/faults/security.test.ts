@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Harness, waitFor } from '../integration/harness.js';
 import { IS_ROOT, setprivPrefix, writeTask } from './fault-kit.js';
-import { makeRepo } from '../integration/git-repo.js';
+import { makeRepo } from '../fixtures/index.js';
 
 let h: Harness;
 let victims: string[];
@@ -157,7 +157,7 @@ describe('data never becomes code, secrets never become files', () => {
   });
 });
 
-describe('a state dir of another user (#11)', () => {
+describe('a state dir of another user', () => {
   const OTHER = 65534;
   function chownTree(dir: string, uid: number): void {
     spawnSync('chown', ['-R', `${uid}:${uid}`, dir]);
@@ -209,7 +209,8 @@ describe('a state dir of another user (#11)', () => {
     const r = h.run(['task', 'web', 'x', '-b']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/config\.json .* is owned by uid 65534, not by you \(uid 0\): refusing to run its commands/);
-    await new Promise((res) => setTimeout(res, 500));
+    // No worker (nor anything else) of this state dir is left to run the planted command later.
+    await h.settled();
     expect(existsSync(pwned)).toBe(false);
   });
 });
@@ -236,7 +237,7 @@ describe('every folder checked before anything runs in it; a state dir reached t
     expect(r.stderr.trim()).toMatch(new RegExp(`state directory ${h.home}/worktrees is owned by uid ${OTHER}, not by you \\(uid 0\\)`));
     expect(readdirSync(join(h.home, 'tasks')).filter((f) => f.endsWith('.json'))).toEqual([]);
     expect(readdirSync(join(h.home, 'worktrees'))).toEqual([]);
-    await new Promise((res) => setTimeout(res, 300));
+    await h.settled();
     expect(existsSync(pwned)).toBe(false);
   });
 
@@ -298,7 +299,7 @@ describe('every folder checked before anything runs in it; a state dir reached t
   });
 });
 
-describe('planted files in the state dir (#11)', () => {
+describe('planted files in the state dir', () => {
   it('a hard link planted at logs/<id>.log of a queued task: the task fails with the reason, the target gets nothing', async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const target = join(victimDir(), 'precious');
@@ -340,7 +341,7 @@ describe('planted files in the state dir (#11)', () => {
   });
 });
 
-describe("each task runs with its own launching shell's environment (#11)", () => {
+describe("each task runs with its own launching shell's environment", () => {
   it("workers start without NODE_EXTRA_CA_CERTS, yet each command gets its launching shell's, also when another worker starts it", async () => {
     h.writeConfig({ maxParallelTasks: 1 });
     const flag = join(h.home, 'go');

@@ -449,7 +449,7 @@ describe('log cut or deleted while followed', () => {
   });
 });
 
-describe('files left by crashed processes (#11)', () => {
+describe('files left by crashed processes', () => {
   /** A pid that was alive a moment ago and is not now (a process that crashed). */
   function deadPid(): number {
     const r = spawnSync('sh', ['-c', 'echo $$']);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, Harness, waitFor } from '../integration/harness.js';
-import { branches, git, makeRepo, worktreeList } from '../integration/git-repo.js';
+import { branches, git, makeRepo, worktreeList } from '../fixtures/index.js';
 import { canMount, mountTmpfs, unmount, writeTask } from './fault-kit.js';
 
 let h: Harness;

@@ -47,6 +47,18 @@ describe('code cache', () => {
     expect(readFileSync(cacheFile('status')).equals(made)).toBe(true);
   });
 
+  it("every subcommand the CLI has gets a cache of its own (bin/dev-tools.js's list of them is complete)", () => {
+    const help = run(['--help']).stdout;
+    const section = help.slice(help.indexOf('Commands:')).split('\n\n')[0]!;
+    const commands = [...section.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['task', 'status', 'diff', 'ui']));
+    for (const command of commands) {
+      const r = run([command, '--help']);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      expect(existsSync(cacheFile(command)), command).toBe(true);
+    }
+  });
+
   it.each([
     [
       'corrupt (the right header, garbage after it)',

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, Harness, maintenanceDue, sleep, waitFor } from './harness.js';
+import { alive, Harness, maintenanceDue, waitFor } from './harness.js';
 import type { TaskJson } from '../../src/core/task.js';
 
 let h: Harness;
@@ -60,10 +60,11 @@ describe('onFinish', () => {
     expect(h.task(interrupted.id).status).toBe('interrupted');
 
     await waitFor(() => calls().length >= 4 || undefined, 'four hook calls', 15_000);
-    // Later scheduler runs (each sweeps for hooks left behind) and the sweep's grace: still once each.
-    await sleep(3500);
+    // Every mark claimed and cleared, every hook done: a later scheduler run (each sweeps for hooks left behind) finds none to run.
+    await waitFor(() => readdirSync(join(h.home, 'finish')).length === 0 || undefined, 'every hook mark cleared', 15_000);
+    await h.settled();
     expect(h.run(['status', '--all']).code).toBe(0);
-    await sleep(300);
+    await h.settled();
     expect(callsOf(completed.id)).toEqual([[completed.id, 'completed', '0', 'web', 'builds the site']]);
     expect(callsOf(failed.id)).toEqual([[failed.id, 'failed', '3', 'api', 'it fails; "quoted" $HOME']]);
     expect(callsOf(cancelled.id)).toEqual([[cancelled.id, 'cancelled', '', 'web', 'to cancel']]);
@@ -142,7 +143,7 @@ describe('onFinish', () => {
     for (const t of tasks) await h.waitForStatus(t.id, ['completed']);
     await waitFor(() => calls().length >= 2 || undefined, 'two hook calls');
     expect(h.run(['status']).code).toBe(0);
-    await sleep(300);
+    await h.settled();
     expect(calls().flat().sort()).toEqual(['own', 'top']);
     expect(existsSync(join(h.home, 'logs', `${tasks[1]!.id}.onfinish.log`))).toBe(false);
   });
@@ -198,7 +199,7 @@ describe('onFinish', () => {
     expect(h.run(['status']).code).toBe(0);
     await waitFor(() => callsOf(id).length || undefined, 'the swept hook');
     expect(h.run(['status']).code).toBe(0);
-    await sleep(300);
+    await h.settled();
     expect(callsOf(id)).toEqual([[id, 'completed', '0', 'web', 'left behind']]);
     expect(existsSync(join(h.home, 'finish', `${id}.json`))).toBe(false);
     expect(callsOf(t.id)).toHaveLength(1);
@@ -225,7 +226,7 @@ describe('onFinish', () => {
     await waitFor(() => callsOf('race0001').length || undefined, 'the raced hook');
     await waitFor(() => !existsSync(join(h.home, 'finish', 'clmd0001.json')) || undefined, 'the claimed mark cleared');
     expect(h.run(['status']).code).toBe(0);
-    await sleep(300);
+    await h.settled();
     expect(callsOf('race0001')).toEqual([['race0001', 'completed', '0', 'web', 'raced for']]);
     expect(callsOf('clmd0001')).toEqual([]);
     expect(existsSync(join(h.home, 'finish', 'race0001.json'))).toBe(false);

@@ -6,18 +6,26 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { isAlive } from '../../src/runner/proc.js';
+import { BIN, killGroup, pidsWithEnv, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'dev-tools.js');
-/** `node --import` this to record every module the CLI resolves into $RECORD_IMPORTS_TO. */
-export const RECORD_IMPORTS = join(ROOT, 'test/fixtures/record-imports.mjs');
-/** `node --import` this to record every process the CLI spawns into $RECORD_SPAWNS_TO. */
-export const RECORD_SPAWNS = join(ROOT, 'test/fixtures/record-spawns.mjs');
-/** What the fast commands must not load, and the bundled UI must not load from node_modules. */
-export const HEAVY_MODULE = /node_modules\/(ink|ink-select-input|ink-text-input|react|react-reconciler|chokidar|execa|zod|yoga-layout)\//;
+// The shared fixtures these tests have always taken from here.
+export {
+  alive,
+  BIN,
+  groupMembers,
+  killGroup,
+  pidsWithEnv,
+  RECORD_IMPORTS,
+  RECORD_SPAWNS,
+  ROOT,
+  sleep,
+  waitFor,
+} from '../fixtures/index.js';
+/** What the fast commands must not load, and the bundled UI must not load from node_modules (nor Node's fetch). */
+export const HEAVY_MODULE =
+  /node_modules\/(ink|ink-select-input|ink-text-input|react|react-reconciler|chokidar|execa|zod|yoga-layout)\/|^node:internal\/deps\/undici$/;
 
 export interface RunResult {
   code: number | null;
@@ -153,6 +161,17 @@ export class Harness {
     return this.task(id);
   }
 
+  /**
+   * Waits until no process started for this state dir is left: workers, their commands,
+   * hooks, group stoppers, CLIs (each carries DEV_TOOLS_HOME in its environment). After
+   * it nothing more happens here unless the test starts it: what a test checks did not
+   * happen is checked then, not after a sleep.
+   */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const env = `DEV_TOOLS_HOME=${this.home}`;
+    await waitFor(() => pidsWithEnv(env).length === 0 || undefined, `every process of ${this.home} to exit`, timeoutMs, 50);
+  }
+
   /** Kills every process group a task of this home started, and every CLI child. */
   cleanup(): void {
     for (const t of this.allTasks()) {
@@ -190,80 +209,12 @@ export class RunningCli {
   }
 }
 
-export function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // not a group leader, or gone
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
-
-/** Live processes whose environment holds `entry` exactly (e.g. DEV_TOOLS_HOME=<home>). */
-export function pidsWithEnv(entry: string): number[] {
-  const out: number[] = [];
-  for (const name of safeReaddir('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) out.push(Number(name));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
-
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {
     return [];
   }
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns something other than undefined/false; throws at the deadline. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** Is a process alive and not a zombie? */
-export function alive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-/** Live members of a process group. */
-export function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 /**

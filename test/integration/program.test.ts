@@ -9,7 +9,7 @@ import { git, gitReason } from '../../src/runner/git.js';
 import { runProgram, startDetached } from '../../src/runner/program.js';
 import { runSlurm, SlurmUnavailable } from '../../src/runner/executors/slurm/commands.js';
 import { alive, waitFor } from './harness.js';
-import { makeRepo } from './git-repo.js';
+import { makeRepo } from '../fixtures/index.js';
 
 let dir: string;
 const leftovers: number[] = [];

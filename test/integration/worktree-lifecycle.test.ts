@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, waitFor } from './harness.js';
-import { git, makeRepo, worktreeList } from './git-repo.js';
+import { git, makeRepo, worktreeList } from '../fixtures/index.js';
 
 let h: Harness;
 let repo: string;

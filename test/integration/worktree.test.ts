@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
 import { BIN, Harness, RECORD_SPAWNS } from './harness.js';
-import { branches, git, makeRepo, worktreeList } from './git-repo.js';
+import { branches, git, makeRepo, worktreeList } from '../fixtures/index.js';
 
 let h: Harness;
 let repo: string;

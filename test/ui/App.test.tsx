@@ -2,25 +2,18 @@
 // real runner from dist/: launch, cancel, restart, the queue, live updates.
 // Over 250 lines: the scenarios of one area, each with real workers; they share one set-up, so they stay together.
 import { cleanup, render } from 'ink-testing-library';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runnerActions, type DashboardActions, type LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { isBroken, type Task } from '../../src/core/task.js';
 import type { Config } from '../../src/store/config.js';
-import * as cancelRunner from '../../src/runner/cancel.js';
-import * as launchRunner from '../../src/runner/launch.js';
-import * as scheduleRunner from '../../src/runner/scheduler.js';
+import { launchTask } from '../../src/runner/launch.js';
 import { writeLaunchEnv } from '../../src/store/launch-env.js';
-import { statePaths } from '../../src/store/paths.js';
-import { TaskStore } from '../../src/store/tasks.js';
-import { killGroup, pidsWithEnv } from '../integration/harness.js';
-import { KEYS, screen, tick, waitFor } from './helpers.js';
-
-// The real runner, whose workers run from the build (dist/worker.cjs: `npm test` builds first).
-const runner = { ...launchRunner, ...cancelRunner, ...scheduleRunner };
+import type { TaskStore } from '../../src/store/tasks.js';
+import { alive, makeConfig, makeStateDir, removeStateDir, waitFor } from '../fixtures/index.js';
+import { KEYS, runnerActionsFor, screen, taskPids, tick } from './helpers.js';
 
 let home: string;
 let store: TaskStore;
@@ -29,47 +22,27 @@ let actions: DashboardActions;
 const savedHome = process.env.DEV_TOOLS_HOME;
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-'));
+  ({ home, store } = makeStateDir('dev-tools-ui-'));
+  // Workers and their commands carry it: the cleanup finds them by it.
   process.env.DEV_TOOLS_HOME = home;
-  store = new TaskStore(statePaths(home)).ensure();
-  config = {
+  config = makeConfig({
     maxParallelTasks: 4,
     cancelGraceMs: 500,
     projects: { pipe: { env: {}, stages: [{ name: 'only', run: 'echo stage-ran' }] } },
-  };
+  });
   writeFileSync(join(home, 'config.json'), JSON.stringify(config));
-  actions = {
-    launch: (spec) => runner.launchTask(store, config, spec),
-    cancel: (id) => runner.cancelTask(store, config, id),
-    restart: (id) => runner.restartTask(store, config, id),
-    schedule: () => runner.schedule(store, config, { lockWaitMs: 200 }),
-  };
+  actions = runnerActionsFor(store, () => config);
 });
 
 afterEach(() => {
   cleanup();
-  for (const e of store.list(true)) {
-    if (isBroken(e)) continue;
-    for (const pid of [e.runsOn.pid, e.commandPid]) {
-      if (!pid) continue;
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  // Workers still starting (no pid in their file yet) and their commands carry this state dir
-  // in their environment: without them, nothing writes into it while it is removed.
-  for (const pid of pidsWithEnv(`DEV_TOOLS_HOME=${home}`)) killGroup(pid);
-  // A killed worker's last rename can race the removal: retry briefly.
-  rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  removeStateDir(home, taskPids(store));
   if (savedHome === undefined) delete process.env.DEV_TOOLS_HOME;
   else process.env.DEV_TOOLS_HOME = savedHome;
 });
 
 const launch = async (description: string, line: string, extra: Partial<LaunchSpec> = {}) =>
-  (await runner.launchTask(store, config, { project: 'web', description, command: ['sh', '-c', line], ...extra })).task;
+  (await launchTask(store, config, { project: 'web', description, command: ['sh', '-c', line], ...extra })).task;
 
 const readTask = (id: string): Task | null => {
   const e = store.read(id);
@@ -123,14 +96,20 @@ describe('App against a real state directory and real workers', () => {
 
   it('c then Enter (the default No) leaves the task running', async () => {
     const t = await launch('sleeper', 'sleep 30');
+    await waitFor(() => readTask(t.id)?.commandPid, 'the command to start');
+    const asked: string[] = [];
+    const cancel = actions.cancel;
+    actions = { ...actions, cancel: (id, c) => (asked.push(id), cancel(id, c)) };
     const ui = mount();
     await ui.see(t.id);
     await ui.press('c');
     await ui.see('[y/N]');
     await ui.press(KEYS.enter);
+    // The answer is handled at once: a cancel would have been asked for by the time it is said.
     await ui.see('nothing done');
-    await tick(300);
+    expect(asked).toEqual([]);
     expect(readTask(t.id)?.status).toBe('running');
+    expect(alive(readTask(t.id)?.commandPid)).toBe(true);
   });
 
   it('r on a finished task creates a new task with restartOf', async () => {
@@ -148,6 +127,34 @@ describe('App against a real state directory and real workers', () => {
     );
     await ui.see(`restarted ${t.id} as ${restarted.id}`);
     expect(restarted.command).toEqual(['sh', '-c', 'echo done-once']);
+  });
+
+  it("R restarts where the task ran (its cwd, not its project's cwd of now), with the command as edited", async () => {
+    const ranIn = join(home, 'where-it-ran');
+    mkdirSync(ranIn);
+    config.projects.here = { cwd: ranIn, env: {}, stages: [] };
+    const t = (await launchTask(store, config, { project: 'here', description: 'where', command: ['sh', '-c', 'pwd'] })).task;
+    await waitFor(() => readTask(t.id)?.status === 'completed', 'the task to complete', 10_000);
+    // The project has moved since.
+    config.projects.here = { cwd: home, env: {}, stages: [] };
+    const ui = mount();
+    await ui.press('a');
+    await ui.see(t.id);
+    await ui.pressUntil('R', 'Project name: here');
+    await ui.pressUntil(KEYS.enter, 'Description: where');
+    await ui.pressUntil(KEYS.enter, 'Command (sh -c): pwd');
+    await ui.pressUntil(' -P', 'Command (sh -c): pwd -P');
+    ui.stdin.write(KEYS.enter);
+    const again = await waitFor(
+      () => store.list(true).find((e): e is Task => !isBroken(e) && e.restartOf === t.id),
+      'the restarted task',
+      10_000,
+      ui.frame,
+    );
+    expect(again).toMatchObject({ project: 'here', description: 'where', cwd: ranIn, command: ['sh', '-c', 'pwd -P'] });
+    await waitFor(() => readTask(again.id)?.status === 'completed', 'the restart to complete', 10_000);
+    expect(readFileSync(store.logPath(again.id), 'utf8')).toBe(`${ranIn}\n`);
+    await ui.see(`restarted ${t.id} as ${again.id}`);
   });
 
   it('r on a running task asks first, then cancels it and starts it again', async () => {
@@ -290,7 +297,10 @@ describe('App against a real state directory and real workers', () => {
   });
 
   it('schedules with config.json as it is now: a limit lowered while open starts fewer tasks', async () => {
-    actions = runnerActions(store);
+    // The dashboard's own actions (with its config, read from config.json), each scheduler step counted.
+    const own = runnerActions(store);
+    let steps = 0;
+    actions = { ...own, schedule: (c) => own.schedule(c).finally(() => steps++) };
     const ui = mount();
     await ui.see('running 0/4');
     writeFileSync(join(home, 'config.json'), JSON.stringify({ ...config, maxParallelTasks: 1 }));
@@ -313,12 +323,10 @@ describe('App against a real state directory and real workers', () => {
     );
     const running = () => queued.filter((t) => readTask(t.id)?.status === 'running').length;
     await waitFor(() => running() === 1, 'the dashboard to start one', 10_000, ui.frame);
-    // Several scheduler steps (every 300 ms here): the second one must stay queued.
-    const until = Date.now() + 1500;
-    while (Date.now() < until) {
-      expect(running()).toBe(1);
-      await tick(50);
-    }
+    // Three more scheduler steps (every 300 ms here), each of which would start the second: it stays queued.
+    const seen = steps;
+    await waitFor(() => steps >= seen + 3 || undefined, 'three more scheduler steps', 10_000, ui.frame);
+    expect(running()).toBe(1);
     expect(readTask(queued[1]!.id)?.status).toBe('queued');
   });
 

@@ -1,29 +1,30 @@
-// The dashboard people keep open all day (#15): detail, sort, jump to failures, the
+// The dashboard people keep open all day: detail, sort, jump to failures, the
 // pager and editor round trip, bell and header, OSC 52 copy, edit before restart.
 // A real state directory with task files written directly; the terminal is Ink's own
 // streams (ink-testing-library's), the pager and editor real programs (sh scripts).
 // Over 250 lines: one scenario per key of the issue; they share one set-up.
 import { cleanup, render } from 'ink-testing-library';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import type { DashboardActions, LaunchSpec, RestartEdit } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import type { Task } from '../../src/core/task.js';
+import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../../src/core/terminal-codes.js';
 import type { Config } from '../../src/store/config.js';
-import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
-import { KEYS, makeTask, recordingActions, screen, tick, waitFor } from './helpers.js';
+import { makeConfig, makeStateDir, makeTask, removeStateDir, waitFor, writeTaskFile } from '../fixtures/index.js';
+import { KEYS, recordingActions, screen, tick } from './helpers.js';
 
 let home: string;
 let store: TaskStore;
 let launched: LaunchSpec[];
+let restarted: { id: string; edit?: RestartEdit }[];
 let actions: DashboardActions;
-const config: Config = {
+const config: Config = makeConfig({
   maxParallelTasks: 4,
   cancelGraceMs: 500,
-  executors: {},
   projects: {
     pipe: {
       env: { SECRET: 'hunter2' },
@@ -33,23 +34,20 @@ const config: Config = {
       ],
     },
   },
-};
+});
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-everyday-'));
-  store = new TaskStore(statePaths(home)).ensure();
+  ({ home, store } = makeStateDir('dev-tools-ui-everyday-'));
   launched = [];
-  actions = recordingActions(launched);
+  restarted = [];
+  actions = recordingActions(launched, restarted);
 });
 afterEach(() => {
   cleanup();
-  rmSync(home, { recursive: true, force: true });
+  removeStateDir(home);
 });
 
-function put(t: Task, where: 'active' | 'done' = 'active'): Task {
-  writeFileSync(where === 'active' ? store.activePath(t.id) : store.donePath(t.id), JSON.stringify(t));
-  return t;
-}
+const put = (t: Task, where: 'active' | 'done' = 'active') => writeTaskFile(home, t, where);
 
 function at(seconds: number): string {
   return new Date(Date.UTC(2024, 0, 1, 0, 0, seconds)).toISOString();
@@ -242,8 +240,8 @@ describe('pager and editor', () => {
     expect(readFileSync(store.logPath(t.id), 'utf8')).toBe('hello\n::progress 50\n::stage build\nbye\n');
     const written = ui.frames.slice(before);
     // Out: main screen and cursor shown; back: alternate screen, cleared, cursor hidden.
-    expect(written.join('')).toContain('\x1b[?25h\x1b[?1049l');
-    const back = written.findIndex((f) => f.includes('\x1b[?1049h\x1b[2J\x1b[H\x1b[?25l'));
+    expect(written.join('')).toContain(LEAVE_SCREEN);
+    const back = written.findIndex((f) => f.includes(ENTER_SCREEN + CLEAR_SCREEN));
     expect(back).toBeGreaterThanOrEqual(0);
     // Then the dashboard again. (ink-testing-library draws every frame whole, so that Ink redraws
     // everything on the cleared screen is proven in tmux: test/e2e/dashboard.test.ts.)
@@ -317,7 +315,7 @@ describe('bell, copy, edit before restart', () => {
     expect(ui.frames.slice(before).join('')).toContain(`\x1b]52;c;${Buffer.from('copy0001').toString('base64')}\x07`);
   });
 
-  it('R opens the launch form filled from the task; the edit launches a new task with restartOf', async () => {
+  it('R opens the launch form filled from the task; the edit restarts it as r does (restartTask)', async () => {
     put(makeTask({ id: 'fail0001', project: 'web', description: 'build it', command: ['sh', '-c', 'npm run buld'], status: 'failed' }));
     const ui = mount();
     await ui.see('fail0001');
@@ -334,13 +332,12 @@ describe('bell, copy, edit before restart', () => {
     ui.stdin.write('\x7f\x7fild');
     await ui.see('npm run build');
     ui.stdin.write(KEYS.enter);
-    await waitFor(() => launched.length === 1 || undefined, 'the launch', 5000, ui.frame);
-    expect(launched[0]).toEqual({
-      project: 'web',
-      description: 'build it again',
-      command: ['sh', '-c', 'npm run build'],
-      restartOf: 'fail0001',
+    await waitFor(() => restarted.length === 1 || undefined, 'the restart', 5000, ui.frame);
+    expect(restarted[0]).toEqual({
+      id: 'fail0001',
+      edit: { project: 'web', description: 'build it again', command: ['sh', '-c', 'npm run build'] },
     });
+    expect(launched).toEqual([]);
   });
 
   it('R on a pipeline task: an empty command runs the project stages', async () => {
@@ -354,7 +351,25 @@ describe('bell, copy, edit before restart', () => {
     ui.stdin.write(KEYS.enter);
     await ui.see("empty: the project's stages");
     ui.stdin.write(KEYS.enter);
-    await waitFor(() => launched.length === 1 || undefined, 'the launch', 5000, ui.frame);
-    expect(launched[0]).toEqual({ project: 'pipe', description: 'build it', command: null, restartOf: 'pipe0001' });
+    await waitFor(() => restarted.length === 1 || undefined, 'the restart', 5000, ui.frame);
+    expect(restarted[0]).toEqual({ id: 'pipe0001', edit: { project: 'pipe', description: 'build it', command: null } });
+  });
+
+  it('R on a task still running asks before it cancels it, as r does; No leaves it be', async () => {
+    put(makeTask({ id: 'busy0001', project: 'web', command: ['sh', '-c', 'sleep 9'], status: 'running' }));
+    const ui = mount();
+    await ui.see('busy0001');
+    ui.stdin.write('R');
+    await ui.see('Project name: web');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Description: build it');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('Command (sh -c): sleep 9');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('busy0001 is still running: cancel it and start it again?');
+    ui.stdin.write(KEYS.enter);
+    await ui.see('nothing done');
+    expect(restarted).toEqual([]);
+    expect(launched).toEqual([]);
   });
 });

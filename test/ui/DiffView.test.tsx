@@ -1,25 +1,17 @@
 // The dashboard's DIFF column and diff view (ink-testing-library), on a real git repo
 // and a real worktree task run by the real runner (its worker from dist/).
 import { cleanup, render } from 'ink-testing-library';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeLaunch, type DashboardActions } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { isBroken, type Task } from '../../src/core/task.js';
-import * as launchRunner from '../../src/runner/launch.js';
-import * as scheduleRunner from '../../src/runner/scheduler.js';
-import * as worktreeRunner from '../../src/runner/worktree.js';
+import { launchTask } from '../../src/runner/launch.js';
 import type { Config } from '../../src/store/config.js';
-import { statePaths } from '../../src/store/paths.js';
-import { TaskStore } from '../../src/store/tasks.js';
-import { killGroup, pidsWithEnv } from '../integration/harness.js';
-import { makeRepo } from '../integration/git-repo.js';
-import { KEYS, screen, tick, waitFor } from './helpers.js';
-
-// The real runner, whose workers run from the build (dist/worker.cjs: `npm test` builds first).
-const runner = { ...launchRunner, ...scheduleRunner, ...worktreeRunner };
+import type { TaskStore } from '../../src/store/tasks.js';
+import { makeConfig, makeRepo, makeStateDir, removeStateDir, waitFor } from '../fixtures/index.js';
+import { KEYS, runnerActionsFor, screen, taskPids, tick } from './helpers.js';
 
 let home: string;
 let store: TaskStore;
@@ -28,35 +20,27 @@ let actions: DashboardActions;
 const savedHome = process.env.DEV_TOOLS_HOME;
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-ui-'));
+  ({ home, store } = makeStateDir('dev-tools-ui-'));
+  // Workers and their commands carry it: the cleanup finds them by it.
   process.env.DEV_TOOLS_HOME = home;
-  store = new TaskStore(statePaths(home)).ensure();
   const repo = makeRepo(join(home, 'repo'), { 'app.txt': 'one\ntwo\nthree\n' });
-  config = {
+  config = makeConfig({
     maxParallelTasks: 4,
     cancelGraceMs: 500,
-    executors: {},
     projects: { web: { cwd: repo, env: {}, stages: [], isolation: 'worktree' } },
-  };
-  actions = {
-    launch: (spec) => runner.launchTask(store, config, spec),
-    cancel: () => Promise.reject(new Error('not in this test')),
-    restart: (id) => runner.restartTask(store, config, id),
-    schedule: () => runner.schedule(store, config, { lockWaitMs: 200 }),
-    diff: (task) => runner.diffText(task),
-  };
+  });
+  actions = runnerActionsFor(store, () => config);
 });
 
 afterEach(() => {
   cleanup();
-  for (const pid of pidsWithEnv(`DEV_TOOLS_HOME=${home}`)) killGroup(pid);
-  rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  removeStateDir(home, taskPids(store));
   if (savedHome === undefined) delete process.env.DEV_TOOLS_HOME;
   else process.env.DEV_TOOLS_HOME = savedHome;
 });
 
 async function finished(line: string, project = 'web'): Promise<Task> {
-  const { task } = await runner.launchTask(store, config, { project, description: 'edit', command: ['sh', '-c', line] });
+  const { task } = await launchTask(store, config, { project, description: 'edit', command: ['sh', '-c', line] });
   return waitFor(
     () => {
       const e = store.read(task.id);
@@ -122,7 +106,7 @@ describe('diff in the dashboard', () => {
 
   it("a launch from the dashboard says that the project's uncommitted changes stay out of the worktree", async () => {
     writeFileSync(join(config.projects.web!.cwd!, 'app.txt'), 'dirty\n');
-    const r = await runner.launchTask(store, config, { project: 'web', description: 'dirty', command: ['true'] });
+    const r = await launchTask(store, config, { project: 'web', description: 'dirty', command: ['true'] });
     expect(describeLaunch('started', r)).toMatch(
       /^started \w{8} \(web: dirty\) — .* · 1 file with uncommitted changes in .* stays out of the worktree/,
     );

@@ -2,22 +2,18 @@
 // must be the dashboard's own header and table, cell for cell: the dashboard's first
 // frame replaces it, and a row that moved or changed would flicker.
 import { cleanup, render } from 'ink-testing-library';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardActions } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import { firstFrame } from '../../src/cli/first-frame.js';
 import { stripSequences } from '../../src/core/terminal-text.js';
 import type { Config } from '../../src/store/config.js';
-import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
-import { makeTask, waitFor } from './helpers.js';
+import { makeConfig, makeStateDir, makeTask, removeStateDir, waitFor } from '../fixtures/index.js';
 
 let home: string;
 let store: TaskStore;
-const config: Config = { maxParallelTasks: 3, cancelGraceMs: 500, projects: {} };
+const config: Config = makeConfig({ maxParallelTasks: 3, cancelGraceMs: 500 });
 // Nothing here may start a worker: the tasks are pictures, not work.
 const actions: DashboardActions = {
   launch: () => Promise.reject(new Error('not in this test')),
@@ -27,13 +23,12 @@ const actions: DashboardActions = {
 };
 
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-first-frame-'));
-  store = new TaskStore(statePaths(home)).ensure();
+  ({ home, store } = makeStateDir('dev-tools-first-frame-'));
 });
 
 afterEach(() => {
   cleanup();
-  rmSync(home, { recursive: true, force: true });
+  removeStateDir(home);
 });
 
 const lines = (text: string) =>
@@ -56,7 +51,11 @@ describe('the first frame drawn before the dashboard loads', () => {
           status: i < 2 ? 'running' : 'queued',
           // This process: alive, so nothing reaps the picture while it is compared.
           ...(i < 2
-            ? { runsOn: { kind: 'local', pid: process.pid }, startedAt: hourAgo, progress: { percent: 40 + i, message: 'compiling' } }
+            ? {
+                runsOn: { kind: 'local', pid: process.pid },
+                startedAt: hourAgo,
+                progress: { percent: 40 + i, message: 'compiling', etaSeconds: null },
+              }
             : {}),
         }),
       );

@@ -1,12 +1,12 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Header } from '../../components/Header.js';
-import { makeTask } from './helpers.js';
+import { makeTask } from '../fixtures/index.js';
 
 afterEach(() => cleanup());
 
 describe('Header', () => {
-  it('counts slots for local tasks only and tasks on a cluster apart (#16)', () => {
+  it('counts slots for local tasks only and tasks on a cluster apart', () => {
     const slurm = { executor: 'hpc', runsOn: { kind: 'slurm' as const, jobId: '1', node: null } };
     const entries = [
       makeTask({ id: 'loc00001' }),

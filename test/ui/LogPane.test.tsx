@@ -7,7 +7,8 @@ import { LogLines } from '../../components/log-text.js';
 import { cleanColoredLogLine, cleanLogLine, withoutColors } from '../../src/core/terminal-text.js';
 import { ColorContext } from '../../components/useColor.js';
 import { LogPane } from '../../components/LogPane.js';
-import { KEYS, makeTask, tick, waitFor } from './helpers.js';
+import { makeTask, waitFor } from '../fixtures/index.js';
+import { KEYS, tick } from './helpers.js';
 
 afterEach(() => cleanup());
 
@@ -246,8 +247,8 @@ describe('LogPane search', () => {
           <LogPane entry={task} lines={coloured} width={80} height={6} focused />
         </ColorContext.Provider>,
       );
-      await tick();
-      expect(off.lastFrame()).toContain('error: it broke');
+      // The frame with the text is the one without its colour.
+      await waitFor(() => off.lastFrame()?.includes('error: it broke'), 'the frame without colour', 3000, off.lastFrame);
       expect(off.lastFrame()).not.toContain('\x1b[31m');
       // "31m" is in the codes, not in the text.
       ui.unmount();

@@ -1,7 +1,8 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskPicker } from '../../components/TaskPicker.js';
-import { KEYS, makeTask, tick, waitFor } from './helpers.js';
+import { makeTask, waitFor } from '../fixtures/index.js';
+import { KEYS, tick } from './helpers.js';
 
 afterEach(() => cleanup());
 
@@ -27,6 +28,24 @@ describe('TaskPicker (cancel without an id)', () => {
     ui.stdin.write(KEYS.enter);
     await waitFor(() => picked !== undefined, 'the pick');
     expect(picked).toBe('p0000013');
+  });
+
+  it('keeps the task selected when the list changes under it', async () => {
+    let picked: string | null | undefined;
+    const picker = (list: typeof tasks) => (
+      <TaskPicker tasks={list} title="Cancel which task?" onPick={(id) => (picked = id)} size={{ columns: 80, rows: 24 }} />
+    );
+    const ui = render(picker(tasks.slice(1, 4)));
+    const frame = () => ui.lastFrame() ?? '';
+    await waitFor(() => frame().includes('p0000004'), 'the list');
+    ui.stdin.write('j');
+    await waitFor(() => frame().includes('❯ p0000003'), 'the second task selected', 3000, frame);
+    ui.rerender(picker(tasks.slice(0, 4)));
+    await waitFor(() => frame().includes('p0000001'), 'the task added above', 3000, frame);
+    expect(frame()).toContain('❯ p0000003');
+    ui.stdin.write(KEYS.enter);
+    await waitFor(() => picked !== undefined, 'the pick');
+    expect(picked).toBe('p0000003');
   });
 
   it('leaves nothing on screen after Esc, and picks nothing', async () => {

@@ -5,7 +5,7 @@ import { layoutColumns, renderTable } from '../../src/core/table.js';
 import { dashboardColumns, taskCells, taskTable } from '../../src/core/task-view.js';
 import type { TaskEntry } from '../../src/core/task.js';
 import { TaskTable, windowStart } from '../../components/TaskTable.js';
-import { makeTask } from './helpers.js';
+import { makeTask } from '../fixtures/index.js';
 
 afterEach(() => cleanup());
 
@@ -68,7 +68,7 @@ describe('TaskTable', () => {
     expect(frame.split('\n')[0]!.slice(2).trimEnd()).toBe(table(98)[0]!.trimEnd());
   });
 
-  it('adds the EXECUTOR column, as `status` does, only when a task runs elsewhere (#16)', () => {
+  it('adds the EXECUTOR column, as `status` does, only when a task runs elsewhere', () => {
     const local = makeTask({ id: 'loc00001' });
     const remote = makeTask({
       id: 'rem00001',
@@ -88,7 +88,7 @@ describe('TaskTable', () => {
     expect(lines[2]).toMatch(/running\s+hpc#42@node3\s/);
   });
 
-  it('adds the DIFF column as `status` does, also when a worktree task joins a table that has EXECUTOR (#14)', () => {
+  it('adds the DIFF column as `status` does, also when a worktree task joins a table that has EXECUTOR', () => {
     const remote = makeTask({ id: 'rem00001', executor: 'hpc', runsOn: { kind: 'slurm', jobId: '42', node: 'node3' } });
     const isolated = makeTask({
       id: 'wt000001',

@@ -1,40 +1,17 @@
-import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
-import type { Task } from '../../src/core/task.js';
+// Ink on ink-testing-library's streams: keys, a screen to wait on, actions that record what
+// the dashboard asks for. Tasks, state dirs and waits: test/fixtures.
+import type { DashboardActions, LaunchResult, LaunchSpec, RestartEdit } from '../../components/actions.js';
+import { isBroken, type Task } from '../../src/core/task.js';
+import { cancelTask } from '../../src/runner/cancel.js';
+import { launchTask, restartTask } from '../../src/runner/launch.js';
+import { schedule } from '../../src/runner/scheduler.js';
+import { diffText } from '../../src/runner/worktree.js';
+import type { Config } from '../../src/store/config.js';
+import type { TaskStore } from '../../src/store/tasks.js';
+import { makeTask, waitFor } from '../fixtures/index.js';
 
-/** Lets Ink handle a write to stdin and render. */
+/** Lets Ink handle a write to stdin and render (between keys that must arrive apart; never before a check that something did not happen). */
 export const tick = (ms = 20) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns a truthy value; fails with the last frame at the deadline. */
-export async function waitFor<T>(
-  check: () => T | null | undefined | false,
-  what: string,
-  timeoutMs = 5000,
-  describe?: () => string | undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${describe ? `\n--- last frame ---\n${describe() ?? ''}` : ''}`);
-    await tick(15);
-  }
-}
-
-export function makeTask(fields: Partial<Task> & { id: string }): Task {
-  return {
-    project: 'web',
-    description: 'build it',
-    command: ['sh', '-c', 'true'],
-    cwd: '/tmp',
-    status: 'running',
-    createdAt: '2024-01-01T00:00:00.000Z',
-    env: {},
-    logFile: `logs/${fields.id}.log`,
-    runsOn: { kind: 'local' },
-    ...fields,
-  };
-}
 
 export const KEYS = {
   up: '\x1b[A',
@@ -65,17 +42,55 @@ export function screen(ui: { lastFrame: () => string | undefined }) {
 
 /**
  * Actions for tests of what the dashboard asks for, not of what the runner does: a
- * launch is recorded in `launched` and answered with a queued task; nothing else is.
+ * launch is recorded in `launched`, a restart in `restarted`, each answered with a
+ * queued task; a cancel is not.
  */
-export function recordingActions(launched: LaunchSpec[]): DashboardActions {
+export function recordingActions(launched: LaunchSpec[], restarted: { id: string; edit?: RestartEdit }[] = []): DashboardActions {
+  const queued = (n: number, project: string, description: string): LaunchResult => ({
+    task: makeTask({ id: `new0000${n}`, project, description, status: 'queued' }),
+    started: false,
+    workerPid: null,
+    jobId: null,
+    job: null,
+    queuePosition: 1,
+    running: 0,
+    max: 4,
+    notes: [],
+  });
   return {
     launch: async (spec) => {
       launched.push(spec);
-      const task = makeTask({ id: `new0000${launched.length}`, project: spec.project, description: spec.description, status: 'queued' });
-      return { task, started: false, workerPid: null, queuePosition: 1, running: 0, max: 4 };
+      return queued(launched.length + restarted.length, spec.project, spec.description);
     },
     cancel: async () => Promise.reject(new Error('not in this test')),
-    restart: async () => Promise.reject(new Error('not in this test')),
+    restart: async (id, _config, edit) => {
+      restarted.push(edit ? { id, edit } : { id });
+      return queued(launched.length + restarted.length, edit?.project ?? 'web', edit?.description ?? 'again');
+    },
     schedule: async () => undefined,
   };
 }
+
+/**
+ * The dashboard's actions on the real runner (its workers run from dist/: `npm test`
+ * builds first), with the config the test holds at the moment of each call; `steps`
+ * counts the scheduler steps the dashboard has finished.
+ */
+export function runnerActionsFor(store: TaskStore, config: () => Config): DashboardActions & { steps: number } {
+  const actions = {
+    steps: 0,
+    launch: (spec: LaunchSpec) => launchTask(store, config(), spec),
+    cancel: (id: string) => cancelTask(store, config(), id),
+    restart: (id: string, _config: Config, edit?: RestartEdit) => restartTask(store, config(), id, process.env, undefined, [], edit),
+    schedule: async () => {
+      const result = await schedule(store, config(), { lockWaitMs: 200 });
+      actions.steps++;
+      return result;
+    },
+    diff: (task: Task) => diffText(task),
+  };
+  return actions;
+}
+
+/** The task files' processes, for a cleanup (workers and command groups). */
+export const taskPids = (store: TaskStore) => store.list(true).flatMap((e) => (isBroken(e) ? [] : [e.runsOn.pid, e.commandPid]));

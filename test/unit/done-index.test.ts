@@ -1,21 +1,19 @@
 // The index of finished tasks (tasks/done.jsonl): a cache of done/'s files that
 // `status --all` reads instead of thousands of files. done/ stays the truth.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareTasks, taskToJson, withWorker, type Task, type TaskJson } from '../../src/core/task.js';
-import { statePaths } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { BIN } from '../integration/harness.js';
 import { ownStartTime } from '../../src/runner/proc.js';
+import { makeStateDir } from '../fixtures/index.js';
 
 let home: string;
 let store: TaskStore;
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'dev-tools-index-'));
-  store = new TaskStore(statePaths(home)).ensure();
+  ({ home, store } = makeStateDir('dev-tools-index-'));
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 

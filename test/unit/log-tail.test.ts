@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMarkerLine } from '../../src/core/markers.js';
+import { isMarkerLine, MarkerScanner, MAX_MARKER_BYTES } from '../../src/core/markers.js';
 import { paneTail, tailLines } from '../../src/store/logs.js';
 
 let dir: string;
@@ -154,5 +154,28 @@ describe('paneTail (the log pane: whole lines back to a budget, a long line by i
   it('an empty log, and a log of one short line without a newline', () => {
     expect(read('', 10).lines).toEqual([]);
     expect(read('abc', 10).text).toEqual([{ text: 'abc', cut: 0, ended: false, lead: undefined }]);
+  });
+});
+
+describe('the marker length limit, in bytes, one for the worker and the log readers', () => {
+  /** What the worker's scanner makes of `line` (its newline added), fed whole and fed a byte at a time. */
+  function scanned(line: string): { output: string; markers: number }[] {
+    const bytes = Buffer.from(`${line}\n`);
+    return [[bytes], [...bytes].map((b) => Buffer.from([b]))].map((chunks) => {
+      const s = new MarkerScanner();
+      const parts = chunks.map((c) => s.feed(c));
+      parts.push(s.end());
+      return { output: Buffer.concat(parts.flatMap((p) => p.output)).toString(), markers: parts.flatMap((p) => p.markers).length };
+    });
+  }
+
+  it.each([
+    ['at the limit, in two-byte characters', `::stage ${'é'.repeat((MAX_MARKER_BYTES - 8) / 2)}`, true],
+    ['at the limit, with a \\r', `::stage ${'b'.repeat(MAX_MARKER_BYTES - 8)}\r`, true],
+    ['a byte over, in two-byte characters (fewer characters than the limit)', `::stage ${'é'.repeat((MAX_MARKER_BYTES - 8) / 2)}x`, false],
+    ['700 characters, 1,408 bytes', `::stage ${'é'.repeat(700)}`, false],
+  ])('%s', (_, line, isMarker) => {
+    for (const r of scanned(line)) expect(r).toEqual(isMarker ? { output: '', markers: 1 } : { output: `${line}\n`, markers: 0 });
+    expect(tail(`before\n${line}\nafter\n`, 10).text.toString()).toBe(isMarker ? 'before\nafter\n' : `before\n${line}\nafter\n`);
   });
 });

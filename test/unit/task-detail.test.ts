@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { shellLine } from '../../src/core/shell.js';
 import { detailLines, formatWhen } from '../../src/core/task-detail.js';
-import { nextFailed, nextSortOrder, sortTasks, SORT_ORDERS } from '../../src/core/task-sort.js';
+import { nextFailed, nextSortOrder, sortTasks, SORT_ORDERS, type SortOrder } from '../../src/core/task-sort.js';
 import type { Task, TaskEntry } from '../../src/core/task.js';
 import { agoChangesAt, formatAgo } from '../../src/core/units.js';
+import { makeTask } from '../fixtures/index.js';
 
 const NOW = Date.parse('2026-11-27T03:00:00Z');
-function task(fields: Partial<Task> & { id: string }): Task {
-  return {
-    project: 'web',
-    description: 'build',
-    command: ['npm', 'run', 'build'],
-    cwd: '/w',
-    status: 'running',
-    createdAt: '2026-11-27T02:00:00.000Z',
-    env: {},
-    logFile: `logs/${fields.id}.log`,
-    runsOn: { kind: 'local' },
-    ...fields,
-  };
-}
+const task = (fields: Partial<Task> & { id: string }): Task =>
+  makeTask({ description: 'build', command: ['npm', 'run', 'build'], cwd: '/w', createdAt: '2026-11-27T02:00:00.000Z', ...fields });
 const value = (t: Task, label: string, history: number[] = [], chain: string[] = []) =>
   detailLines(t, { now: NOW, history, restartChain: chain, timeZone: 'UTC' }).find((l) => l.label === label)?.value;
 
@@ -96,7 +85,7 @@ describe('sort and jump', () => {
     task({ id: 'c', createdAt: '2026-11-27T02:30:00Z', status: 'running', project: 'c' }),
   ];
   it('cycles through every order and back', () => {
-    let o = SORT_ORDERS[0];
+    let o: SortOrder = SORT_ORDERS[0];
     for (let i = 0; i < SORT_ORDERS.length; i++) o = nextSortOrder(o);
     expect(o).toBe(SORT_ORDERS[0]);
   });

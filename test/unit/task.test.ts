@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/core/units.js';
-import { commandEnv, runsAsPipeline, taskFromJson, taskShapeError, taskSteps, taskToJson, type Task } from '../../src/core/task.js';
+import { launchState, type LaunchOutcome } from '../../src/core/task-view.js';
+import {
+  commandEnv,
+  runsAsPipeline,
+  taskFromJson,
+  taskShapeError,
+  taskSteps,
+  taskToJson,
+  type Task,
+  type TaskJson,
+} from '../../src/core/task.js';
+import { makeTask } from '../fixtures/index.js';
 
 describe('durations and task shape', () => {
   it('parses durations', () => {
@@ -122,5 +133,33 @@ describe('where a task runs, in its file and --json', () => {
     const written = taskToJson(taskFromJson({ ...fields, status: 'running' }), true);
     const byOldWorker = { ...written, pid: 77, pidStartTime: 5 };
     expect(taskFromJson(byOldWorker).runsOn).toEqual({ kind: 'local', pid: 77, pidStartTime: 5 });
+  });
+});
+
+describe('what a launch says (the CLI and the dashboard alike)', () => {
+  const outcome = (fields: Partial<LaunchOutcome> = {}, task: Partial<TaskJson> = {}): LaunchOutcome => ({
+    task: makeTask({ id: 'abc12345', status: 'queued', ...task }),
+    started: false,
+    jobId: null,
+    job: null,
+    queuePosition: null,
+    running: 4,
+    max: 4,
+    ...fields,
+  });
+
+  it('a task that waits: the slots and its place in line', () => {
+    expect(launchState(outcome({ queuePosition: 2 }))).toBe('queued: 4/4 running, 2nd in line');
+    expect(launchState(outcome({ queuePosition: 1 }))).toBe('queued: 4/4 running, 1st in line');
+    expect(launchState(outcome({ queuePosition: 11 }))).toBe('queued: 4/4 running, 11th in line');
+    expect(launchState(outcome({ queuePosition: 23 }))).toBe('queued: 4/4 running, 23rd in line');
+    expect(launchState(outcome())).toBe('queued: 4/4 running');
+  });
+
+  it('a task that started, and one submitted to a cluster', () => {
+    expect(launchState(outcome({ started: true, running: 3, max: 10 }))).toBe('running 3/10');
+    expect(launchState(outcome({ jobId: '42', job: { system: 'Slurm' } }, { executor: 'hpc', slurm: { jobId: '42', node: null } }))).toBe(
+      'submitted to Slurm as job 42: queued until the job runs',
+    );
   });
 });
