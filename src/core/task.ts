@@ -1,3 +1,5 @@
+import type { QueueReason } from './queue.js';
+
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -56,6 +58,23 @@ export interface Task {
   worktree?: Worktree | null;
   /** What it changed against its base (committed, uncommitted and untracked), once it ended. */
   diff?: DiffCount | null;
+  /** Tasks that must all complete before it starts (`--after`). */
+  after?: string[];
+  /** Higher starts first among queued tasks (default 0). */
+  priority?: number;
+  /** Seconds an attempt may run before it is stopped and the task fails (`--timeout`). */
+  timeout?: number | null;
+  /** Set when it failed because it ran past its timeout. */
+  timedOut?: boolean;
+  /** Attempts it may make in all (1 + `--retries`), and the one it is on (1-based). */
+  attempts?: number;
+  attempt?: number;
+  /** Seconds between attempts, or `exp` (1 s, 2 s, 4 s…). */
+  retryDelay?: number | 'exp';
+  /** A timed-out attempt is retried too. */
+  retryOnTimeout?: boolean;
+  /** Why a queued task waits (shown only: the views fill it in from the queue's plan, never in the file). */
+  queueReason?: QueueReason | null;
 }
 
 /** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */
@@ -325,6 +344,7 @@ export function taskToJson(task: Task, forFile = false): TaskJson {
     run = kept;
   }
   const out = { ...rest } as TaskJson;
+  if (forFile) delete out.queueReason;
   if (run.pid !== undefined) out.pid = run.pid;
   if (run.pidStartTime !== undefined) out.pidStartTime = run.pidStartTime;
   if (run.kind === 'slurm') {

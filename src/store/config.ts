@@ -21,6 +21,16 @@ export interface ProjectConfig {
   copy?: string[];
   /** Replaces the top-level onFinish for this project's tasks ("" for none). */
   onFinish?: string;
+  /** At most this many of its tasks hold a slot at once (maxParallelTasks holds too). */
+  maxParallel?: number;
+  /** Seconds a task's attempt may run (`--timeout` overrides it). */
+  timeout?: number;
+  /** Attempts after a failed one (`--retries` overrides it). */
+  retries?: number;
+  /** Seconds between attempts, or `exp` (1 s, 2 s, 4 s…). */
+  retryDelay?: number | 'exp';
+  /** A timed-out attempt is retried too. */
+  retryOnTimeout?: boolean;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
@@ -49,7 +59,7 @@ export interface Config {
 }
 
 // Bump when the schema changes, so a config validated by an older version is checked again.
-const CONFIG_SCHEMA_VERSION = 3;
+const CONFIG_SCHEMA_VERSION = 4;
 
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
 
