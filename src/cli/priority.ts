@@ -8,7 +8,7 @@ export function registerPriority(program: Command): void {
     .description('change the priority of a queued task (higher starts first)')
     .argument('<id>', 'task id or a unique prefix of one')
     .argument('<n>', 'the new priority (default of every task: 0)')
-    .addHelpText('after', '\nExamples:\n  dev-tools priority mh3k 10\n  dev-tools priority mh3k -- -5   # a negative one')
+    .addHelpText('after', '\nExamples:\n  dev-tools priority mh3k 10\n  dev-tools priority mh3k -5')
     .action(async (idInput: string, value: string) => {
       const priority = parseInteger('the priority', value, -1_000_000, 1_000_000);
       const [{ openContext }, { setPriority }] = await Promise.all([import('./context.js'), import('../runner/queue-control.js')]);
