@@ -260,7 +260,7 @@ export function taskSteps(task: Pick<Task, 'project' | 'command' | 'stages' | 'i
  * another shell's), then the task's own, then what dev-tools tells it.
  */
 export function commandEnv(
-  task: Pick<Task, 'id' | 'project' | 'description' | 'env' | 'worktree'>,
+  task: Pick<Task, 'id' | 'project' | 'description' | 'env' | 'worktree' | 'attempt'>,
   launchEnv: Record<string, string>,
   stage: string,
 ): Record<string, string> {
@@ -272,6 +272,7 @@ export function commandEnv(
     DEV_TOOLS_TASK_DESCRIPTION: task.description,
     DEV_TOOLS_STAGE: stage,
     ...(task.worktree ? { DEV_TOOLS_WORKTREE: task.worktree.path } : {}),
+    ...(task.attempt ? { DEV_TOOLS_ATTEMPT: String(task.attempt) } : {}),
   };
 }
 
