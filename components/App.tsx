@@ -3,6 +3,8 @@
 // question to one another here; what keys do lives in useTaskCommands and useTaskTools.
 import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
+import { errorMessage } from '../src/core/errors.js';
+import { describePause, isPaused } from '../src/core/queue.js';
 import { dashboardTableHeight } from '../src/core/table.js';
 import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
@@ -10,6 +12,7 @@ import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.j
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
+import { withQueueReasons } from '../src/store/queue-view.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions, RestartEdit } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -32,6 +35,7 @@ import { useLowerPane } from './useLowerPane.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
+import { usePause } from './usePause.js';
 import { programsFrom, type Programs } from './useProgramOpener.js';
 import { useScheduler } from './useScheduler.js';
 import { useTaskDetail } from './useTaskDetail.js';
@@ -116,7 +120,10 @@ export function App({
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const watched = useTasks({ store, showAll });
   // A job's row with what its cluster says of it (pending reason, suspended, time limit).
-  const { entries, warning: jobsWarning } = useJobStates(watched.entries, store);
+  const { entries: jobEntries, warning: jobsWarning } = useJobStates(watched.entries, store);
+  // Why each queued task waits (a dependency, a pause, its project's limit), as `status` shows it.
+  const { pause, reread: rereadPause } = usePause(store.paths);
+  const entries = useMemo(() => withQueueReasons(store, config, jobEntries, pause), [store, config, jobEntries, pause]);
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
@@ -218,6 +225,22 @@ export function App({
               else if (task) setMessage({ text: `${task.id} did not run in a worktree: it has no diff`, kind: 'error' });
             },
             ...tools.tableKeys,
+            [Action.TogglePause]: () => {
+              if (!selectedOk || !actions.setPaused) return;
+              const project = selectedOk.project;
+              const pausing = !isPaused(pause, project);
+              actions.setPaused(project, pausing, configRef.current).then(
+                (state) => {
+                  rereadPause();
+                  const still = !pausing && isPaused(state, project) ? ' (all projects are still paused: dev-tools resume)' : '';
+                  setMessage({
+                    text: `${pausing ? 'paused' : 'resumed'} project ${printable(project)}${pausing ? ': its queued tasks wait' : ''}${still}`,
+                    kind: 'info',
+                  });
+                },
+                (err: unknown) => setMessage({ text: errorMessage(err), kind: 'error' }),
+              );
+            },
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
               if (!task) return;
@@ -288,6 +311,7 @@ export function App({
           unseenFailures={tools.alerts.unseen}
           bell={tools.alerts.bell}
           width={columns}
+          paused={describePause(pause)}
         />
         {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
         <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">

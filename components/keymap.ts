@@ -48,6 +48,7 @@ export const Action = {
   EditRestart: 'editRestart',
   ToggleBell: 'toggleBell',
   Redraw: 'redraw',
+  TogglePause: 'togglePause',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -141,6 +142,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52 or tmux)" },
     { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure: on / off' },
+    { action: Action.TogglePause, keys: [c('p')], description: "pause or resume the selected task's project" },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit', pinned: true },
