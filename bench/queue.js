@@ -13,16 +13,16 @@ const RUNNING = 4;
  * RUNNING (nothing can start): a third wait for an earlier queued task, a sixth for a
  * finished one, priorities from -3 to 3; 200 finished tasks in done/.
  */
-function queueHome(label, queued, holder) {
+function queueHome(label, queued, holder, controls = true) {
   const home = makeHome(label);
   populate(home, RUNNING + 200, { running: RUNNING, holder, prefix: 'f' });
   writeFileSync(join(home, 'config.json'), JSON.stringify({ maxParallelTasks: RUNNING, projects: { proj1: { maxParallel: 1 } } }));
   const ids = [];
   for (let i = 0; i < queued; i++) {
     const id = benchId('q', i);
-    const extra = { priority: (i % 7) - 3 };
-    if (i % 3 === 1 && ids.length) extra.after = [ids[Math.floor(i / 2)]];
-    else if (i % 6 === 2) extra.after = [benchId('f', RUNNING + (i % 200))];
+    const extra = controls ? { priority: (i % 7) - 3 } : {};
+    if (controls && i % 3 === 1 && ids.length) extra.after = [ids[Math.floor(i / 2)]];
+    else if (controls && i % 6 === 2) extra.after = [benchId('f', RUNNING + (i % 200))];
     writeTask(home, makeTask(id, 'queued', RUNNING + 200 + i, extra));
     ids.push(id);
   }
@@ -46,11 +46,14 @@ export async function benchQueue({ dt, cliEnv, row, methods, stopHooks, rounds, 
   stopHooks.push(() => holder.stop());
   const small = queueHome('queue10', 10, holder);
   const large = queueHome('queue1k', 1000, holder);
+  // The same number of plain queued tasks: what the controls add, apart from reading 1,000 task files.
+  const plain = queueHome('queue1kplain', 1000, holder, false);
   const launch = () => dt('task', 'bench', 'queued launch', '-b', '--after', benchId('q', 0), '--priority', '2', '--', 'true');
   const t = await timeInterleaved(
     [
       { key: 'status10', argv: dt('status', '--json'), env: cliEnv(small.home) },
       { key: 'status1k', argv: dt('status', '--json'), env: cliEnv(large.home) },
+      { key: 'status1kplain', argv: dt('status', '--json'), env: cliEnv(plain.home) },
       { key: 'table1k', argv: dt('status'), env: cliEnv(large.home) },
       { key: 'table10', argv: dt('status'), env: cliEnv(small.home) },
       { key: 'launch10', argv: launch(), env: cliEnv(small.home), after: () => forgetLaunched(small.home, small.ids) },
@@ -71,6 +74,18 @@ export async function benchQueue({ dt, cliEnv, row, methods, stopHooks, rounds, 
   pair('`status --json`, 1,000 queued tasks (dependencies, priorities)', 'status1k', 'status10', 'queue-status');
   pair('`status` (the table, with the reasons), 1,000 queued tasks', 'table1k', 'table10', 'queue-table');
   pair('`task -b --after … --priority 2`, 1,000 queued tasks', 'launch1k', 'launch10', 'queue-launch');
+  row('queue', '`status --json`, 1,000 queued tasks with dependencies and priorities, against 1,000 without', t.status1k, {
+    baseline: t.status1kplain,
+    baselineLabel: '1,000 plain queued tasks',
+    paired: pairedRatios(t.status1k, t.status1kplain),
+    goal: 'report',
+  });
+  row('queue', '`status --json`, 1,000 plain queued tasks, against 10 with dependencies', t.status1kplain, {
+    baseline: t.status10,
+    baselineLabel: 'the same with 10 queued',
+    paired: pairedRatios(t.status1kplain, t.status10),
+    goal: 'report',
+  });
   methods.queue =
     `Interleaved rounds (${rounds}): two state dirs made by the bench, each with ${RUNNING} running tasks (pointing at a live ` +
     `process) at maxParallelTasks ${RUNNING}, so nothing can start, 200 finished ones, and 1,000 or 10 queued ones: a third ` +

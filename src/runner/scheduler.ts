@@ -305,7 +305,7 @@ function queueInput(store: TaskStore, config: Config, active: Map<string, Task>,
       let state: DependencyState | null;
       try {
         checkIdInput(id);
-        const entry = active.get(id) ?? store.read(id);
+        const entry = active.get(id) ?? store.readDependency(id);
         // A file that cannot be read now is waited for, not taken for a failure.
         state = !entry
           ? null

@@ -37,7 +37,7 @@ export function withQueueReasons<T extends TaskEntry>(
       if (!read.has(id)) {
         let entry: TaskEntry | null | undefined = byId.get(id);
         try {
-          entry ??= store.read(id);
+          entry ??= store.readDependency(id);
         } catch {
           entry = null;
         }
