@@ -109,6 +109,8 @@ export function App({
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
+  // Rows marked with space (k9s): `c` and `r` act on all of them, with one question.
+  const [marked, setMarked] = useState<ReadonlySet<string>>(new Set());
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
   // The help overlay goes back to where it was opened (the log pane, the detail view), as it was left.
   const [helpFrom, setHelpFrom] = useState<Mode>('table');
@@ -158,6 +160,8 @@ export function App({
     setMessage,
     (id) => setSelection((s) => ({ key: id, index: s.index })),
   );
+  /** The marked tasks still listed, in the order shown. */
+  const markedTasks = (): Task[] => shown.filter((e): e is Task => !isBroken(e) && marked.has(e.id));
   const selectedTask = (verb: string): Task | null => {
     if (!selected) return (setMessage({ text: `no task to ${verb}`, kind: 'error' }), null);
     if (isBroken(selected)) return (setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null);
@@ -241,7 +245,23 @@ export function App({
                 (err: unknown) => setMessage({ text: errorMessage(err), kind: 'error' }),
               );
             },
+            [Action.Mark]: () => {
+              if (!selectedOk) return;
+              const id = selectedOk.id;
+              setMarked((prev) => {
+                const next = new Set(prev);
+                if (!next.delete(id)) next.add(id);
+                return next;
+              });
+            },
             [Action.Cancel]: () => {
+              const all = markedTasks();
+              if (all.length) {
+                const active = all.filter((t) => !isFinal(t.status));
+                if (!active.length) return setMessage({ text: 'every marked task already ended', kind: 'error' });
+                setPending({ action: Action.Cancel, tasks: active });
+                return setMode('confirm');
+              }
               const task = selectedTask('cancel');
               if (!task) return;
               if (isFinal(task.status)) return setMessage({ text: `${task.id} already ended (${task.status})`, kind: 'error' });
@@ -249,6 +269,11 @@ export function App({
               setMode('confirm');
             },
             [Action.Restart]: () => {
+              const all = markedTasks();
+              if (all.length) {
+                setPending({ action: Action.Restart, tasks: all });
+                return setMode('confirm');
+              }
               const task = selectedTask('restart');
               if (!task) return;
               if (isFinal(task.status)) return commands.restart(task, false);
@@ -283,6 +308,7 @@ export function App({
     setPending(null);
     setMode('table');
     if (!p || !yes) return setMessage({ text: 'nothing done', kind: 'info' });
+    if ('tasks' in p) setMarked(new Set());
     commands.confirmed(p);
   };
   const launchKey = keysFor('table', Action.Launch);
@@ -328,7 +354,15 @@ export function App({
             />
           ) : (
             <>
-              <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
+              <TaskTable
+                entries={shown}
+                selected={index}
+                marked={marked}
+                width={columns}
+                height={tableHeight}
+                now={now}
+                emptyText={emptyText}
+              />
               {view === 'launch' || view === 'launchText' ? (
                 <LaunchForm
                   projects={Object.entries(config.projects).map(([name, p]) => ({

@@ -49,6 +49,7 @@ export const Action = {
   ToggleBell: 'toggleBell',
   Redraw: 'redraw',
   TogglePause: 'togglePause',
+  Mark: 'mark',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -128,8 +129,9 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.FocusLog, keys: [k('return'), k('tab')], description: 'focus the log pane', hint: 'log' },
     { action: Action.Detail, keys: [c('i')], description: 'the whole record of the selected task', hint: 'detail' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
-    { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
-    { action: Action.Restart, keys: [c('r')], description: 'restart the selected task as a new task', hint: 'restart' },
+    { action: Action.Mark, keys: [c(' ')], description: 'mark or unmark a task (c and r act on all marked)' },
+    { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected or marked tasks (asks first)', hint: 'cancel' },
+    { action: Action.Restart, keys: [c('r')], description: 'restart the selected or marked tasks as new tasks', hint: 'restart' },
     { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
     // No footer hint (no room): the log pane's title names the key for a worktree task.
     { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },

@@ -80,4 +80,44 @@ describe('the queue in the dashboard', () => {
     await waitFor(() => !existsSync(join(home, 'paused.json')) || undefined, 'paused.json to go');
     await waitFor(() => !ui.frame().includes('⏸') || undefined, 'the header to drop the pause');
   });
+
+  it('space marks rows; c then cancels every marked task after one question listing them, r restarts them', async () => {
+    put(makeTask({ id: 'runa0001', project: 'web', status: 'running', createdAt: at(1), pid: process.pid }));
+    put(makeTask({ id: 'runb0002', project: 'api', status: 'running', createdAt: at(2), pid: process.pid }));
+    put(makeTask({ id: 'runc0003', project: 'api', status: 'running', createdAt: at(3), pid: process.pid }));
+    const cancelled: string[] = [];
+    const restarted: { id: string }[] = [];
+    const actions: DashboardActions = {
+      ...recordingActions([], restarted),
+      cancel: async (id) => {
+        cancelled.push(id);
+        return { task: makeTask({ id, status: 'cancelled' }), message: `cancelled ${id}` };
+      },
+    };
+    const ui = open(actions);
+    await ui.see('runc0003');
+    ui.stdin.write(' ');
+    await ui.see(/›•runa0001/);
+    ui.stdin.write('G');
+    await ui.see(/›\s?runc0003/);
+    ui.stdin.write(' ');
+    await ui.see(/›•runc0003/);
+    expect(ui.frame()).toMatch(/ •runa0001/);
+    ui.stdin.write('c');
+    await ui.see('Cancel 2 marked tasks (runa0001, runc0003)?');
+    ui.stdin.write('y');
+    await ui.see('cancelled 2 tasks');
+    expect(cancelled).toEqual(['runa0001', 'runc0003']);
+    // The marks go once acted on.
+    expect(ui.frame()).not.toContain('•');
+    ui.stdin.write(' ');
+    await ui.see(/›•runc0003/);
+    ui.stdin.write('r');
+    await ui.see('Restart 1 marked tasks as new tasks (runc0003)?');
+    ui.stdin.write('y');
+    await ui.see('restarted 1 tasks');
+    // Still running: cancelled first, then restarted.
+    expect(cancelled).toEqual(['runa0001', 'runc0003', 'runc0003']);
+    expect(restarted).toEqual([{ id: 'runc0003' }]);
+  });
 });
