@@ -50,6 +50,7 @@ export const Action = {
   Redraw: 'redraw',
   TogglePause: 'togglePause',
   Mark: 'mark',
+  QueueOptions: 'queueOptions',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -189,6 +190,11 @@ export const KEYMAP: Record<Mode, Binding[]> = {
   ],
   launchText: [
     { action: Action.Submit, keys: [k('return')], description: 'confirm this field (the last one launches)', hint: 'next' },
+    {
+      action: Action.QueueOptions,
+      keys: [k('tab')],
+      description: 'queue options, on the last field',
+    },
     { action: Action.Back, keys: [k('escape')], description: 'abandon the launch', hint: 'cancel' },
     ...TEXT_EDITING,
   ],

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseInteger } from './queue-options.js';
+import { parsePriority } from '../core/queue.js';
 import { writeOut } from './output.js';
 
 export function registerPriority(program: Command): void {
@@ -10,7 +10,7 @@ export function registerPriority(program: Command): void {
     .argument('<n>', 'the new priority (default of every task: 0)')
     .addHelpText('after', '\nExamples:\n  dev-tools priority mh3k 10\n  dev-tools priority mh3k -5')
     .action(async (idInput: string, value: string) => {
-      const priority = parseInteger('the priority', value, -1_000_000, 1_000_000);
+      const priority = parsePriority('the priority', value);
       const [{ openContext }, { setPriority }] = await Promise.all([import('./context.js'), import('../runner/queue-control.js')]);
       const ctx = await openContext({ lastValidConfig: true });
       const task = await setPriority(ctx.store, ctx.config, ctx.store.resolveId(idInput), priority);

@@ -1,7 +1,9 @@
 // Which queued tasks may start: one pure function the scheduler calls under its lock
 // and the views call to say why a task waits. Dependencies, pauses, per-project
 // limits, the global limit and priority all live here, so a new rule is one place.
+import { UsageError } from './errors.js';
 import { compareTasks, isFinal, type Task, type TaskStatus } from './task.js';
+import { parseDuration } from './units.js';
 
 /** Paused scopes, as the state dir's `paused.json` holds them. */
 export interface PauseState {
@@ -214,4 +216,71 @@ export function formatLimit(seconds: number): string {
   if (m) parts.push(`${m}m`);
   if (r || parts.length === 0) parts.push(`${r}s`);
   return parts.join('');
+}
+
+/** The queue's controls of a launch: `--after` ids or prefixes as typed, the others as numbers (seconds for the timeout). */
+export interface QueueSpec {
+  after?: string[];
+  priority?: number;
+  timeout?: number;
+  retries?: number;
+}
+
+/** The options as typed (the CLI's, or the launch form's line), each checked: a UsageError names what is wrong. */
+export interface QueueOptionText {
+  after?: string[];
+  priority?: string;
+  timeout?: string;
+  retries?: string;
+}
+
+const PRIORITY_LIMIT = 1_000_000;
+
+/** An integer as typed (`-3`, `10`), or a usage error naming the option. */
+export function parseInteger(option: string, text: string, min: number, max: number): number {
+  const n = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${option} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`);
+  }
+  return n;
+}
+
+export function parsePriority(option: string, text: string): number {
+  return parseInteger(option, text, -PRIORITY_LIMIT, PRIORITY_LIMIT);
+}
+
+export function queueSpecOf(opts: QueueOptionText): QueueSpec {
+  const spec: QueueSpec = {};
+  if (opts.after?.length) spec.after = opts.after;
+  if (opts.priority !== undefined) spec.priority = parsePriority('--priority', opts.priority);
+  if (opts.timeout !== undefined) {
+    const seconds = parseDuration(opts.timeout);
+    if (seconds === null || seconds <= 0) {
+      throw new UsageError(`--timeout must be a duration such as 90s, 10m or 2h, not ${JSON.stringify(opts.timeout.slice(0, 40))}`);
+    }
+    spec.timeout = seconds;
+  }
+  if (opts.retries !== undefined) spec.retries = parseInteger('--retries', opts.retries, 0, MAX_RETRIES);
+  return spec;
+}
+
+/** The launch form's line, as the CLI's words: `--after 3k9x,q7zp --priority 5 --timeout 10m --retries 2` (`--name=value` too). */
+export function parseQueueLine(line: string): QueueSpec {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  const opts: QueueOptionText = {};
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const eq = word.indexOf('=');
+    const name = eq > 0 ? word.slice(0, eq) : word;
+    const value = eq > 0 ? word.slice(eq + 1) : words[++i];
+    if (!['--after', '--priority', '--timeout', '--retries'].includes(name)) {
+      throw new UsageError(
+        `unknown option ${JSON.stringify(name.slice(0, 40))}: --after, --priority, --timeout and --retries are taken here`,
+      );
+    }
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    if (name === '--after') opts.after = [...(opts.after ?? []), value];
+    else opts[name.slice(2) as 'priority' | 'timeout' | 'retries'] = value;
+  }
+  return queueSpecOf(opts);
 }

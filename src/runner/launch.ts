@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
-import { dependencyCycle } from '../core/queue.js';
+import { dependencyCycle, type QueueSpec } from '../core/queue.js';
 import { isBroken, isFinal, jobOf, PROJECT_NAME_RE, PROJECT_NAME_RULE, submittedJob, type Task } from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
@@ -38,13 +38,7 @@ export interface LaunchSpec {
   queue?: QueueSpec;
 }
 
-/** `--after` ids (or prefixes) as typed; the others as numbers (seconds for the timeout). */
-export interface QueueSpec {
-  after?: string[];
-  priority?: number;
-  timeout?: number;
-  retries?: number;
-}
+export type { QueueSpec };
 
 export interface LaunchResult {
   task: Task;

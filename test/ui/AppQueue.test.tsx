@@ -4,7 +4,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardActions } from '../../components/actions.js';
+import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import type { Task } from '../../src/core/task.js';
 import { setPaused } from '../../src/runner/queue-control.js';
@@ -119,5 +119,34 @@ describe('the queue in the dashboard', () => {
     // Still running: cancelled first, then restarted.
     expect(cancelled).toEqual(['runa0001', 'runc0003', 'runc0003']);
     expect(restarted).toEqual([{ id: 'runc0003' }]);
+  });
+
+  it('the launch form takes queue options on its last field (Tab), checked as the CLI checks them', async () => {
+    const launched: LaunchSpec[] = [];
+    const ui = open(recordingActions(launched));
+    await ui.see('no active tasks');
+    ui.stdin.write('n');
+    await ui.see('other command…');
+    for (let i = 0; i < 3; i++) ui.stdin.write('j');
+    ui.stdin.write('\r');
+    await ui.see('Project name:');
+    ui.stdin.write('\r');
+    await ui.see('Description:');
+    ui.stdin.write('deploy it\r');
+    await ui.see('Command (sh -c):');
+    ui.stdin.write('./deploy.sh');
+    ui.stdin.write('\t');
+    await ui.see('Queue options:');
+    ui.stdin.write('--priority high\r');
+    await ui.see('--priority must be a whole number');
+    for (let i = 0; i < 4; i++) ui.stdin.write('\x7f');
+    ui.stdin.write('5 --timeout 10m --after=abcd\r');
+    await waitFor(() => launched.length === 1 || undefined, 'the launch');
+    expect(launched[0]).toMatchObject({
+      project: 'adhoc',
+      description: 'deploy it',
+      command: ['sh', '-c', './deploy.sh'],
+      queue: { priority: 5, timeout: 600, after: ['abcd'] },
+    });
   });
 });
