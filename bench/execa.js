@@ -37,7 +37,7 @@ export async function benchExeca({ NODE, BIN, ROOT, rounds, cliEnv, drain, row, 
       baselineLabel: '`node -e 0`, same env',
       paired: pairedRatios(t[key], t.node0),
     });
-    row('execa', `${label} with execa loaded up front (`--import execa`, an upper bound on a static import)`, t[`${key}Execa`], {
+    row('execa', `${label} with execa loaded up front (\`--import execa\`, an upper bound on a static import)`, t[`${key}Execa`], {
       baseline: t[key],
       baselineLabel: 'the same as shipped',
       paired: pairedRatios(t[`${key}Execa`], t[key]),
