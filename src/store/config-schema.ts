@@ -35,6 +35,7 @@ const project = z.strictObject({
     )
     .default([]),
   onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
+  tty: z.boolean('must be true or false').optional(),
 });
 
 /** `{ "type": "slurm", "sbatchArgs": [...] }`: a Slurm cluster (src/runner/executors/slurm/). */

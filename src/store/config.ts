@@ -21,6 +21,8 @@ export interface ProjectConfig {
   copy?: string[];
   /** Replaces the top-level onFinish for this project's tasks ("" for none). */
   onFinish?: string;
+  /** Its tasks run in a terminal of their own, as with `--tty`. */
+  tty?: boolean;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
