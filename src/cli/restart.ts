@@ -17,7 +17,7 @@ export function registerRestart(program: Command): void {
     .option('--sbatch-arg <arg>', 'one more sbatch option, after those it ran with (repeatable): --sbatch-arg=--time=8:00:00', collect, [])
     .addHelpText(
       'after',
-      '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b\n  dev-tools restart mh3k -b --executor local\n  dev-tools restart mh3k -b --sbatch-arg=--time=8:00:00   # a Slurm task that reached its time limit',
+      '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b\n  dev-tools restart mh3k -b --executor local\n  dev-tools restart mh3k -b --sbatch-arg=--time=8:00:00   # a Slurm task that reached its time limit\n  dev-tools restart mh3k -b --tty                         # in a terminal of its own this time (send / attach)',
     )
     .action(
       async (idInput: string, opts: { background?: boolean; json?: boolean; executor?: string; sbatchArg: string[]; tty?: boolean }) => {
