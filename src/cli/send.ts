@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
+import { MAX_SEND_BYTES } from '../core/terminal-protocol.js';
 
 /** What a terminal sends for Enter. */
 const ENTER = '\r';
@@ -30,6 +31,9 @@ Examples:
       if (data.includes('\0')) throw new UsageError('the text contains a NUL character');
       if (opts.enter) data += ENTER;
       if (data === '') throw new UsageError('nothing to send: the text is empty (and --no-enter leaves out Enter)');
+      if (Buffer.byteLength(data) > MAX_SEND_BYTES) {
+        throw new UsageError(`the text is too long (${Buffer.byteLength(data)} bytes; send takes at most ${MAX_SEND_BYTES})`);
+      }
       const [{ openContext }, { sendToTerminal }] = await Promise.all([import('./context.js'), import('../runner/terminal-client.js')]);
       const { store } = await openContext({ lastValidConfig: true });
       await sendToTerminal(store, store.resolveId(idInput), Buffer.from(data, 'utf8'));

@@ -13,7 +13,9 @@ export interface SendReply {
   error?: string;
 }
 
-/** The largest line a client may send (a paste of 1 MiB, in base64, fits). */
+/** The most `send` takes at once. */
+export const MAX_SEND_BYTES = 1024 * 1024;
+/** The largest line a client may send (MAX_SEND_BYTES in base64 fits). */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
 /** A terminal's size, as a resize may set it. */

@@ -20,6 +20,8 @@ export const DEFAULT_SIZE = { cols: 80, rows: 24 };
 const ATTENTION_POLL_MS = 200;
 /** What an attach gets first: the end of the output so far, so its screen is not blank. */
 const REPLAY_BYTES = 16 * 1024;
+/** An attach this far behind (stopped with Ctrl+Z, a stalled link) is let go, not buffered for without bound. */
+const MAX_BEHIND_BYTES = 8 * 1024 * 1024;
 
 type PtyModule = typeof import('@lydell/node-pty');
 
@@ -131,7 +133,10 @@ export class TaskTerminal {
       this.recent.length + data.length > REPLAY_BYTES * 2
         ? Buffer.concat([this.recent, data]).subarray(-REPLAY_BYTES)
         : Buffer.concat([this.recent, data]);
-    for (const s of this.attaches) s.write(data);
+    for (const s of this.attaches) {
+      if (s.writableLength > MAX_BEHIND_BYTES) s.destroy();
+      else s.write(data);
+    }
   }
 
   /** Is the foreground program waiting for input? Set once seen twice in a row (a passing read is not a question), cleared at once. */

@@ -67,6 +67,32 @@ describe('--tty', () => {
     expect(h.run(['cancel', tty.id]).code).toBe(0);
   });
 
+  it('in the foreground on a terminal, attaches: what is typed reaches the command, and it exits as the task did', async () => {
+    let out = '';
+    const fg = nodePty.spawn(process.execPath, [h.bin, 'task', 'p', 'asks', '--tty', '--', 'sh', '-c', 'read x; echo "got $x"; exit 3'], {
+      cols: 100,
+      rows: 30,
+      cwd: h.home,
+      env: h.env() as Record<string, string>,
+    });
+    outers.push(fg);
+    fg.onData((d) => (out += d));
+    const exited = new Promise<number>((resolve) => fg.onExit(({ exitCode }) => resolve(exitCode)));
+    await waitFor(() => (out.includes('Ctrl+] detaches') ? true : undefined), 'the attach', 20_000);
+    fg.write('fg\r');
+    expect(await exited).toBe(3);
+    expect(out).toContain('got fg');
+    expect(out).toMatch(/failed \(exit code 3\)/);
+  });
+
+  it('is refused on a Slurm executor: send and attach could not reach its node', () => {
+    h.writeConfig({ executors: { hpc: { type: 'slurm' } } });
+    const r = h.run(['task', 'p', 'x', '-b', '--tty', '--executor', 'hpc', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--tty is for local tasks');
+    expect(h.allTasks()).toEqual([]);
+  });
+
   it('takes tty from the project, and --no-tty overrides it', () => {
     h.writeConfig({ projects: { agent: { tty: true } } });
     expect(h.sh('agent', 'true').tty).toBe(true);
@@ -96,6 +122,7 @@ describe('send', () => {
     const t = h.sh('p', 'printf "Proceed? "; read a; echo "first $a"; sleep 2; printf "Again? "; read b; echo "second $b"', ['--tty']);
     await waitFor(() => (attention(t.id) === 'input' ? true : undefined), 'attention: input', 20_000);
     expect(h.run(['status', '--json']).stdout).toContain('"attention":"input"');
+    expect(h.run(['status']).stdout).toMatch(new RegExp(`${t.id} .*\\? input`));
     expect(h.run(['send', t.id, 'yes']).code).toBe(0);
     // Cleared at once by the input, and it stays clear while the command sleeps.
     await waitFor(() => (attention(t.id) === null ? true : undefined), 'attention cleared', 5000);
