@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { needsInput } from '../../src/core/task.js';
 import { sortTasks } from '../../src/core/task-sort.js';
 import { formatTaskStatus } from '../../src/core/task-view.js';
+import { detailLines } from '../../src/core/task-detail.js';
 import { statePaths } from '../../src/store/paths.js';
 import { checkSocketFolder, MAX_SOCKET_PATH, terminalSocketPath } from '../../src/store/terminal-socket.js';
 import { makeTask } from '../fixtures/index.js';
@@ -51,5 +52,14 @@ describe('attention', () => {
       asks,
     ];
     expect(sortTasks(entries, 'status', 0).map((e) => e.id)).toEqual(['fail0001', 'asks0001', 'runs0001', 'done0001']);
+  });
+
+  it('the detail view says the task has a terminal, how to reach it, and that it waits', () => {
+    const asks = makeTask({ id: 'asks0001', status: 'running', tty: true, attention: 'input' });
+    const line = (t: typeof asks) => detailLines(t, { now: 0, history: [], restartChain: [] }).find((l) => l.label === 'terminal')?.value;
+    expect(line(asks)).toBe('waits for input: dev-tools attach asks0001 (t), dev-tools send asks0001 <text>');
+    expect(line({ ...asks, attention: null })).toBe('dev-tools attach asks0001 (t), dev-tools send asks0001 <text>');
+    expect(line({ ...asks, status: 'completed' })).toBe('closed');
+    expect(line({ ...asks, tty: null })).toBeUndefined();
   });
 });
