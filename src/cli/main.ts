@@ -15,6 +15,8 @@ import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerPause } from './pause.js';
 import { registerPriority } from './priority.js';
+import { registerSend } from './send.js';
+import { registerAttach } from './attach.js';
 
 /** Every subcommand, in the order of the help; `task` also takes the words after "--". */
 const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[] | null) => void> = {
@@ -27,6 +29,8 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
   pause: (p) => registerPause(p, true),
   resume: (p) => registerPause(p, false),
   priority: registerPriority,
+  send: registerSend,
+  attach: registerAttach,
   diff: registerDiff,
   clean: registerClean,
   ui: registerUi,

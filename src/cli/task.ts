@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { worktreeBranch } from '../core/diff.js';
 import { UsageError } from '../core/errors.js';
 import { launchState } from '../core/task-view.js';
-import { startFailure, taskToJson } from '../core/task.js';
+import { isFinal, startFailure, taskToJson, type Task } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
 import { addQueueOptions, queueSpec, type QueueOptions } from './queue-options.js';
-import { paint, printJson, writeOut } from './output.js';
+import { isTerminal, paint, printJson, writeOut } from './output.js';
 
 interface TaskOptions extends QueueOptions {
   background?: boolean;
@@ -17,6 +17,7 @@ interface TaskOptions extends QueueOptions {
   worktree?: boolean;
   base?: string;
   sbatchArg: string[];
+  tty?: boolean;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -43,6 +44,8 @@ export function registerTask(program: Command, command: string[] | null): void {
       collect,
       [],
     )
+    .option('--tty', 'run it in a terminal of its own, to answer its questions: dev-tools send / attach (as a project with "tty": true)')
+    .option('--no-tty', 'no terminal, whatever the project says')
     .option('--json', 'print the task object (with -b)');
   addQueueOptions(cmd)
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
@@ -56,6 +59,7 @@ Examples:
   dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
   dev-tools task ml "Train" -b --executor hpc --sbatch-arg=--time=8:00:00 --sbatch-arg=--mem=32G -- python train.py
   dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
+  dev-tools task web "Fix the bug" -b --tty -- claude   # an agent that asks: dev-tools send / attach <id>
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)
   dev-tools task ci "Deploy" -b --after "$id" --timeout 10m --retries 2 -- ./deploy.sh   # once the tests completed`,
     )
@@ -78,6 +82,7 @@ Examples:
         worktree: opts.worktree,
         base: opts.base,
         sbatchArgs: opts.sbatchArg,
+        tty: opts.tty,
         queue: queueSpec(opts),
       });
       for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
@@ -86,9 +91,24 @@ Examples:
       // Its id first, on stderr (stdout is the command's): to follow, cancel or restart it from another shell.
       const what = `${result.task.id} (${printable(project)}: ${printable(description.split('\n')[0]!).slice(0, 80)})`;
       writeOut(`${result.started ? `started ${what}` : `${what} ${launchState(result)}`}\n`, 2);
-      const { runForeground } = await import('./foreground.js');
-      process.exitCode = await runForeground(ctx, result.task.id);
+      process.exitCode = await runInForeground(ctx, result.task);
     });
+}
+
+/**
+ * A foreground task: its output streamed until it ends; a `--tty` task in a terminal is
+ * attached instead (what is typed reaches it; Ctrl+] leaves it running).
+ */
+export async function runInForeground(ctx: Context, task: Task): Promise<number> {
+  if (task.tty && isTerminal(1) && process.stdin.isTTY && !isFinal(task.status)) {
+    const { attachTo } = await import('./attach.js');
+    const { pollUntil } = await import('../runner/sleep.js');
+    // Queued: it is attached to once it starts.
+    const started = await pollUntil(() => (ctx.store.get(task.id).status === 'queued' ? undefined : true), 24 * 3600 * 1000, 200);
+    if (started && ctx.store.get(task.id).status === 'running') return attachTo(ctx, task.id);
+  }
+  const { runForeground } = await import('./foreground.js');
+  return runForeground(ctx, task.id);
 }
 
 export function printLaunched(ctx: Context, result: LaunchResult, json: boolean): void {
@@ -109,6 +129,7 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
       ? [`  worktree: branch ${worktreeBranch(task.id)} from ${task.isolation.base.slice(0, 12)} (dev-tools diff ${task.id})`]
       : []),
     ...(result.job?.line ? [`  job:     ${printable(result.job.line)}`] : []),
+    ...(task.tty ? [`  answer:  dev-tools send ${task.id} <text>   or   dev-tools attach ${task.id}`] : []),
     `  log:     ${printable(ctx.store.logPath(task.id))}`,
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,

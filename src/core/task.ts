@@ -75,6 +75,18 @@ export interface Task {
   retryOnTimeout?: boolean;
   /** Why a queued task waits (shown only: the views fill it in from the queue's plan, never in the file). */
   queueReason?: QueueReason | null;
+  /** Its commands run in a terminal of their own (`--tty`): `send` and `attach` reach it. */
+  tty?: boolean | null;
+  /** Why it needs the user now: `input`, its terminal's program waits for it (written by its worker). */
+  attention?: Attention | null;
+}
+
+/** What a running task may be waiting for from the user. */
+export type Attention = 'input';
+
+/** Whether the task waits for its user now (a running task only: a final one waits for nothing). */
+export function needsInput(task: Pick<Task, 'status' | 'attention'>): boolean {
+  return task.status === 'running' && task.attention === 'input';
 }
 
 /** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */

@@ -22,6 +22,7 @@ import { testPoint } from './test-stop.js';
 import { logLine, spawnStep, stepProblem, stepRecorded, whyUnrecorded, type Step, type StepResult } from './step.js';
 import type { GitContext } from './git.js';
 import type { ProgramRunner } from './program.js';
+import type { Attention, TaskTerminal } from './task-terminal.js';
 
 const MARKER_POLL_MS = 100;
 /** A git step stopped at its deadline has this long between TERM and KILL. */
@@ -52,6 +53,8 @@ export class TaskRun {
   private cwd: string;
   /** Git runs so far (each a step of its own in the ledger: step-git-<n>). */
   private gitRuns = 0;
+  /** The terminal its steps run in (a `--tty` task), opened before the first one. */
+  private terminal: TaskTerminal | null = null;
 
   constructor(
     private readonly store: TaskStore,
@@ -109,7 +112,7 @@ export class TaskRun {
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
-    const prepared = this.task.isolation ? await this.prepareWorktree() : null;
+    const prepared = (this.task.tty ? await this.openTerminal() : null) ?? (this.task.isolation ? await this.prepareWorktree() : null);
     if (prepared) {
       final = this.cancelling
         ? { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } }
@@ -139,7 +142,34 @@ export class TaskRun {
     if (this.stopDetail && final.status === this.stopAs.status && final.result.error === this.stopAs.error) {
       final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
     }
-    await this.finish(final.status, final.result);
+    try {
+      await this.finish(final.status, final.result);
+    } finally {
+      // After the final state: an attach that sees its socket close reads it at once.
+      this.terminal?.close();
+    }
+  }
+
+  /** The terminal of a `--tty` task (node-pty is loaded here, and only here); returns why it cannot be had, or null. */
+  private async openTerminal(): Promise<string | null> {
+    const [{ TaskTerminal }, { terminalSocketPath }] = await Promise.all([
+      import('./task-terminal.js'),
+      import('../store/terminal-socket.js'),
+    ]);
+    const opened = await TaskTerminal.open(terminalSocketPath(this.store.paths, this.task.id), this.logFd, (a) => this.setAttention(a));
+    if ('error' in opened) return opened.error;
+    this.terminal = opened;
+    return null;
+  }
+
+  /**
+   * The one place a task's attention changes, set and cleared: the program in its terminal
+   * waits for input (`input`), or no longer does (null). Written at once.
+   */
+  private setAttention(attention: Attention): void {
+    if ((this.task.attention ?? null) === attention) return;
+    this.task = { ...this.task, attention };
+    if (this.started) this.writer.now();
   }
 
   /** An attempt after a failed one starts afresh: its own header in the log, progress and ETA. */
@@ -266,7 +296,13 @@ export class TaskRun {
     if (problem) return { exitCode: null, signal: null, error: problem };
 
     const spawnOne = () => {
-      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, stdout: this.logFd, stderr: this.logFd });
+      const s = spawnStep(this.ledger, index, argv, {
+        cwd: this.cwd,
+        env,
+        stdout: this.logFd,
+        stderr: this.logFd,
+        terminal: this.terminal,
+      });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
     };
@@ -353,6 +389,7 @@ export class TaskRun {
     this.progress.finish(status === 'completed', now);
     this.task = {
       ...this.current(),
+      ...(this.task.attention ? { attention: null } : {}),
       status,
       exitCode: result.exitCode,
       signal: result.signal,

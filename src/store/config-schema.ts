@@ -58,6 +58,7 @@ const project = z.strictObject({
     .optional(),
   retryDelay: z.union([z.literal('exp'), durationOf(true)], 'must be a duration ("30s", or seconds) or "exp"').optional(),
   retryOnTimeout: z.boolean('must be true or false').optional(),
+  tty: z.boolean('must be true or false').optional(),
 });
 
 /** `{ "type": "slurm", "sbatchArgs": [...] }`: a Slurm cluster (src/runner/executors/slurm/). */

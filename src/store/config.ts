@@ -31,6 +31,8 @@ export interface ProjectConfig {
   retryDelay?: number | 'exp';
   /** A timed-out attempt is retried too. */
   retryOnTimeout?: boolean;
+  /** Its tasks run in a terminal of their own, as with `--tty`. */
+  tty?: boolean;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
