@@ -128,7 +128,7 @@ export function App({
   const sortClock = sortOrder === 'duration' ? now : 0;
   const shown = useMemo(() => {
     const filtered = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
-    return sortOrder === 'created' ? filtered : sortTasks(filtered, sortOrder, sortClock || Date.now());
+    return sortTasks(filtered, sortOrder, sortClock || Date.now());
   }, [entries, filter, sortOrder, sortClock]);
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
@@ -279,6 +279,7 @@ export function App({
       <Box flexDirection="column" width={columns} height={height} overflow="hidden">
         <Header
           entries={entries}
+          visible={shown}
           maxParallel={config.maxParallelTasks}
           showAll={showAll}
           filter={filter}

@@ -9,6 +9,8 @@ import { registerLogs } from './logs.js';
 import { registerCancel } from './cancel.js';
 import { registerRestart } from './restart.js';
 import { registerWait } from './wait.js';
+import { registerApprove } from './approve.js';
+import { registerReject } from './reject.js';
 import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
@@ -22,6 +24,8 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
   cancel: registerCancel,
   restart: registerRestart,
   wait: registerWait,
+  approve: registerApprove,
+  reject: registerReject,
   diff: registerDiff,
   clean: registerClean,
   ui: registerUi,

@@ -16,6 +16,15 @@ interface TaskOptions {
   worktree?: boolean;
   base?: string;
   sbatchArg: string[];
+  budget?: string;
+}
+
+/** `--budget 0.50`: dollars, more than 0. */
+function budgetUsd(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const usd = /^\$?[0-9]+(\.[0-9]+)?$/.test(text.trim()) ? Number(text.trim().replace('$', '')) : NaN;
+  if (!(usd > 0)) throw new UsageError(`--budget takes an amount in US dollars, more than 0 (--budget 0.50), not ${JSON.stringify(text)}`);
+  return usd;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -42,6 +51,7 @@ export function registerTask(program: Command, command: string[] | null): void {
       collect,
       [],
     )
+    .option('--budget <usd>', 'stop it (failed) once its ::spend markers pass this many US dollars')
     .option('--json', 'print the task object (with -b)')
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
     .allowExcessArguments(true)
@@ -54,6 +64,7 @@ Examples:
   dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
   dev-tools task ml "Train" -b --executor hpc --sbatch-arg=--time=8:00:00 --sbatch-arg=--mem=32G -- python train.py
   dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
+  dev-tools task agents "Add login page" -b --budget 2.50   # stopped once its ::spend markers pass $2.50
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
     )
     .action(async (project: string, description: string, opts: TaskOptions, cmd: Command) => {
@@ -64,6 +75,7 @@ Examples:
           `unexpected ${JSON.stringify(shown)} after the description: quote a description of several words, and put a command after -- (dev-tools task ${project} "…" -- ${shown})`,
         );
       }
+      const budget = budgetUsd(opts.budget);
       const [{ openContext }, { launchTask }] = await Promise.all([import('./context.js'), import('../runner/launch.js')]);
       const ctx = await openContext();
       const result = await launchTask(ctx.store, ctx.config, {
@@ -75,6 +87,7 @@ Examples:
         worktree: opts.worktree,
         base: opts.base,
         sbatchArgs: opts.sbatchArg,
+        budgetUsd: budget,
       });
       for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
@@ -97,7 +110,13 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   }
   if (json) return printJson(taskToJson(task));
   if (refused) return;
-  const state = result.started ? paint('cyan', 'started') : result.job ? paint('gray', 'submitted') : paint('gray', launchState(result));
+  const state = result.started
+    ? paint('cyan', 'started')
+    : task.status === 'waiting'
+      ? paint('blueBright', 'waiting for approval')
+      : result.job
+        ? paint('gray', 'submitted')
+        : paint('gray', launchState(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),

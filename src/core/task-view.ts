@@ -5,6 +5,7 @@ import { diffCell } from './diff.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
 import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { costCell, totalSpend } from './spend.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
@@ -24,6 +25,7 @@ export function formatPercent(percent: number | null | undefined): string {
 const STATUS_SYMBOLS: Record<TaskStatus, string> = {
   queued: '…',
   running: '▶',
+  waiting: '◆',
   completed: '✔',
   failed: '✖',
   cancelled: '■',
@@ -33,6 +35,7 @@ const STATUS_SYMBOLS: Record<TaskStatus, string> = {
 export const STATUS_COLORS: Record<TaskStatus, string> = {
   queued: 'gray',
   running: 'cyan',
+  waiting: 'blueBright',
   completed: 'green',
   failed: 'red',
   cancelled: 'yellow',
@@ -62,6 +65,7 @@ export function formatTaskStatus(task: Pick<Task, 'status' | 'runsOn'>): string 
 export const SHORT_STATUS_WORDS: Record<TaskStatus, string> = {
   queued: 'queued',
   running: 'running',
+  waiting: 'waiting',
   completed: 'done',
   failed: 'failed',
   cancelled: 'stopped',
@@ -160,6 +164,9 @@ const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, 
 
 const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 4, width: 14, align: 'right', dropPriority: 4.5 };
 
+/** What a task spent (`::spend` markers): only when one of the rows spent something or has a budget. */
+const COST_COLUMN: Column = { key: 'cost', header: 'COST', min: 4, width: 9, align: 'right', dropPriority: 4.2 };
+
 /** The widest of these texts (and the header), in cells, between `min` and `max`. */
 function widest(texts: Iterable<string>, header: string, min: number, max: number): number {
   let w = cellWidth(header);
@@ -199,7 +206,16 @@ function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
       return { ...c, width: w, min: Math.min(c.min, w) };
     },
     progress: (c) => (tasks.some((t) => t.progress?.percent != null) ? c : { ...c, width: c.min, soft: c.min }),
-    // A DIFF cut short says nothing: the column goes rather than shrinks.
+    // Neither is worth reading cut short: the column goes rather than shrinks.
+    cost: (c) => {
+      const w = widest(
+        tasks.map((t) => costCell(t.spend)),
+        c.header,
+        c.min,
+        c.width ?? c.min,
+      );
+      return { ...c, width: w, min: w };
+    },
     diff: (c) => {
       const w = widest(tasks.map(diffCell), c.header, c.min, c.width ?? c.min);
       return { ...c, width: w, min: w };
@@ -227,6 +243,10 @@ function columnsFor(entries: readonly TaskEntry[], opts: { times?: number }): Co
   if (entries.some((e) => !isBroken(e) && (e.isolation || e.diff))) {
     const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
     columns = [...columns.slice(0, at), DIFF_COLUMN, ...columns.slice(at)];
+  }
+  if (entries.some((e) => !isBroken(e) && (e.spend || e.budget))) {
+    const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
+    columns = [...columns.slice(0, at), COST_COLUMN, ...columns.slice(at)];
   }
   if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return columns;
   const at = columns.findIndex((c) => c.key === 'status') + 1;
@@ -292,7 +312,12 @@ export const MARK = '› ';
 export const NO_MARK = '  ';
 
 /** The dashboard header's counts, coloured: `running 3/10 · queued 2 · failed 1` (slots count local tasks; cluster ones apart). */
-export function headerParts(entries: readonly TaskEntry[], maxParallel: number): { text: string; color?: string }[] {
+export function headerParts(
+  entries: readonly TaskEntry[],
+  maxParallel: number,
+  /** The rows in view (filtered): their spend is summed. */
+  visible: readonly TaskEntry[] = entries,
+): { text: string; color?: string }[] {
   const counts = { broken: 0 } as Record<TaskStatus | 'broken', number>;
   for (const s of TASK_STATUSES) counts[s] = 0;
   for (const e of entries) counts[isBroken(e) ? 'broken' : e.status]++;
@@ -307,6 +332,9 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
     parts.push({ text: `on clusters ${active.remoteRunning} running, ${active.remoteQueued} pending`, color: STATUS_COLORS.running });
   }
   if (counts.broken) parts.push({ text: `broken ${counts.broken}`, color: 'red' });
+  // What the tasks in view spent, together.
+  const spent = totalSpend(visible.map((e) => (isBroken(e) ? null : e.spend)));
+  if (spent) parts.push({ text: `spent ${costCell(spent)}` });
   return parts;
 }
 
@@ -314,7 +342,8 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
 export function activeSummary(entries: readonly TaskEntry[], maxParallel: number): string {
   const c = activeCounts(entries);
   const remote = c.remoteRunning + c.remoteQueued ? ` · on clusters: ${c.remoteRunning} running, ${c.remoteQueued} pending` : '';
-  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${remote}`;
+  const waiting = entries.filter((e) => !isBroken(e) && e.status === 'waiting').length;
+  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${waiting ? ` · waiting ${waiting}` : ''}${remote}`;
 }
 
 function agoOf(iso: string | null | undefined, now: number): string {
@@ -360,6 +389,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     eta: formatEta(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
+    cost: costCell(task.spend),
     started: agoOf(task.startedAt, now),
     ended: agoOf(task.completedAt, now),
     description: printable(task.description),

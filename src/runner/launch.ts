@@ -3,6 +3,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
+import { gateAt, waitingAt } from '../core/gate.js';
+import { taskBudget } from '../core/spend.js';
 import { isBroken, isFinal, jobOf, PROJECT_NAME_RE, PROJECT_NAME_RULE, submittedJob, type Task } from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
@@ -11,6 +13,7 @@ import type { TaskStore } from '../store/tasks.js';
 import type { JobDescription } from './executors/executor.js';
 import { executorFor, keptOptions, resolveExecutor } from './executors/registry.js';
 import { finishHookOf } from './finish-hook.js';
+import { runWaitingHook } from './waiting-hook.js';
 import { UnusableLock } from './lock.js';
 import { schedule, type ScheduleResult } from './scheduler.js';
 
@@ -33,6 +36,8 @@ export interface LaunchSpec {
   base?: string | null;
   /** `--sbatch-arg`: options for sbatch for this task, after its executor's. */
   sbatchArgs?: string[];
+  /** `--budget <usd>`: the spend in dollars that stops it (over its project's `budget.costUsd`). */
+  budgetUsd?: number | null;
 }
 
 export interface LaunchResult {
@@ -57,7 +62,7 @@ const MAX_DESCRIPTION = 64 * 1024;
 
 type TaskFields = Pick<
   Task,
-  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation'
+  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'budget'
 >;
 
 /** What a launch will run (the given command, or the project's pipeline) and where. */
@@ -92,6 +97,7 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
     env: { ...(project?.env ?? {}) },
     restartOf: spec.restartOf ?? null,
     ...where,
+    budget: taskBudget(project?.budget, spec.budgetUsd),
   };
 }
 
@@ -142,7 +148,10 @@ async function createAndSchedule(
   environment: NodeJS.ProcessEnv,
   notes: string[] = [],
 ): Promise<LaunchResult> {
-  const base = { ...fields, status: 'queued' as const, createdAt: new Date().toISOString() };
+  const queued: Omit<Task, 'id' | 'logFile'> = { ...fields, status: 'queued', createdAt: new Date().toISOString() };
+  // A gate before the first stage: it waits from the start, and no worker, slot or job is spent on it.
+  const gated = gateAt(queued, 0);
+  const base = gated ? waitingAt(queued as Task, 0, Date.now()) : queued;
   // Its onFinish runs in this environment too, whoever finishes the task: kept with the hook's mark.
   const hookEnv = finishHookOf(config, fields.project) ? environment : undefined;
   // The environment goes to its own 0600 file first, so a task is never seen without it.
@@ -159,7 +168,12 @@ async function createAndSchedule(
     });
   let task: Task;
   let result: ScheduleResult;
-  if (noQueue) {
+  if (gated) {
+    task = create();
+    await runWaitingHook(store, config, task, task.waitingFor!);
+    const running = store.listActive().filter((e) => !isBroken(e) && e.status === 'running').length;
+    result = { locked: false, started: [], workerPids: {}, submitted: [], reaped: [], running, queued: [], states: null };
+  } else if (noQueue) {
     // Created by the scheduler under its lock, and only if a slot is free for it.
     result = await schedule(store, config, { lockWaitMs: 10_000, admit: create });
     task = result.admitted!;
@@ -189,7 +203,7 @@ async function createAndSchedule(
   const position = result.queued.findIndex((t) => t.id === task.id);
   return {
     task: current,
-    started: current.status !== 'queued',
+    started: current.status !== 'queued' && current.status !== 'waiting',
     workerPid: result.workerPids[task.id] ?? current.runsOn.pid ?? null,
     jobId: submittedJob(current),
     job: executorFor(current, config).describe(current),
@@ -238,6 +252,7 @@ export async function restartTask(
     cwd: original.cwd,
     env: { ...original.env },
     restartOf: original.id,
+    budget: original.budget ?? null,
     // The same base, setup and copy, in a worktree of its own.
     ...(original.isolation ? { isolation: original.isolation } : {}),
   };

@@ -1,14 +1,17 @@
 // One run of a task inside its worker: the command or each stage in turn, the
 // markers read from the log, and the task file, which only this run writes while
 // the task runs. The process around it (argv, signals, early failure): entries/worker.ts.
+import { fstatSync } from 'node:fs';
+import { firstStep, gateAt, gateName, waitingAt } from '../core/gate.js';
 import type { Marker } from '../core/markers.js';
+import { addSpend, overBudget } from '../core/spend.js';
 import { ProgressTracker } from '../core/progress.js';
 import { describeError } from '../core/errors.js';
 import { commandEnv, historyKey, runsAsPipeline, taskSteps, withWorker, type Task, type TaskStatus, type Worktree } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
-import { removeLaunchEnv } from '../store/launch-env.js';
+import { keepLaunchEnv, removeLaunchEnv } from '../store/launch-env.js';
 import type { Ledger } from '../store/ledger.js';
 import { MarkerReader } from '../store/log-cursor.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -32,8 +35,11 @@ export class TaskRun {
   private readonly progress: ProgressTracker;
   private readonly writer: StateWriter;
   private cancelling = false;
-  /** How a stop ends the task: `cancelled`, or `interrupted` when the cluster stopped its job. */
-  private stopAs: { status: 'cancelled' | 'interrupted'; error: string | null } = { status: 'cancelled', error: null };
+  /**
+   * How a stop ends the task: `cancelled`, `interrupted` when the cluster stopped its job,
+   * `failed` when it spent past its budget.
+   */
+  private stopAs: { status: 'cancelled' | 'interrupted' | 'failed'; error: string | null } = { status: 'cancelled', error: null };
   /** Why the cluster stopped it, as asked while the stop goes on (it replaces the error then). */
   private stopDetail: Promise<string> | null = null;
   /** The task file holds this worker's pid: from then on only this worker writes it. */
@@ -45,6 +51,8 @@ export class TaskRun {
   private cwd: string;
   /** Git runs so far (each a step of its own in the ledger: step-git-<n>). */
   private gitRuns = 0;
+  /** Where the log stood when the current stage began: a gate after it shows that stage's output (the plan). */
+  private stageLogFrom = 0;
 
   constructor(
     private readonly store: TaskStore,
@@ -68,7 +76,7 @@ export class TaskRun {
     this.writer = new StateWriter(store, () => this.current());
   }
 
-  onCancel(as?: { status: 'interrupted'; error: string; detail?: Promise<string> }): void {
+  onCancel(as?: { status: 'interrupted' | 'failed'; error: string; detail?: Promise<string> }): void {
     if (this.cancelling) return;
     this.cancelling = true;
     if (as) {
@@ -89,18 +97,28 @@ export class TaskRun {
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
-    const prepared = this.task.isolation ? await this.prepareWorktree() : null;
+    // After an approval: the stages from the gate on, in the worktree made before it.
+    const start = firstStep(this.task);
+    const made = this.task.worktree && this.task.isolation ? this.task.worktree : null;
+    if (made && this.task.isolation) this.cwd = (await import('./worktree.js')).worktreeCwd(this.task, this.task.isolation, made);
+    const prepared = this.task.isolation && !made ? await this.prepareWorktree() : null;
+    let gate: number | null = null;
     if (prepared) {
       final = this.cancelling
         ? { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } }
         : { status: 'failed', result: { exitCode: null, signal: null, error: prepared } };
     }
-    for (let index = 0; index < count && !prepared; index++) {
+    for (let index = start; index < count && !prepared; index++) {
       if (this.cancelling) {
         final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
         break;
       }
+      if (gateAt(this.task, index)) {
+        gate = index;
+        break;
+      }
       const step = steps[index]!;
+      this.stageLogFrom = this.logSize();
       if (this.pipeline) {
         this.log(`stage ${index + 1}/${count}: ${step.name}`);
         this.progress.beginStage(index, count, step.name);
@@ -119,10 +137,45 @@ export class TaskRun {
     clearInterval(poll);
     this.markers.drain();
     this.markers.close();
+    if (gate !== null && !this.cancelling && final.status === 'completed') return this.waitAtGate(gate, start);
     if (this.stopDetail && final.status === this.stopAs.status && final.result.error === this.stopAs.error) {
       final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
     }
     await this.finish(final.status, final.result);
+  }
+
+  private logSize(): number {
+    try {
+      return fstatSync(this.logFd).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * The gate before step `index`: the task waits for a person, holding no slot and no
+   * worker. Its launching environment goes back to env/<id>.json for the worker an
+   * approval starts (and for the onWaiting hook); the stage before it is the plan.
+   */
+  private async waitAtGate(index: number, start: number): Promise<void> {
+    this.writer.stop();
+    const now = Date.now();
+    const plan = index > start ? { from: this.stageLogFrom, to: this.logSize() } : null;
+    const waiting = waitingAt(this.current(), index, now, { ranMs: this.started ? now - this.startedMs : 0, plan });
+    this.log(`${gateName(waiting.gate!)} waits for approval: dev-tools approve ${this.task.id} (or reject)`);
+    try {
+      keepLaunchEnv(this.store.paths, this.task.id, this.launchEnv);
+    } catch (err) {
+      // Without it an approval could not start the rest in the task's environment.
+      return this.finish('failed', { exitCode: null, signal: null, error: `cannot wait at the gate: ${describeError(err)}` });
+    }
+    this.task = waiting;
+    if (!this.started) {
+      // No command ran (a gate before the first stage): this is the first write, under the lock.
+      await underFirstWriteLock(this.store, this.task, () => this.store.write(this.task));
+      return;
+    }
+    await this.writer.final(this.task, () => testPoint('waiting-write'));
   }
 
   /**
@@ -231,9 +284,11 @@ export class TaskRun {
   }
 
   private recordStep(step: Step, index: number, count: number): void {
-    const started =
-      index === 0
-        ? withWorker({ ...this.task, startedAt: new Date(this.startedMs).toISOString() }, process.pid, ownStartTime())
+    // A task resumed after a gate keeps when it first started.
+    const started = !this.task.startedAt
+      ? withWorker({ ...this.task, startedAt: new Date(this.startedMs).toISOString() }, process.pid, ownStartTime())
+      : index === firstStep(this.task)
+        ? withWorker(this.task, process.pid, ownStartTime())
         : this.task;
     this.task = { ...started, commandPid: step.pgid, commandStartTime: step.startTime };
     if (this.progress.stepStarted(index, count, Date.now())) this.writer.changed();
@@ -263,8 +318,22 @@ export class TaskRun {
   }
 
   private onMarker(m: Marker): void {
+    if (m.kind === 'spend') return this.onSpend(m);
     this.progress.apply(m, Date.now());
     this.writer.changed(m.kind !== 'stage');
+  }
+
+  /** Spend adds up, over every stage and every worker of the task; past its budget the task stops as a cancel stops it. */
+  private onSpend(m: Extract<Marker, { kind: 'spend' }>): void {
+    this.task = { ...this.task, spend: addSpend(this.task.spend, m) };
+    const over = overBudget(this.task.spend, this.task.budget);
+    if (over && !this.cancelling) {
+      this.log(over);
+      this.onCancel({ status: 'failed', error: over });
+      this.writer.now();
+      return;
+    }
+    this.writer.changed(true);
   }
 
   /** The task as it is now, with its stage and progress (none yet: not in the file either). */
@@ -301,10 +370,10 @@ export class TaskRun {
       await this.firstWrite(() => undefined);
       return;
     }
-    // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
+    // Before the final state: whoever sees `completed` and launches again gets this run's ETA (and cost).
     if (status === 'completed') {
       try {
-        recordDuration(this.store.paths, historyKey(this.task), now - this.startedMs);
+        recordDuration(this.store.paths, historyKey(this.task), (this.task.ranMs ?? 0) + now - this.startedMs, this.task.spend);
       } catch {
         // history is a nicety
       }

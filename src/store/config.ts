@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { homedir } from 'node:os';
 import { errnoReason, UsageError } from '../core/errors.js';
-import type { StageSpec } from '../core/task.js';
+import type { Budget, StageSpec } from '../core/task.js';
 import { notOursMessage, ownedByUs, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 
@@ -21,6 +21,10 @@ export interface ProjectConfig {
   copy?: string[];
   /** Replaces the top-level onFinish for this project's tasks ("" for none). */
   onFinish?: string;
+  /** Replaces the top-level onWaiting for this project's tasks ("" for none). */
+  onWaiting?: string;
+  /** The spend that stops a task of this project (`task --budget` overrides the dollars). */
+  budget?: Budget;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
@@ -44,12 +48,14 @@ export interface Config {
   cancelGraceMs: number;
   /** A shell line run once when a task reaches a final state (runner/finish-hook.ts). */
   onFinish?: string;
+  /** A shell line run once when a task starts waiting for a person (runner/waiting-hook.ts). */
+  onWaiting?: string;
   executors: Record<string, ExecutorConfig>;
   projects: Record<string, ProjectConfig>;
 }
 
 // Bump when the schema changes, so a config validated by an older version is checked again.
-const CONFIG_SCHEMA_VERSION = 3;
+const CONFIG_SCHEMA_VERSION = 4;
 
 export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
 
