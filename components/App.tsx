@@ -6,6 +6,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { dashboardTableHeight } from '../src/core/table.js';
 import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
+import { gateName } from '../src/core/gate.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
@@ -13,6 +14,8 @@ import { namesIn } from '../src/store/paths.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions, RestartEdit } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { ReasonBar } from './ReasonBar.js';
+import { useGatePlan } from './useGatePlan.js';
 import { FilterBar, matchesFilter } from './FilterBar.js';
 import { Footer } from './Footer.js';
 import { Header } from './Header.js';
@@ -105,6 +108,9 @@ export function App({
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
+  // A waiting task's plan, opened from the detail view: the log pane's keys (scroll, search) over it.
+  const [planOpen, setPlanOpen] = useState(false);
+  const [rejecting, setRejecting] = useState<Task | null>(null);
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
   // The help overlay goes back to where it was opened (the log pane, the detail view), as it was left.
   const [helpFrom, setHelpFrom] = useState<Mode>('table');
@@ -134,7 +140,9 @@ export function App({
   const selected: TaskEntry | null = shown[index] ?? null;
   const selectedOk = selected && !isBroken(selected) ? selected : null;
   const lower = useLowerPane(store, actions, selected);
-  const detail = useTaskDetail(store, mode === 'detail' ? selectedOk : null);
+  const inDetail = mode === 'detail' || (planOpen && (mode === 'log' || mode === 'search' || mode === 'help'));
+  const detail = useTaskDetail(store, inDetail ? selectedOk : null);
+  const plan = useGatePlan(store, inDetail ? selectedOk : null);
 
   // Keys after a move wait for the frame that shows it: `c` then acts on the task on screen.
   // (A new selection object each time, so that frame always comes.)
@@ -171,6 +179,29 @@ export function App({
     moveTo,
     setMode,
   });
+  /** A's and X's: only a task waiting at a gate takes them. */
+  const waitingTask = (verb: string): Task | null => {
+    const task = selectedTask(verb);
+    if (task && task.status !== 'waiting') {
+      setMessage({ text: `${task.id} is not waiting for approval (status: ${task.status})`, kind: 'error' });
+      return null;
+    }
+    return task;
+  };
+  const gateKeys: ActionHandlers = {
+    [Action.Approve]: () => {
+      const task = waitingTask('approve');
+      if (!task) return;
+      setPending({ action: Action.Approve, task });
+      setMode('confirm');
+    },
+    [Action.Reject]: () => {
+      const task = waitingTask('reject');
+      if (!task) return;
+      setRejecting(task);
+      setMode('reason');
+    },
+  };
   const tooSmall = isTooSmall(columns, rows);
   const height = Math.max(1, rows - 1);
   const body = height - 3;
@@ -218,6 +249,7 @@ export function App({
               else if (task) setMessage({ text: `${task.id} did not run in a worktree: it has no diff`, kind: 'error' });
             },
             ...tools.tableKeys,
+            ...gateKeys,
             [Action.Cancel]: () => {
               const task = selectedTask('cancel');
               if (!task) return;
@@ -271,7 +303,19 @@ export function App({
   const problems = [watched.problem, schedulerProblem, configProblem, jobsWarning].filter((p): p is string => p !== null);
   // What shows under the help overlay (kept, hidden, so its scroll and search stay as they were).
   const view = mode === 'help' ? helpFrom : mode;
-  const paneAction = (action: Action) => (action === Action.Help ? openHelp() : tools.paneAction(action));
+  const showDetail = view === 'detail' || (planOpen && (view === 'log' || view === 'search'));
+  const paneAction = (action: Action) => {
+    if (action === Action.Help) return openHelp();
+    if (action === Action.Approve || action === Action.Reject) return act(gateKeys)[action]?.();
+    if (action === Action.FocusLog) {
+      if (!plan) return setMessage({ text: 'only a task waiting at a gate after a stage has a plan to show', kind: 'info' });
+      setPlanOpen(true);
+      return setMode('log');
+    }
+    return tools.paneAction(action);
+  };
+  // The detail view of a waiting task: its record above, the plan below (what its gate asks to approve).
+  const planHeight = plan ? Math.max(4, Math.floor(body / 2)) : 0;
   const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (
@@ -292,17 +336,36 @@ export function App({
         />
         {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
         <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">
-          {view === 'detail' && selectedOk ? (
-            <TaskDetail
-              key={selectedOk.id}
-              task={selectedOk}
-              context={{ now, ...detail }}
-              width={columns}
-              height={body}
-              onBack={() => setMode('table')}
-              onAction={paneAction}
-              isActive={mode === 'detail'}
-            />
+          {showDetail && selectedOk ? (
+            <>
+              <TaskDetail
+                key={selectedOk.id}
+                task={selectedOk}
+                context={{ now, ...detail }}
+                width={columns}
+                height={body - planHeight}
+                onBack={() => setMode('table')}
+                onAction={paneAction}
+                isActive={mode === 'detail'}
+              />
+              {plan ? (
+                <LogPane
+                  key={`plan:${selectedOk.id}`}
+                  entry={selectedOk}
+                  lines={plan.lines}
+                  earlier={plan.earlier}
+                  title={`plan (${selectedOk.gate ? `before ${gateName(selectedOk.gate)}` : 'before the gate'}; ${keysFor('detail', Action.FocusLog)} to scroll and search)`}
+                  width={columns}
+                  height={planHeight}
+                  focused={planOpen && (mode === 'log' || mode === 'search')}
+                  searching={planOpen && mode === 'search'}
+                  onSearching={(on) => setMode(on ? 'search' : 'log')}
+                  onAction={paneAction}
+                  onBack={() => (setPlanOpen(false), setMode('detail'))}
+                  onQuit={() => exit()}
+                />
+              ) : null}
+            </>
           ) : (
             <>
               <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
@@ -352,6 +415,20 @@ export function App({
         </Box>
         {mode === 'confirm' ? (
           <ConfirmDialog question={pending ? questionText(pending) : ''} onAnswer={answer} />
+        ) : mode === 'reason' && rejecting ? (
+          <ReasonBar
+            id={rejecting.id}
+            onSubmit={(reason) => {
+              setRejecting(null);
+              setMode('table');
+              commands.reject(rejecting, reason.trim() || null);
+            }}
+            onCancel={() => {
+              setRejecting(null);
+              setMode('table');
+              setMessage({ text: `${rejecting.id} still waits`, kind: 'info' });
+            }}
+          />
         ) : mode === 'filter' ? (
           <FilterBar
             value={filter}
@@ -365,7 +442,7 @@ export function App({
         ) : (
           <MessageLine message={mode === 'help' ? null : status} />
         )}
-        <Footer mode={mode} width={columns} />
+        <Footer mode={mode} width={columns} waiting={selectedOk?.status === 'waiting'} />
       </Box>
     </KeyRouterContext.Provider>
   );

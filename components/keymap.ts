@@ -48,14 +48,16 @@ export const Action = {
   EditRestart: 'editRestart',
   ToggleBell: 'toggleBell',
   Redraw: 'redraw',
+  Approve: 'approve',
+  Reject: 'reject',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
 /** `launch`: choosing the project; `launchText`: typing its name, the description or the command. */
-export const MODES = ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'help', 'filter'] as const;
+export const MODES = ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'help', 'filter', 'reason'] as const;
 export type Mode = (typeof MODES)[number];
 /** Modes where printable keys are typed into a field (and a paste lands). */
-export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter', 'search'];
+export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter', 'search', 'reason'];
 
 type NamedKey =
   | 'upArrow'
@@ -127,6 +129,9 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.FocusLog, keys: [k('return'), k('tab')], description: 'focus the log pane', hint: 'log' },
     { action: Action.Detail, keys: [c('i')], description: 'the whole record of the selected task', hint: 'detail' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
+    // Footer hints only while the selected task waits (Footer: GATE_HINTS), and then first.
+    { action: Action.Approve, keys: [c('A')], description: 'approve a waiting task: it runs on (asks first)', hint: 'approve' },
+    { action: Action.Reject, keys: [c('X')], description: 'reject a waiting task, with a reason', hint: 'reject' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
     { action: Action.Restart, keys: [c('r')], description: 'restart the selected task as a new task', hint: 'restart' },
     { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
@@ -140,7 +145,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)' },
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52 or tmux)" },
-    { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure: on / off' },
+    { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure or a wait: on / off' },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit', pinned: true },
@@ -174,6 +179,14 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)', hint: 'pager' },
     { action: Action.CopyId, keys: [c('y')], description: "copy the task's id (OSC 52 or tmux)", hint: 'copy id' },
+    {
+      action: Action.FocusLog,
+      keys: [k('return'), k('tab')],
+      description: 'the plan of a waiting task: scroll, search',
+      hint: 'plan',
+    },
+    { action: Action.Approve, keys: [c('A')], description: 'approve a waiting task (asks first)', hint: 'approve' },
+    { action: Action.Reject, keys: [c('X')], description: 'reject a waiting task, with a reason', hint: 'reject' },
     { action: Action.Back, keys: [k('escape'), c('i'), c('q')], description: 'back to the task table', hint: 'back', pinned: true },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
   ],
@@ -198,6 +211,11 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageUp, keys: [k('pageUp')], description: 'a page up' },
     { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
     { action: Action.Back, keys: [k('escape'), c('?'), c('q')], description: 'close the help', hint: 'close' },
+  ],
+  reason: [
+    { action: Action.Submit, keys: [k('return')], description: 'reject the task with this reason (it may be empty)', hint: 'reject' },
+    { action: Action.Back, keys: [k('escape')], description: 'do not reject', hint: 'cancel' },
+    ...TEXT_EDITING,
   ],
   filter: [
     { action: Action.Submit, keys: [k('return')], description: 'keep the filter, back to the table', hint: 'keep' },
@@ -232,7 +250,11 @@ export const MODE_TITLES: Record<Mode, string> = {
   confirm: 'Confirmation',
   help: 'Help',
   filter: 'Filter',
+  reason: 'Reject: the reason',
 };
+
+/** The footer hints of the keys that answer a gate: shown only while the selected task waits. */
+export const GATE_HINTS: readonly string[] = ['approve', 'reject', 'plan'];
 
 function matches(spec: KeySpec, input: string, key: Key): boolean {
   if ('name' in spec) return key[spec.name] === true;

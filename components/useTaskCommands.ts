@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { errorMessage } from '../src/core/errors.js';
+import { gateName } from '../src/core/gate.js';
 import type { Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
@@ -12,15 +13,23 @@ interface TaskCommands {
   /** `cancelFirst`: the task still runs; cancel it, then restart it. `edit`: what R changed. */
   restart(task: Task, cancelFirst: boolean, edit?: RestartEdit): void;
   launch(spec: LaunchSpec): void;
+  reject(task: Task, reason: string | null): void;
   /** Runs what a question asked, once answered yes. */
   confirmed(asked: Question): void;
 }
 
 /** A command that asks first (y/N): which one, on which task. */
-export type Question = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task; edit?: RestartEdit };
+export type Question =
+  | { action: typeof Action.Cancel; task: Task }
+  | { action: typeof Action.Approve; task: Task }
+  | { action: typeof Action.Restart; task: Task; edit?: RestartEdit };
 
 /** What the confirm dialog asks. */
 export function questionText(q: Question): string {
+  if (q.action === Action.Approve) {
+    const gate = q.task.gate ? `: run ${gateName(q.task.gate)} on` : '';
+    return `Approve ${q.task.id} (${printable(q.task.project)}: ${printable(q.task.description)})${gate}?`;
+  }
   return q.action === Action.Cancel
     ? `Cancel ${q.task.id} (${printable(q.task.project)}: ${printable(q.task.description)})?`
     : `${q.task.id} is still ${q.task.status}: cancel it and start it again?`;
@@ -62,10 +71,29 @@ export function useTaskCommands(
     };
     run().catch(fail);
   };
+  const approve = (task: Task) => {
+    say(`approving ${task.id}…`);
+    (actions.approve?.(task.id, config()) ?? Promise.reject(new Error('approve is not available'))).then(
+      (r) => say(printable(r.message)),
+      fail,
+    );
+  };
   return {
     cancel,
     restart,
-    confirmed: (asked) => (asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true, asked.edit)),
+    reject(task, reason) {
+      say(`rejecting ${task.id}…`);
+      (actions.reject?.(task.id, config(), reason) ?? Promise.reject(new Error('reject is not available'))).then(
+        (r) => say(printable(r.message)),
+        fail,
+      );
+    },
+    confirmed: (asked) =>
+      asked.action === Action.Cancel
+        ? cancel(asked.task)
+        : asked.action === Action.Approve
+          ? approve(asked.task)
+          : restart(asked.task, true, asked.edit),
     launch(spec) {
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {

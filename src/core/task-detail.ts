@@ -3,6 +3,8 @@
 import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
 import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
+import { gateName } from './gate.js';
+import { describeBudget, describeSpend, formatUsd } from './spend.js';
 import { isFinal, workerOf, type SlurmRun, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
@@ -22,6 +24,8 @@ export interface DetailContext {
   restartChain: string[];
   /** Durations (ms) of earlier completed runs of the same job, oldest first: what a history ETA used. */
   history: number[];
+  /** What earlier completed runs of the same job cost (USD, oldest first): the expected cost. */
+  costs?: number[];
   /** The time zone of absolute times (tests fix it; the dashboard shows local time). */
   timeZone?: string;
 }
@@ -107,6 +111,12 @@ function limitLine(task: Task, limit: number, now: number): string {
   return `${formatDuration(used)} of ${formatDuration(limit)} used, ${left > 0 ? `${formatDuration(left)} left` : 'limit reached'}`;
 }
 
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** Every line of the detail view, in order. */
 export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   const lines: DetailLine[] = [];
@@ -135,6 +145,22 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
       : `${formatPercent(pct)}${task.progress?.message ? ` · ${printable(task.progress.message)}` : ''}`,
   );
   add('eta', etaSourceLine(task, ctx));
+  if (task.status === 'waiting' && task.gate) {
+    add(
+      'waiting',
+      `for ${printable(task.waitingFor ?? 'approval')} before ${printable(gateName(task.gate))} · since ${formatWhen(task.gate.since, ctx.now, ctx.timeZone)}`,
+      {
+        status: 'waiting',
+      },
+    );
+  }
+  const expected = ctx.costs?.length ? median(ctx.costs) : null;
+  if (task.spend || task.budget || expected !== null) {
+    add('spend', describeSpend(task.spend));
+    if (task.budget) add('budget', describeBudget(task.budget));
+    if (expected !== null)
+      add('expected', `~${formatUsd(expected)} (the median of ${ctx.costs!.length} earlier run${ctx.costs!.length === 1 ? '' : 's'})`);
+  }
   if (task.stages?.length) {
     add('stages', `${task.stages.length}`, { kind: 'heading' });
     task.stages.forEach((s, i) => {
