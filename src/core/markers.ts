@@ -46,7 +46,9 @@ function parseSpend(text: string): Marker | null {
   for (const pair of m[1]!.trim().split(/[ \t]+/)) {
     const [key, value] = pair.split('=') as [string, string];
     if (key === 'tokens' && tokens === null && /^[0-9]{1,15}$/.test(value)) tokens = Number(value);
-    else if (key === 'cost' && costUsd === null && /^[0-9]{1,12}(?:\.[0-9]{1,12})?$/.test(value)) costUsd = Number(value);
+    // jq prints a small cost as 1.2e-05: taken as written.
+    else if (key === 'cost' && costUsd === null && /^[0-9]{1,12}(?:\.[0-9]{1,17})?(?:[eE][-+]?[0-9]{1,3})?$/.test(value))
+      costUsd = Number(value);
     else return null;
   }
   return { kind: 'spend', tokens, costUsd };
