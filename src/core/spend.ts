@@ -68,6 +68,14 @@ export function taskBudget(project: Budget | null | undefined, costUsd: number |
   return budget.costUsd != null || budget.tokens != null ? budget : null;
 }
 
+/** What a run is expected to cost: the median of what earlier runs cost; null without any. */
+export function expectedCost(costs: readonly number[]): number | null {
+  if (!costs.length) return null;
+  const s = [...costs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** The sum of these tasks' spend (the dashboard header), or null when none spent anything. */
 export function totalSpend(spends: Iterable<Spend | null | undefined>): Spend | null {
   let total: Spend | null = null;

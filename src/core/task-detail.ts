@@ -4,7 +4,7 @@ import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, 
 import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
 import { gateName } from './gate.js';
-import { describeBudget, describeSpend, formatUsd } from './spend.js';
+import { describeBudget, describeSpend, expectedCost, formatUsd } from './spend.js';
 import { isFinal, workerOf, type SlurmRun, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
@@ -111,12 +111,6 @@ function limitLine(task: Task, limit: number, now: number): string {
   return `${formatDuration(used)} of ${formatDuration(limit)} used, ${left > 0 ? `${formatDuration(left)} left` : 'limit reached'}`;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /** Every line of the detail view, in order. */
 export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   const lines: DetailLine[] = [];
@@ -154,12 +148,13 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
       },
     );
   }
-  const expected = ctx.costs?.length ? median(ctx.costs) : null;
+  const expected = expectedCost(ctx.costs ?? []) ?? task.expectedCostUsd ?? null;
   if (task.spend || task.budget || expected !== null) {
     add('spend', describeSpend(task.spend));
     if (task.budget) add('budget', describeBudget(task.budget));
-    if (expected !== null)
-      add('expected', `~${formatUsd(expected)} (the median of ${ctx.costs!.length} earlier run${ctx.costs!.length === 1 ? '' : 's'})`);
+    const runs = ctx.costs?.length ?? 0;
+    const from = runs ? ` (the median of ${runs} earlier run${runs === 1 ? '' : 's'})` : '';
+    if (expected !== null) add('expected', `~${formatUsd(expected)}${from}`);
   }
   if (task.stages?.length) {
     add('stages', `${task.stages.length}`, { kind: 'heading' });

@@ -4,7 +4,7 @@ import { cellWidth } from './cell-width.js';
 import { diffCell } from './diff.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
-import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { isBroken, isFinal, isLocal, jobOf, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { costCell, totalSpend } from './spend.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
@@ -209,7 +209,7 @@ function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
     // Neither is worth reading cut short: the column goes rather than shrinks.
     cost: (c) => {
       const w = widest(
-        tasks.map((t) => costCell(t.spend)),
+        tasks.map((t) => costCell(t.spend, isFinal(t.status) ? null : t.expectedCostUsd)),
         c.header,
         c.min,
         c.width ?? c.min,
@@ -244,7 +244,7 @@ function columnsFor(entries: readonly TaskEntry[], opts: { times?: number }): Co
     const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
     columns = [...columns.slice(0, at), DIFF_COLUMN, ...columns.slice(at)];
   }
-  if (entries.some((e) => !isBroken(e) && (e.spend || e.budget))) {
+  if (entries.some((e) => !isBroken(e) && (e.spend || e.budget || e.expectedCostUsd))) {
     const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
     columns = [...columns.slice(0, at), COST_COLUMN, ...columns.slice(at)];
   }
@@ -389,7 +389,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     eta: formatEta(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
-    cost: costCell(task.spend),
+    cost: costCell(task.spend, isFinal(task.status) ? null : task.expectedCostUsd),
     started: agoOf(task.startedAt, now),
     ended: agoOf(task.completedAt, now),
     description: printable(task.description),

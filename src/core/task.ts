@@ -66,6 +66,8 @@ export interface Task {
   spend?: Spend | null;
   /** The spend that stops it (`failed`, `budget exceeded`): its project's budget, or `--budget`. */
   budget?: Budget | null;
+  /** What earlier completed runs of the same job cost (their median, USD), known at launch: COST shows `~$0.40` until it spends. */
+  expectedCostUsd?: number | null;
   /** Milliseconds its workers ran before the current one (a task with gates runs in several). */
   ranMs?: number | null;
 }

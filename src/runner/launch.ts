@@ -4,10 +4,21 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { gateAt, waitingAt } from '../core/gate.js';
-import { taskBudget } from '../core/spend.js';
-import { isBroken, isFinal, jobOf, PROJECT_NAME_RE, PROJECT_NAME_RULE, submittedJob, type Task } from '../core/task.js';
+import { expectedCost, taskBudget } from '../core/spend.js';
+import {
+  historyKey,
+  isBroken,
+  isFinal,
+  jobOf,
+  PROJECT_NAME_RE,
+  PROJECT_NAME_RULE,
+  submittedJob,
+  type Budget,
+  type Task,
+} from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
+import { recentCosts } from '../store/history.js';
 import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import type { JobDescription } from './executors/executor.js';
@@ -97,8 +108,23 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
     env: { ...(project?.env ?? {}) },
     restartOf: spec.restartOf ?? null,
     ...where,
-    budget: taskBudget(project?.budget, spec.budgetUsd),
+    ...budgetOf(taskBudget(project?.budget, spec.budgetUsd)),
   };
+}
+
+/** Only a task with a budget has the field. */
+function budgetOf(budget: Budget | null): { budget?: Budget } {
+  return budget ? { budget } : {};
+}
+
+/** What earlier runs of the same job cost (their median), from the history the ETA reads: one small file. */
+function expectedCostOf(store: TaskStore, fields: TaskFields): { expectedCostUsd?: number } {
+  try {
+    const cost = expectedCost(recentCosts(store.paths, historyKey(fields)));
+    return cost === null ? {} : { expectedCostUsd: cost };
+  } catch {
+    return {};
+  }
 }
 
 function checkDescription(description: string): void {
@@ -148,7 +174,12 @@ async function createAndSchedule(
   environment: NodeJS.ProcessEnv,
   notes: string[] = [],
 ): Promise<LaunchResult> {
-  const queued: Omit<Task, 'id' | 'logFile'> = { ...fields, status: 'queued', createdAt: new Date().toISOString() };
+  const queued: Omit<Task, 'id' | 'logFile'> = {
+    ...fields,
+    ...expectedCostOf(store, fields),
+    status: 'queued',
+    createdAt: new Date().toISOString(),
+  };
   // A gate before the first stage: it waits from the start, and no worker, slot or job is spent on it.
   const gated = gateAt(queued, 0);
   const base = gated ? waitingAt(queued as Task, 0, Date.now()) : queued;
@@ -252,7 +283,7 @@ export async function restartTask(
     cwd: original.cwd,
     env: { ...original.env },
     restartOf: original.id,
-    budget: original.budget ?? null,
+    ...budgetOf(original.budget ?? null),
     // The same base, setup and copy, in a worktree of its own.
     ...(original.isolation ? { isolation: original.isolation } : {}),
   };

@@ -3,7 +3,7 @@
 // place in the queue, `reject` ends it; `::spend` markers add up; a budget stops a spender.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, Harness, maintenanceDue, waitFor } from './harness.js';
 import type { TaskJson } from '../../src/core/task.js';
@@ -242,6 +242,22 @@ describe('spend and budgets', () => {
     console.log(`[figure] budget crossed to task failed (command ignoring nothing): ${took} ms`);
     expect(h.log(t.id)).toContain('budget exceeded: $0.06 of $0.05');
     await h.settled();
+  });
+
+  it('history records spend: the next run of the same job shows the expected cost, ~$0.40, until it spends', async () => {
+    const go = join(h.home, 'go');
+    const script = `while [ ! -f '${go}' ]; do sleep 0.05; done; echo "::spend cost=0.4"`;
+    writeFileSync(go, '');
+    const first = h.launch('misc', 'first run', ['sh', '-c', script]);
+    expect((await h.waitForStatus(first.id, ['completed'])).spend).toEqual({ tokens: 0, costUsd: 0.4 });
+    rmSync(go);
+    const second = h.launch('misc', 'second run', ['sh', '-c', script]);
+    expect(second.expectedCostUsd).toBe(0.4);
+    await h.waitForStatus(second.id, ['running']);
+    expect(h.run(['status']).stdout).toMatch(new RegExp(`${second.id}.*~\\$0\\.40`));
+    writeFileSync(go, '');
+    await h.waitForStatus(second.id, ['completed']);
+    expect(h.run(['status', '--all']).stdout).toMatch(new RegExp(`${second.id}.* \\$0\\.40`));
   });
 
   it("a project's budget in tokens stops its tasks; --budget is checked", async () => {
