@@ -96,9 +96,15 @@ function ms(iso: string | null | undefined): number | null {
 
 /** Seconds the task has run (to now if still running; a suspended job's clock stands still). */
 export function elapsedSeconds(
-  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status'>>,
+  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status' | 'ranMs' | 'gate'>>,
   now: number,
 ): number | null {
+  // A task with a gate ran in parts: the time it waited for a person does not count.
+  if (typeof task.ranMs === 'number') {
+    if (task.status === 'waiting') return task.ranMs / 1000;
+    const resumed = task.gate?.approvedAt ? (ms(task.claimedAt) ?? ms(task.gate.approvedAt)) : null;
+    if (resumed !== null) return (task.ranMs + Math.max(0, (ms(task.completedAt) ?? now) - resumed)) / 1000;
+  }
   const used = slurmRun(task)?.timeUsed;
   if (task.status && isSuspended({ status: task.status, runsOn: task.runsOn }) && typeof used === 'number') return used;
   // A job is claimed when it is submitted: it may wait in its cluster's queue long after.

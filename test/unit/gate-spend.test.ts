@@ -5,7 +5,7 @@ import { approved, firstStep, gateAt, rejected, waitingAt } from '../../src/core
 import { parseMarker, MarkerScanner } from '../../src/core/markers.js';
 import { addSpend, costCell, overBudget, taskBudget, totalSpend, formatUsd } from '../../src/core/spend.js';
 import { sortTasks } from '../../src/core/task-sort.js';
-import { headerParts, taskCells } from '../../src/core/task-view.js';
+import { elapsedSeconds, headerParts, taskCells } from '../../src/core/task-view.js';
 import { makeTask } from '../fixtures/index.js';
 
 describe('the ::spend marker', () => {
@@ -87,5 +87,22 @@ describe('gates', () => {
     expect(taskCells(b, 0).cost).toBe('$0.50');
     expect(headerParts([a, b], 4, [b]).map((p) => p.text)).toContain('spent $0.50');
     expect(headerParts([a, b], 4, [a]).map((p) => p.text)).not.toContain('spent $0.50');
+  });
+});
+
+describe('the time a gated task ran', () => {
+  it('leaves out the wait: frozen while it waits, counted again from its new claim', () => {
+    const base = { id: 'e1', startedAt: '2026-01-01T00:00:00.000Z', runsOn: { kind: 'local' as const }, ranMs: 30_000 };
+    const gate = { index: 1, count: 2, name: 'coder', since: '2026-01-01T00:00:30.000Z' };
+    const waiting = makeTask({ ...base, status: 'waiting', gate: { ...gate, approvedAt: null } });
+    expect(elapsedSeconds(waiting, Date.parse('2026-01-01T05:00:00.000Z'))).toBe(30);
+    const resumed = makeTask({
+      ...base,
+      status: 'completed',
+      claimedAt: '2026-01-01T05:00:00.000Z',
+      completedAt: '2026-01-01T05:00:10.000Z',
+      gate: { ...gate, approvedAt: '2026-01-01T04:59:59.000Z' },
+    });
+    expect(elapsedSeconds(resumed, Date.parse('2026-01-01T06:00:00.000Z'))).toBe(40);
   });
 });
