@@ -6,6 +6,7 @@ import { parseMarker, MarkerScanner } from '../../src/core/markers.js';
 import { addSpend, costCell, overBudget, taskBudget, totalSpend, formatUsd } from '../../src/core/spend.js';
 import { sortTasks } from '../../src/core/task-sort.js';
 import { elapsedSeconds, headerParts, taskCells } from '../../src/core/task-view.js';
+import { parseConfig } from '../../src/store/config-schema.js';
 import { makeTask } from '../fixtures/index.js';
 
 describe('the ::spend marker', () => {
@@ -104,5 +105,27 @@ describe('the time a gated task ran', () => {
       gate: { ...gate, approvedAt: '2026-01-01T04:59:59.000Z' },
     });
     expect(elapsedSeconds(resumed, Date.parse('2026-01-01T06:00:00.000Z'))).toBe(40);
+  });
+});
+
+describe('config.json: gates, budgets, onWaiting', () => {
+  const parse =
+    (projects: unknown, top: Record<string, unknown> = {}) =>
+    () =>
+      parseConfig({ ...top, projects });
+  it('takes approve, budget and onWaiting, and names a bad value', () => {
+    const ok = parseConfig({
+      onWaiting: 'notify-send waits',
+      projects: { a: { stages: [{ name: 'x', run: 'y', approve: true }], budget: { costUsd: 0.5, tokens: 1000 }, onWaiting: '' } },
+    });
+    expect(ok.projects.a!.stages[0]!.approve).toBe(true);
+    expect(ok.projects.a!.budget).toEqual({ costUsd: 0.5, tokens: 1000 });
+    expect(parse({ a: { stages: [{ name: 'x', run: 'y', approve: 'yes' }] } })).toThrow(
+      /projects\.a\.stages\.0\.approve must be true or false/,
+    );
+    expect(parse({ a: { budget: { costUsd: -1 } } })).toThrow(/projects\.a\.budget\.costUsd must be more than 0/);
+    expect(parse({ a: { budget: { tokens: 1.5 } } })).toThrow(/projects\.a\.budget\.tokens must be a whole number/);
+    expect(parse({ a: { budget: { usd: 1 } } })).toThrow(/unknown key projects\.a\.budget\.usd/);
+    expect(parse({}, { onWaiting: 3 })).toThrow(/onWaiting must be a shell line/);
   });
 });
