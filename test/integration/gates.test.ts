@@ -146,6 +146,21 @@ describe('approval gates', () => {
     expect(existsSync(join(h.home, 'coded'))).toBe(false);
   });
 
+  it('a cancel that meets the worker at its gate (the file still says running) ends the task cancelled', async () => {
+    h.writeConfig(agentConfig());
+    // The worker stops itself with `waiting` in its temp file: the task file still says running.
+    const gated = launchAgents('cancelled at the gate', { DEV_TOOLS_TEST_STOP_AT: 'waiting-write' });
+    await waitFor(() => findStoppedWorker(h.home, gated.id), 'the worker to stop as it writes waiting');
+    expect(h.task(gated.id).status).toBe('running');
+    // cancel sends TERM and CONT: the worker goes on, lands `waiting`, and the cancel ends it.
+    const r = h.run(['cancel', gated.id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`cancelled ${gated.id} (it was waiting at stage 2/3 (coder))`);
+    expect(h.task(gated.id).status).toBe('cancelled');
+    await h.settled();
+    expect(existsSync(join(h.home, 'coded'))).toBe(false);
+  });
+
   it('onWaiting runs once, with the variables of onFinish and DEV_TOOLS_WAITING_FOR', async () => {
     const calls = join(h.home, 'waits');
     h.writeConfig(
