@@ -70,6 +70,10 @@ export interface Task {
   expectedCostUsd?: number | null;
   /** Milliseconds its workers ran before the current one (a task with gates runs in several). */
   ranMs?: number | null;
+  /** Its commands run in a terminal of their own (`--tty`): `send` and `attach` reach it. */
+  tty?: boolean | null;
+  /** Why it needs the user now: `input`, its terminal's program waits for it (written by its worker). */
+  attention?: Attention | null;
 }
 
 /** A stage with `approve: true`: the task stopped before it until a person approves or rejects. */
@@ -93,6 +97,14 @@ export interface Spend {
 export interface Budget {
   costUsd?: number | null;
   tokens?: number | null;
+}
+
+/** What a running task may be waiting for from the user. */
+export type Attention = 'input';
+
+/** Whether the task waits for its user now (a running task only: a final one waits for nothing). */
+export function needsInput(task: Pick<Task, 'status' | 'attention'>): boolean {
+  return task.status === 'running' && task.attention === 'input';
 }
 
 /** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */

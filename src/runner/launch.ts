@@ -49,6 +49,8 @@ export interface LaunchSpec {
   sbatchArgs?: string[];
   /** `--budget <usd>`: the spend in dollars that stops it (over its project's `budget.costUsd`). */
   budgetUsd?: number | null;
+  /** `--tty`: in a terminal of its own (default: the project's `tty`). */
+  tty?: boolean | null;
 }
 
 export interface LaunchResult {
@@ -73,7 +75,7 @@ const MAX_DESCRIPTION = 64 * 1024;
 
 type TaskFields = Pick<
   Task,
-  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'budget'
+  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'budget' | 'tty'
 >;
 
 /** What a launch will run (the given command, or the project's pipeline) and where. */
@@ -99,6 +101,7 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
   if (jobOf(where) && spec.noQueue) {
     throw new UsageError(`--no-queue is for local tasks: a task on executor "${where.executor}" waits in the cluster's queue`);
   }
+  const tty = checkTty(spec.tty ?? project?.tty ?? false, where);
   return {
     project: spec.project,
     description: spec.description,
@@ -109,6 +112,7 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
     restartOf: spec.restartOf ?? null,
     ...where,
     ...budgetOf(taskBudget(project?.budget, spec.budgetUsd)),
+    ...(tty ? { tty } : {}),
   };
 }
 
@@ -125,6 +129,16 @@ function expectedCostOf(store: TaskStore, fields: TaskFields): { expectedCostUsd
   } catch {
     return {};
   }
+}
+
+/** A terminal is served by a worker of this machine: a task on a cluster cannot have one. */
+function checkTty(tty: boolean, where: Pick<Task, 'executor' | 'runsOn'>): boolean {
+  if (tty && jobOf(where)) {
+    throw new UsageError(
+      `--tty is for local tasks: a task on executor "${where.executor}" runs on a node that send and attach cannot reach`,
+    );
+  }
+  return tty;
 }
 
 function checkDescription(description: string): void {
@@ -263,11 +277,12 @@ export async function restartTask(
   executor?: string | null,
   sbatchArgs: string[] = [],
   edit?: RestartEdit,
+  tty?: boolean | null,
 ): Promise<LaunchResult> {
   const original = store.get(id);
   if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
   if (edit && edit.project !== original.project) {
-    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs });
+    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs, tty });
   }
   if (edit) checkDescription(edit.description);
   const run = edit ? editedRun(config, original, edit) : { command: original.command ?? null, stages: original.stages ?? null };
@@ -275,8 +290,11 @@ export async function restartTask(
   const on = executor ?? original.executor;
   // Its own sbatch options go with it to the same executor; new ones come after (the last of two wins: more --time).
   const kept = on === original.executor ? (keptOptions(original).sbatchArgs ?? []) : [];
+  const where = resolveExecutor(config, on, environment, undefined, { sbatchArgs: [...kept, ...sbatchArgs] });
+  // In a new terminal of its own, as the original ran (or as `--tty` asks).
+  const inTerminal = checkTty(tty ?? Boolean(original.tty), where);
   const fields: TaskFields = {
-    ...resolveExecutor(config, on, environment, undefined, { sbatchArgs: [...kept, ...sbatchArgs] }),
+    ...where,
     project: original.project,
     description: edit?.description ?? original.description,
     ...run,
@@ -286,6 +304,7 @@ export async function restartTask(
     ...budgetOf(original.budget ?? null),
     // The same base, setup and copy, in a worktree of its own.
     ...(original.isolation ? { isolation: original.isolation } : {}),
+    ...(inTerminal ? { tty: true } : {}),
   };
   return createAndSchedule(store, config, fields, false, environment);
 }

@@ -24,6 +24,7 @@ import { testPoint } from './test-stop.js';
 import { logLine, spawnStep, stepProblem, stepRecorded, whyUnrecorded, type Step, type StepResult } from './step.js';
 import type { GitContext } from './git.js';
 import type { ProgramRunner } from './program.js';
+import type { Attention, TaskTerminal } from './task-terminal.js';
 
 const MARKER_POLL_MS = 100;
 /** A git step stopped at its deadline has this long between TERM and KILL. */
@@ -53,6 +54,8 @@ export class TaskRun {
   private gitRuns = 0;
   /** Where the log stood when the current stage began: a gate after it shows that stage's output (the plan). */
   private stageLogFrom = 0;
+  /** The terminal its steps run in (a `--tty` task), opened before the first one. */
+  private terminal: TaskTerminal | null = null;
 
   constructor(
     private readonly store: TaskStore,
@@ -101,7 +104,8 @@ export class TaskRun {
     const start = firstStep(this.task);
     const made = this.task.worktree && this.task.isolation ? this.task.worktree : null;
     if (made && this.task.isolation) this.cwd = (await import('./worktree.js')).worktreeCwd(this.task, this.task.isolation, made);
-    const prepared = this.task.isolation && !made ? await this.prepareWorktree() : null;
+    const prepared =
+      (this.task.tty ? await this.openTerminal() : null) ?? (this.task.isolation && !made ? await this.prepareWorktree() : null);
     let gate: number | null = null;
     if (prepared) {
       final = this.cancelling
@@ -141,7 +145,34 @@ export class TaskRun {
     if (this.stopDetail && final.status === this.stopAs.status && final.result.error === this.stopAs.error) {
       final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
     }
-    await this.finish(final.status, final.result);
+    try {
+      await this.finish(final.status, final.result);
+    } finally {
+      // After the final state: an attach that sees its socket close reads it at once.
+      this.terminal?.close();
+    }
+  }
+
+  /** The terminal of a `--tty` task (node-pty is loaded here, and only here); returns why it cannot be had, or null. */
+  private async openTerminal(): Promise<string | null> {
+    const [{ TaskTerminal }, { terminalSocketPath }] = await Promise.all([
+      import('./task-terminal.js'),
+      import('../store/terminal-socket.js'),
+    ]);
+    const opened = await TaskTerminal.open(terminalSocketPath(this.store.paths, this.task.id), this.logFd, (a) => this.setAttention(a));
+    if ('error' in opened) return opened.error;
+    this.terminal = opened;
+    return null;
+  }
+
+  /**
+   * The one place a task's attention changes, set and cleared: the program in its terminal
+   * waits for input (`input`), or no longer does (null). Written at once.
+   */
+  private setAttention(attention: Attention): void {
+    if ((this.task.attention ?? null) === attention) return;
+    this.task = { ...this.task, attention };
+    if (this.started) this.writer.now();
   }
 
   private logSize(): number {
@@ -246,7 +277,13 @@ export class TaskRun {
     if (problem) return { exitCode: null, signal: null, error: problem };
 
     const spawnOne = () => {
-      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, stdout: this.logFd, stderr: this.logFd });
+      const s = spawnStep(this.ledger, index, argv, {
+        cwd: this.cwd,
+        env,
+        stdout: this.logFd,
+        stderr: this.logFd,
+        terminal: this.terminal,
+      });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
     };
@@ -349,6 +386,7 @@ export class TaskRun {
     this.progress.finish(status === 'completed', now);
     this.task = {
       ...this.current(),
+      ...(this.task.attention ? { attention: null } : {}),
       status,
       exitCode: result.exitCode,
       signal: result.signal,

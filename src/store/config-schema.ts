@@ -44,6 +44,7 @@ const project = z.strictObject({
   onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
   onWaiting: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
   budget: budget.optional(),
+  tty: z.boolean('must be true or false').optional(),
 });
 
 /** `{ "type": "slurm", "sbatchArgs": [...] }`: a Slurm cluster (src/runner/executors/slurm/). */

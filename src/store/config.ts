@@ -25,6 +25,8 @@ export interface ProjectConfig {
   onWaiting?: string;
   /** The spend that stops a task of this project (`task --budget` overrides the dollars). */
   budget?: Budget;
+  /** Its tasks run in a terminal of their own, as with `--tty`. */
+  tty?: boolean;
 }
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */

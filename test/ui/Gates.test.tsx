@@ -69,6 +69,9 @@ const terminal: TerminalControl = {
   runProgram: () => {
     throw new Error('not in this test');
   },
+  attach: () => {
+    throw new Error('not in this test');
+  },
   copy: async () => ({ message: 'not in this test', ok: false }),
 };
 
