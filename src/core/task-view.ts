@@ -5,7 +5,19 @@ import { diffCell } from './diff.js';
 import { formatQueueReason } from './queue.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
-import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, needsInput, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { costCell, totalSpend } from './spend.js';
+import {
+  isBroken,
+  isFinal,
+  isLocal,
+  jobOf,
+  LOCAL_EXECUTOR,
+  needsInput,
+  TASK_STATUSES,
+  type Task,
+  type TaskEntry,
+  type TaskStatus,
+} from './task.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
@@ -25,6 +37,7 @@ export function formatPercent(percent: number | null | undefined): string {
 const STATUS_SYMBOLS: Record<TaskStatus, string> = {
   queued: '…',
   running: '▶',
+  waiting: '◆',
   completed: '✔',
   failed: '✖',
   cancelled: '■',
@@ -34,6 +47,7 @@ const STATUS_SYMBOLS: Record<TaskStatus, string> = {
 export const STATUS_COLORS: Record<TaskStatus, string> = {
   queued: 'gray',
   running: 'cyan',
+  waiting: 'blueBright',
   completed: 'green',
   failed: 'red',
   cancelled: 'yellow',
@@ -76,6 +90,7 @@ export function statusColor(task: Pick<Task, 'status'> & Partial<Pick<Task, 'att
 export const SHORT_STATUS_WORDS: Record<TaskStatus, string> = {
   queued: 'queued',
   running: 'running',
+  waiting: 'waiting',
   completed: 'done',
   failed: 'failed',
   cancelled: 'stopped',
@@ -107,9 +122,15 @@ function ms(iso: string | null | undefined): number | null {
 
 /** Seconds the task has run (to now if still running; a suspended job's clock stands still). */
 export function elapsedSeconds(
-  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status'>>,
+  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status' | 'ranMs' | 'gate'>>,
   now: number,
 ): number | null {
+  // A task with a gate ran in parts: the time it waited for a person does not count.
+  if (typeof task.ranMs === 'number') {
+    if (task.status === 'waiting') return task.ranMs / 1000;
+    const resumed = task.gate?.approvedAt ? (ms(task.claimedAt) ?? ms(task.gate.approvedAt)) : null;
+    if (resumed !== null) return (task.ranMs + Math.max(0, (ms(task.completedAt) ?? now) - resumed)) / 1000;
+  }
   const used = slurmRun(task)?.timeUsed;
   if (task.status && isSuspended({ status: task.status, runsOn: task.runsOn }) && typeof used === 'number') return used;
   // A job is claimed when it is submitted: it may wait in its cluster's queue long after.
@@ -175,6 +196,9 @@ const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, 
 
 const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 4, width: 14, align: 'right', dropPriority: 4.5 };
 
+/** What a task spent (`::spend` markers): only when one of the rows spent something or has a budget. */
+const COST_COLUMN: Column = { key: 'cost', header: 'COST', min: 4, width: 9, align: 'right', dropPriority: 4.2 };
+
 /** The widest of these texts (and the header), in cells, between `min` and `max`. */
 function widest(texts: Iterable<string>, header: string, min: number, max: number): number {
   let w = cellWidth(header);
@@ -214,7 +238,16 @@ function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
       return { ...c, width: w, min: Math.min(c.min, w) };
     },
     progress: (c) => (tasks.some((t) => t.progress?.percent != null) ? c : { ...c, width: c.min, soft: c.min }),
-    // A DIFF cut short says nothing: the column goes rather than shrinks.
+    // Neither is worth reading cut short: the column goes rather than shrinks.
+    cost: (c) => {
+      const w = widest(
+        tasks.map((t) => costCell(t.spend, isFinal(t.status) ? null : t.expectedCostUsd)),
+        c.header,
+        c.min,
+        c.width ?? c.min,
+      );
+      return { ...c, width: w, min: w };
+    },
     diff: (c) => {
       const w = widest(tasks.map(diffCell), c.header, c.min, c.width ?? c.min);
       return { ...c, width: w, min: w };
@@ -242,6 +275,10 @@ function columnsFor(entries: readonly TaskEntry[], opts: { times?: number }): Co
   if (entries.some((e) => !isBroken(e) && (e.isolation || e.diff))) {
     const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
     columns = [...columns.slice(0, at), DIFF_COLUMN, ...columns.slice(at)];
+  }
+  if (entries.some((e) => !isBroken(e) && (e.spend || e.budget || e.expectedCostUsd))) {
+    const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
+    columns = [...columns.slice(0, at), COST_COLUMN, ...columns.slice(at)];
   }
   if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return columns;
   const at = columns.findIndex((c) => c.key === 'status') + 1;
@@ -307,7 +344,12 @@ export const MARK = '› ';
 export const NO_MARK = '  ';
 
 /** The dashboard header's counts, coloured: `running 3/10 · queued 2 · failed 1` (slots count local tasks; cluster ones apart). */
-export function headerParts(entries: readonly TaskEntry[], maxParallel: number): { text: string; color?: string }[] {
+export function headerParts(
+  entries: readonly TaskEntry[],
+  maxParallel: number,
+  /** The rows in view (filtered): their spend is summed. */
+  visible: readonly TaskEntry[] = entries,
+): { text: string; color?: string }[] {
   const counts = { broken: 0 } as Record<TaskStatus | 'broken', number>;
   for (const s of TASK_STATUSES) counts[s] = 0;
   for (const e of entries) counts[isBroken(e) ? 'broken' : e.status]++;
@@ -324,6 +366,9 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
     parts.push({ text: `on clusters ${active.remoteRunning} running, ${active.remoteQueued} pending`, color: STATUS_COLORS.running });
   }
   if (counts.broken) parts.push({ text: `broken ${counts.broken}`, color: 'red' });
+  // What the tasks in view spent, together.
+  const spent = totalSpend(visible.map((e) => (isBroken(e) ? null : e.spend)));
+  if (spent) parts.push({ text: `spent ${costCell(spent)}` });
   return parts;
 }
 
@@ -331,7 +376,8 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
 export function activeSummary(entries: readonly TaskEntry[], maxParallel: number): string {
   const c = activeCounts(entries);
   const remote = c.remoteRunning + c.remoteQueued ? ` · on clusters: ${c.remoteRunning} running, ${c.remoteQueued} pending` : '';
-  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${remote}`;
+  const waiting = entries.filter((e) => !isBroken(e) && e.status === 'waiting').length;
+  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${waiting ? ` · waiting ${waiting}` : ''}${remote}`;
 }
 
 function agoOf(iso: string | null | undefined, now: number): string {
@@ -377,6 +423,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     eta: formatEta(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
+    cost: costCell(task.spend, isFinal(task.status) ? null : task.expectedCostUsd),
     started: agoOf(task.startedAt, now),
     ended: agoOf(task.completedAt, now),
     description: printable(task.description),
