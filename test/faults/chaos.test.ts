@@ -16,7 +16,7 @@ import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
 import { makeRepo } from '../fixtures/index.js';
-import { pidsMatching, procState, taskProcesses } from './fault-kit.js';
+import { describeLive, pidsMatching, procState, taskProcesses } from './fault-kit.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
 const LIMIT = 4;
@@ -275,13 +275,18 @@ describe('chaos', () => {
         const ofChaos = [...live.keys()].filter((id) => projectOf(id) === 'chaos').length;
         if (live.size > LIMIT || ofChaos > PROJECT_LIMIT) {
           figures.limitBreaches++;
-          if (breaches.length < 5) breaches.push(`${new Date().toISOString()} ${[...live.keys()].join(',')}`);
+          if (breaches.length < 5) {
+            breaches.push(`${new Date().toISOString()} ${[...live.keys()].join(',')}`);
+            // What each live task was at that moment, to see which count missed it.
+            for (const [id, pids] of live) console.log(`[breach] ${id} ${describeLive(h.home, id, pids)}`);
+          }
         }
       }, 50);
 
       try {
         const loops = [...SHELLS.map((s) => shell(s)), killer()];
-        while (Date.now() < end) await sleep(200);
+        // A machine loaded by more than this test launches less in the time: up to as long again for enough launches.
+        while (Date.now() < end || (figures.launches <= SECONDS && Date.now() < end + SECONDS * 1000)) await sleep(200);
         stop = true;
         await Promise.all(loops);
         // Drain: no more kills; a user's `status` now and then moves what is left.

@@ -126,7 +126,7 @@ export function setprivPrefix(): string[] | null {
  * environment holds that DEV_TOOLS_HOME and a DEV_TOOLS_TASK_ID (what a task's command
  * and all its children inherit). `commandsOnly` leaves out a step's prelude shell that
  * has not yet exec'd its command (it runs nothing of the task's; see STEP_PRELUDE);
- * `ignore` leaves out processes whose command line matches (a task's onFinish hook, say).
+ * `ignore` leaves out processes whose command line, or their parent's, matches (a task's onFinish hook, say).
  */
 export function taskProcesses(home: string, opts: { commandsOnly?: boolean; ignore?: RegExp } = {}): Map<string, number[]> {
   const out = new Map<string, number[]>();
@@ -156,8 +156,11 @@ export function taskProcesses(home: string, opts: { commandsOnly?: boolean; igno
     if (opts.commandsOnly || opts.ignore) {
       try {
         const cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+        // Exited since its state was read (a zombie's command line is empty): nothing of it runs.
+        if (cmdline === '') continue;
         if (opts.commandsOnly && cmdline.split('\0')[3] === 'dev-tools-step') continue;
-        if (opts.ignore?.test(cmdline)) continue;
+        // A hook's shell forks too (its `rm` of the hook's mark): a child of a matching process is the hook's as well.
+        if (opts.ignore && (opts.ignore.test(cmdline) || opts.ignore.test(parentCmdline(Number(name))))) continue;
       } catch {
         continue;
       }
@@ -167,7 +170,53 @@ export function taskProcesses(home: string, opts: { commandsOnly?: boolean; igno
   return out;
 }
 
+function parentCmdline(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+    return readFileSync(`/proc/${ppid}/cmdline`, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
 /** The worker process of a task of this state dir (found by its arguments), if any. */
 export function workerPid(home: string, id: string): number | null {
   return pidsMatching(RUNTIME_FILES.worker, home, id)[0] ?? null;
+}
+
+/** One line on a task at this moment: its file's status and where it is, its ledger, and its processes. */
+export function describeLive(home: string, id: string, pids: number[]): string {
+  const read = (p: string): string | null => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const active = read(join(home, 'tasks', `${id}.json`));
+  const done = active ? null : read(join(home, 'tasks', 'done', `${id}.json`));
+  const file = active ?? done;
+  let status = 'no file';
+  if (file) {
+    try {
+      const t = JSON.parse(file) as TaskJson & { attempt?: number; timedOut?: boolean; pid?: number };
+      status = `${active ? 'active' : 'done'} ${t.status} attempt=${t.attempt ?? '-'} pid=${t.pid ?? '-'}${t.timedOut ? ' timedOut' : ''}`;
+    } catch {
+      status = `${active ? 'active' : 'done'} unparsable`;
+    }
+  }
+  let ledger: string[] = [];
+  try {
+    ledger = readdirSync(join(home, 'run', id)).map((f) => `${f}=${(read(join(home, 'run', id, f)) ?? '').trim()}`);
+  } catch {
+    // none
+  }
+  const procs = pids.map((pid) => {
+    const stat = read(`/proc/${pid}/stat`) ?? '';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmd = (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ').slice(0, 80);
+    return `${pid}(${fields[0]} ppid=${fields[1]} pgid=${fields[2]}) ${cmd}`;
+  });
+  return `${status}; ledger ${JSON.stringify(ledger)}; ${procs.join(' | ')}`;
 }
