@@ -150,7 +150,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Reject, keys: [c('X')], description: 'reject a waiting task, with a reason', hint: 'reject' },
     { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
     // No footer hint: like marking, it is for tidying up, and the footer keeps filter and sort.
-    { action: Action.Clean, keys: [c('D')], description: 'remove finished tasks and their logs (asks first)' },
+    { action: Action.Clean, keys: [c('D')], description: 'remove the selected or marked finished tasks' },
     // No footer hint (no room): the log pane's title names the key for a worktree task.
     { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },
     { action: Action.ToggleAll, keys: [c('a')], description: 'show active tasks / all tasks' },
