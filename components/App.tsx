@@ -112,7 +112,7 @@ export function App({
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
-  // Rows marked with space (k9s): `c` and `r` act on all of them, with one question.
+  // Rows marked with space (k9s): `c`, `r` and `D` act on all of them, with one question.
   const [marked, setMarked] = useState<ReadonlySet<string>>(new Set());
   // A waiting task's plan, opened from the detail view: the log pane's keys (scroll, search) over it.
   const [planOpen, setPlanOpen] = useState(false);
@@ -298,6 +298,21 @@ export function App({
               if (!task) return;
               if (isFinal(task.status)) return setMessage({ text: `${task.id} already ended (${task.status})`, kind: 'error' });
               setPending({ action: Action.Cancel, task });
+              setMode('confirm');
+            },
+            [Action.Clean]: () => {
+              const all = markedTasks();
+              const chosen = all.length ? all : [selectedTask('remove')].filter((t): t is Task => t !== null);
+              const tasks = chosen.filter((t) => isFinal(t.status));
+              const skipped = chosen.filter((t) => !isFinal(t.status));
+              if (!chosen.length) return;
+              if (!tasks.length) {
+                const text = all.length
+                  ? 'no marked task has finished: only finished tasks are removed'
+                  : `${skipped[0]!.id} is ${skipped[0]!.status}: only finished tasks are removed`;
+                return setMessage({ text, kind: 'error' });
+              }
+              setPending({ action: Action.Clean, tasks, skipped });
               setMode('confirm');
             },
             [Action.Restart]: () => {

@@ -1,8 +1,9 @@
 import { launchState } from '../src/core/task-view.js';
-import { startFailure, type Task } from '../src/core/task.js';
+import { FINAL_STATUSES, startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { approveTask, rejectTask } from '../src/runner/approval.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
+import { cleanTasks, type CleanReport } from '../src/runner/clean.js';
 import { launchTask, restartTask, type LaunchResult, type LaunchSpec, type RestartEdit } from '../src/runner/launch.js';
 import { setPaused } from '../src/runner/queue-control.js';
 import { schedule } from '../src/runner/scheduler.js';
@@ -10,7 +11,7 @@ import type { PauseState } from '../src/core/queue.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 
-export type { LaunchResult, LaunchSpec, RestartEdit };
+export type { CleanReport, LaunchResult, LaunchSpec, RestartEdit };
 
 /**
  * What the dashboard can do to tasks, with the config as it is now (config.json is
@@ -30,6 +31,8 @@ export interface DashboardActions {
   diff?(task: Task): Promise<string>;
   /** `p`: pauses or resumes a project's queued tasks (`dev-tools pause/resume <project>`). */
   setPaused?(project: string, paused: boolean, config: Config): Promise<PauseState>;
+  /** Removes these finished tasks as `dev-tools clean` does (branches with work kept); others are left alone. */
+  clean?(ids: readonly string[]): Promise<CleanReport>;
 }
 
 export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv = process.env): DashboardActions {
@@ -44,6 +47,7 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
     // Git only when a diff is asked for.
     diff: async (task) => (await import('../src/runner/worktree.js')).diffText(task),
     setPaused: (project, paused, config) => setPaused(store, config, project, paused),
+    clean: (ids) => cleanTasks(store, { statuses: FINAL_STATUSES, ids: new Set(ids) }),
   };
 }
 

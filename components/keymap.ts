@@ -16,6 +16,7 @@ export const Action = {
   Launch: 'launch',
   Cancel: 'cancel',
   Restart: 'restart',
+  Clean: 'clean',
   ShowDiff: 'showDiff',
   ToggleAll: 'toggleAll',
   Filter: 'filter',
@@ -141,13 +142,15 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Attach, keys: [c('t')], description: "attach to a --tty task's terminal (Ctrl+] back)" },
     { action: Action.Detail, keys: [c('i')], description: 'the whole record of the selected task', hint: 'detail' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
-    { action: Action.Mark, keys: [c(' ')], description: 'mark or unmark a task (c and r act on all marked)' },
+    { action: Action.Mark, keys: [c(' ')], description: 'mark or unmark a task (c, r, D act on all marked)' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected or marked tasks (asks first)', hint: 'cancel' },
     { action: Action.Restart, keys: [c('r')], description: 'restart the selected or marked tasks as new tasks', hint: 'restart' },
     // Footer hints only while the selected task waits (Footer: GATE_HINTS), and then first.
     { action: Action.Approve, keys: [c('A')], description: 'approve a waiting task: it runs on (asks first)', hint: 'approve' },
     { action: Action.Reject, keys: [c('X')], description: 'reject a waiting task, with a reason', hint: 'reject' },
     { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
+    // No footer hint: like marking, it is for tidying up, and the footer keeps filter and sort.
+    { action: Action.Clean, keys: [c('D')], description: 'remove the selected or marked finished tasks' },
     // No footer hint (no room): the log pane's title names the key for a worktree task.
     { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },
     { action: Action.ToggleAll, keys: [c('a')], description: 'show active tasks / all tasks' },

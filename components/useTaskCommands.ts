@@ -4,6 +4,7 @@ import { gateName } from '../src/core/gate.js';
 import { isFinal, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
+import { cleanSummary, type KeptLine } from '../src/runner/clean.js';
 import { describeLaunch, type DashboardActions, type LaunchSpec, type RestartEdit } from './actions.js';
 import { Action } from './keymap.js';
 import type { Message } from './MessageLine.js';
@@ -23,16 +24,32 @@ export type Question =
   | { action: typeof Action.Cancel; task: Task }
   | { action: typeof Action.Approve; task: Task }
   | { action: typeof Action.Restart; task: Task; edit?: RestartEdit }
-  | { action: typeof Action.Cancel | typeof Action.Restart; tasks: Task[] };
+  | { action: typeof Action.Cancel | typeof Action.Restart; tasks: Task[] }
+  /** D: the finished tasks among those chosen (marked, else the selected one); `skipped`, those not finished. */
+  | { action: typeof Action.Clean; tasks: Task[]; skipped: Task[] };
+
+/** `a, b, c` (six at most, then `and 3 more`). */
+function listIds(tasks: Task[]): string {
+  const ids = tasks.map((t) => t.id);
+  return ids.length > 6 ? `${ids.slice(0, 6).join(', ')} and ${ids.length - 6} more` : ids.join(', ');
+}
 
 /** What the confirm dialog asks. */
 export function questionText(q: Question): string {
+  if (q.action === Action.Clean) {
+    const [one] = q.tasks;
+    const what =
+      q.tasks.length === 1 && one
+        ? `Remove ${one.id} (${printable(one.project)}: ${printable(one.description)}) and its log?`
+        : `Remove ${q.tasks.length} finished tasks and their logs (${listIds(q.tasks)})?`;
+    const n = q.skipped.length;
+    return n ? `${what} ${n} not finished ${n === 1 ? 'is' : 'are'} skipped: ${listIds(q.skipped)}.` : what;
+  }
   if ('tasks' in q) {
-    const ids = q.tasks.map((t) => t.id);
-    const shown = ids.length > 6 ? `${ids.slice(0, 6).join(', ')} and ${ids.length - 6} more` : ids.join(', ');
+    const n = q.tasks.length;
     return q.action === Action.Cancel
-      ? `Cancel ${ids.length} marked tasks (${shown})?`
-      : `Restart ${ids.length} marked tasks as new tasks (${shown})? Any still active is cancelled first.`;
+      ? `Cancel ${n} marked tasks (${listIds(q.tasks)})?`
+      : `Restart ${n} marked tasks as new tasks (${listIds(q.tasks)})? Any still active is cancelled first.`;
   }
   if (q.action === Action.Approve) {
     const gate = q.task.gate ? `: run ${gateName(q.task.gate)} on` : '';
@@ -104,6 +121,13 @@ export function useTaskCommands(
     };
     void run();
   };
+  const clean = (tasks: Task[]) => {
+    say(`removing ${tasks.length === 1 ? tasks[0]!.id : `${tasks.length} tasks`}…`);
+    (actions.clean?.(tasks.map((t) => t.id)) ?? Promise.reject(new Error('clean is not available'))).then((r) => {
+      const problems = [...r.keptTasks, ...r.warnings];
+      say([cleanSummary(r), keptNote(r.keptBranches), ...problems].filter(Boolean).join(' · '), problems.length ? 'error' : 'info');
+    }, fail);
+  };
   const approve = (task: Task) => {
     say(`approving ${task.id}…`);
     (actions.approve?.(task.id, config()) ?? Promise.reject(new Error('approve is not available'))).then(
@@ -122,13 +146,15 @@ export function useTaskCommands(
       );
     },
     confirmed: (asked) =>
-      'tasks' in asked
-        ? each(asked)
-        : asked.action === Action.Cancel
-          ? cancel(asked.task)
-          : asked.action === Action.Approve
-            ? approve(asked.task)
-            : restart(asked.task, true, asked.edit),
+      asked.action === Action.Clean
+        ? clean(asked.tasks)
+        : 'tasks' in asked
+          ? each(asked)
+          : asked.action === Action.Cancel
+            ? cancel(asked.task)
+            : asked.action === Action.Approve
+              ? approve(asked.task)
+              : restart(asked.task, true, asked.edit),
     launch(spec) {
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {
@@ -137,4 +163,13 @@ export function useTaskCommands(
       }, fail);
     },
   };
+}
+
+/** The branches a clean kept (their work not merged into the base), as the CLI says how to take them. */
+function keptNote(kept: KeptLine[]): string {
+  if (!kept.length) return '';
+  const [one] = kept;
+  if (kept.length === 1 && one) return `kept branch ${one.branch}: take it with git switch ${one.branch}`;
+  const shown = kept.slice(0, 3).map((k) => `git switch ${k.branch}`);
+  return `kept ${kept.length} branches: take them with ${shown.join(', ')}${kept.length > 3 ? ` and ${kept.length - 3} more` : ''}`;
 }

@@ -3,7 +3,8 @@ import type { QueueReason } from './queue.js';
 export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+/** A task in one of these has ended for good (its file is in done/). */
+export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 export interface StageSpec {
   name: string;

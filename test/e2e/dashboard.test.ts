@@ -127,9 +127,10 @@ describe('the installed dashboard in a real terminal', () => {
     expect(expectSpawnedFilesExist().length).toBeGreaterThanOrEqual(2);
   });
 
-  it('r restarts a finished task as a new task, which completes', async () => {
+  it('r restarts a finished task as a new task, which completes; D then removes the marked finished ones, never a running one', async () => {
     const first = h.sh('web', 'echo run-$DEV_TOOLS_TASK_ID');
     await h.waitForStatus(first.id, ['completed']);
+    const busy = h.sh('api', 'echo busy; sleep 60');
     term.open(devTools('ui'));
     term.keys('a');
     await term.see(`› ${first.id}`, 'the finished task, selected');
@@ -140,6 +141,28 @@ describe('the installed dashboard in a real terminal', () => {
     expect(h.log(again.id)).toContain(`run-${again.id}`);
     await term.see(again.id, 'the new task on screen');
     expectSpawnedFilesExist();
+
+    // Oldest first: the finished one, the running one, the restart. All three marked.
+    term.keys('g');
+    for (const id of [first.id, busy.id, again.id]) {
+      await term.see(`› ${id}`, `${id} selected`);
+      term.keys('Space');
+      await term.see(`›•${id}`, `${id} marked`);
+      term.keys('j');
+    }
+    term.keys('D');
+    await term.see(
+      `Remove 2 finished tasks and their logs (${first.id}, ${again.id})? 1 not finished is skipped: ${busy.id}.`,
+      'one question naming them, and the running one skipped',
+    );
+    term.keys('y');
+    await term.see(/removed 2 tasks \(/, 'the clean on the message line');
+    const gone = (id: string) => !existsSync(join(h.home, 'tasks', 'done', `${id}.json`)) && !existsSync(join(h.home, 'logs', `${id}.log`));
+    await waitFor(() => (gone(first.id) && gone(again.id)) || undefined, 'their task files and logs to go');
+    await waitFor(() => ![first.id, again.id].some((id) => term.screen().includes(id)) || undefined, 'their rows to go');
+    expect(term.screen()).toContain(busy.id);
+    expect(h.task(busy.id).status).toBe('running');
+    expect(h.log(busy.id)).toContain('busy');
   });
 
   it("a queued CLI task that the dashboard's scheduler claims completes (after the limit is raised in config.json)", async () => {

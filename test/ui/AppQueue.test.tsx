@@ -1,16 +1,17 @@
 // The queue's controls in the dashboard: why a queued task waits (STAGE, detail), the
-// header's pause, and `p` pausing and resuming the selected task's project for real.
+// header's pause, `p` pausing and resuming the selected task's project for real, and
+// marked rows: `c`, `r`, and `D` removing them with the runner's clean.
 import { cleanup, render } from 'ink-testing-library';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardActions, LaunchSpec } from '../../components/actions.js';
+import { runnerActions, type DashboardActions, type LaunchSpec } from '../../components/actions.js';
 import { App } from '../../components/App.js';
 import type { Task } from '../../src/core/task.js';
 import { setPaused } from '../../src/runner/queue-control.js';
 import type { Config } from '../../src/store/config.js';
 import { TaskStore } from '../../src/store/tasks.js';
-import { makeConfig, makeStateDir, makeTask, removeStateDir, waitFor, writeTaskFile } from '../fixtures/index.js';
+import { branches, git, makeConfig, makeRepo, makeStateDir, makeTask, removeStateDir, waitFor, writeTaskFile } from '../fixtures/index.js';
 import { recordingActions, screen } from './helpers.js';
 
 let home: string;
@@ -119,6 +120,83 @@ describe('the queue in the dashboard', () => {
     // Still running: cancelled first, then restarted.
     expect(cancelled).toEqual(['runa0001', 'runc0003', 'runc0003']);
     expect(restarted).toEqual([{ id: 'runc0003' }]);
+  });
+
+  it('D removes the marked finished tasks and their logs after one question naming them and the skipped active one; a kept branch shows with git switch', async () => {
+    const log = (id: string, text: string) => writeFileSync(join(home, 'logs', `${id}.log`), text);
+    put(makeTask({ id: 'done0001', project: 'web', status: 'completed', createdAt: at(1), completedAt: at(2) }));
+    put(makeTask({ id: 'runn0002', project: 'web', status: 'running', createdAt: at(2), pid: process.pid }));
+    put(makeTask({ id: 'fail0003', project: 'api', status: 'failed', createdAt: at(3), completedAt: at(4), exitCode: 1 }));
+    // A worktree task as its worker leaves it: its worktree on its branch, with work it did not commit.
+    const repo = makeRepo(join(home, 'repo'));
+    const base = git(repo, 'rev-parse', 'HEAD');
+    const path = join(home, 'worktrees', 'wktr0004');
+    mkdirSync(join(home, 'worktrees'), { recursive: true });
+    git(repo, 'worktree', 'add', '-q', '-b', 'dev-tools/wktr0004', path, base);
+    writeFileSync(join(path, 'result.txt'), 'made by the task\n');
+    put(
+      makeTask({
+        id: 'wktr0004',
+        project: 'web',
+        description: 'agent work',
+        status: 'completed',
+        createdAt: at(4),
+        completedAt: at(5),
+        isolation: { repo, base, baseBranch: 'main', setup: [], copy: [] },
+        worktree: { path, branch: 'dev-tools/wktr0004', base },
+      }),
+    );
+    put(makeTask({ id: 'keep0005', project: 'web', description: 'stays', status: 'completed', createdAt: at(5), completedAt: at(6) }));
+    for (const id of ['done0001', 'runn0002', 'fail0003', 'wktr0004', 'keep0005']) log(id, `output of ${id}\n`);
+    // The dashboard's own clean: the runner's, as `dev-tools clean` runs it.
+    const ui = open({ ...recordingActions([]), clean: runnerActions(store).clean });
+    ui.stdin.write('a');
+    await ui.see('keep0005');
+    // Nothing marked: the selected row, and a running one is refused.
+    ui.stdin.write('j');
+    await ui.see(/›\s?runn0002/);
+    ui.stdin.write('D');
+    await ui.see('runn0002 is running: only finished tasks are removed');
+    ui.stdin.write('G');
+    await ui.see(/›\s?keep0005/);
+    ui.stdin.write('D');
+    await ui.see('Remove keep0005 (web: stays) and its log? [y/N]');
+    ui.stdin.write('n');
+    await ui.see('nothing done');
+    expect(existsSync(join(home, 'tasks', 'done', 'keep0005.json'))).toBe(true);
+    // Four marked, one of them still running.
+    ui.stdin.write('g');
+    await ui.see(/›\s?done0001/);
+    for (const id of ['done0001', 'runn0002', 'fail0003', 'wktr0004']) {
+      await ui.see(new RegExp(`›\\s?${id}`));
+      ui.stdin.write(' ');
+      await ui.see(new RegExp(`›•${id}`));
+      ui.stdin.write('j');
+    }
+    ui.stdin.write('D');
+    await ui.see('Remove 3 finished tasks and their logs (done0001, fail0003, wktr0004)? 1 not finished is skipped: runn0002.');
+    ui.stdin.write('y');
+    await ui.see('kept branch dev-tools/wktr0004: take it with git switch dev-tools/wktr0004');
+    expect(ui.frame()).toMatch(/removed 3 tasks \(\d+(\.\d)? (B|KiB) freed\); removed 1 worktree/);
+    // The rows leave the table as their files go; the marks went with the answer.
+    const rows = () =>
+      ui
+        .frame()
+        .split('\n')
+        .flatMap((l) => /^[› ][ •]([a-z0-9]{8})\s/.exec(l)?.[1] ?? []);
+    await waitFor(() => rows().length === 2 || undefined, 'the removed rows to leave the table', 5000, ui.frame);
+    expect(rows()).toEqual(['runn0002', 'keep0005']);
+    expect(ui.frame()).not.toContain('•');
+    for (const id of ['done0001', 'fail0003', 'wktr0004']) {
+      expect(existsSync(join(home, 'tasks', 'done', `${id}.json`)), id).toBe(false);
+      expect(existsSync(join(home, 'logs', `${id}.log`)), id).toBe(false);
+    }
+    expect(existsSync(join(home, 'tasks', 'runn0002.json'))).toBe(true);
+    expect(readFileSync(join(home, 'logs', 'runn0002.log'), 'utf8')).toBe('output of runn0002\n');
+    // The worktree went; what the task left uncommitted is on its kept branch.
+    expect(existsSync(path)).toBe(false);
+    expect(branches(repo)).toContain('dev-tools/wktr0004');
+    expect(git(repo, 'show', 'dev-tools/wktr0004:result.txt')).toBe('made by the task');
   });
 
   it('the launch form takes queue options on its last field (Tab), checked as the CLI checks them', async () => {
