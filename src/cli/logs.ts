@@ -22,10 +22,16 @@ export function registerLogs(program: Command): void {
       const { store, config } = await openContext({ lastValidConfig: true });
       const id = store.resolveId(idInput);
       const task = store.get(id);
+      let stop = false;
+      // Ctrl+C while following only stops following: caught before the first line is printed, as one may press it then.
+      if (opts.follow)
+        process.on('SIGINT', () => {
+          stop = true;
+        });
       // A terminal's stream (cursor moves, clears, CRLF) reads as the lines it showed; --raw keeps its bytes.
       if (task.tty && !opts.raw) {
         const { printTerminalLog } = await import('./terminal-log.js');
-        return printTerminalLog(store, config, id, n, Boolean(opts.follow));
+        return printTerminalLog(store, config, id, n, opts.follow ? () => stop : null);
       }
       const write = outputWriter(Boolean(opts.raw));
       let offset = 0;
@@ -38,11 +44,6 @@ export function registerLogs(program: Command): void {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       if (!opts.follow) return write(null);
-      let stop = false;
-      // Ctrl+C while following only stops following.
-      process.on('SIGINT', () => {
-        stop = true;
-      });
       const [{ followTask }, { isFinal }] = await Promise.all([import('../runner/follow.js'), import('../core/task.js')]);
       const final = await followTask(store, config, id, {
         offset,

@@ -12,7 +12,14 @@ import { endedLine, writeOut } from './output.js';
 /** How much of the end of the log is played back for its last lines. */
 const PLAYBACK_BYTES = 1024 * 1024;
 
-export async function printTerminalLog(store: TaskStore, config: Config, id: string, n: number, follow: boolean): Promise<void> {
+/** `stopped`: while following, whether Ctrl+C asked to stop (null: no following). */
+export async function printTerminalLog(
+  store: TaskStore,
+  config: Config,
+  id: string,
+  n: number,
+  stopped: (() => boolean) | null,
+): Promise<void> {
   const tail = tailBytes(store.logPath(id), PLAYBACK_BYTES);
   const lines = renderTerminalStream(tail.data.toString('utf8'));
   const shown = n === 0 ? [] : lines.slice(-n);
@@ -20,18 +27,14 @@ export async function printTerminalLog(store: TaskStore, config: Config, id: str
     if (ls.length) writeOut(`${ls.map(printable).join('\n')}\n`);
   };
   print(shown);
-  if (!follow) return;
-  let stop = false;
-  process.on('SIGINT', () => {
-    stop = true;
-  });
+  if (!stopped) return;
   const { followTask } = await import('../runner/follow.js');
   const decoder = new StringDecoder('utf8');
   const stream = new TerminalLines();
   const final = await followTask(store, config, id, {
     offset: tail.size,
     onData: (d) => print(stream.feed(decoder.write(d))),
-    stopped: () => stop,
+    stopped,
   });
   print(stream.feed(decoder.end()));
   print(stream.end());
