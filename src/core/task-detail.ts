@@ -1,6 +1,7 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
 import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
+import { containmentLine, resourcesLine } from './resources.js';
 import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
 import { isFinal, workerOf, type SlurmRun, type Task } from './task.js';
@@ -146,6 +147,8 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   // The chain as far as it could be read; at least the task's own restartOf.
   const chain = ctx.restartChain.length ? ctx.restartChain : task.restartOf ? [task.restartOf] : [];
   add('restart of', chain.length ? chain.join(' ← ') : '-');
+  add('resources', resourcesLine(task));
+  if (task.containment) add('containment', containmentLine(task));
   const worker = workerOf(task).pid;
   if (worker) add('worker pid', `${worker}${task.commandPid ? ` · command group ${task.commandPid}` : ''}`);
   const job = slurmRun(task);

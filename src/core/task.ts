@@ -56,6 +56,23 @@ export interface Task {
   worktree?: Worktree | null;
   /** What it changed against its base (committed, uncommitted and untracked), once it ended. */
   diff?: DiffCount | null;
+  /** How its processes were held together: a cgroup of its own, or process groups (absent until it started). */
+  containment?: Containment | null;
+  /** What its processes used, as its worker measured it (updated while it runs, final at its end). */
+  resources?: Resources | null;
+}
+
+export type Containment = 'cgroup' | 'process-group';
+
+export interface Resources {
+  /** CPU time of all its processes, in seconds. */
+  cpuSeconds: number;
+  /** Memory its processes hold now (0 once it ended). */
+  memoryBytes: number;
+  /** The most memory seen held at once. */
+  peakMemoryBytes: number;
+  /** CPU over the last interval, in percent of one core (null at the end, or before a second sample). */
+  cpuPercent?: number | null;
 }
 
 /** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */

@@ -34,7 +34,8 @@ export function stepProblem(argv: string[], cwd: string, env: Record<string, str
 }
 
 /**
- * Starts one step through the prelude (its own process group, its output straight into
+ * Starts one step through the prelude (its own process group, and the task's cgroup when
+ * it has one; its output straight into
  * the given fds: the log, for a command; no pipe through the worker). The step records
  * itself in the ledger before it runs anything, so a worker killed right after this call
  * leaves a findable group.
@@ -43,7 +44,7 @@ export function spawnStep(
   ledger: Ledger,
   key: number | string,
   argv: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number; cgroup?: string | null },
 ): Step | { error: string } {
   let record: string;
   try {
@@ -53,7 +54,7 @@ export function spawnStep(
   }
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, ...argv], {
+    child = spawn('/bin/sh', ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, opts.cgroup ?? '', ...argv], {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
