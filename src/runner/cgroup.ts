@@ -128,25 +128,22 @@ export function cgroupExists(path: string): boolean {
 /**
  * Stops every process in the cgroup, wherever in its process tree or session: TERM (and
  * CONT, so a stopped one can act on it) to each, `graceMs` for them to go, then
- * `cgroup.kill`. Resolves once it is empty (`gone`), with how many processes it found.
+ * `cgroup.kill`. Resolves once it is empty (`gone`), with how many processes it held when the stop began.
  */
 export async function stopCgroup(path: string, graceMs: number): Promise<{ gone: boolean; stopped: number }> {
-  const seen = new Set<number>();
-  const signalAll = (signal: NodeJS.Signals) => {
-    for (const pid of cgroupProcs(path)) {
-      seen.add(pid);
-      signalProcess(pid, signal);
-    }
-  };
   if (!cgroupPopulated(path)) return { gone: true, stopped: 0 };
+  // What it held when the stop began (not the children those start meanwhile).
+  const found = cgroupProcs(path);
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const pid of cgroupProcs(path)) signalProcess(pid, signal);
+  };
   signalAll('SIGTERM');
   signalAll('SIGCONT');
   const empty = () => (cgroupPopulated(path) ? undefined : true);
-  if (graceMs > 0 && (await pollUntil(empty, graceMs, 20))) return { gone: true, stopped: seen.size };
-  for (const pid of cgroupProcs(path)) seen.add(pid);
+  if (graceMs > 0 && (await pollUntil(empty, graceMs, 20))) return { gone: true, stopped: found.length };
   killCgroup(path);
   const gone = (await pollUntil(empty, KILL_WAIT_MS, 20)) ?? false;
-  return { gone, stopped: seen.size };
+  return { gone, stopped: found.length };
 }
 
 /** SIGKILL to the whole cgroup at once (`cgroup.kill`; each process in turn on a kernel before 5.14). */
