@@ -4,7 +4,9 @@
 // random, and workers are stopped and killed at chosen points (worktree creation and
 // onFinish among them). /proc is sampled every 50 ms. In the end: every task final, none
 // run twice, no process of any task alive, never more than 4 tasks with a live command,
-// and each ran, and had its onFinish run once, with its own shell's environment.
+// and each ran, and had its onFinish run once, with its own shell's environment. Where
+// the machine gives cgroups, a quarter of the commands also start a `setsid` escapee
+// (a session of its own, outside the task's process group): none may be left either.
 //
 // `npm test` runs it for CHAOS_SECONDS (default 20); `npm run soak` for longer, with
 // the figures written to CHAOS_REPORT (see test/faults/RELIABILITY.md).
@@ -17,6 +19,7 @@ import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
 import { makeRepo } from '../fixtures/index.js';
 import { pidsMatching, procState, taskProcesses } from './fault-kit.js';
+import { cgroupFolder, taskCgroups } from '../fixtures/cgroups.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
 const LIMIT = 4;
@@ -25,6 +28,11 @@ const SHELLS = ['A', 'B', 'C'];
 const POINTS = ['spawned', 'stage-spawned', 'final-write', 'worktree-add', 'finish-hook'];
 /** The onFinish hook's shell (before and after it execs the user's line): not a command of the task. */
 const HOOK = /dev-tools-onfinish|chaos-onfinish/;
+/** Escapees (started with setsid by a command) need a cgroup to be stopped: only where the machine gives one. */
+const CGROUPS = cgroupFolder() !== null;
+/** An escapee's command line, told apart from every other sleep of the run. */
+const ESCAPEE = 'sleep 27.5';
+
 /** Past the kills: enough for a task claimed by a killed CLI to be reaped as never started (15 s). */
 const DRAIN_MS = 45_000;
 
@@ -71,6 +79,11 @@ interface Figures {
   hooksDoubled: number;
   hooksWrongEnvironment: number;
   notFinal: number;
+  /** How the tasks' processes were held (cgroup where the machine gives one). */
+  containment: string;
+  /** Commands that started a setsid escapee, and escapees alive at the end. */
+  escapees: number;
+  escaped: number;
   orphans: number;
   drainMs: number;
 }
@@ -129,6 +142,9 @@ describe('chaos', () => {
         hooksDoubled: 0,
         hooksWrongEnvironment: 0,
         notFinal: 0,
+        containment: CGROUPS ? 'cgroup' : 'process-group',
+        escapees: 0,
+        escaped: 0,
         orphans: 0,
         drainMs: 0,
       };
@@ -158,7 +174,9 @@ describe('chaos', () => {
           if (roll < 0.7 && queuedCount() < LIMIT * 3) {
             const seconds = (0.8 + rand() * 1.7).toFixed(2);
             const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
-            const body = `${stubborn}${record}; sleep ${seconds} & sleep ${seconds}; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
+            const escapee = CGROUPS && rand() < 1 / 4 ? `setsid ${ESCAPEE} & ` : '';
+            if (escapee) figures.escapees++;
+            const body = `${stubborn}${escapee}${record}; sleep ${seconds} & sleep ${seconds}; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
             const kind = rand();
             const what =
               kind < 0.2
@@ -315,6 +333,7 @@ describe('chaos', () => {
       }
       const left = taskProcesses(h.home, { ignore: HOOK });
       figures.orphans = [...left.values()].reduce((n, pids) => n + pids.length, 0);
+      figures.escaped = pidsMatching(ESCAPEE, '').length;
       for (const t of all.filter((x) => !isFinal(x.status))) {
         // What a stuck task looked like, to reproduce it (with CHAOS_SEED) and see why.
         let ledger: string[] = [];
@@ -348,6 +367,8 @@ describe('chaos', () => {
       expect({ breaches: figures.limitBreaches, first: breaches }).toEqual({ breaches: 0, first: [] });
       expect(figures.maxLiveTasks).toBeLessThanOrEqual(LIMIT);
       expect(readdirSync(join(h.home, 'run'))).toEqual([]);
+      expect(figures.escaped).toBe(0);
+      expect(taskCgroups(h.home)).toEqual([]);
       // A launch environment is left only where the launcher was killed before its task file existed
       // (swept a minute later); none belongs to a task.
       const envLeft = readdirSync(join(h.home, 'env')).map((f) => f.replace(/\.json$/, ''));
