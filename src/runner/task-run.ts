@@ -147,6 +147,10 @@ export class TaskRun {
       final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
     }
     await this.finish(final.status, final.result);
+    // Empty since its last step settled: removed after the final state, whose write it must not
+    // take room from on a full disk (its record frees a page). A worker killed before this
+    // leaves it to the sweepers, by its record.
+    if (this.cgroup) releaseCgroup(this.ledger, this.cgroup);
   }
 
   /**
@@ -377,9 +381,8 @@ export class TaskRun {
       const ctx = this.gitContext(stage?.name ?? '');
       this.task = await (await import('./worktree.js')).withEndDiff(this.task, this.task.worktree, (l) => this.log(l), ctx);
     }
-    // Read before the cgroup goes (its cpu.stat goes with it); nothing of the task runs any more.
+    // Final: nothing of the task runs any more (the cgroup, and its cpu.stat, go after the final write).
     if (this.meter && this.started) this.task = { ...this.task, resources: this.meter.final() };
-    if (this.cgroup) releaseCgroup(this.ledger, this.cgroup);
     if (!this.started) {
       // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
       await this.firstWrite(() => undefined);
