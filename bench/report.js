@@ -150,6 +150,7 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['fuse', 'Dashboard on a FUSE view of the state dir (a shared filesystem, polled)', 'fuse'],
     ['squeue', 'Slurm: squeue calls with 3 dashboards and 2 `wait`s open', 'squeue'],
     ['eta', 'ETA on recorded runs', 'eta'],
+    ['execa', 'execa where it is not loaded: the fast commands and the step spawn', 'execa'],
   ];
   const goals = goalRows(rows);
   const md = [];

@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta, containment.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta, execa, containment.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -33,6 +33,7 @@ import { writeReport } from './report.js';
 import { benchWorktree } from './worktree.js';
 import { benchFuse, benchSqueue } from './shared.js';
 import { benchEta } from './eta.js';
+import { benchExeca } from './execa.js';
 import { benchContainment } from './containment.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -1127,6 +1128,7 @@ const SECTIONS = [
   ['fuse', () => benchFuse({ NODE, BIN, row, notes, methods, stopHooks, procCpu, cliEnv, launchDetached, readTask, drain })],
   ['squeue', () => benchSqueue({ NODE, BIN, row, notes, methods, stopHooks, cliEnv, slurmCluster })],
   ['eta', () => benchEta({ root: ROOT, row, notes, methods })],
+  ['execa', () => benchExeca({ NODE, BIN, ROOT, rounds: ROUNDS, cliEnv, drain, row, methods })],
   ['containment', () => benchContainment({ NODE, BIN, dt, cliEnv, drain, row, notes, methods, rounds: FULL ? 15 : 7 })],
 ];
 
