@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { makeHome } from './fixtures.js';
+import { openCpuGroup, waitEmpty } from './cgroup.js';
 import { pairedRatios, stats, timeInterleaved } from './timing.js';
 
 function homeWith(name, containment) {
@@ -50,19 +51,35 @@ export async function benchContainment({ NODE, BIN, dt, cliEnv, drain, row, note
   // 100 launches until all are done, in pairs (cgroup, process group, then the other way round).
   const q = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
   const loop = `i=0; while [ $i -lt 100 ]; do i=$((i+1)); ${q(NODE)} ${q(BIN)} task bench "launch $i" -b -- true >/dev/null || echo "launch $i failed" >&2; done`;
-  const hundred = async (home) => {
+  // Each run in a CPU accounting group of the bench's (the tasks' own cgroups nest in it): CPU is
+  // less at the mercy of other load on the machine than wall time.
+  const hundred = async (home, label) => {
+    const { group } = openCpuGroup(`containment-${label}`);
     const t0 = performance.now();
-    spawnSync('sh', ['-c', loop], { env: cliEnv(home, { ca: false }), stdio: 'ignore' });
+    spawnSync('sh', ['-c', `${group ? `${group.joinShell}; ` : ''}${loop}`], { env: cliEnv(home, { ca: false }), stdio: 'ignore' });
     const done = await drain(home, 180_000);
     if (!done) notes.push(`containment: 100 launches in ${home} were not all done after 180 s`);
-    return (performance.now() - t0) / 1000;
+    const wall = (performance.now() - t0) / 1000;
+    let cpuMs = null;
+    if (group) {
+      await waitEmpty(group, 30_000);
+      cpuMs = group.usageMs() / 100;
+      group.remove();
+    }
+    return { wall, cpuMs };
   };
   const walls = { cgroup: [], pgroup: [] };
+  const cpu = { cgroup: [], pgroup: [] };
+  let n = 0;
   for (const order of [
     ['cgroup', 'pgroup'],
     ['pgroup', 'cgroup'],
   ]) {
-    for (const side of order) walls[side].push(await hundred(side === 'cgroup' ? cg : pg));
+    for (const side of order) {
+      const r = await hundred(side === 'cgroup' ? cg : pg, `${side}-${n++}`);
+      walls[side].push(r.wall);
+      if (r.cpuMs !== null) cpu[side].push(r.cpuMs);
+    }
   }
   const a = { ...stats(walls.cgroup), perRound: walls.cgroup };
   const b = { ...stats(walls.pgroup), perRound: walls.pgroup };
@@ -76,9 +93,22 @@ export async function benchContainment({ NODE, BIN, dt, cliEnv, drain, row, note
     kind: 'ratio',
     note: `tasks held: ${JSON.stringify(containmentOf(cg))} / ${JSON.stringify(containmentOf(pg))}`,
   });
+  if (cpu.cgroup.length && cpu.pgroup.length) {
+    const c = { ...stats(cpu.cgroup), perRound: cpu.cgroup };
+    const p = { ...stats(cpu.pgroup), perRound: cpu.pgroup };
+    row('containment', 'CPU per task (launcher, worker, command), a cgroup per task', c, {
+      baseline: p,
+      baselineLabel: 'the same, containment "process-group"',
+      paired: pairedRatios(c, p),
+      goal: '≤ 1.05×',
+      limit: 1.05,
+      kind: 'ratio',
+    });
+  } else notes.push('containment: no CPU accounting group here; CPU per task not measured');
   methods.containment =
     `Two state dirs, one with \`containment: "auto"\` (a cgroup per task where the machine gives one) and one with \`"process-group"\`. ` +
     `\`task -b -- true\` is timed to its return, ${rounds} interleaved rounds (after each run, until that task is done and its worker exited); ` +
     'then a shell loop of 100 launches is timed until every task is done, twice per side, in the order cgroup, process group, process group, cgroup. ' +
-    'NODE_EXTRA_CA_CERTS unset on both sides. Ratios are of adjacent pairs.';
+    "Each loop runs in a CPU accounting group of the bench's (cpu.stat of a cgroup v2, which counts the tasks' own cgroups nested in it), " +
+    'so CPU per task covers launcher, worker and command. NODE_EXTRA_CA_CERTS unset on both sides. Ratios are of adjacent pairs.';
 }

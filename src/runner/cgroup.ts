@@ -187,9 +187,12 @@ export function cgroupOomKills(path: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** What the cgroup under which tasks' cgroups are made offers its children (`cgroup.controllers`). */
+/**
+ * The controllers the `dev-tools` cgroup has, to enable for the tasks' cgroups: its
+ * `cgroup.controllers`, or before it is made, what its parent enables for its children.
+ */
 export function controllersOffered(rootDir: string): string[] {
-  const text = readText(join(rootDir, 'cgroup.controllers')) ?? readText(join(rootDir, '..', 'cgroup.controllers')) ?? '';
+  const text = readText(join(rootDir, 'cgroup.controllers')) ?? readText(join(rootDir, '..', 'cgroup.subtree_control')) ?? '';
   return text.split(/\s+/).filter((w) => w !== '');
 }
 

@@ -159,13 +159,18 @@ export class TaskRun {
    */
   private contain(): string | null {
     const limits = this.config.projects[this.task.project]?.limits ?? {};
+    // Limits added to config.json after a job was submitted: its cluster's, never ignored here.
+    if (this.inJob && (limits.memory !== undefined || limits.cpus !== undefined)) {
+      return `project "${this.task.project}" has limits, which apply to local tasks (ask the cluster: --sbatch-arg=--mem=...)`;
+    }
     const setting = this.inJob ? 'process-group' : (this.config.containment ?? 'auto');
     const c = containTask(this.ledger, this.store.paths.home, this.task.id, setting, limits);
     if ('problem' in c) return c.problem;
     this.cgroup = c.cgroup;
     this.memoryLimit = c.memoryLimit;
-    this.task = { ...this.task, containment: c.cgroup ? 'cgroup' : 'process-group' };
+    // A job's processes are its cluster's to hold together (scancel stops them all): not said here.
     if (!this.inJob) {
+      this.task = { ...this.task, containment: c.cgroup ? 'cgroup' : 'process-group' };
       this.meter = new ResourceMeter(this.cgroup);
       const timer = setInterval(() => this.measure(), RESOURCE_SAMPLE_MS);
       timer.unref();
