@@ -2,9 +2,9 @@
 // (bin/dev-tools.js → dist/, what `npm pack` ships), each against a baseline
 // measured in the same run, prints a table and writes bench/BENCHMARKS.md.
 //
-//   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--out <file.md>]
+//   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--base-bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta, execa, containment.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta, execa, tty, containment.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -34,6 +34,7 @@ import { benchWorktree } from './worktree.js';
 import { benchFuse, benchSqueue } from './shared.js';
 import { benchEta } from './eta.js';
 import { benchExeca } from './execa.js';
+import { benchTty } from './tty.js';
 import { benchContainment } from './containment.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,6 +43,8 @@ const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : null);
 // --bin: another build of the CLI (an installed tarball's bin, an A/B copy); --out: where the report goes.
 const BIN = opt('--bin') ? resolve(opt('--bin')) : join(ROOT, 'bin', 'dev-tools.js');
+// --base-bin: a base build (main's bin/dev-tools.js) that the tty section compares `task -b` with, side by side.
+const BASE_BIN = opt('--base-bin') ? resolve(opt('--base-bin')) : null;
 const OUT = opt('--out') ? resolve(opt('--out')) : join(ROOT, 'bench', 'BENCHMARKS.md');
 const FULL = args.includes('--full');
 const only = opt('--only') ? new Set(opt('--only').split(',')) : null;
@@ -1129,6 +1132,10 @@ const SECTIONS = [
   ['squeue', () => benchSqueue({ NODE, BIN, row, notes, methods, stopHooks, cliEnv, slurmCluster })],
   ['eta', () => benchEta({ root: ROOT, row, notes, methods })],
   ['execa', () => benchExeca({ NODE, BIN, ROOT, rounds: ROUNDS, cliEnv, drain, row, methods })],
+  [
+    'tty',
+    () => benchTty({ NODE, BIN, baseBin: BASE_BIN, cliEnv, drain, readTask, procStatus, row, notes, methods, rounds: FULL ? 30 : ROUNDS }),
+  ],
   ['containment', () => benchContainment({ NODE, BIN, dt, cliEnv, drain, row, notes, methods, rounds: FULL ? 15 : 7 })],
 ];
 

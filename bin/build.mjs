@@ -7,7 +7,9 @@
 //                          when a changed config.json is validated.
 //   dist/worker.cjs        the detached worker, and dist/group-stopper.cjs: the files
 //                          that run as processes of their own (src/runner/runtime-files.ts);
-//                          zod stays outside them too
+//                          zod stays outside them too, and so does @lydell/node-pty (a
+//                          native module, its binary in a package of its platform), which
+//                          the worker of a --tty task requires, and no other
 //   dist/ui/               the dashboard and the cancel picker, with Ink and React (ESM,
 //                          shared chunks), imported by `ui` and `cancel` only
 //
@@ -50,7 +52,7 @@ await Promise.all([
     ...commonjs,
     entryPoints: { worker: 'src/runner/entries/worker.ts', 'group-stopper': 'src/runner/entries/group-stopper.ts' },
     outdir: DIST,
-    external: ['zod'],
+    external: ['zod', '@lydell/node-pty'],
     outExtension: { '.js': '.cjs' },
   }),
   build({

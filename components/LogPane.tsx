@@ -153,6 +153,7 @@ export function LogPane({
           return step(-1);
         case Action.OpenPager:
         case Action.OpenEditor:
+        case Action.Attach:
         case Action.Help:
           return onAction?.(action);
         case Action.Back:

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { memo } from 'react';
 import { cellText, fit, type Column } from '../src/core/table.js';
-import { GAP, MARK, NO_MARK, STATUS_COLORS, taskCells } from '../src/core/task-view.js';
+import { GAP, MARK, NO_MARK, statusColor, taskCells } from '../src/core/task-view.js';
 import { printable } from '../src/core/terminal-text.js';
 import { isBroken, type TaskEntry } from '../src/core/task.js';
 import { useColor } from './useColor.js';
@@ -49,7 +49,7 @@ export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, n
   return (
     <Text inverse={selected} wrap="truncate">
       {(selected ? MARK : NO_MARK) + texts.slice(0, Math.max(0, at)).join('')}
-      {at >= 0 ? <Text color={paint(STATUS_COLORS[entry.status])}>{texts[at]}</Text> : null}
+      {at >= 0 ? <Text color={paint(statusColor(entry))}>{texts[at]}</Text> : null}
       {at >= 0 ? texts.slice(at + 1).join('') : ''}
     </Text>
   );

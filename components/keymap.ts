@@ -48,6 +48,8 @@ export const Action = {
   EditRestart: 'editRestart',
   ToggleBell: 'toggleBell',
   Redraw: 'redraw',
+  Open: 'open',
+  Attach: 'attach',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -124,7 +126,14 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageDown, keys: [k('pageDown')], description: 'a page of tasks down' },
     { action: Action.First, keys: [c('g'), k('home')], description: 'first task' },
     { action: Action.Last, keys: [c('G'), k('end')], description: 'last task' },
-    { action: Action.FocusLog, keys: [k('return'), k('tab')], description: 'focus the log pane', hint: 'log' },
+    {
+      action: Action.Open,
+      keys: [k('return')],
+      description: 'focus the log pane; a running --tty task: attach',
+      hint: 'log',
+    },
+    { action: Action.FocusLog, keys: [k('tab')], description: 'focus the log pane', hint: 'log' },
+    { action: Action.Attach, keys: [c('t')], description: "attach to a --tty task's terminal (Ctrl+] back)" },
     { action: Action.Detail, keys: [c('i')], description: 'the whole record of the selected task', hint: 'detail' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
@@ -158,6 +167,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)', hint: 'pager' },
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.ShowDiff, keys: [c('d')], description: 'switch between log and diff', hint: 'log/diff' },
+    { action: Action.Attach, keys: [c('t')], description: "attach to a --tty task's terminal (Ctrl+] back)" },
     { action: Action.Back, keys: [k('escape'), k('tab')], description: 'clear the search, else back to the table', hint: 'back' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit', pinned: true },

@@ -2,7 +2,8 @@
 // terminal to a program (a pager, an editor) and take it back, and write the bytes
 // that are not frames (the bell, OSC 52 to copy).
 import { CLEAR_SCREEN, ENTER_SCREEN, LEAVE_SCREEN } from '../src/core/terminal-codes.js';
-import { handTerminalTo, type TerminalRun } from '../src/runner/terminal-program.js';
+import { runtimeFile } from '../src/runner/runtime-files.js';
+import { handTerminalTo, handTerminalToCommand, type TerminalRun } from '../src/runner/terminal-program.js';
 
 export type { TerminalRun };
 
@@ -12,6 +13,8 @@ export interface TerminalControl {
    * dashboard's screen, raw mode and hidden cursor are put back as they were.
    */
   runProgram(commandLine: string, file: string): TerminalRun;
+  /** Runs `dev-tools attach <id>` on the whole terminal until it detaches or the task ends, and takes the terminal back. */
+  attach(id: string): TerminalRun;
   write(data: string): void;
   /** Clears the screen and draws the last frame again, whole (Ctrl+L). */
   redraw(): void;
@@ -31,6 +34,21 @@ export function ttyTerminal(
   inkWrite: (data: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): TerminalControl {
+  const handing = () => {
+    const raw = Boolean(stdin.isTTY && stdin.isRaw);
+    return {
+      handOver: () => {
+        // The main screen as a program expects to find it; back, the dashboard's screen, cleared.
+        stdout.write(LEAVE_SCREEN);
+        if (raw) stdin.setRawMode(false);
+      },
+      takeBack: () => {
+        if (raw) stdin.setRawMode(true);
+        stdout.write(ENTER_SCREEN + CLEAR_SCREEN);
+        inkWrite('');
+      },
+    };
+  };
   return {
     async copy(text) {
       const { tmuxLoadBuffer, tmuxSetClipboard } = await import('../src/runner/tmux-clipboard.js');
@@ -50,19 +68,10 @@ export function ttyTerminal(
     // Through Ink: it forgets what it drew, and draws its last frame whole after the clear.
     redraw: () => inkWrite(CLEAR_SCREEN),
     runProgram(commandLine, file) {
-      const raw = Boolean(stdin.isTTY && stdin.isRaw);
-      return handTerminalTo(commandLine, file, {
-        handOver: () => {
-          // The main screen as a program expects to find it; back, the dashboard's screen, cleared.
-          stdout.write(LEAVE_SCREEN);
-          if (raw) stdin.setRawMode(false);
-        },
-        takeBack: () => {
-          if (raw) stdin.setRawMode(true);
-          stdout.write(ENTER_SCREEN + CLEAR_SCREEN);
-          inkWrite('');
-        },
-      });
+      return handTerminalTo(commandLine, file, handing());
+    },
+    attach(id) {
+      return handTerminalToCommand([process.execPath, runtimeFile('cli'), 'attach', id], handing());
     },
   };
 }

@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'react';
+import { StringDecoder } from 'node:string_decoder';
+import { TerminalScreen } from '../src/core/terminal-screen.js';
+import { isMarkerLine } from '../src/core/markers.js';
 import { formatBytes } from '../src/core/units.js';
 import { LogCursor } from '../src/store/log-cursor.js';
-import { countLines, paneTail } from '../src/store/logs.js';
+import { countLines, paneTail, tailBytes } from '../src/store/logs.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import { LogLines } from './log-text.js';
 import { useStateWatch } from './useStateWatch.js';
@@ -32,10 +35,37 @@ function sameView(a: LogTailView, b: LogTailView): boolean {
 }
 
 /**
- * The clean lines of a task's log: a bounded tail first, then only the bytes
- * appended since (re-tailed when the file shrank or jumped far ahead).
+ * The log of a `--tty` task as its terminal shows it: the tail played back on a screen
+ * (cursor moves, clears, a prompt's redraws), then what is appended played on it too.
  */
-export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30, everyMs = 500): LogTailView {
+class TerminalLog {
+  private screen = new TerminalScreen();
+  private decoder = new StringDecoder('utf8');
+  dropped = 0;
+  reset(): void {
+    this.screen = new TerminalScreen();
+    this.decoder = new StringDecoder('utf8');
+  }
+  /** The tail of the log; returns where it started and the size it was read at. */
+  loadTail(path: string, budget: number): { start: number; size: number } {
+    const tail = tailBytes(path, budget);
+    this.push(tail.data);
+    return { start: tail.size - tail.data.length, size: tail.size };
+  }
+  push(data: Buffer): void {
+    this.screen.write(this.decoder.write(data));
+  }
+  snapshot(): string[] {
+    return this.screen.lines().filter((l) => !isMarkerLine(l));
+  }
+}
+
+/**
+ * The clean lines of a task's log: a bounded tail first, then only the bytes
+ * appended since (re-tailed when the file shrank or jumped far ahead). `terminal`:
+ * the log of a `--tty` task, shown as its terminal's screen shows it.
+ */
+export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30, everyMs = 500, terminal = false): LogTailView {
   const [view, setView] = useState<LogTailView>(EMPTY);
   const watch = useStateWatch(store.paths);
 
@@ -43,7 +73,7 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30,
     setView(EMPTY);
     if (!id) return undefined;
     const path = store.logPath(id);
-    const buffer = new LogLines();
+    const buffer = terminal ? new TerminalLog() : new LogLines();
     const cursor = LogCursor.at(path);
     let skippedBytes = 0;
     let skippedLines: number | null = 0;
@@ -58,6 +88,13 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30,
     const retail = () => {
       buffer.reset();
       try {
+        if (buffer instanceof TerminalLog) {
+          const tail = buffer.loadTail(path, LOG_TAIL_BYTES);
+          skippedBytes = tail.start;
+          skippedLines = tail.start > 0 ? null : 0;
+          cursor.offset = tail.size;
+          return;
+        }
         // Whole lines back to the budget; a huge line counts as the start the pane shows of it.
         const tail = paneTail(path, LOG_TAIL_BYTES);
         skippedBytes = tail.start;
@@ -112,7 +149,7 @@ export function useLogTail(store: TaskStore, id: string | null, coalesceMs = 30,
       if (timer) clearTimeout(timer);
       stop();
     };
-  }, [store, id, coalesceMs, everyMs, watch]);
+  }, [store, id, coalesceMs, everyMs, watch, terminal]);
 
   return view;
 }

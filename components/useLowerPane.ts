@@ -15,8 +15,8 @@ const DIFF_COLORS: Record<string, string | undefined> = { added: 'green', remove
  */
 export function useLowerPane(store: TaskStore, actions: DashboardActions, selected: TaskEntry | null) {
   const [view, setView] = useState<'log' | 'diff'>('log');
-  const log = useLogTail(store, selected?.id ?? null);
   const task = selected && !isBroken(selected) ? selected : null;
+  const log = useLogTail(store, selected?.id ?? null, undefined, undefined, Boolean(task?.tty));
   const diffTask = view === 'diff' && task?.isolation ? task : null;
   const diff = useTaskDiff(actions.diff, diffTask);
   const pane = diffTask
@@ -27,7 +27,11 @@ export function useLowerPane(store: TaskStore, actions: DashboardActions, select
         lineColor: (line: string) => DIFF_COLORS[diffLineKind(line) ?? ''],
       }
     : {
-        title: task?.isolation ? `log (${keysFor('table', Action.ShowDiff)} diff)` : 'log',
+        title: task?.isolation
+          ? `log (${keysFor('table', Action.ShowDiff)} diff)`
+          : task?.tty
+            ? `terminal (${keysFor('table', Action.Attach)} attach)`
+            : 'log',
         lines: log.lines,
         earlier: log.earlier,
         lineColor: undefined,

@@ -8,6 +8,7 @@ import type { Message } from './MessageLine.js';
 import { BELL, type TerminalControl } from './terminal-control.js';
 import type { ActionHandlers } from './useModeKeys.js';
 import { useFailureAlerts } from './useFailureAlerts.js';
+import { useInputAlerts } from './useInputAlerts.js';
 import { useProgramOpener, type Programs } from './useProgramOpener.js';
 
 interface TaskToolsInput {
@@ -38,6 +39,7 @@ export function useTaskTools(input: TaskToolsInput) {
   const [draft, setDraft] = useState<LaunchDraft | null>(null);
   const ring = useCallback(() => terminal.write(BELL), [terminal]);
   const alerts = useFailureAlerts(entries, ring);
+  useInputAlerts(entries, ring, alerts.bell);
   // A failure is seen once it is selected.
   const selectedId = shown[index]?.id ?? null;
   const { seen } = alerts;
@@ -47,6 +49,22 @@ export function useTaskTools(input: TaskToolsInput) {
   const openLog = (kind: keyof Programs) => {
     const task = selectedTask('open');
     if (task) opener.open(kind, task);
+  };
+  /** The terminal goes to `dev-tools attach` and comes back on Ctrl+] (or when the task ends). `orElse`: what Enter does on any other task. */
+  const attach = (orElse?: () => void) => {
+    const task = selectedTask('attach to');
+    if (!task) return;
+    if (!task.tty || task.status !== 'running') {
+      if (orElse) return orElse();
+      const why = task.tty ? `it is ${task.status}: its terminal is not open` : 'it was not started with --tty';
+      return say({ text: `${task.id} has no terminal to attach to: ${why}`, kind: 'error' });
+    }
+    const r = terminal.attach(task.id);
+    if (r.error) return say({ text: `cannot attach to ${task.id}: ${r.error}`, kind: 'error' });
+    say({
+      text: r.code === 0 ? `back from ${task.id}'s terminal (it goes on)` : `back from ${task.id}'s terminal: it closed`,
+      kind: 'info',
+    });
   };
   const copyId = () => {
     const task = selectedTask('copy');
@@ -74,9 +92,11 @@ export function useTaskTools(input: TaskToolsInput) {
     [Action.OpenPager]: () => openLog('pager'),
     [Action.OpenEditor]: () => openLog('editor'),
     [Action.CopyId]: copyId,
+    [Action.Open]: () => attach(() => setMode('log')),
+    [Action.Attach]: () => attach(),
     [Action.ToggleBell]: () => {
       alerts.toggleBell();
-      say({ text: `bell on failure ${alerts.bell ? 'off' : 'on'}`, kind: 'info' });
+      say({ text: `bell on failure and input ${alerts.bell ? 'off' : 'on'}`, kind: 'info' });
     },
     [Action.EditRestart]: () => {
       const task = selectedTask('edit');
@@ -93,6 +113,7 @@ export function useTaskTools(input: TaskToolsInput) {
       if (action === Action.OpenPager) openLog('pager');
       else if (action === Action.OpenEditor) openLog('editor');
       else if (action === Action.CopyId) copyId();
+      else if (action === Action.Attach) attach();
     },
     draft,
     clearDraft: () => setDraft(null),

@@ -13,7 +13,7 @@ export function registerLogs(program: Command): void {
     .option('--raw', 'on a terminal too, print the bytes as they are (escape sequences included)')
     .addHelpText(
       'after',
-      '\nOn a terminal, escape sequences other than colours are dropped (a task cannot clear your screen or set its title);\npiped output, and --raw, is byte for byte.\n\nExamples:\n  dev-tools logs mh3k\n  dev-tools logs -n 200 mh3k\n  dev-tools logs -f mh3k\n  dev-tools logs --raw mh3k > out.txt',
+      '\nOn a terminal, escape sequences other than colours are dropped (a task cannot clear your screen or set its title);\npiped output, and --raw, is byte for byte. The log of a --tty task is played back as its terminal showed it\n(carriage returns, cursor moves and clears resolved), piped too; --raw gives its bytes.\n\nExamples:\n  dev-tools logs mh3k\n  dev-tools logs -n 200 mh3k\n  dev-tools logs -f mh3k\n  dev-tools logs --raw mh3k > out.txt',
     )
     .action(async (idInput: string, opts: { lines: string; follow?: boolean; raw?: boolean }) => {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines takes a whole number, not "${opts.lines}"`);
@@ -21,7 +21,12 @@ export function registerLogs(program: Command): void {
       const [{ openContext }, { tailLines, TAIL_LINE_LIMIT }] = await Promise.all([import('./context.js'), import('../store/logs.js')]);
       const { store, config } = await openContext({ lastValidConfig: true });
       const id = store.resolveId(idInput);
-      store.get(id);
+      const task = store.get(id);
+      // A terminal's stream (cursor moves, clears, CRLF) reads as the lines it showed; --raw keeps its bytes.
+      if (task.tty && !opts.raw) {
+        const { printTerminalLog } = await import('./terminal-log.js');
+        return printTerminalLog(store, config, id, n, Boolean(opts.follow));
+      }
       const write = outputWriter(Boolean(opts.raw));
       let offset = 0;
       try {

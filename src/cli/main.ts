@@ -13,6 +13,8 @@ import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
+import { registerSend } from './send.js';
+import { registerAttach } from './attach.js';
 
 /** Every subcommand, in the order of the help; `task` also takes the words after "--". */
 const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[] | null) => void> = {
@@ -22,6 +24,8 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
   cancel: registerCancel,
   restart: registerRestart,
   wait: registerWait,
+  send: registerSend,
+  attach: registerAttach,
   diff: registerDiff,
   clean: registerClean,
   ui: registerUi,

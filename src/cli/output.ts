@@ -9,6 +9,7 @@ const CODES: Record<string, [number, number]> = {
   red: [31, 39],
   green: [32, 39],
   yellow: [33, 39],
+  yellowBright: [93, 39],
   magenta: [35, 39],
   cyan: [36, 39],
   gray: [90, 39],

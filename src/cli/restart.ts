@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { launchState } from '../core/task-view.js';
-import { collect, printLaunched } from './task.js';
+import { collect, printLaunched, runInForeground } from './task.js';
 import { writeOut } from './output.js';
 
 export function registerRestart(program: Command): void {
@@ -12,22 +12,23 @@ export function registerRestart(program: Command): void {
     .option('-b, --background', 'start a detached worker and return at once')
     .option('--json', 'print the new task object (with -b)')
     .option('--executor <name>', 'run it on this executor ("local" or one of config.json) instead of the one it ran on')
+    .option('--tty', 'run it in a terminal of its own (send / attach), whether or not it ran in one')
+    .option('--no-tty', 'run it without a terminal, though it ran in one')
     .option('--sbatch-arg <arg>', 'one more sbatch option, after those it ran with (repeatable): --sbatch-arg=--time=8:00:00', collect, [])
     .addHelpText(
       'after',
-      '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b\n  dev-tools restart mh3k -b --executor local\n  dev-tools restart mh3k -b --sbatch-arg=--time=8:00:00   # a Slurm task that reached its time limit',
+      '\nExamples:\n  dev-tools restart mh3k\n  dev-tools restart mh3k -b\n  dev-tools restart mh3k -b --executor local\n  dev-tools restart mh3k -b --sbatch-arg=--time=8:00:00   # a Slurm task that reached its time limit\n  dev-tools restart mh3k -b --tty                         # in a terminal of its own this time (send / attach)',
     )
-    .action(async (idInput: string, opts: { background?: boolean; json?: boolean; executor?: string; sbatchArg: string[] }) => {
-      if (opts.json && !opts.background) throw new UsageError('--json goes with -b (a foreground task streams its output)');
-      const [{ openContext }, { restartTask }, { runForeground }] = await Promise.all([
-        import('./context.js'),
-        import('../runner/launch.js'),
-        import('./foreground.js'),
-      ]);
-      const ctx = await openContext();
-      const result = await restartTask(ctx.store, ctx.config, ctx.store.resolveId(idInput), process.env, opts.executor, opts.sbatchArg);
-      if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
-      writeOut(`restarted as ${result.task.id}${result.started ? '' : ` (${launchState(result)})`}\n`, 2);
-      process.exitCode = await runForeground(ctx, result.task.id);
-    });
+    .action(
+      async (idInput: string, opts: { background?: boolean; json?: boolean; executor?: string; sbatchArg: string[]; tty?: boolean }) => {
+        if (opts.json && !opts.background) throw new UsageError('--json goes with -b (a foreground task streams its output)');
+        const [{ openContext }, { restartTask }] = await Promise.all([import('./context.js'), import('../runner/launch.js')]);
+        const ctx = await openContext();
+        const id = ctx.store.resolveId(idInput);
+        const result = await restartTask(ctx.store, ctx.config, id, process.env, opts.executor, opts.sbatchArg, undefined, opts.tty);
+        if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
+        writeOut(`restarted as ${result.task.id}${result.started ? '' : ` (${launchState(result)})`}\n`, 2);
+        process.exitCode = await runInForeground(ctx, result.task);
+      },
+    );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TaskError } from '../core/errors.js';
-import { activeSummary, STATUS_COLORS, taskTable } from '../core/task-view.js';
+import { activeSummary, statusColor, taskTable } from '../core/task-view.js';
 import { compareTasks, isBroken, taskToJson, type Task } from '../core/task.js';
 import type { DoneRecord } from '../store/done-index.js';
 import type { TaskEntry } from '../core/task.js';
@@ -67,7 +67,7 @@ export function registerStatus(program: Command): void {
       const now = Date.now();
       const width = terminalWidth();
       const lines = taskTable(tasks, now, width, (key, text, i) => {
-        if (key === 'status') return paint(STATUS_COLORS[tasks[i]!.status], text);
+        if (key === 'status') return paint(statusColor(tasks[i]!), text);
         if (key === 'id') return paint('bold', text);
         return text;
       });

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { worktreeBranch } from '../core/diff.js';
 import { UsageError } from '../core/errors.js';
 import { launchState } from '../core/task-view.js';
-import { startFailure, taskToJson } from '../core/task.js';
+import { isFinal, startFailure, taskToJson, type Task } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
-import { paint, printJson, writeOut } from './output.js';
+import { isTerminal, paint, printJson, writeOut } from './output.js';
 
 interface TaskOptions {
   background?: boolean;
@@ -16,6 +16,7 @@ interface TaskOptions {
   worktree?: boolean;
   base?: string;
   sbatchArg: string[];
+  tty?: boolean;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -42,6 +43,8 @@ export function registerTask(program: Command, command: string[] | null): void {
       collect,
       [],
     )
+    .option('--tty', 'run it in a terminal of its own, to answer its questions: dev-tools send / attach (as a project with "tty": true)')
+    .option('--no-tty', 'no terminal, whatever the project says')
     .option('--json', 'print the task object (with -b)')
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
     .allowExcessArguments(true)
@@ -54,6 +57,7 @@ Examples:
   dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
   dev-tools task ml "Train" -b --executor hpc --sbatch-arg=--time=8:00:00 --sbatch-arg=--mem=32G -- python train.py
   dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
+  dev-tools task web "Fix the bug" -b --tty -- claude   # an agent that asks: dev-tools send / attach <id>
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
     )
     .action(async (project: string, description: string, opts: TaskOptions, cmd: Command) => {
@@ -75,6 +79,7 @@ Examples:
         worktree: opts.worktree,
         base: opts.base,
         sbatchArgs: opts.sbatchArg,
+        tty: opts.tty,
       });
       for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));
@@ -82,9 +87,24 @@ Examples:
       // Its id first, on stderr (stdout is the command's): to follow, cancel or restart it from another shell.
       const what = `${result.task.id} (${printable(project)}: ${printable(description.split('\n')[0]!).slice(0, 80)})`;
       writeOut(`${result.started ? `started ${what}` : `${what} ${launchState(result)}`}\n`, 2);
-      const { runForeground } = await import('./foreground.js');
-      process.exitCode = await runForeground(ctx, result.task.id);
+      process.exitCode = await runInForeground(ctx, result.task);
     });
+}
+
+/**
+ * A foreground task: its output streamed until it ends; a `--tty` task in a terminal is
+ * attached instead (what is typed reaches it; Ctrl+] leaves it running).
+ */
+export async function runInForeground(ctx: Context, task: Task): Promise<number> {
+  if (task.tty && isTerminal(1) && process.stdin.isTTY && !isFinal(task.status)) {
+    const { attachTo } = await import('./attach.js');
+    const { pollUntil } = await import('../runner/sleep.js');
+    // Queued: it is attached to once it starts.
+    const started = await pollUntil(() => (ctx.store.get(task.id).status === 'queued' ? undefined : true), 24 * 3600 * 1000, 200);
+    if (started && ctx.store.get(task.id).status === 'running') return attachTo(ctx, task.id);
+  }
+  const { runForeground } = await import('./foreground.js');
+  return runForeground(ctx, task.id);
 }
 
 export function printLaunched(ctx: Context, result: LaunchResult, json: boolean): void {
@@ -105,6 +125,7 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
       ? [`  worktree: branch ${worktreeBranch(task.id)} from ${task.isolation.base.slice(0, 12)} (dev-tools diff ${task.id})`]
       : []),
     ...(result.job?.line ? [`  job:     ${printable(result.job.line)}`] : []),
+    ...(task.tty ? [`  answer:  dev-tools send ${task.id} <text>   or   dev-tools attach ${task.id}`] : []),
     `  log:     ${printable(ctx.store.logPath(task.id))}`,
     `  follow:  dev-tools logs -f ${task.id}`,
     `  status:  dev-tools status`,

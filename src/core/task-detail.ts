@@ -4,7 +4,7 @@ import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, 
 import { containmentLine, resourcesLine } from './resources.js';
 import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
-import { isFinal, workerOf, type SlurmRun, type Task } from './task.js';
+import { isFinal, needsInput, workerOf, type SlurmRun, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
 
@@ -118,6 +118,10 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   add('description', printable(task.description));
   add('executor', printable(formatExecutor(task)));
   // A pasted script's newlines show as ⏎ (printable would make them spaces: another command).
+  if (task.tty) {
+    const open = task.status === 'running' ? `dev-tools attach ${task.id} (t), dev-tools send ${task.id} <text>` : 'closed';
+    add('terminal', needsInput(task) ? `waits for input: ${open}` : open);
+  }
   if (task.command) add('command', printable(shellLine(task.command).replace(/\n/g, '⏎')));
   add('cwd', printable(task.cwd));
   const envKeys = Object.keys(task.env ?? {}).sort();

@@ -1,6 +1,6 @@
 // The orders the dashboard's sort key cycles through, and the jump to a failed task.
 import { elapsedSeconds } from './task-view.js';
-import { compareTasks, isBroken, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { compareTasks, isBroken, needsInput, type Task, type TaskEntry, type TaskStatus } from './task.js';
 
 export const SORT_ORDERS = ['created', 'newest', 'status', 'project', 'progress', 'duration'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
@@ -20,7 +20,7 @@ export function describeSortOrder(order: SortOrder): string {
     case 'newest':
       return 'newest first';
     case 'status':
-      return 'by status (failed first)';
+      return 'by status (failed and waiting for input first)';
     case 'project':
       return 'by project';
     case 'progress':
@@ -39,7 +39,8 @@ export function sortTasks(entries: readonly TaskEntry[], order: SortOrder, now: 
       case 'newest':
         return -Date.parse(e.createdAt) || 0;
       case 'status':
-        return STATUS_RANK[e.status];
+        // A task waiting for its user's answer needs a look as a failure does.
+        return needsInput(e) ? STATUS_RANK.failed : STATUS_RANK[e.status];
       case 'project':
         return e.project.toLowerCase();
       case 'progress':

@@ -5,7 +5,7 @@ import { diffCell } from './diff.js';
 import { cpuCell, memCell } from './resources.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
-import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, needsInput, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
@@ -54,9 +54,22 @@ export function formatStatus(status: TaskStatus): string {
   return `${STATUS_SYMBOLS[status]} ${status}`;
 }
 
-/** The STATUS cell: the task's status, or `suspended` while Slurm holds its job stopped (it is not running then). */
-export function formatTaskStatus(task: Pick<Task, 'status' | 'runsOn'>): string {
+/** A running task whose terminal's program waits for its user: its STATUS cell, and its colour. */
+export const INPUT_STATUS = '? input';
+export const INPUT_COLOR = 'yellowBright';
+
+/**
+ * The STATUS cell: the task's status; `suspended` while Slurm holds its job stopped (it is
+ * not running then); `input` while the program in its terminal waits for its user.
+ */
+export function formatTaskStatus(task: Pick<Task, 'status' | 'runsOn'> & Partial<Pick<Task, 'attention'>>): string {
+  if (needsInput({ status: task.status, attention: task.attention })) return INPUT_STATUS;
   return isSuspended(task) ? '‖ suspended' : formatStatus(task.status);
+}
+
+/** The colour of a task's STATUS cell. */
+export function statusColor(task: Pick<Task, 'status'> & Partial<Pick<Task, 'attention'>>): string {
+  return needsInput({ status: task.status, attention: task.attention }) ? INPUT_COLOR : STATUS_COLORS[task.status];
 }
 
 /** The status words a narrow table shows (`✔ done`); the filter knows them too. */
@@ -326,6 +339,8 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
     if (s === 'running' || counts[s] === 0) continue;
     parts.push({ text: `${s} ${counts[s]}`, color: STATUS_COLORS[s] });
   }
+  const waiting = entries.filter((e) => !isBroken(e) && needsInput(e)).length;
+  if (waiting) parts.push({ text: `input ${waiting}`, color: INPUT_COLOR });
   if (active.remoteRunning + active.remoteQueued) {
     parts.push({ text: `on clusters ${active.remoteRunning} running, ${active.remoteQueued} pending`, color: STATUS_COLORS.running });
   }

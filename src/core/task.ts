@@ -60,6 +60,10 @@ export interface Task {
   containment?: Containment | null;
   /** What its processes used, as its worker measured it (updated while it runs, final at its end). */
   resources?: Resources | null;
+  /** Its commands run in a terminal of their own (`--tty`): `send` and `attach` reach it. */
+  tty?: boolean | null;
+  /** Why it needs the user now: `input`, its terminal's program waits for it (written by its worker). */
+  attention?: Attention | null;
 }
 
 export type Containment = 'cgroup' | 'process-group';
@@ -73,6 +77,14 @@ export interface Resources {
   peakMemoryBytes: number;
   /** CPU over the last interval, in percent of one core (null at the end, or before a second sample). */
   cpuPercent?: number | null;
+}
+
+/** What a running task may be waiting for from the user. */
+export type Attention = 'input';
+
+/** Whether the task waits for its user now (a running task only: a final one waits for nothing). */
+export function needsInput(task: Pick<Task, 'status' | 'attention'>): boolean {
+  return task.status === 'running' && task.attention === 'input';
 }
 
 /** What a worktree task starts from: the repo, the commit the user had at launch, and how it is prepared. */

@@ -34,6 +34,8 @@ export interface LaunchSpec {
   base?: string | null;
   /** `--sbatch-arg`: options for sbatch for this task, after its executor's. */
   sbatchArgs?: string[];
+  /** `--tty`: in a terminal of its own (default: the project's `tty`). */
+  tty?: boolean | null;
 }
 
 export interface LaunchResult {
@@ -58,7 +60,7 @@ const MAX_DESCRIPTION = 64 * 1024;
 
 type TaskFields = Pick<
   Task,
-  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation'
+  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'tty'
 >;
 
 /** What a launch will run (the given command, or the project's pipeline) and where. */
@@ -93,6 +95,7 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
   }
   const problem = jobOf(where) ? null : containmentProblem(config.containment ?? 'auto', limits, environment);
   if (problem) throw new TaskError(`cannot launch a task of project "${spec.project}": ${problem}`);
+  const tty = checkTty(spec.tty ?? project?.tty ?? false, where);
   return {
     project: spec.project,
     description: spec.description,
@@ -102,7 +105,18 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
     env: { ...(project?.env ?? {}) },
     restartOf: spec.restartOf ?? null,
     ...where,
+    ...(tty ? { tty } : {}),
   };
+}
+
+/** A terminal is served by a worker of this machine: a task on a cluster cannot have one. */
+function checkTty(tty: boolean, where: Pick<Task, 'executor' | 'runsOn'>): boolean {
+  if (tty && jobOf(where)) {
+    throw new UsageError(
+      `--tty is for local tasks: a task on executor "${where.executor}" runs on a node that send and attach cannot reach`,
+    );
+  }
+  return tty;
 }
 
 function checkDescription(description: string): void {
@@ -228,11 +242,12 @@ export async function restartTask(
   executor?: string | null,
   sbatchArgs: string[] = [],
   edit?: RestartEdit,
+  tty?: boolean | null,
 ): Promise<LaunchResult> {
   const original = store.get(id);
   if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
   if (edit && edit.project !== original.project) {
-    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs });
+    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs, tty });
   }
   if (edit) checkDescription(edit.description);
   const run = edit ? editedRun(config, original, edit) : { command: original.command ?? null, stages: original.stages ?? null };
@@ -240,8 +255,11 @@ export async function restartTask(
   const on = executor ?? original.executor;
   // Its own sbatch options go with it to the same executor; new ones come after (the last of two wins: more --time).
   const kept = on === original.executor ? (keptOptions(original).sbatchArgs ?? []) : [];
+  const where = resolveExecutor(config, on, environment, undefined, { sbatchArgs: [...kept, ...sbatchArgs] });
+  // In a new terminal of its own, as the original ran (or as `--tty` asks).
+  const inTerminal = checkTty(tty ?? Boolean(original.tty), where);
   const fields: TaskFields = {
-    ...resolveExecutor(config, on, environment, undefined, { sbatchArgs: [...kept, ...sbatchArgs] }),
+    ...where,
     project: original.project,
     description: edit?.description ?? original.description,
     ...run,
@@ -250,6 +268,7 @@ export async function restartTask(
     restartOf: original.id,
     // The same base, setup and copy, in a worktree of its own.
     ...(original.isolation ? { isolation: original.isolation } : {}),
+    ...(inTerminal ? { tty: true } : {}),
   };
   return createAndSchedule(store, config, fields, false, environment);
 }

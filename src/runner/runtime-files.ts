@@ -10,6 +10,8 @@ import { dirname, join } from 'node:path';
 export const RUNTIME_FILES = {
   worker: 'dist/worker.cjs',
   groupStopper: 'dist/group-stopper.cjs',
+  /** The command itself: the dashboard hands its terminal to `dev-tools attach`. */
+  cli: 'bin/dev-tools.js',
 } as const;
 
 /** The terminal UI's bundles (Ink, React and the components), loaded by `ui` and the cancel picker. */

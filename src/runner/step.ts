@@ -8,6 +8,7 @@ import { printable } from '../core/terminal-text.js';
 import type { Ledger } from '../store/ledger.js';
 import { findCommand } from './command-path.js';
 import { startTimeOf, STEP_PRELUDE, STEP_PRELUDE_NAME } from './proc.js';
+import type { TaskTerminal } from './task-terminal.js';
 
 export interface StepResult {
   exitCode: number | null;
@@ -36,7 +37,8 @@ export function stepProblem(argv: string[], cwd: string, env: Record<string, str
 /**
  * Starts one step through the prelude (its own process group, and the task's cgroup when
  * it has one; its output straight into
- * the given fds: the log, for a command; no pipe through the worker). The step records
+ * the given fds: the log, for a command; no pipe through the worker), or, for a `--tty`
+ * task, in its terminal (a session of its own; the worker copies the output to the log). The step records
  * itself in the ledger before it runs anything, so a worker killed right after this call
  * leaves a findable group.
  */
@@ -44,7 +46,7 @@ export function spawnStep(
   ledger: Ledger,
   key: number | string,
   argv: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number; cgroup?: string | null },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number; terminal?: TaskTerminal | null; cgroup?: string | null },
 ): Step | { error: string } {
   let record: string;
   try {
@@ -52,27 +54,37 @@ export function spawnStep(
   } catch (err) {
     return { error: `cannot start command: ${errnoReason(err)}` };
   }
-  let child: ChildProcess;
+  // The one spawn of a step: through the prelude, in a pipe-less process group, or in the task's terminal.
+  const args = ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, opts.cgroup ?? '', ...argv];
+  let pid: number | undefined;
+  let exited: Promise<{ code: number | null; signal: string | null }>;
   try {
-    child = spawn('/bin/sh', ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, opts.cgroup ?? '', ...argv], {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: ['ignore', opts.stdout, opts.stderr],
-    });
+    if (opts.terminal) {
+      const t = opts.terminal.start('/bin/sh', args, { cwd: opts.cwd, env: opts.env });
+      pid = t.pid;
+      exited = t.exited;
+    } else {
+      const child: ChildProcess = spawn('/bin/sh', args, {
+        cwd: opts.cwd,
+        env: opts.env,
+        detached: true,
+        stdio: ['ignore', opts.stdout, opts.stderr],
+      });
+      pid = child.pid;
+      exited = new Promise((resolve) => {
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+        child.once('error', () => resolve({ code: null, signal: null }));
+      });
+    }
   } catch (err) {
     ledger.endStep(record);
     return { error: `cannot start command ${printable(argv[0]!)}: ${errnoReason(err)}` };
   }
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: null, signal: null }));
-  });
-  if (!child.pid) {
+  if (!pid) {
     ledger.endStep(record);
     return { error: `cannot start command ${printable(argv[0]!)}` };
   }
-  return { pgid: child.pid, startTime: startTimeOf(child.pid), record, exited };
+  return { pgid: pid, startTime: startTimeOf(pid), record, exited };
 }
 
 /** A line of the worker's own (stage headers, the end) in the task's log, appended like the command's output. */

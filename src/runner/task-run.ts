@@ -34,6 +34,7 @@ import { testPoint } from './test-stop.js';
 import { logLine, spawnStep, stepProblem, stepRecorded, whyUnrecorded, type Step, type StepResult } from './step.js';
 import type { GitContext } from './git.js';
 import type { ProgramRunner } from './program.js';
+import type { Attention, TaskTerminal } from './task-terminal.js';
 
 const MARKER_POLL_MS = 100;
 /** How often what the task uses is measured (written with the progress, at most once a second). */
@@ -66,6 +67,8 @@ export class TaskRun {
   private cwd: string;
   /** Git runs so far (each a step of its own in the ledger: step-git-<n>). */
   private gitRuns = 0;
+  /** The terminal its steps run in (a `--tty` task), opened before the first one. */
+  private terminal: TaskTerminal | null = null;
 
   constructor(
     private readonly store: TaskStore,
@@ -113,7 +116,8 @@ export class TaskRun {
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
-    const prepared = this.contain() ?? (this.task.isolation ? await this.prepareWorktree() : null);
+    const prepared =
+      this.contain() ?? (this.task.tty ? await this.openTerminal() : null) ?? (this.task.isolation ? await this.prepareWorktree() : null);
     if (prepared) {
       final = this.cancelling
         ? { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } }
@@ -146,11 +150,38 @@ export class TaskRun {
     if (this.stopDetail && final.status === this.stopAs.status && final.result.error === this.stopAs.error) {
       final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
     }
-    await this.finish(final.status, final.result);
+    try {
+      await this.finish(final.status, final.result);
+    } finally {
+      // After the final state: an attach that sees its socket close reads it at once.
+      this.terminal?.close();
+    }
     // Empty since its last step settled: removed after the final state, whose write it must not
     // take room from on a full disk (its record frees a page). A worker killed before this
     // leaves it to the sweepers, by its record.
     if (this.cgroup) releaseCgroup(this.ledger, this.cgroup);
+  }
+
+  /** The terminal of a `--tty` task (node-pty is loaded here, and only here); returns why it cannot be had, or null. */
+  private async openTerminal(): Promise<string | null> {
+    const [{ TaskTerminal }, { terminalSocketPath }] = await Promise.all([
+      import('./task-terminal.js'),
+      import('../store/terminal-socket.js'),
+    ]);
+    const opened = await TaskTerminal.open(terminalSocketPath(this.store.paths, this.task.id), this.logFd, (a) => this.setAttention(a));
+    if ('error' in opened) return opened.error;
+    this.terminal = opened;
+    return null;
+  }
+
+  /**
+   * The one place a task's attention changes, set and cleared: the program in its terminal
+   * waits for input (`input`), or no longer does (null). Written at once.
+   */
+  private setAttention(attention: Attention): void {
+    if ((this.task.attention ?? null) === attention) return;
+    this.task = { ...this.task, attention };
+    if (this.started) this.writer.now();
   }
 
   /**
@@ -272,7 +303,14 @@ export class TaskRun {
     if (problem) return { exitCode: null, signal: null, error: problem };
 
     const spawnOne = () => {
-      const s = spawnStep(this.ledger, index, argv, { cwd: this.cwd, env, stdout: this.logFd, stderr: this.logFd, cgroup: this.cgroup });
+      const s = spawnStep(this.ledger, index, argv, {
+        cwd: this.cwd,
+        env,
+        stdout: this.logFd,
+        stderr: this.logFd,
+        terminal: this.terminal,
+        cgroup: this.cgroup,
+      });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
     };
@@ -370,6 +408,7 @@ export class TaskRun {
     this.progress.finish(status === 'completed', now);
     this.task = {
       ...this.current(),
+      ...(this.task.attention ? { attention: null } : {}),
       status,
       exitCode: result.exitCode,
       signal: result.signal,

@@ -14,6 +14,24 @@ export interface TerminalRun {
 }
 
 /**
+ * Runs `argv` (`dev-tools attach <id>`) on this terminal until it exits; `terminal` sets it
+ * up for it and back, as for a pager.
+ */
+export function handTerminalToCommand(argv: string[], terminal: { handOver: () => void; takeBack: () => void }): TerminalRun {
+  terminal.handOver();
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  try {
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+    if (r.error) return { code: null, error: r.error.message };
+    return { code: r.status };
+  } finally {
+    setTimeout(() => process.off('SIGINT', ignore), 200);
+    terminal.takeBack();
+  }
+}
+
+/**
  * Runs `commandLine "$file"` through sh (so `less -R` or `code --wait` work as typed),
  * with this terminal; `terminal` sets it up for the program and back, only if there is a file to open.
  */

@@ -36,6 +36,7 @@ const project = z.strictObject({
     )
     .default([]),
   onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
+  tty: z.boolean('must be true or false').optional(),
   limits: z
     .strictObject({
       memory: z

@@ -21,6 +21,8 @@ export interface ProjectConfig {
   copy?: string[];
   /** Replaces the top-level onFinish for this project's tasks ("" for none). */
   onFinish?: string;
+  /** Its tasks run in a terminal of their own, as with `--tty`. */
+  tty?: boolean;
   /** What its tasks may use at most (cgroup v2 memory.max / cpu.max): a launch is refused where they cannot be applied. */
   limits?: { memory?: string; cpus?: number };
 }

@@ -4,6 +4,7 @@ import { isIdPrefix } from '../core/ids.js';
 import { safeUnlink, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
 import { namesIn, ownedByUs, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
+import { removeTerminalSocket } from './terminal-socket.js';
 
 /**
  * A task's ledger, run/<id>/: the command groups the task may have alive, kept
@@ -63,7 +64,7 @@ export class Ledger {
   readonly cgroupPath: string;
 
   constructor(
-    paths: StatePaths,
+    private readonly paths: StatePaths,
     readonly id: string,
   ) {
     this.dir = join(paths.run, id);
@@ -188,6 +189,8 @@ export class Ledger {
 
   /** Removes what is left (the caller knows the groups are gone); a file that appears meanwhile keeps the folder. */
   remove(): void {
+    // A terminal's socket too (in this folder, or in the short one of a deep state dir).
+    removeTerminalSocket(this.paths, this.id);
     for (const name of namesIn(this.dir)) if (name !== 'stop.lock') safeUnlink(join(this.dir, name));
     this.removeFolder();
   }

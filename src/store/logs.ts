@@ -271,3 +271,28 @@ export function openLogForAppend(path: string, create: 'new' | 'existing-or-new'
   }
   return fd;
 }
+
+/** The last `max` bytes of a log (all of a smaller one) and its size then; an absent log is empty. */
+export function tailBytes(path: string, max: number): { data: Buffer; size: number; cut: boolean } {
+  let fd: number;
+  try {
+    fd = openRead(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: Buffer.alloc(0), size: 0, cut: false };
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, max);
+    const data = Buffer.alloc(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(fd, data, got, len - got, size - len + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { data: data.subarray(0, got), size, cut: len < size };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -43,11 +43,14 @@ function nothingLeft(id: string): void {
 
 describe('worktree faults', () => {
   it('a repo deleted while its task is queued: that task fails with a clear error, the queue goes on', async () => {
-    const blocker = h.launch('block', 'hold the slot', ['sleep', '1']);
+    // The slot is held until the repo is gone (a fixed sleep ran out on a loaded machine before the launches behind it).
+    const release = join(h.home, 'release');
+    const blocker = h.launch('block', 'hold the slot', ['sh', '-c', `while [ ! -e '${release}' ]; do sleep 0.05; done`]);
     const doomed = h.sh('web', 'echo never');
     const after = h.launch('other', 'after it', ['true']);
     expect(h.task(doomed.id).status).toBe('queued');
     rmSync(repo, { recursive: true, force: true });
+    writeFileSync(release, '');
     const d = await h.waitForStatus(doomed.id, ['failed', 'completed']);
     expect(d.status).toBe('failed');
     expect(d.error).toBe(`the project's repository ${repo} is gone (deleted or moved since the task was launched)`);

@@ -295,7 +295,7 @@ describe('bell, copy, edit before restart', () => {
     ui.stdin.write('j');
     await waitFor(() => !ui.frame().includes('new failure'), 'the alert to go once seen', 5000, ui.frame);
     ui.stdin.write('b');
-    await ui.see('bell on failure off');
+    await ui.see('bell on failure and input off');
     await ui.see('bell off');
     const quiet = ui.frames.length;
     const u = put(makeTask({ id: 'new00003', status: 'running', createdAt: at(2) }));

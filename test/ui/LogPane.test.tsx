@@ -254,11 +254,15 @@ describe('LogPane search', () => {
       ui.unmount();
       const searchable = render(<Searchable lines={coloured} />);
       await tick(50);
+      // Each key once the pane has taken the one before (fixed ticks were too short on a loaded machine).
+      const frame = () => stripVTControlCharacters(searchable.lastFrame() ?? '');
       const search = async (query: string, shows: string) => {
         searchable.stdin.write('/');
-        await tick(50);
+        await waitFor(() => frame().includes('search the loaded log'), 'the search bar', 3000, searchable.lastFrame);
+        await tick(30);
         searchable.stdin.write(query);
-        await tick(50);
+        await waitFor(() => frame().includes(query), `the query ${query}`, 3000, searchable.lastFrame);
+        await tick(30);
         searchable.stdin.write(KEYS.enter);
         await waitFor(() => stripVTControlCharacters(searchable.lastFrame() ?? '').includes(shows), shows, 3000, searchable.lastFrame);
         await tick(50);
