@@ -2,10 +2,13 @@
 // one (config `containment`: auto, cgroup, process-group), else process groups. A launch
 // asks containmentProblem() first, so a task that cannot run as configured is refused
 // then; its worker decides for real (containTask) before anything of the task runs.
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { errnoReason } from '../core/errors.js';
 import { formatBytes, parseSize } from '../core/units.js';
 import type { ContainmentSetting } from '../store/config.js';
-import type { Ledger } from '../store/ledger.js';
+import { Ledger } from '../store/ledger.js';
+import type { StatePaths } from '../store/paths.js';
 import {
   applyLimits,
   cgroupExists,
@@ -111,4 +114,31 @@ export function killAndRemoveCgroup(path: string, id: string): boolean {
 function isTaskCgroup(path: string, id: string): boolean {
   const parts = path.split('/');
   return parts.length >= 3 && parts[parts.length - 2] === 'dev-tools' && parts[parts.length - 1]!.endsWith(`-${id}`);
+}
+
+/**
+ * Cgroups of this state dir's tasks that no ledger names (a ledger or state dir removed or
+ * restored by hand): what lives in them is killed and they are removed. A worker records
+ * its cgroup before it makes it and forgets it after removing it, so no live task's
+ * cgroup is ever without its record. Returns how many went.
+ */
+export function sweepStrayCgroups(paths: StatePaths): number {
+  const root = cgroupRoot();
+  if ('problem' in root) return 0;
+  const prefix = basename(taskCgroupPath(root.dir, paths.home, ''));
+  let names: string[];
+  try {
+    names = readdirSync(root.dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const id = name.slice(prefix.length);
+    const path = join(root.dir, name);
+    if (new Ledger(paths, id).read()?.cgroup === path) continue;
+    if (killAndRemoveCgroup(path, id)) removed++;
+  }
+  return removed;
 }

@@ -14,6 +14,7 @@ import { claimJobs, recordSubmissions, submitJobs } from './executors/jobs.js';
 import { executorFor, isKnown, usesSlots, workerStates } from './executors/registry.js';
 import { runFinishHook } from './finish-hook.js';
 import { FileLock } from './lock.js';
+import { sweepStrayCgroups } from './containment.js';
 import { claimMaintenance, sweepFinishHooks, sweepOrphansWithoutLock, sweepStaleFiles } from './maintenance.js';
 import { sweepLedgers } from './orphans.js';
 
@@ -151,7 +152,10 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
     // A start that failed freed its slot again: claim on, or the queue would wait for the next caller.
     if (failed === 0 || round >= 20 || !(await lock.acquire(opts.lockWaitMs ?? 5000))) break;
   }
-  if (maintenance) sweepFinishHooks(store, config);
+  if (maintenance) {
+    sweepFinishHooks(store, config);
+    sweepStrayCgroups(store.paths);
+  }
   return result;
 }
 

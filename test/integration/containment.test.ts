@@ -3,7 +3,8 @@
 // when it ends, or with the next `status` after its worker was killed. And the
 // process-group fallback, chosen by config or forced by a base that is not a cgroup.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, Harness, killGroup, maintenanceDue, waitFor } from './harness.js';
@@ -117,6 +118,32 @@ describe.runIf(HAS_CGROUPS)('with cgroups', () => {
     expect(h.log(first.id)).toContain('stopped 1 process it left running');
   });
 
+  it('a cgroup of this state dir that no ledger names (its ledger removed by hand) goes with the next maintenance', async () => {
+    expect(h.run(['status']).code).toBe(0);
+    const stray = taskCgroup(h.home, 'zz00stry');
+    mkdirSync(stray, { recursive: true });
+    const child = spawn('sh', ['-c', `echo $$ > ${stray}/cgroup.procs && exec sleep 300`], { detached: true, stdio: 'ignore' });
+    strays.push(child.pid!);
+    await waitFor(
+      () => readFileSync(join(stray, 'cgroup.procs'), 'utf8').includes(String(child.pid)) || undefined,
+      'the sleep in the stray cgroup',
+    );
+    // Another state dir's cgroup of the same id is not its to touch.
+    const other = taskCgroup(`${h.home}-other`, 'zz00stry');
+    mkdirSync(other);
+    try {
+      await waitFor(() => {
+        maintenanceDue(h.home);
+        h.run(['status']);
+        return existsSync(stray) ? undefined : true;
+      }, 'the stray cgroup to go');
+      expect(alive(child.pid)).toBe(false);
+      expect(existsSync(other)).toBe(true);
+    } finally {
+      rmdirSync(other);
+    }
+  });
+
   it('a busy loop records at least 1.5 CPU seconds', async () => {
     // Stops on CPU time used, not wall time: the machine may be shared.
     const t = h.launch('cpu', 'busy', [process.execPath, '-e', 'const t=process.cpuUsage(); while (process.cpuUsage(t).user < 1.7e6);']);
@@ -127,12 +154,13 @@ describe.runIf(HAS_CGROUPS)('with cgroups', () => {
   });
 
   it('a 200 MiB allocation records its peak, and `status` shows CPU and MEM while it runs', async () => {
-    const script = 'const b = Buffer.alloc(200 * 1024 * 1024, 1); setTimeout(() => b.length, 4000);';
+    const script = 'const b = Buffer.alloc(200 * 1024 * 1024, 1); setTimeout(() => b.length, 6000);';
     const t = h.launch('mem', 'alloc', [process.execPath, '-e', script]);
     const live = await waitFor(() => {
       const r = h.task(t.id).resources;
-      return r && r.memoryBytes >= 200 * 1024 * 1024 ? r : undefined;
-    }, 'the allocation to be measured');
+      // CPU over an interval needs a second sample.
+      return r && r.memoryBytes >= 200 * 1024 * 1024 && typeof r.cpuPercent === 'number' ? r : undefined;
+    }, 'the allocation to be measured, twice');
     expect(live.peakMemoryBytes).toBeGreaterThanOrEqual(live.memoryBytes);
     const table = h.run(['status'], { env: { COLUMNS: '140' } }).stdout;
     expect(table).toMatch(/ CPU +MEM /);
