@@ -133,6 +133,10 @@ function goalRows(rows) {
     'redraw only rows that changed, or coalesce progress-only updates (bench: ≤ 1 full-screen redraw a second while only progress cells change)',
     (r) => `${r.value.median} frames in 10 s, ${r.note}`,
   );
+  const vsTen = (r) => `${r.ratio.toFixed(2)}× (${num(r.value.median, 'ms')} vs ${num(r.baseline.median, 'ms')} ms)`;
+  plain('queue-status', '`status --json` with 1,000 queued (dependencies, priorities) ≤ 1.5× with 10', vsTen);
+  plain('queue-table', '`status` table with 1,000 queued ≤ 1.5× with 10', vsTen);
+  plain('queue-launch', 'a launch with 1,000 queued ≤ 1.5× with 10', vsTen);
   return out;
 }
 
@@ -151,6 +155,7 @@ export function writeReport({ machine, rows, notes, methods, path, extra = '' })
     ['squeue', 'Slurm: squeue calls with 3 dashboards and 2 `wait`s open', 'squeue'],
     ['eta', 'ETA on recorded runs', 'eta'],
     ['execa', 'execa where it is not loaded: the fast commands and the step spawn', 'execa'],
+    ['queue', 'The queue: 1,000 queued tasks (dependencies, priorities) against 10', 'queue'],
   ];
   const goals = goalRows(rows);
   const md = [];

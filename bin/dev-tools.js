@@ -16,7 +16,23 @@ const vm = require('node:vm');
 
 const BUNDLE = join(__dirname, '..', 'dist', 'cli.cjs');
 // The CLI's subcommands, each with a cache of its own (test/integration/code-cache.test.ts checks the list against the CLI's help).
-const COMMANDS = ['task', 'status', 'logs', 'cancel', 'restart', 'wait', 'send', 'attach', 'diff', 'clean', 'ui', 'demo'];
+const COMMANDS = [
+  'task',
+  'status',
+  'logs',
+  'cancel',
+  'restart',
+  'wait',
+  'send',
+  'attach',
+  'pause',
+  'resume',
+  'priority',
+  'diff',
+  'clean',
+  'ui',
+  'demo',
+];
 const euid = typeof process.geteuid === 'function' ? process.geteuid() : null;
 
 function cacheDir() {

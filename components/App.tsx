@@ -3,6 +3,8 @@
 // question to one another here; what keys do lives in useTaskCommands and useTaskTools.
 import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
+import { errorMessage } from '../src/core/errors.js';
+import { describePause, isPaused } from '../src/core/queue.js';
 import { dashboardTableHeight } from '../src/core/table.js';
 import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
@@ -10,6 +12,7 @@ import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.j
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { namesIn } from '../src/store/paths.js';
+import { withQueueReasons } from '../src/store/queue-view.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions, RestartEdit } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -32,6 +35,7 @@ import { useLowerPane } from './useLowerPane.js';
 import { KeyRouterContext, useKeyRouter, useModeKeys, type ActionHandlers } from './useModeKeys.js';
 import { useMessage } from './useMessage.js';
 import { useNow } from './useNow.js';
+import { usePause } from './usePause.js';
 import { programsFrom, type Programs } from './useProgramOpener.js';
 import { useScheduler } from './useScheduler.js';
 import { useTaskDetail } from './useTaskDetail.js';
@@ -105,6 +109,8 @@ export function App({
   // It fades after a while, or at the next action (see `act`).
   const [message, setMessage] = useMessage(messageMs);
   const [pending, setPending] = useState<Question | null>(null);
+  // Rows marked with space (k9s): `c` and `r` act on all of them, with one question.
+  const [marked, setMarked] = useState<ReadonlySet<string>>(new Set());
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
   // The help overlay goes back to where it was opened (the log pane, the detail view), as it was left.
   const [helpFrom, setHelpFrom] = useState<Mode>('table');
@@ -116,7 +122,10 @@ export function App({
   const schedule = useCallback(() => actions.schedule(configRef.current), [actions]);
   const watched = useTasks({ store, showAll });
   // A job's row with what its cluster says of it (pending reason, suspended, time limit).
-  const { entries, warning: jobsWarning } = useJobStates(watched.entries, store);
+  const { entries: jobEntries, warning: jobsWarning } = useJobStates(watched.entries, store);
+  // Why each queued task waits (a dependency, a pause, its project's limit), as `status` shows it.
+  const { pause, reread: rereadPause } = usePause(store.paths);
+  const entries = useMemo(() => withQueueReasons(store, config, jobEntries, pause), [store, config, jobEntries, pause]);
   // Something for the scheduler: a task queued or running, or a stop pending (a ledger in run/).
   const schedulerHasWork = () => entries.some((e) => !isBroken(e) && !isFinal(e.status)) || namesIn(store.paths.run).length > 0;
   const schedulerProblem = useScheduler(schedule, scheduleEveryMs, schedulerHasWork);
@@ -151,6 +160,8 @@ export function App({
     setMessage,
     (id) => setSelection((s) => ({ key: id, index: s.index })),
   );
+  /** The marked tasks still listed, in the order shown. */
+  const markedTasks = (): Task[] => shown.filter((e): e is Task => !isBroken(e) && marked.has(e.id));
   const selectedTask = (verb: string): Task | null => {
     if (!selected) return (setMessage({ text: `no task to ${verb}`, kind: 'error' }), null);
     if (isBroken(selected)) return (setMessage({ text: `${selected.id}: the task file is unreadable`, kind: 'error' }), null);
@@ -218,7 +229,39 @@ export function App({
               else if (task) setMessage({ text: `${task.id} did not run in a worktree: it has no diff`, kind: 'error' });
             },
             ...tools.tableKeys,
+            [Action.TogglePause]: () => {
+              if (!selectedOk || !actions.setPaused) return;
+              const project = selectedOk.project;
+              const pausing = !isPaused(pause, project);
+              actions.setPaused(project, pausing, configRef.current).then(
+                (state) => {
+                  rereadPause();
+                  const still = !pausing && isPaused(state, project) ? ' (all projects are still paused: dev-tools resume)' : '';
+                  setMessage({
+                    text: `${pausing ? 'paused' : 'resumed'} project ${printable(project)}${pausing ? ': its queued tasks wait' : ''}${still}`,
+                    kind: 'info',
+                  });
+                },
+                (err: unknown) => setMessage({ text: errorMessage(err), kind: 'error' }),
+              );
+            },
+            [Action.Mark]: () => {
+              if (!selectedOk) return;
+              const id = selectedOk.id;
+              setMarked((prev) => {
+                const next = new Set(prev);
+                if (!next.delete(id)) next.add(id);
+                return next;
+              });
+            },
             [Action.Cancel]: () => {
+              const all = markedTasks();
+              if (all.length) {
+                const active = all.filter((t) => !isFinal(t.status));
+                if (!active.length) return setMessage({ text: 'every marked task already ended', kind: 'error' });
+                setPending({ action: Action.Cancel, tasks: active });
+                return setMode('confirm');
+              }
               const task = selectedTask('cancel');
               if (!task) return;
               if (isFinal(task.status)) return setMessage({ text: `${task.id} already ended (${task.status})`, kind: 'error' });
@@ -226,6 +269,11 @@ export function App({
               setMode('confirm');
             },
             [Action.Restart]: () => {
+              const all = markedTasks();
+              if (all.length) {
+                setPending({ action: Action.Restart, tasks: all });
+                return setMode('confirm');
+              }
               const task = selectedTask('restart');
               if (!task) return;
               if (isFinal(task.status)) return commands.restart(task, false);
@@ -260,6 +308,7 @@ export function App({
     setPending(null);
     setMode('table');
     if (!p || !yes) return setMessage({ text: 'nothing done', kind: 'info' });
+    if ('tasks' in p) setMarked(new Set());
     commands.confirmed(p);
   };
   const launchKey = keysFor('table', Action.Launch);
@@ -288,6 +337,7 @@ export function App({
           unseenFailures={tools.alerts.unseen}
           bell={tools.alerts.bell}
           width={columns}
+          paused={describePause(pause)}
         />
         {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
         <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">
@@ -304,7 +354,15 @@ export function App({
             />
           ) : (
             <>
-              <TaskTable entries={shown} selected={index} width={columns} height={tableHeight} now={now} emptyText={emptyText} />
+              <TaskTable
+                entries={shown}
+                selected={index}
+                marked={marked}
+                width={columns}
+                height={tableHeight}
+                now={now}
+                emptyText={emptyText}
+              />
               {view === 'launch' || view === 'launchText' ? (
                 <LaunchForm
                   projects={Object.entries(config.projects).map(([name, p]) => ({

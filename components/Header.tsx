@@ -21,6 +21,8 @@ interface HeaderProps {
   bell?: boolean;
   /** The terminal's width: the counts give way, the view and the position stay. */
   width?: number;
+  /** The queue's paused scopes in words (`paused: web`), when any. */
+  paused?: string | null;
 }
 
 /**
@@ -38,6 +40,7 @@ export const Header = memo(function Header({
   unseenFailures = 0,
   bell = true,
   width,
+  paused = null,
 }: HeaderProps) {
   const paint = useColor();
   const parts = headerParts(entries, maxParallel);
@@ -54,6 +57,11 @@ export const Header = memo(function Header({
               <Text color={paint(p.color)}>{p.text}</Text>
             </Text>
           ))}
+          {paused ? (
+            <Text color={paint('yellow')}>
+              {' · '}⏸ {printable(paused)}
+            </Text>
+          ) : null}
           {unseenFailures > 0 ? (
             <Text bold color={paint('red')}>
               {'  '}✖ {unseenFailures} new failure{unseenFailures === 1 ? '' : 's'}

@@ -1,5 +1,7 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
+import { errorMessage } from '../src/core/errors.js';
+import { parseQueueLine } from '../src/core/queue.js';
 import { shellLine } from '../src/core/shell.js';
 import { PROJECT_NAME_RE, PROJECT_NAME_RULE, shellArgv, type Task } from '../src/core/task.js';
 import type { LaunchSpec } from './actions.js';
@@ -43,7 +45,7 @@ export interface LaunchDraft {
   restartOf: string;
 }
 
-type Step = 'project' | 'how' | 'name' | 'description' | 'command';
+type Step = 'project' | 'how' | 'name' | 'description' | 'command' | 'queue';
 
 const OTHER = 'other command…';
 const OTHER_KEY = 'other';
@@ -71,16 +73,19 @@ export function LaunchForm({
   // Filled from a task, it starts at the project's name: every field can be edited.
   const first: Step = initial ? 'name' : 'project';
   const [step, setStep] = useState<Step>(first);
-  const live = useRef<{ step: Step; project: string; needsCommand: boolean }>({
+  const live = useRef<{ step: Step; project: string; needsCommand: boolean; spec: LaunchSpec | null }>({
     step: first,
     project: initial?.project ?? '',
     needsCommand: false,
+    // The launch the last field made, while its queue options are typed.
+    spec: null,
   }).current;
   // The offered project name is selected: typing replaces it, Enter keeps it.
   const name = useTextField(initial?.project ?? defaultProject, { selected: !initial });
   const description = useTextField(initial?.description ?? '');
   // A pasted script keeps its lines: `sh -c` runs them one after another.
   const command = useTextField(initial?.command ?? '', { multiline: true });
+  const queue = useTextField('');
   const hasStages = (project: string) => (projects.find((p) => p.name === project)?.stages ?? 0) > 0;
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -128,25 +133,47 @@ export function LaunchForm({
     }
     go('description');
   };
+  /** The launch the last field makes, or null after saying what is missing. */
+  const finalSpec = (at: Step): LaunchSpec | null => {
+    if (at === 'description') return { project: live.project, description: description.value(), command: null };
+    if (command.value().trim() === '') {
+      if (initial && hasStages(live.project)) return { project: live.project, description: description.value(), command: null };
+      setProblem('a command is needed');
+      return null;
+    }
+    return { project: live.project, description: description.value(), command: shellArgv(command.value()) };
+  };
+  /** The field whose Enter launches (a new launch only: R restarts where the task ran). */
+  const isLast = (at: Step) => !initial && (at === 'command' || (at === 'description' && !live.needsCommand));
   const submit = (at: Step) => {
     if (at === 'name') {
       if (!PROJECT_NAME_RE.test(name.value())) return setProblem(PROJECT_NAME_RULE);
       live.project = name.value();
-      // An edited task always offers its command; empty runs the project's stages.
       if (initial) live.needsCommand = true;
       return go('description');
+    }
+    if (at === 'queue') {
+      try {
+        const spec = parseQueueLine(queue.value());
+        return live.spec && onSubmit({ ...live.spec, ...(Object.keys(spec).length ? { queue: spec } : {}) });
+      } catch (err) {
+        return setProblem(errorMessage(err));
+      }
     }
     if (at === 'description') {
       if (description.value().trim() === '') return setProblem('a description is needed');
       if (live.needsCommand) return go('command');
-      return onSubmit({ project: live.project, description: description.value(), command: null });
     }
-    // The typed line runs as `sh -c <line>`; the description never reaches a shell.
-    if (command.value().trim() === '') {
-      if (initial && hasStages(live.project)) return onSubmit({ project: live.project, description: description.value(), command: null });
-      return setProblem('a command is needed');
-    }
-    onSubmit({ project: live.project, description: description.value(), command: shellArgv(command.value()) });
+    const spec = finalSpec(at);
+    if (spec) onSubmit(spec);
+  };
+  /** Tab on the last field: the queue options before the launch. */
+  const toQueue = (at: Step) => {
+    if (at === 'description' && description.value().trim() === '') return setProblem('a description is needed');
+    const spec = finalSpec(at);
+    if (!spec) return;
+    live.spec = spec;
+    go('queue');
   };
 
   useModeInput(
@@ -164,7 +191,8 @@ export function LaunchForm({
         } else if (action === Action.Back) onCancel();
         return;
       }
-      const field = at === 'name' ? name : at === 'description' ? description : command;
+      if (isLast(at) && actionFor('launchText', input, key) === Action.QueueOptions) return toQueue(at);
+      const field = at === 'name' ? name : at === 'description' ? description : at === 'queue' ? queue : command;
       const outcome = field.apply(event, KEYMAP.launchText);
       if (outcome === 'back') onCancel();
       else if (outcome === 'submit') submit(at);
@@ -173,7 +201,8 @@ export function LaunchForm({
     isActive,
   );
 
-  const field = step === 'name' ? name : step === 'description' ? description : step === 'command' ? command : null;
+  const field =
+    step === 'name' ? name : step === 'description' ? description : step === 'command' ? command : step === 'queue' ? queue : null;
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold wrap="truncate">
@@ -190,6 +219,19 @@ export function LaunchForm({
       {step === 'name' ? <TextField label="Project name: " state={name.state} focused={isActive} /> : null}
       {step === 'description' ? (
         <TextField label="Description: " state={description.state} placeholder="what this run is for" focused={isActive} />
+      ) : null}
+      {step === 'queue' ? (
+        <>
+          <Text dimColor wrap="truncate">
+            {description.value()}
+          </Text>
+          <TextField
+            label="Queue options: "
+            state={queue.state}
+            placeholder="--after 3k9x --priority 5 --timeout 10m --retries 2 (Enter: launch)"
+            focused={isActive}
+          />
+        </>
       ) : null}
       {step === 'command' ? (
         <>

@@ -13,6 +13,8 @@ interface TaskRowProps {
   width: number;
   /** The clock, for a running task's elapsed time and ETA; 0 for the others (their cells do not move). */
   now: number;
+  /** Marked with space: `c`, `r` act on every marked row. */
+  marked?: boolean;
 }
 
 export { GAP, MARK, NO_MARK };
@@ -22,14 +24,16 @@ const SEP = ' '.repeat(GAP);
  * One row of the task table. Memoized: a frame that changes two tasks renders two
  * rows, and a finished task's row (its clock is 0) never renders again.
  */
-export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, now }: TaskRowProps) {
+export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, now, marked = false }: TaskRowProps) {
   const paint = useColor();
+  // The mark column: the selection, and a dot on a marked row.
+  const lead = marked ? `${selected ? MARK[0] : ' '}•` : selected ? MARK : NO_MARK;
   if (isBroken(entry)) {
     const idWidth = layout[0]?.width ?? 8;
     const rest = Math.max(0, width - MARK.length - idWidth - GAP);
     return (
       <Text inverse={selected} wrap="truncate">
-        {selected ? MARK : NO_MARK}
+        {lead}
         {fit(entry.id, idWidth)}
         {SEP}
         <Text color={paint('red')}>{fit(printable(`✖ broken task file: ${entry.error}`), rest)}</Text>
@@ -48,7 +52,7 @@ export const TaskRow = memo(function TaskRow({ entry, selected, layout, width, n
   const at = layout.findIndex((l) => l.column.key === 'status');
   return (
     <Text inverse={selected} wrap="truncate">
-      {(selected ? MARK : NO_MARK) + texts.slice(0, Math.max(0, at)).join('')}
+      {lead + texts.slice(0, Math.max(0, at)).join('')}
       {at >= 0 ? <Text color={paint(statusColor(entry))}>{texts[at]}</Text> : null}
       {at >= 0 ? texts.slice(at + 1).join('') : ''}
     </Text>

@@ -8,6 +8,8 @@ import { GAP, MARK, NO_MARK, TaskRow } from './TaskRow.js';
 interface TaskTableProps {
   entries: TaskEntry[];
   selected: number;
+  /** Ids of the rows marked with space. */
+  marked?: ReadonlySet<string>;
   width: number;
   /** Lines available, the header line included. */
   height: number;
@@ -24,7 +26,15 @@ export function windowStart(selected: number, count: number, visible: number): n
 }
 
 /** The task table: the same columns and cells as `status`, only the rows that fit. */
-export const TaskTable = memo(function TaskTable({ entries, selected, width, height, now, emptyText = 'no tasks' }: TaskTableProps) {
+export const TaskTable = memo(function TaskTable({
+  entries,
+  selected,
+  marked,
+  width,
+  height,
+  now,
+  emptyText = 'no tasks',
+}: TaskTableProps) {
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, entries.length, visible);
   const rows = entries.slice(start, start + visible);
@@ -64,6 +74,7 @@ export const TaskTable = memo(function TaskTable({ entries, selected, width, hei
           key={entry.id}
           entry={entry}
           selected={start + i === selected}
+          marked={marked?.has(entry.id) ?? false}
           layout={layout}
           width={width}
           now={isBroken(entry) ? 0 : entry.status === 'running' ? now : rowClock(entry)}

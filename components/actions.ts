@@ -3,7 +3,9 @@ import { startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
 import { launchTask, restartTask, type LaunchResult, type LaunchSpec, type RestartEdit } from '../src/runner/launch.js';
+import { setPaused } from '../src/runner/queue-control.js';
 import { schedule } from '../src/runner/scheduler.js';
+import type { PauseState } from '../src/core/queue.js';
 import type { Config } from '../src/store/config.js';
 import type { TaskStore } from '../src/store/tasks.js';
 
@@ -22,6 +24,8 @@ export interface DashboardActions {
   schedule(config: Config): Promise<unknown>;
   /** A worktree task's diff as text (absent in fakes that do not show one). */
   diff?(task: Task): Promise<string>;
+  /** `p`: pauses or resumes a project's queued tasks (`dev-tools pause/resume <project>`). */
+  setPaused?(project: string, paused: boolean, config: Config): Promise<PauseState>;
 }
 
 export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv = process.env): DashboardActions {
@@ -33,6 +37,7 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
     schedule: (config) => schedule(store, config, { lockWaitMs: 200, jobs: 'shared' }),
     // Git only when a diff is asked for.
     diff: async (task) => (await import('../src/runner/worktree.js')).diffText(task),
+    setPaused: (project, paused, config) => setPaused(store, config, project, paused),
   };
 }
 

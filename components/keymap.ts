@@ -48,6 +48,9 @@ export const Action = {
   EditRestart: 'editRestart',
   ToggleBell: 'toggleBell',
   Redraw: 'redraw',
+  TogglePause: 'togglePause',
+  Mark: 'mark',
+  QueueOptions: 'queueOptions',
   Open: 'open',
   Attach: 'attach',
 } as const;
@@ -136,8 +139,9 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Attach, keys: [c('t')], description: "attach to a --tty task's terminal (Ctrl+] back)" },
     { action: Action.Detail, keys: [c('i')], description: 'the whole record of the selected task', hint: 'detail' },
     { action: Action.Launch, keys: [c('n')], description: 'launch a new task', hint: 'new' },
-    { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected task (asks first)', hint: 'cancel' },
-    { action: Action.Restart, keys: [c('r')], description: 'restart the selected task as a new task', hint: 'restart' },
+    { action: Action.Mark, keys: [c(' ')], description: 'mark or unmark a task (c and r act on all marked)' },
+    { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected or marked tasks (asks first)', hint: 'cancel' },
+    { action: Action.Restart, keys: [c('r')], description: 'restart the selected or marked tasks as new tasks', hint: 'restart' },
     { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
     // No footer hint (no room): the log pane's title names the key for a worktree task.
     { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },
@@ -150,6 +154,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52 or tmux)" },
     { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure: on / off' },
+    { action: Action.TogglePause, keys: [c('p')], description: "pause or resume the selected task's project" },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
     { action: Action.Quit, keys: [c('q')], description: 'quit (tasks keep running)', hint: 'quit', pinned: true },
@@ -195,6 +200,11 @@ export const KEYMAP: Record<Mode, Binding[]> = {
   ],
   launchText: [
     { action: Action.Submit, keys: [k('return')], description: 'confirm this field (the last one launches)', hint: 'next' },
+    {
+      action: Action.QueueOptions,
+      keys: [k('tab')],
+      description: 'queue options, on the last field',
+    },
     { action: Action.Back, keys: [k('escape')], description: 'abandon the launch', hint: 'cancel' },
     ...TEXT_EDITING,
   ],

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { errorMessage } from '../src/core/errors.js';
-import type { Task } from '../src/core/task.js';
+import { isFinal, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
 import { describeLaunch, type DashboardActions, type LaunchSpec, type RestartEdit } from './actions.js';
@@ -16,11 +16,21 @@ interface TaskCommands {
   confirmed(asked: Question): void;
 }
 
-/** A command that asks first (y/N): which one, on which task. */
-export type Question = { action: typeof Action.Cancel; task: Task } | { action: typeof Action.Restart; task: Task; edit?: RestartEdit };
+/** A command that asks first (y/N): which one, on which task; or on every marked task (`tasks`). */
+export type Question =
+  | { action: typeof Action.Cancel; task: Task }
+  | { action: typeof Action.Restart; task: Task; edit?: RestartEdit }
+  | { action: typeof Action.Cancel | typeof Action.Restart; tasks: Task[] };
 
 /** What the confirm dialog asks. */
 export function questionText(q: Question): string {
+  if ('tasks' in q) {
+    const ids = q.tasks.map((t) => t.id);
+    const shown = ids.length > 6 ? `${ids.slice(0, 6).join(', ')} and ${ids.length - 6} more` : ids.join(', ');
+    return q.action === Action.Cancel
+      ? `Cancel ${ids.length} marked tasks (${shown})?`
+      : `Restart ${ids.length} marked tasks as new tasks (${shown})? Any still active is cancelled first.`;
+  }
   return q.action === Action.Cancel
     ? `Cancel ${q.task.id} (${printable(q.task.project)}: ${printable(q.task.description)})?`
     : `${q.task.id} is still ${q.task.status}: cancel it and start it again?`;
@@ -62,10 +72,38 @@ export function useTaskCommands(
     };
     run().catch(fail);
   };
+  /** The marked tasks, one after another (a cancel of several queued ones must not free slots for the next). */
+  const each = (asked: { action: typeof Action.Cancel | typeof Action.Restart; tasks: Task[] }) => {
+    const verb = asked.action === Action.Cancel ? 'cancelled' : 'restarted';
+    say(`${asked.action === Action.Cancel ? 'cancelling' : 'restarting'} ${asked.tasks.length} tasks…`);
+    const run = async () => {
+      const failed: string[] = [];
+      for (const task of asked.tasks) {
+        try {
+          if (asked.action === Action.Cancel) await actions.cancel(task.id, config());
+          else {
+            if (!isFinal(task.status)) await actions.cancel(task.id, config());
+            await actions.restart(task.id, config());
+          }
+        } catch (err) {
+          failed.push(`${task.id}: ${errorMessage(err)}`);
+        }
+      }
+      const done = asked.tasks.length - failed.length;
+      say(
+        failed.length ? `${verb} ${done} of ${asked.tasks.length}; ${failed[0]}` : `${verb} ${done} tasks`,
+        failed.length ? 'error' : 'info',
+      );
+    };
+    void run();
+  };
   return {
     cancel,
     restart,
-    confirmed: (asked) => (asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true, asked.edit)),
+    confirmed: (asked) => {
+      if ('tasks' in asked) return each(asked);
+      return asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true, asked.edit);
+    },
     launch(spec) {
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {

@@ -13,6 +13,8 @@ import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
+import { registerPause } from './pause.js';
+import { registerPriority } from './priority.js';
 import { registerSend } from './send.js';
 import { registerAttach } from './attach.js';
 
@@ -24,6 +26,9 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
   cancel: registerCancel,
   restart: registerRestart,
   wait: registerWait,
+  pause: (p) => registerPause(p, true),
+  resume: (p) => registerPause(p, false),
+  priority: registerPriority,
   send: registerSend,
   attach: registerAttach,
   diff: registerDiff,

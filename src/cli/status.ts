@@ -50,6 +50,12 @@ export function registerStatus(program: Command): void {
         // What its executor says of it now (a job's state, why it waits, its time limit): shown, never written.
         tasks.push(states?.shown?.(e) ?? e);
       }
+      // Why each queued task waits (a dependency, a pause, its project's limit): shown, never written.
+      const { withQueueReasons } = await import('../store/queue-view.js');
+      const { readPause } = await import('../store/pause.js');
+      const pause = readPause(store.paths);
+      const reasoned = withQueueReasons(store, config, tasks, pause);
+      tasks.splice(0, tasks.length, ...reasoned);
       const problem = states?.warning?.(tasks, Date.now());
       if (problem) warn(problem);
       // A project that matched nothing: an unknown name is named, as `cancel --project` does (a typo is not an idle project).
@@ -62,6 +68,9 @@ export function registerStatus(program: Command): void {
       if (tasks.length === 0) {
         const where = project ? ` in project ${JSON.stringify(project)}` : '';
         writeOut(opts.all ? `No tasks${where}\n` : `No running tasks${where}\n`);
+        const { describePause } = await import('../core/queue.js');
+        const paused = describePause(pause);
+        if (paused) writeOut(`${paused}\n`);
         return;
       }
       const now = Date.now();
@@ -72,7 +81,11 @@ export function registerStatus(program: Command): void {
         return text;
       });
       lines[0] = paint('dim', lines[0]!);
-      writeOut(`${lines.join('\n')}\n${paint('dim', activeSummary(tasks, config.maxParallelTasks))}\n`);
+      const { describePause } = await import('../core/queue.js');
+      const paused = describePause(pause);
+      writeOut(
+        `${lines.join('\n')}\n${paint('dim', activeSummary(tasks, config.maxParallelTasks))}${paused ? ` · ${paint('yellow', paused)}` : ''}\n`,
+      );
     });
 }
 

@@ -6,9 +6,10 @@ import { isFinal, startFailure, taskToJson, type Task } from '../core/task.js';
 import { printable } from '../core/terminal-text.js';
 import type { LaunchResult } from '../runner/launch.js';
 import type { Context } from './context.js';
+import { addQueueOptions, queueSpec, type QueueOptions } from './queue-options.js';
 import { isTerminal, paint, printJson, writeOut } from './output.js';
 
-interface TaskOptions {
+interface TaskOptions extends QueueOptions {
   background?: boolean;
   queue: boolean;
   json?: boolean;
@@ -26,7 +27,7 @@ export function collect(value: string, previous: string[]): string[] {
 
 /** `command`: the words after "--" on the command line, if any. */
 export function registerTask(program: Command, command: string[] | null): void {
-  program
+  const cmd = program
     .command('task')
     .description("run a task: the project's pipeline, or the command after --")
     .argument('<project>', 'project name (configured in config.json, or any label with -- <cmd>)')
@@ -45,7 +46,8 @@ export function registerTask(program: Command, command: string[] | null): void {
     )
     .option('--tty', 'run it in a terminal of its own, to answer its questions: dev-tools send / attach (as a project with "tty": true)')
     .option('--no-tty', 'no terminal, whatever the project says')
-    .option('--json', 'print the task object (with -b)')
+    .option('--json', 'print the task object (with -b)');
+  addQueueOptions(cmd)
     // Extra words are most likely a command without its "--": say so instead of "too many arguments".
     .allowExcessArguments(true)
     .addHelpText(
@@ -58,7 +60,8 @@ Examples:
   dev-tools task ml "Train" -b --executor hpc --sbatch-arg=--time=8:00:00 --sbatch-arg=--mem=32G -- python train.py
   dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
   dev-tools task web "Fix the bug" -b --tty -- claude   # an agent that asks: dev-tools send / attach <id>
-  id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)`,
+  id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)
+  dev-tools task ci "Deploy" -b --after "$id" --timeout 10m --retries 2 -- ./deploy.sh   # once the tests completed`,
     )
     .action(async (project: string, description: string, opts: TaskOptions, cmd: Command) => {
       if (cmd.args.length > 2) {
@@ -80,6 +83,7 @@ Examples:
         base: opts.base,
         sbatchArgs: opts.sbatchArg,
         tty: opts.tty,
+        queue: queueSpec(opts),
       });
       for (const note of result.notes) writeOut(`${paint('yellow', note, 2)}\n`, 2);
       if (opts.background) return printLaunched(ctx, result, Boolean(opts.json));

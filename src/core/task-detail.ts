@@ -1,5 +1,6 @@
 // A task's whole record as the detail view shows it: label and value lines, plain data
 // in, plain data out (the dashboard reads the restart chain and the history for it).
+import { formatLimit, formatQueueReason } from './queue.js';
 import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
 import { containmentLine, resourcesLine } from './resources.js';
 import { shellLine } from './shell.js';
@@ -108,6 +109,21 @@ function limitLine(task: Task, limit: number, now: number): string {
   return `${formatDuration(used)} of ${formatDuration(limit)} used, ${left > 0 ? `${formatDuration(left)} left` : 'limit reached'}`;
 }
 
+/** The queue's controls of a task, where it has them: dependencies, why it waits, priority, timeout, attempts. */
+function queueLines(task: Task): [string, string][] {
+  const lines: [string, string][] = [];
+  if (task.after?.length) lines.push(['after', task.after.join(', ')]);
+  if (task.status === 'queued' && task.queueReason)
+    lines.push(['waiting', formatQueueReason(task.queueReason, printable(task.project)).replace(/^⧗ /, '')]);
+  if (task.priority) lines.push(['priority', String(task.priority)]);
+  if (task.timeout) lines.push(['timeout', `${formatLimit(task.timeout)}${task.timedOut ? ' · reached' : ''}`]);
+  if ((task.attempts ?? 1) > 1) {
+    const delay = task.retryDelay === 'exp' ? 'exponential delay' : task.retryDelay ? `${formatLimit(task.retryDelay)} apart` : 'no delay';
+    lines.push(['attempt', `${task.attempt ?? 1} of ${task.attempts} (${delay}${task.retryOnTimeout ? ', timeouts retried' : ''})`]);
+  }
+  return lines;
+}
+
 /** Every line of the detail view, in order. */
 export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   const lines: DetailLine[] = [];
@@ -131,6 +147,7 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   add('ended', formatWhen(task.completedAt, ctx.now, ctx.timeZone));
   add('duration', formatDuration(elapsedSeconds(task, ctx.now)) + (task.status === 'running' ? ' so far' : ''));
   add('exit', exitLine(task));
+  for (const [label, value] of queueLines(task)) add(label, value);
   if (task.error) add('error', printable(task.error));
   const pct = task.progress?.percent;
   add(

@@ -2,6 +2,7 @@
 // that `status` and the dashboard share.
 import { cellWidth } from './cell-width.js';
 import { diffCell } from './diff.js';
+import { formatQueueReason } from './queue.js';
 import { cpuCell, memCell } from './resources.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
@@ -88,7 +89,8 @@ export function formatStatusShort(status: TaskStatus): string {
 
 const SHORT_LABELS = new Map(TASK_STATUSES.map((s) => [formatStatus(s), formatStatusShort(s)]));
 
-function formatStage(task: Pick<Task, 'stage' | 'status' | 'runsOn'>): string {
+function formatStage(task: Pick<Task, 'stage' | 'status' | 'runsOn' | 'queueReason' | 'project'>): string {
+  if (task.status === 'queued' && task.queueReason) return formatQueueReason(task.queueReason, task.project);
   // In parentheses, as squeue's NODELIST(REASON) shows it.
   const pending = pendingReason(task);
   if (pending) return `(${pending})`;

@@ -1,3 +1,5 @@
+import type { QueueReason } from './queue.js';
+
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -60,6 +62,23 @@ export interface Task {
   containment?: Containment | null;
   /** What its processes used, as its worker measured it (updated while it runs, final at its end). */
   resources?: Resources | null;
+  /** Tasks that must all complete before it starts (`--after`). */
+  after?: string[];
+  /** Higher starts first among queued tasks (default 0). */
+  priority?: number;
+  /** Seconds an attempt may run before it is stopped and the task fails (`--timeout`). */
+  timeout?: number | null;
+  /** Set when it failed because it ran past its timeout. */
+  timedOut?: boolean;
+  /** Attempts it may make in all (1 + `--retries`), and the one it is on (1-based). */
+  attempts?: number;
+  attempt?: number;
+  /** Seconds between attempts, or `exp` (1 s, 2 s, 4 s…). */
+  retryDelay?: number | 'exp';
+  /** A timed-out attempt is retried too. */
+  retryOnTimeout?: boolean;
+  /** Why a queued task waits (shown only: the views fill it in from the queue's plan, never in the file). */
+  queueReason?: QueueReason | null;
   /** Its commands run in a terminal of their own (`--tty`): `send` and `attach` reach it. */
   tty?: boolean | null;
   /** Why it needs the user now: `input`, its terminal's program waits for it (written by its worker). */
@@ -270,7 +289,7 @@ export function taskSteps(task: Pick<Task, 'project' | 'command' | 'stages' | 'i
  * another shell's), then the task's own, then what dev-tools tells it.
  */
 export function commandEnv(
-  task: Pick<Task, 'id' | 'project' | 'description' | 'env' | 'worktree'>,
+  task: Pick<Task, 'id' | 'project' | 'description' | 'env' | 'worktree' | 'attempt'>,
   launchEnv: Record<string, string>,
   stage: string,
 ): Record<string, string> {
@@ -282,6 +301,7 @@ export function commandEnv(
     DEV_TOOLS_TASK_DESCRIPTION: task.description,
     DEV_TOOLS_STAGE: stage,
     ...(task.worktree ? { DEV_TOOLS_WORKTREE: task.worktree.path } : {}),
+    ...(task.attempt ? { DEV_TOOLS_ATTEMPT: String(task.attempt) } : {}),
   };
 }
 
@@ -354,6 +374,7 @@ export function taskToJson(task: Task, forFile = false): TaskJson {
     run = kept;
   }
   const out = { ...rest } as TaskJson;
+  if (forFile) delete out.queueReason;
   if (run.pid !== undefined) out.pid = run.pid;
   if (run.pidStartTime !== undefined) out.pidStartTime = run.pidStartTime;
   if (run.kind === 'slurm') {

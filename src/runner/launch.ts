@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
+import { dependencyCycle, type QueueSpec } from '../core/queue.js';
 import { isBroken, isFinal, jobOf, PROJECT_NAME_RE, PROJECT_NAME_RULE, submittedJob, type Task } from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
@@ -34,9 +35,13 @@ export interface LaunchSpec {
   base?: string | null;
   /** `--sbatch-arg`: options for sbatch for this task, after its executor's. */
   sbatchArgs?: string[];
+  /** The queue's controls (`--after`, `--priority`, `--timeout`, `--retries`). */
+  queue?: QueueSpec;
   /** `--tty`: in a terminal of its own (default: the project's `tty`). */
   tty?: boolean | null;
 }
+
+export type { QueueSpec };
 
 export interface LaunchResult {
   task: Task;
@@ -61,7 +66,56 @@ const MAX_DESCRIPTION = 64 * 1024;
 type TaskFields = Pick<
   Task,
   'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'tty'
->;
+> &
+  QueueFields;
+
+type QueueFields = Partial<Pick<Task, 'after' | 'priority' | 'timeout' | 'attempts' | 'retryDelay' | 'retryOnTimeout'>>;
+
+/**
+ * The queue fields of a new task: what was given, else the project's. Each `--after`
+ * must name an existing task (ids or prefixes, comma lists too), and no cycle may form.
+ */
+function queueFields(store: TaskStore, config: Config, project: string, spec: QueueSpec = {}, inherited: QueueFields = {}): QueueFields {
+  const p = projectConfig(config, project);
+  const out: QueueFields = {};
+  const after = [
+    ...new Set(
+      (spec.after ?? [])
+        .flatMap((a) => a.split(','))
+        .map((a) => a.trim())
+        .filter(Boolean)
+        .map((a) => resolveAfter(store, a)),
+    ),
+  ];
+  if (after.length) {
+    const cycle = dependencyCycle('(new task)', after, (id) => {
+      const e = store.read(id);
+      return e && !isBroken(e) ? (e.after ?? []) : null;
+    });
+    if (cycle) throw new UsageError(`--after: the dependencies form a cycle (${cycle.join(' → ')})`);
+    out.after = after;
+  }
+  const priority = spec.priority ?? inherited.priority;
+  if (priority) out.priority = priority;
+  const timeout = spec.timeout ?? inherited.timeout ?? p?.timeout;
+  if (timeout) out.timeout = timeout;
+  const retries = spec.retries ?? (inherited.attempts !== undefined ? inherited.attempts - 1 : p?.retries);
+  if (retries) {
+    out.attempts = retries + 1;
+    const delay = inherited.retryDelay ?? p?.retryDelay;
+    if (delay) out.retryDelay = delay;
+    if (inherited.retryOnTimeout ?? p?.retryOnTimeout) out.retryOnTimeout = true;
+  }
+  return out;
+}
+
+function resolveAfter(store: TaskStore, input: string): string {
+  try {
+    return store.resolveId(input);
+  } catch (err) {
+    throw new UsageError(`--after ${JSON.stringify(input.slice(0, 40))}: ${describeError(err)}`);
+  }
+}
 
 /** What a launch will run (the given command, or the project's pipeline) and where. */
 function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.ProcessEnv, cwd = process.cwd()): TaskFields {
@@ -140,7 +194,7 @@ function checkDir(dir: string, project: string): void {
 /** Creates the task as `queued` and runs the scheduler: the only way into `running`. */
 export async function launchTask(store: TaskStore, config: Config, spec: LaunchSpec): Promise<LaunchResult> {
   const environment = spec.environment ?? process.env;
-  const fields = resolveSpec(config, spec, environment);
+  const fields = { ...resolveSpec(config, spec, environment), ...queueFields(store, config, spec.project, spec.queue) };
   const project = projectConfig(config, spec.project);
   const isolated = spec.worktree ?? project?.isolation === 'worktree';
   if (!isolated) {
@@ -205,7 +259,17 @@ async function createAndSchedule(
         `note: ${task.id} is queued, but the scheduler could not run now (${describeError(err)}); it starts at the next command that can (dev-tools status)`,
       );
       const running = store.listActive().filter((e) => !isBroken(e) && e.status === 'running').length;
-      result = { locked: false, started: [], workerPids: {}, submitted: [], reaped: [], running, queued: [], states: null };
+      result = {
+        locked: false,
+        started: [],
+        workerPids: {},
+        submitted: [],
+        reaped: [],
+        dependencyFailed: [],
+        running,
+        queued: [],
+        states: null,
+      };
     }
   }
   const now = store.read(task.id);
@@ -243,11 +307,12 @@ export async function restartTask(
   sbatchArgs: string[] = [],
   edit?: RestartEdit,
   tty?: boolean | null,
+  queue: QueueSpec = {},
 ): Promise<LaunchResult> {
   const original = store.get(id);
   if (!isFinal(original.status)) throw new TaskError(`task ${original.id} is ${original.status}; cancel it first`);
   if (edit && edit.project !== original.project) {
-    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs, tty });
+    return launchTask(store, config, { ...edit, restartOf: original.id, environment, executor, sbatchArgs, tty, queue });
   }
   if (edit) checkDescription(edit.description);
   const run = edit ? editedRun(config, original, edit) : { command: original.command ?? null, stages: original.stages ?? null };
@@ -269,6 +334,8 @@ export async function restartTask(
     // The same base, setup and copy, in a worktree of its own.
     ...(original.isolation ? { isolation: original.isolation } : {}),
     ...(inTerminal ? { tty: true } : {}),
+    // Its timeout, retries and priority go with it; dependencies only as given now.
+    ...queueFields(store, config, original.project, queue, original),
   };
   return createAndSchedule(store, config, fields, false, environment);
 }

@@ -4,8 +4,11 @@
 // their own (executors/jobs.ts); the sweeps for crash leftovers are maintenance.ts's.
 import { join } from 'node:path';
 import { describeError, TaskError } from '../core/errors.js';
-import { compareTasks, isBroken, submittedJob, type Task } from '../core/task.js';
-import type { Config } from '../store/config.js';
+import { checkIdInput } from '../core/ids.js';
+import { compareQueued, dependencyVerdict, planQueue, type DependencyState, type QueueInput, type QueuePlan } from '../core/queue.js';
+import { isBroken, isLocal, submittedJob, type Task } from '../core/task.js';
+import { projectConfig, type Config } from '../store/config.js';
+import { readPause } from '../store/pause.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
 import { clearFinishPending } from '../store/finish-hook.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -17,6 +20,7 @@ import { FileLock } from './lock.js';
 import { sweepStrayCgroups } from './containment.js';
 import { claimMaintenance, sweepFinishHooks, sweepOrphansWithoutLock, sweepStaleFiles } from './maintenance.js';
 import { sweepLedgers } from './orphans.js';
+import { testPoint } from './test-stop.js';
 
 function schedulerLock(store: TaskStore): FileLock {
   return new FileLock(join(store.paths.locks, 'scheduler.lock'));
@@ -72,6 +76,8 @@ export interface ScheduleResult {
   /** Tasks of executors with a queue of their own that this step submitted (their job ids are in their files). */
   submitted: Task[];
   reaped: Task[];
+  /** Queued tasks that failed because a dependency did not complete (a submitted cluster job of one is withdrawn). */
+  dependencyFailed: Task[];
   /** Tasks holding a slot: running, or final with a command group still alive. */
   running: number;
   queued: Task[];
@@ -93,6 +99,7 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
     workerPids: {},
     submitted: [],
     reaped: [],
+    dependencyFailed: [],
     running: 0,
     queued: [],
     states: null,
@@ -149,6 +156,7 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
       }
     }
     if (jobs.length) await submit(store, config, jobs, result);
+    if (round === 0) await withdrawFailed(store, config, result.dependencyFailed);
     // A start that failed freed its slot again: claim on, or the queue would wait for the next caller.
     if (failed === 0 || round >= 20 || !(await lock.acquire(opts.lockWaitMs ?? 5000))) break;
   }
@@ -157,6 +165,17 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
     sweepStrayCgroups(store.paths);
   }
   return result;
+}
+
+/** The cluster jobs of tasks that failed for a dependency: they would wait in its queue forever. */
+async function withdrawFailed(store: TaskStore, config: Config, failed: Task[]): Promise<void> {
+  for (const task of failed) {
+    const jobId = submittedJob(task);
+    if (jobId)
+      await executorFor(task, config)
+        .withdraw(store, { jobId })
+        .catch(() => undefined);
+  }
 }
 
 /** Submits claimed tasks of executors with a queue of their own after the lock, then records their jobs under it (a few ms). */
@@ -207,7 +226,23 @@ function claimUnderLock(
   // A task whose command group outlived its worker holds its slot until the group is gone.
   for (const id of sweepLedgers(store.paths, config.cancelGraceMs, busy)) busy.add(id);
   if (first.maintenance) sweepStaleFiles(store, active);
-  const claims = claimJobs(store, config, remote, result.states, now, result.reaped);
+  const input = queueInput(store, config, active, busy);
+  // Cluster tasks: those whose dependencies failed end here; the others are claimed only when the plan lets them.
+  const remotePlan = planQueue({ ...input, queued: remote.filter((t) => t.status === 'queued' && !t.claimedAt), remote: () => true });
+  failDependents(store, config, remotePlan.fail, result);
+  const submittedAfter = remote.filter((t) => t.status === 'queued' && t.claimedAt && t.after?.length);
+  failDependents(store, config, failedSubmitted(submittedAfter, input.dependency), result);
+  const mayClaim = new Set(remotePlan.start.map((t) => t.id));
+  const claims = claimJobs(
+    store,
+    config,
+    remote.filter(
+      (t) => !(t.status === 'queued' && !t.claimedAt && !mayClaim.has(t.id)) && !result.dependencyFailed.some((f) => f.id === t.id),
+    ),
+    result.states,
+    now,
+    result.reaped,
+  );
   if (first.admit) {
     // Queued tasks go first, so they take free slots; the figure shown counts only what holds one.
     if (busy.size + queued.length >= config.maxParallelTasks) {
@@ -218,12 +253,12 @@ function claimUnderLock(
     result.admitted = first.admit();
     queued.push(result.admitted);
   }
-  queued.sort(compareTasks);
-  const room = Math.max(0, config.maxParallelTasks - busy.size);
+  const plan = planQueue({ ...input, queued });
+  failDependents(store, config, plan.fail, result, held);
   const claimed: Task[] = [];
   let failure: unknown = null;
   try {
-    for (const task of queued.slice(0, room)) {
+    for (const task of plan.start) {
       // Stopped while holding the lock, and it was broken meanwhile: what was counted may be stale.
       if (!held()) break;
       const running: Task = { ...task, status: 'running', claimedAt: new Date().toISOString() };
@@ -245,8 +280,86 @@ function claimUnderLock(
   }
   if (failure && claimed.length === 0) throw failure;
   result.running = busy.size + claimed.length;
-  result.queued = queued.slice(claimed.length);
+  const gone = new Set([...claimed, ...result.dependencyFailed].map((t) => t.id));
+  result.queued = queued.filter((t) => !gone.has(t.id)).sort(compareQueued);
   return [...claimed, ...claims];
+}
+
+/** What the queue's plan needs, read under the lock: slots held by project, pauses, limits, and each dependency's state. */
+function queueInput(store: TaskStore, config: Config, active: Map<string, Task>, busy: Set<string>): Omit<QueueInput, 'queued'> {
+  const byProject: Record<string, number> = {};
+  const known = new Map<string, DependencyState | null>();
+  const lookup = (id: string): Task | null => {
+    const a = active.get(id);
+    if (a) return a;
+    const entry = store.read(id);
+    return entry && !isBroken(entry) ? entry : null;
+  };
+  for (const id of busy) {
+    const task = lookup(id);
+    if (task) byProject[task.project] = (byProject[task.project] ?? 0) + 1;
+  }
+  return {
+    busy: byProject,
+    maxParallel: config.maxParallelTasks,
+    projectLimit: (p) => projectConfig(config, p)?.maxParallel,
+    pause: readPause(store.paths),
+    dependency: (id) => {
+      if (known.has(id)) return known.get(id)!;
+      let state: DependencyState | null;
+      try {
+        checkIdInput(id);
+        const entry = active.get(id) ?? store.readDependency(id);
+        // A file that cannot be read now is waited for, not taken for a failure.
+        state = !entry
+          ? null
+          : isBroken(entry)
+            ? { status: 'queued' }
+            : { status: entry.status, jobId: submittedJob(entry), remote: !isLocal(entry) };
+      } catch {
+        state = null;
+      }
+      known.set(id, state);
+      return state;
+    },
+  };
+}
+
+/** Submitted cluster tasks whose dependency ended without completing: their job would wait forever. */
+function failedSubmitted(tasks: Task[], dependency: QueueInput['dependency']): QueuePlan['fail'] {
+  const out: QueuePlan['fail'] = [];
+  for (const task of tasks) {
+    const v = dependencyVerdict(task, dependency, true);
+    if ('fail' in v) out.push({ task, error: v.fail });
+  }
+  return out;
+}
+
+/**
+ * Under the lock: a task whose dependency failed (was cancelled, interrupted, is gone)
+ * never runs and ends `failed`, naming it. Written one at a time: a crash between two
+ * leaves the rest to the next scheduler run, which finds the same.
+ */
+function failDependents(
+  store: TaskStore,
+  config: Config,
+  fails: QueuePlan['fail'],
+  result: ScheduleResult,
+  held: () => boolean = () => true,
+): void {
+  for (const { task, error } of fails) {
+    if (!held()) return;
+    const failed: Task = { ...task, status: 'failed', completedAt: new Date().toISOString(), error };
+    try {
+      store.write(failed);
+    } catch {
+      return; // a full disk: the next run tries again
+    }
+    removeLaunchEnv(store.paths, task.id);
+    result.dependencyFailed.push(failed);
+    testPoint('dependency-failed');
+    runFinishHook(store, config, failed);
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type Worktree,
 } from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
+import { formatLimit, retryDelaySeconds } from '../core/queue.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
 import { removeLaunchEnv } from '../store/launch-env.js';
@@ -45,7 +46,13 @@ const GIT_KILL_AFTER_MS = 2000;
 export class TaskRun {
   private task: Task;
   private readonly startedMs = Date.now();
-  private readonly progress: ProgressTracker;
+  /** When the current attempt started: its ETA, and the duration history records, count from here. */
+  private attemptStartedMs = this.startedMs;
+  private progress: ProgressTracker;
+  /** The current attempt ran past the task's timeout: it is being stopped, as a cancel stops it. */
+  private timedOut = false;
+  /** Ends the wait between two attempts early (a cancel). */
+  private wake: (() => void) | null = null;
   private readonly writer: StateWriter;
   private cancelling = false;
   /** How a stop ends the task: `cancelled`, or `interrupted` when the cluster stopped its job. */
@@ -101,7 +108,21 @@ export class TaskRun {
       this.stopAs = { status: as.status, error: as.error };
       this.stopDetail = as.detail ?? null;
     }
+    this.wake?.();
     if (this.currentGroup) void this.stopCurrent();
+  }
+
+  /** The attempt's time is up: stopped as a cancel stops it (TERM, grace, KILL of its group); the task fails. */
+  private onTimeout(): void {
+    if (this.cancelling || this.timedOut) return;
+    this.timedOut = true;
+    this.log(`timed out after ${formatLimit(this.task.timeout ?? 0)}: stopping it`);
+    if (this.currentGroup) void this.stopCurrent();
+  }
+
+  /** Stopped by a cancel or by the attempt's timeout. */
+  private get stopped(): boolean {
+    return this.cancelling || this.timedOut;
   }
 
   /** The one stop of what runs now (a cancel, a timeout): the step's group and everything in the task's cgroup. */
@@ -112,7 +133,6 @@ export class TaskRun {
 
   async run(): Promise<void> {
     const steps = taskSteps(this.task);
-    const count = steps.length;
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
@@ -123,24 +143,21 @@ export class TaskRun {
         ? { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } }
         : { status: 'failed', result: { exitCode: null, signal: null, error: prepared } };
     }
-    for (let index = 0; index < count && !prepared; index++) {
+    const attempts = Math.max(1, this.task.attempts ?? 1);
+    for (let attempt = 1; !prepared; attempt++) {
+      if (attempts > 1) this.beginAttempt(attempt, attempts);
+      final = await this.runAttempt(steps);
+      if (final.status !== 'failed' || this.cancelling || attempt >= attempts || (this.timedOut && !this.task.retryOnTimeout)) break;
+      // A step that could not even start (a missing command, a full disk) fails the same way again.
+      if (final.result.error && !this.timedOut) break;
+      const delay = retryDelaySeconds(this.task.retryDelay, attempt + 1);
+      this.log(
+        `attempt ${attempt}/${attempts} failed (${this.timedOut ? 'timed out' : describeEnd(final.result)})${delay ? `; the next in ${formatLimit(delay)}` : ''}`,
+      );
+      testPoint('retry-wait');
+      await this.pause(delay * 1000);
       if (this.cancelling) {
-        final = { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } };
-        break;
-      }
-      const step = steps[index]!;
-      if (this.pipeline) {
-        this.log(`stage ${index + 1}/${count}: ${step.name}`);
-        this.progress.beginStage(index, count, step.name);
-      }
-      const result = await this.runStep(step.argv, index, count);
-      if (this.signalSettleMs && !this.cancelling && (result.signal || result.exitCode !== 0)) await sleep(this.signalSettleMs);
-      if (this.cancelling) {
-        final = { status: this.stopAs.status, result: { ...result, error: result.error ?? this.stopAs.error } };
-        break;
-      }
-      if (result.error || result.exitCode !== 0) {
-        final = { status: 'failed', result };
+        final = { status: this.stopAs.status, result: { ...final.result, error: this.stopAs.error } };
         break;
       }
     }
@@ -182,6 +199,62 @@ export class TaskRun {
     if ((this.task.attention ?? null) === attention) return;
     this.task = { ...this.task, attention };
     if (this.started) this.writer.now();
+  }
+
+  /** An attempt after a failed one starts afresh: its own header in the log, progress and ETA. */
+  private beginAttempt(attempt: number, attempts: number): void {
+    this.log(`── attempt ${attempt}/${attempts} ──`);
+    this.timedOut = false;
+    this.attemptStartedMs = Date.now();
+    if (attempt > 1) {
+      this.progress = new ProgressTracker(this.pipeline, this.attemptStartedMs, recentDurations(this.store.paths, historyKey(this.task)));
+    }
+    const { timedOut: _t, stage: _s, progress: _p, ...rest } = this.task;
+    this.task = { ...rest, attempt };
+    if (this.started) this.writer.now();
+  }
+
+  /** One run of every step, stopped at the first that fails, by a cancel, or at the timeout. */
+  private async runAttempt(steps: { name: string; argv: string[] }[]): Promise<{ status: TaskStatus; result: StepResult }> {
+    const count = steps.length;
+    const limit = this.task.timeout;
+    const timer = limit ? setTimeout(() => this.onTimeout(), Math.min(limit * 1000, 2 ** 31 - 1)) : null;
+    try {
+      for (let index = 0; index < count; index++) {
+        if (this.stopped) return this.stoppedEnd({ exitCode: null, signal: null, error: null });
+        const step = steps[index]!;
+        if (this.pipeline) {
+          this.log(`stage ${index + 1}/${count}: ${step.name}`);
+          this.progress.beginStage(index, count, step.name);
+        }
+        const result = await this.runStep(step.argv, index, count);
+        if (this.signalSettleMs && !this.stopped && (result.signal || result.exitCode !== 0)) await sleep(this.signalSettleMs);
+        if (this.stopped) return this.stoppedEnd(result);
+        if (result.error || result.exitCode !== 0) return { status: 'failed', result };
+      }
+      return { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** How an attempt stopped by a cancel or its timeout ends. */
+  private stoppedEnd(result: StepResult): { status: TaskStatus; result: StepResult } {
+    if (this.cancelling) return { status: this.stopAs.status, result: { ...result, error: result.error ?? this.stopAs.error } };
+    return { status: 'failed', result: { ...result, error: `timed out after ${formatLimit(this.task.timeout ?? 0)}` } };
+  }
+
+  /** Waits between attempts; a cancel ends the wait. */
+  private async pause(ms: number): Promise<void> {
+    if (ms <= 0 || this.cancelling) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.wake = null;
   }
 
   /**
@@ -286,7 +359,7 @@ export class TaskRun {
       { pgid: step.pgid, startTime: step.startTime, cgroup: this.cgroup },
       this.config.cancelGraceMs,
     );
-    if (stopped > 0 && !this.cancelling) this.log(`stopped ${stopped} process${stopped === 1 ? '' : 'es'} it left running`);
+    if (stopped > 0 && !this.stopped) this.log(`stopped ${stopped} process${stopped === 1 ? '' : 'es'} it left running`);
     // A group that outlives even KILL keeps its record: it still holds the task's slot.
     if (gone) this.ledger.endStep(step.record);
     this.currentGroup = null;
@@ -335,7 +408,7 @@ export class TaskRun {
       }
     }
     if ('error' in step) return { exitCode: null, signal: null, error: step.error };
-    if (this.cancelling) void this.stopCurrent();
+    if (this.stopped) void this.stopCurrent();
 
     const oomKills = this.cgroup && this.memoryLimit !== null ? cgroupOomKills(this.cgroup) : 0;
     const exit = await this.settle(step);
@@ -414,6 +487,7 @@ export class TaskRun {
       signal: result.signal,
       error: result.error || null,
       completedAt: new Date(now).toISOString(),
+      ...(this.timedOut && status === 'failed' ? { timedOut: true } : {}),
     };
     if (status === 'failed' && this.pipeline && stage) {
       this.log(`stage ${stage.index + 1}/${stage.count} ${stage.name} failed (${describeEnd(result)})`);
@@ -435,7 +509,8 @@ export class TaskRun {
     // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
     if (status === 'completed') {
       try {
-        recordDuration(this.store.paths, historyKey(this.task), now - this.startedMs);
+        // The successful attempt's time: the failed ones before it say nothing of how long it takes.
+        recordDuration(this.store.paths, historyKey(this.task), now - this.attemptStartedMs);
       } catch {
         // history is a nicety
       }

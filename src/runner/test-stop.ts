@@ -6,10 +6,15 @@
  * started, its pid not yet recorded), `stage-spawned` (a later stage started, still
  * recorded as the previous one), `final-write` (final state written to its temp file,
  * not yet renamed into place), `worktree-add` (`git worktree add` started, with its
- * hooks), `finish-hook` (final state written, its onFinish not yet started). Unset, it
+ * hooks), `finish-hook` (final state written, its onFinish not yet started),
+ * `dependency-failed` (a scheduler run wrote one queued task failed for its dependency,
+ * under the lock, before the others and its onFinish), `retry-wait` (an attempt failed,
+ * the next one not yet started). Unset, it
  * does nothing.
  */
 const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
-export function testPoint(name: 'spawned' | 'stage-spawned' | 'final-write' | 'worktree-add' | 'finish-hook'): void {
+export function testPoint(
+  name: 'spawned' | 'stage-spawned' | 'final-write' | 'worktree-add' | 'finish-hook' | 'dependency-failed' | 'retry-wait',
+): void {
   if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
 }

@@ -4,6 +4,8 @@ import { copyPathProblem } from '../core/diff.js';
 import { sbatchArgProblem } from '../core/slurm.js';
 import { parseSize } from '../core/units.js';
 import { LOCAL_EXECUTOR, PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../core/task.js';
+import { MAX_RETRIES } from '../core/queue.js';
+import { parseDuration } from '../core/units.js';
 import type { Config } from './config.js';
 
 const stage = z.strictObject({
@@ -18,6 +20,18 @@ const envValue = z.string('must be a string').refine((v) => !v.includes('\0'), '
 
 /** At most an hour between SIGTERM and SIGKILL: past that a timer would overflow, and a cancel would never end. */
 const MAX_GRACE_MS = 3_600_000;
+
+/** A duration as `--timeout` takes it (`90s`, `10m`, `2h`) or a number of seconds; kept as seconds. */
+const durationOf = (zero: boolean) =>
+  z.union([z.number(), z.string()], 'must be a duration ("90s", "10m", "2h") or a number of seconds').transform((v, ctx) => {
+    const seconds = typeof v === 'number' ? v : parseDuration(v);
+    if (seconds === null || !Number.isFinite(seconds) || seconds < 0 || (!zero && seconds === 0)) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration ("90s", "10m", "2h") or a number of seconds, not ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+const duration = durationOf(false);
 
 const project = z.strictObject({
   cwd: z.string().min(1, 'must be a non-empty path').optional(),
@@ -36,6 +50,15 @@ const project = z.strictObject({
     )
     .default([]),
   onFinish: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
+  maxParallel: z.int('must be a positive integer').positive('must be a positive integer').optional(),
+  timeout: duration.optional(),
+  retries: z
+    .int('must be a non-negative integer')
+    .nonnegative('must be a non-negative integer')
+    .max(MAX_RETRIES, `must be at most ${MAX_RETRIES}`)
+    .optional(),
+  retryDelay: z.union([z.literal('exp'), durationOf(true)], 'must be a duration ("30s", or seconds) or "exp"').optional(),
+  retryOnTimeout: z.boolean('must be true or false').optional(),
   tty: z.boolean('must be true or false').optional(),
   limits: z
     .strictObject({

@@ -21,6 +21,16 @@ export interface ProjectConfig {
   copy?: string[];
   /** Replaces the top-level onFinish for this project's tasks ("" for none). */
   onFinish?: string;
+  /** At most this many of its tasks hold a slot at once (maxParallelTasks holds too). */
+  maxParallel?: number;
+  /** Seconds a task's attempt may run (`--timeout` overrides it). */
+  timeout?: number;
+  /** Attempts after a failed one (`--retries` overrides it). */
+  retries?: number;
+  /** Seconds between attempts, or `exp` (1 s, 2 s, 4 s…). */
+  retryDelay?: number | 'exp';
+  /** A timed-out attempt is retried too. */
+  retryOnTimeout?: boolean;
   /** Its tasks run in a terminal of their own, as with `--tty`. */
   tty?: boolean;
   /** What its tasks may use at most (cgroup v2 memory.max / cpu.max): a launch is refused where they cannot be applied. */

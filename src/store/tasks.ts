@@ -1,8 +1,8 @@
 // TaskStore, the one door to task files: create, write, archive, read, list, the done
 // index, ids. Over 250 lines: its methods are short and share its paths and invariants.
-import { renameSync, statSync } from 'node:fs';
+import { lstatSync, renameSync, statSync } from 'node:fs';
 import { randomBytes } from './random.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errnoReason, TaskError } from '../core/errors.js';
 import { checkIdInput, makeId, normalizeIdInput, resolveIdPrefix } from '../core/ids.js';
 import { isBroken, isFinal, workerOf, type Task, type TaskEntry } from '../core/task.js';
@@ -27,6 +27,12 @@ interface LocatedEntry {
  */
 export class TaskStore {
   readonly paths: StatePaths;
+  /**
+   * Task files this store listed, by path, under what identifies their content (inode,
+   * size, times: every write is a rename, so a new inode): a listing reads again only the
+   * files that changed. A scheduler run and `status` list the same folder three times.
+   */
+  private readonly listed = new Map<string, { key: string; entry: Task }>();
 
   constructor(paths: StatePaths = statePaths()) {
     this.paths = paths;
@@ -160,6 +166,16 @@ export class TaskStore {
     return archived ? { entry: archived, archived: true } : null;
   }
 
+  /**
+   * A dependency of a queued task that is not active: done/ first, read again only if its
+   * file changed since this store last read it (a queue plan asks for the same ones on
+   * every run); then wherever it is.
+   */
+  readDependency(id: string): TaskEntry | null {
+    checkIdInput(id);
+    return this.readListed(this.donePath(id), id) ?? this.read(id);
+  }
+
   /** The task in done/ only (a finished one), whatever tasks/ holds. */
   readArchived(id: string): TaskEntry | null {
     checkIdInput(id);
@@ -286,11 +302,33 @@ export class TaskStore {
 
   private listDir(dir: string): TaskEntry[] {
     const out: TaskEntry[] = [];
+    const paths = new Set<string>();
     for (const id of idsIn(dir)) {
-      const entry = readEntry(join(dir, `${id}.json`), id);
+      const path = join(dir, `${id}.json`);
+      paths.add(path);
+      const entry = this.readListed(path, id);
       if (entry) out.push(entry);
     }
+    // What is no longer there is forgotten (a dashboard lists for hours).
+    for (const path of this.listed.keys()) if (dirname(path) === dir && !paths.has(path)) this.listed.delete(path);
     return out;
+  }
+
+  /** A task file as readEntry reads it, from the last listing when the file is the same one unchanged. */
+  private readListed(path: string, id: string): TaskEntry | null {
+    let key: string | null = null;
+    try {
+      const st = lstatSync(path, { bigint: true });
+      if (st.isFile()) key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.uid}:${st.nlink}`;
+    } catch {
+      // gone, or unreadable: readEntry says which
+    }
+    const hit = this.listed.get(path);
+    if (key && hit?.key === key) return hit.entry;
+    const entry = readEntry(path, id);
+    if (key && entry && !isBroken(entry)) this.listed.set(path, { key, entry });
+    else this.listed.delete(path);
+    return entry;
   }
 }
 

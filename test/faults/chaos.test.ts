@@ -23,6 +23,7 @@ import { cgroupFolder, taskCgroups } from '../fixtures/cgroups.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
 const LIMIT = 4;
+const PROJECT_LIMIT = 3;
 const SHELLS = ['A', 'B', 'C'];
 // A worker told to stop at one of these (see DEV_TOOLS_TEST_STOP_AT in the worker) is killed there.
 const POINTS = ['spawned', 'stage-spawned', 'final-write', 'worktree-add', 'finish-hook'];
@@ -69,6 +70,10 @@ interface Figures {
   samplesAtLimit: number;
   maxLiveTasks: number;
   limitBreaches: number;
+  /** Launches with --after, --timeout, --retries; tasks that timed out, and extra attempts that ran. */
+  queueControls: { after: number; timeout: number; retries: number; timedOut: number; retried: number };
+  /** A task that started before a dependency of it had completed, or ran although one did not complete. */
+  dependencyBreaches: number;
   lost: number;
   doubled: number;
   wrongEnvironment: number;
@@ -98,7 +103,8 @@ describe('chaos', () => {
       const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
       const spans = join(h.home, 'spans');
       const hooks = join(h.home, 'hooks');
-      const record = `echo "start $DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> ${spans}`;
+      // An attempt after a failed one (--retries) is a start of its own: `<id>#<attempt>`.
+      const record = `echo "start $DEV_TOOLS_TASK_ID\${DEV_TOOLS_ATTEMPT:+#$DEV_TOOLS_ATTEMPT} $SHELL_NAME $SECRET_TOKEN $(date +%s%3N)" >> ${spans}`;
       // Worktree tasks: git checks out through a slow hook that leaves a process behind, so kills land during it.
       const repo = makeRepo(join(h.home, 'repo'));
       writeFileSync(join(repo, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\nsleep 0.4 & sleep 0.2\nexit 0\n', { mode: 0o755 });
@@ -108,6 +114,8 @@ describe('chaos', () => {
         cancelGraceMs: 300,
         onFinish: `: chaos-onfinish; echo "hook $DEV_TOOLS_TASK_ID $SHELL_NAME $SECRET_TOKEN" >> ${hooks}`,
         projects: {
+          // Its own limit under the global one: the sampler checks both.
+          chaos: { maxParallel: PROJECT_LIMIT },
           tree: { cwd: repo, isolation: 'worktree' },
           pipe: {
             cwd: h.home,
@@ -133,6 +141,8 @@ describe('chaos', () => {
         samplesAtLimit: 0,
         maxLiveTasks: 0,
         limitBreaches: 0,
+        queueControls: { after: 0, timeout: 0, retries: 0, timedOut: 0, retried: 0 },
+        dependencyBreaches: 0,
         lost: 0,
         doubled: 0,
         wrongEnvironment: 0,
@@ -176,12 +186,23 @@ describe('chaos', () => {
             const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
             const escapee = CGROUPS && rand() < 1 / 4 ? `setsid ${ESCAPEE} & ` : '';
             if (escapee) figures.escapees++;
-            const body = `${stubborn}${escapee}${record}; sleep ${seconds} & sleep ${seconds}; wait; echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
+            // The queue's controls: after a task launched before, a timeout some runs exceed, a retry of a first attempt that fails.
+            const controls: string[] = [];
+            const earlier = [...confirmed.keys()].slice(-8);
+            if (earlier.length && rand() < 0.3) controls.push('--after', pick(earlier));
+            if (rand() < 0.15) controls.push('--timeout', '2s');
+            const retried = rand() < 0.2;
+            if (retried) controls.push('--retries', '1');
+            const failFirst = retried ? `[ "$DEV_TOOLS_ATTEMPT" = 2 ] || exit 3; ` : '';
+            const body = `${stubborn}${escapee}${record}; sleep ${seconds} & sleep ${seconds}; wait; ${failFirst}echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
             const kind = rand();
             const what =
               kind < 0.2
                 ? ['pipe', `${name}-${n}`, '-b', '--json']
-                : [kind < 0.4 ? 'tree' : 'chaos', `${name}-${n}`, '-b', '--json', '--', 'sh', '-c', body];
+                : [kind < 0.4 ? 'tree' : 'chaos', `${name}-${n}`, '-b', '--json', ...controls, '--', 'sh', '-c', body];
+            if (what.includes('--after')) figures.queueControls.after++;
+            if (what.includes('--timeout')) figures.queueControls.timeout++;
+            if (what.includes('--retries')) figures.queueControls.retries++;
             if (what[0] === 'tree') figures.worktreeTasks++;
             figures.launches++;
             const c = cli(['task', ...what], env);
@@ -250,6 +271,18 @@ describe('chaos', () => {
         }
       };
 
+      const projects = new Map<string, string>();
+      const projectOf = (id: string): string | undefined => {
+        if (!projects.has(id)) {
+          try {
+            projects.set(id, h.task(id).project);
+          } catch {
+            return undefined; // between files: read at the next sample
+          }
+        }
+        return projects.get(id);
+      };
+
       // /proc every 50 ms: how many tasks have a live command (a step's prelude that has not
       // exec'd runs nothing of the task, and is left out: see STEP_PRELUDE).
       const sampler = setInterval(() => {
@@ -257,7 +290,8 @@ describe('chaos', () => {
         figures.samples++;
         figures.maxLiveTasks = Math.max(figures.maxLiveTasks, live.size);
         if (live.size === LIMIT) figures.samplesAtLimit++;
-        if (live.size > LIMIT) {
+        const ofChaos = [...live.keys()].filter((id) => projectOf(id) === 'chaos').length;
+        if (live.size > LIMIT || ofChaos > PROJECT_LIMIT) {
           figures.limitBreaches++;
           if (breaches.length < 5) breaches.push(`${new Date().toISOString()} ${[...live.keys()].join(',')}`);
         }
@@ -298,25 +332,40 @@ describe('chaos', () => {
       }
 
       const all = h.allTasks();
-      const starts = new Map<string, { count: number; shell: string; secret: string }>();
+      // By `<id>` for a first attempt, `<id>#<n>` for another: each may start once.
+      const starts = new Map<string, { count: number; shell: string; secret: string; at: number }>();
       for (const line of readFileSync(spans, 'utf8').split('\n')) {
-        const [what, id, shellName, secret] = line.split(' ');
+        const [what, id, shellName, secret, at] = line.split(' ');
         if (what !== 'start' || !id) continue;
-        const s = starts.get(id) ?? { count: 0, shell: shellName!, secret: secret! };
+        const s = starts.get(id) ?? { count: 0, shell: shellName!, secret: secret!, at: Number(at) };
         s.count++;
         starts.set(id, s);
       }
+      const firstStart = (id: string) => starts.get(id) ?? starts.get(`${id}#1`);
+      for (const t of all) {
+        if (t.timedOut) figures.queueControls.timedOut++;
+        if (starts.has(`${t.id}#2`)) figures.queueControls.retried++;
+        const s = firstStart(t.id);
+        if (!s || !t.after?.length) continue;
+        for (const dep of t.after) {
+          const d = all.find((x) => x.id === dep);
+          if (d?.status !== 'completed' || Date.parse(d.completedAt!) > s.at) {
+            figures.dependencyBreaches++;
+            console.log(`[dependency breach] ${t.id} started at ${s.at}; ${dep}: ${d?.status} ${d?.completedAt}`);
+          }
+        }
+      }
       figures.confirmed = confirmed.size;
       figures.tasks = all.length;
-      figures.ran = starts.size;
+      figures.ran = all.filter((t) => firstStart(t.id)).length;
       figures.lost = [...confirmed.keys()].filter((id) => !all.some((t) => t.id === id)).length;
       figures.doubled = [...starts.values()].filter((s) => s.count > 1).length;
       figures.notFinal = all.filter((t) => !isFinal(t.status)).length;
       // Each command ran with the environment of the shell that launched it (its description says which).
-      for (const t of all) {
-        const s = starts.get(t.id);
-        const launcher = t.description.split('-')[0];
-        if (s && (s.shell !== launcher || s.secret !== `secret-of-${launcher}`)) figures.wrongEnvironment++;
+      for (const [key, s] of starts) {
+        const t = all.find((x) => x.id === key.split('#')[0]);
+        const launcher = t?.description.split('-')[0];
+        if (!t || s.shell !== launcher || s.secret !== `secret-of-${launcher}`) figures.wrongEnvironment++;
       }
       // Every final task had its onFinish run once, in the environment of the shell that launched it.
       const hookRuns = new Map<string, string[]>();
@@ -357,6 +406,7 @@ describe('chaos', () => {
       });
       expect(figures.lost).toBe(0);
       expect(figures.doubled).toBe(0);
+      expect(figures.dependencyBreaches).toBe(0);
       expect(figures.wrongEnvironment).toBe(0);
       expect({ lost: figures.hooksLost, doubled: figures.hooksDoubled, wrongEnvironment: figures.hooksWrongEnvironment }).toEqual({
         lost: 0,

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from '
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '../../src/core/task.js';
-import { groupMembers, Harness, killGroup, waitFor } from '../integration/harness.js';
+import { groupMembers, Harness, killGroup, maintenanceDue, waitFor } from '../integration/harness.js';
 import { procState, startTime, taskProcesses } from './fault-kit.js';
 
 let h: Harness;
@@ -272,5 +272,136 @@ describe('a stopped lock holder', () => {
     expect(took).toBeLessThan(9000);
     console.log(`[figure] launch past a lock held by a stopped process: ${took} ms`);
     await h.waitForStatus((JSON.parse(r.stdout) as Task).id, ['completed']);
+  });
+});
+
+describe('the queue controls under races and crashes', () => {
+  /** Most of these tasks with a command alive at once, by their recorded spans. */
+  function overlapOf(s: Map<string, { start: bigint; end: bigint | null }>, ids: string[]): number {
+    return maxOverlap(new Map([...s].filter(([id]) => ids.includes(id))));
+  }
+
+  it('a dozen launches at once with dependencies and per-project limits: no limit breached, none started twice, none before its dependency', async () => {
+    h.writeConfig({ maxParallelTasks: 4, projects: { a: { maxParallel: 2 }, b: { maxParallel: 2 }, c: { maxParallel: 1 } } });
+    const file = join(h.home, 'spans');
+    const gate = join(h.home, 'go');
+    const launch = (project: string, body: string, extra: string[] = []) =>
+      h.start(['task', project, 'x', '-b', '--json', ...extra, '--', 'sh', '-c', recorder(file, body)]);
+    const roots: Task[] = [];
+    for (const [p, code] of [
+      ['a', 0],
+      ['b', 0],
+      ['c', 1],
+    ] as const) {
+      const r = launch(p, `while [ ! -e ${gate} ]; do sleep 0.05; done; exit ${code}`);
+      expect(await r.exited).toBe(0);
+      roots.push(JSON.parse(r.stdout) as Task);
+    }
+    const projects = ['a', 'b', 'c'];
+    const launchers = Array.from({ length: 12 }, (_, i) => {
+      const after = [roots[i % 2]!.id, ...(i % 4 === 3 ? [roots[2]!.id] : [])];
+      return launch(projects[i % 3]!, 'sleep 0.3', ['--after', after.join(',')]);
+    });
+    let breach = '';
+    const sampler = setInterval(() => {
+      const running = h.allTasks().filter((t) => t.status === 'running');
+      const by = (p: string) => running.filter((t) => t.project === p).length;
+      if (running.length > 4 || by('a') > 2 || by('b') > 2 || by('c') > 1) breach ||= JSON.stringify(running.map((t) => t.project));
+    }, 20);
+    try {
+      const codes = await Promise.all(launchers.map((l) => l.exited));
+      expect(codes).toEqual(Array(12).fill(0));
+      const tasks = launchers.map((l) => JSON.parse(l.stdout) as Task);
+      writeFileSync(gate, '');
+      const ids = tasks.map((t) => t.id);
+      await waitFor(
+        () => [...ids, ...roots.map((r) => r.id)].every((id) => ['completed', 'failed'].includes(h.task(id).status)) || undefined,
+        'all to end',
+        90_000,
+        100,
+      );
+      const s = spans(file);
+      const final = new Map(tasks.map((t) => [t.id, h.task(t.id)]));
+      for (const t of tasks) {
+        const f = final.get(t.id)!;
+        if (t.after!.includes(roots[2]!.id)) {
+          // Its dependency failed: it never ran.
+          expect([t.id, f.status, f.error, s.has(t.id)]).toEqual([t.id, 'failed', `dependency ${roots[2]!.id} failed`, false]);
+          continue;
+        }
+        expect([t.id, f.status, s.get(t.id)?.starts]).toEqual([t.id, 'completed', 1]);
+        for (const dep of t.after!) expect(s.get(t.id)!.start >= s.get(dep)!.end!).toBe(true);
+      }
+      const ofProject = (p: string) => [...tasks, ...roots].filter((t) => t.project === p).map((t) => t.id);
+      expect(overlapOf(s, ofProject('a'))).toBeLessThanOrEqual(2);
+      expect(overlapOf(s, ofProject('b'))).toBeLessThanOrEqual(2);
+      expect(overlapOf(s, ofProject('c'))).toBeLessThanOrEqual(1);
+      expect(maxOverlap(s)).toBeLessThanOrEqual(4);
+      expect(breach).toBe('');
+    } finally {
+      clearInterval(sampler);
+    }
+  });
+
+  it('the process resolving a dependency killed after failing one dependent: the next command fails the rest, each onFinish runs once', async () => {
+    const hooks = join(h.home, 'hooks');
+    const gate = join(h.home, 'go');
+    h.writeConfig({ onFinish: `echo "$DEV_TOOLS_TASK_ID $DEV_TOOLS_TASK_STATUS" >> ${hooks}` });
+    // Its worker stops itself once it has written the first dependent failed, holding the scheduler lock.
+    const r = h.run(['task', 'web', 'build', '-b', '--json', '--', 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done; exit 1`], {
+      env: { DEV_TOOLS_TEST_STOP_AT: 'dependency-failed' },
+    });
+    const a = JSON.parse(r.stdout) as Task;
+    const b = JSON.parse(h.run(['task', 'web', 'test', '-b', '--json', '--after', a.id, '--', 'true']).stdout) as Task;
+    const c = JSON.parse(h.run(['task', 'web', 'deploy', '-b', '--json', '--after', b.id, '--', 'true']).stdout) as Task;
+    writeFileSync(gate, '');
+    const worker = await waitFor(() => h.task(a.id).pid ?? undefined, 'the worker pid');
+    stopped.push(worker);
+    await waitFor(() => procState(worker) === 'T' || undefined, 'the worker to stop after failing a dependent');
+    expect(h.task(b.id).status).toBe('failed');
+    expect(h.task(c.id).status).toBe('queued');
+    process.kill(worker, 'SIGKILL');
+    await waitFor(() => procState(worker) === null || undefined, 'the worker to be gone');
+    maintenanceDue(h.home);
+    expect(h.run(['status']).code).toBe(0);
+    const end = await h.waitForStatus(c.id, ['failed']);
+    expect(end.error).toBe(`dependency ${b.id} failed`);
+    // Its onFinish is left to the sweep (3 s after it ended), which the commands that follow run.
+    await waitFor(
+      () => {
+        maintenanceDue(h.home);
+        h.run(['status']);
+        return (existsSync(hooks) && readFileSync(hooks, 'utf8').trim().split('\n').length >= 3) || undefined;
+      },
+      'the hooks to run',
+      30_000,
+      500,
+    );
+    await h.settled();
+    expect(readFileSync(hooks, 'utf8').trim().split('\n').sort()).toEqual([`${a.id} failed`, `${b.id} failed`, `${c.id} failed`].sort());
+  });
+
+  it('the worker of a dependency killed after its final write, before it started what waited: the next command starts it, once', async () => {
+    const file = join(h.home, 'spans');
+    const r = h.run(['task', 'web', 'build', '-b', '--json', '--', 'sh', '-c', `sleep 0.5`], {
+      env: { DEV_TOOLS_TEST_STOP_AT: 'finish-hook' },
+    });
+    const a = JSON.parse(r.stdout) as Task;
+    const b = JSON.parse(
+      h.run(['task', 'web', 'test', '-b', '--json', '--after', a.id, '--', 'sh', '-c', recorder(file, 'true')]).stdout,
+    ) as Task;
+    const worker = await waitFor(() => {
+      const pid = h.task(a.id).pid;
+      return pid && procState(pid) === 'T' ? pid : undefined;
+    }, 'the worker to stop after its final write');
+    stopped.push(worker);
+    expect(h.task(a.id).status).toBe('completed');
+    expect(h.task(b.id).status).toBe('queued');
+    process.kill(worker, 'SIGKILL');
+    await waitFor(() => procState(worker) === null || undefined, 'the worker to be gone');
+    expect(h.run(['status']).code).toBe(0);
+    await h.waitForStatus(b.id, ['completed']);
+    await h.settled();
+    expect(spans(file).get(b.id)?.starts).toBe(1);
   });
 });

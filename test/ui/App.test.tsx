@@ -291,7 +291,7 @@ describe('App against a real state directory and real workers', () => {
   it('shows the help overlay from the keymap, and closes it', async () => {
     const ui = mount({ columns: 100, rows: 40 });
     await ui.press('?');
-    await ui.see('cancel the selected task (asks first)');
+    await ui.see('cancel the selected or marked tasks (asks first)');
     await ui.press(KEYS.escape);
     await ui.see('no active tasks');
   });

@@ -39,7 +39,7 @@ const SBATCH_TIMEOUT_MS = 60_000;
  */
 async function submit(store: TaskStore, task: Task, executorArgs: readonly string[]): Promise<StartedWorker> {
   // The task's own options after the executor's: for sbatch the last of two wins.
-  const sbatchArgs = [...executorArgs, ...(slurmRun(task)?.sbatchArgs ?? [])];
+  const sbatchArgs = [...executorArgs, ...queueArgs(store, task), ...(slurmRun(task)?.sbatchArgs ?? [])];
   const launch = readLaunchEnv(store.paths, task.id);
   if ('problem' in launch) throw new Error(`the environment of the shell that launched it is ${launch.problem} (env/${task.id}.json)`);
   const sbatch = findSlurmCommand('sbatch', launch.env.PATH);
@@ -66,6 +66,28 @@ async function submit(store: TaskStore, task: Task, executorArgs: readonly strin
     throw new Error(why.startsWith('sbatch') ? why : `sbatch: ${why}`);
   }
   return { jobId };
+}
+
+/** Minutes Slurm allows beyond a task's timeout: the worker stops it first, and records it `timedOut`. */
+const TIME_MARGIN_MINUTES = 2;
+
+/**
+ * The queue's controls in sbatch's words: a timeout as `--time` (with a margin), and the
+ * jobs of dependencies that have not completed yet as `--dependency=afterok:…` (the
+ * scheduler submits it early only when each of them is a submitted job).
+ */
+export function queueArgs(store: TaskStore, task: Task): string[] {
+  const args: string[] = [];
+  if (task.timeout) args.push(`--time=${Math.ceil(task.timeout / 60) + TIME_MARGIN_MINUTES}`);
+  const jobs: string[] = [];
+  for (const id of task.after ?? []) {
+    const dep = store.read(id);
+    if (!dep || isBroken(dep) || dep.status === 'completed') continue;
+    const jobId = slurmRun(dep)?.jobId;
+    if (jobId) jobs.push(jobId);
+  }
+  if (jobs.length) args.push(`--dependency=afterok:${jobs.join(':')}`);
+  return args;
 }
 
 /** What squeue said, read per task; a task shows its job's state, and a warning says when the answer is old. */
