@@ -72,6 +72,17 @@ describe.runIf(HAS_CGROUPS)('with cgroups', () => {
     expect(existsSync(join(h.home, 'run', t.id))).toBe(false);
   });
 
+  it('a timeout stops the task as cancel does: a setsid grandchild goes with it', async () => {
+    h.writeConfig({ cancelGraceMs: 500 });
+    const file = join(h.home, 'escapee.pid');
+    const t = h.sh('web', `${escapee(file)} sleep 300`, ['--timeout', '2s']);
+    const gc = await pidIn(file);
+    const done = await h.waitForStatus(t.id, ['failed'], 30_000);
+    expect(done.timedOut).toBe(true);
+    expect(alive(gc)).toBe(false);
+    expect(taskCgroups(h.home)).toEqual([]);
+  });
+
   it("a completed task's daemonized leftover is stopped, and the log says so", async () => {
     const file = join(h.home, 'daemon.pid');
     const t = h.sh('web', `${escapee(file)} echo main done`);
