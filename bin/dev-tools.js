@@ -28,6 +28,8 @@ const COMMANDS = [
   'pause',
   'resume',
   'priority',
+  'approve',
+  'reject',
   'diff',
   'clean',
   'ui',

@@ -8,6 +8,7 @@ import { describePause, isPaused } from '../src/core/queue.js';
 import { dashboardTableHeight } from '../src/core/table.js';
 import { nextAgoChange } from '../src/core/task-view.js';
 import { describeSortOrder, sortTasks, type SortOrder } from '../src/core/task-sort.js';
+import { gateName } from '../src/core/gate.js';
 import { isBroken, isFinal, type Task, type TaskEntry } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
@@ -16,6 +17,8 @@ import { withQueueReasons } from '../src/store/queue-view.js';
 import type { TaskStore } from '../src/store/tasks.js';
 import type { DashboardActions, RestartEdit } from './actions.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { ReasonBar } from './ReasonBar.js';
+import { useGatePlan } from './useGatePlan.js';
 import { FilterBar, matchesFilter } from './FilterBar.js';
 import { Footer } from './Footer.js';
 import { Header } from './Header.js';
@@ -111,6 +114,9 @@ export function App({
   const [pending, setPending] = useState<Question | null>(null);
   // Rows marked with space (k9s): `c` and `r` act on all of them, with one question.
   const [marked, setMarked] = useState<ReadonlySet<string>>(new Set());
+  // A waiting task's plan, opened from the detail view: the log pane's keys (scroll, search) over it.
+  const [planOpen, setPlanOpen] = useState(false);
+  const [rejecting, setRejecting] = useState<Task | null>(null);
   const [sortOrder, setSortOrder] = useState<SortOrder>('created');
   // The help overlay goes back to where it was opened (the log pane, the detail view), as it was left.
   const [helpFrom, setHelpFrom] = useState<Mode>('table');
@@ -137,13 +143,15 @@ export function App({
   const sortClock = sortOrder === 'duration' ? now : 0;
   const shown = useMemo(() => {
     const filtered = filter ? entries.filter((e) => matchesFilter(e, filter)) : entries;
-    return sortOrder === 'created' ? filtered : sortTasks(filtered, sortOrder, sortClock || Date.now());
+    return sortTasks(filtered, sortOrder, sortClock || Date.now());
   }, [entries, filter, sortOrder, sortClock]);
   const index = indexOf(shown, selection);
   const selected: TaskEntry | null = shown[index] ?? null;
   const selectedOk = selected && !isBroken(selected) ? selected : null;
   const lower = useLowerPane(store, actions, selected);
-  const detail = useTaskDetail(store, mode === 'detail' ? selectedOk : null);
+  const inDetail = mode === 'detail' || (planOpen && (mode === 'log' || mode === 'search' || mode === 'help'));
+  const detail = useTaskDetail(store, inDetail ? selectedOk : null);
+  const plan = useGatePlan(store, inDetail ? selectedOk : null);
 
   // Keys after a move wait for the frame that shows it: `c` then acts on the task on screen.
   // (A new selection object each time, so that frame always comes.)
@@ -182,6 +190,29 @@ export function App({
     moveTo,
     setMode,
   });
+  /** A's and X's: only a task waiting at a gate takes them. */
+  const waitingTask = (verb: string): Task | null => {
+    const task = selectedTask(verb);
+    if (task && task.status !== 'waiting') {
+      setMessage({ text: `${task.id} is not waiting for approval (status: ${task.status})`, kind: 'error' });
+      return null;
+    }
+    return task;
+  };
+  const gateKeys: ActionHandlers = {
+    [Action.Approve]: () => {
+      const task = waitingTask('approve');
+      if (!task) return;
+      setPending({ action: Action.Approve, task });
+      setMode('confirm');
+    },
+    [Action.Reject]: () => {
+      const task = waitingTask('reject');
+      if (!task) return;
+      setRejecting(task);
+      setMode('reason');
+    },
+  };
   const tooSmall = isTooSmall(columns, rows);
   const height = Math.max(1, rows - 1);
   const body = height - 3;
@@ -254,6 +285,7 @@ export function App({
                 return next;
               });
             },
+            ...gateKeys,
             [Action.Cancel]: () => {
               const all = markedTasks();
               if (all.length) {
@@ -320,7 +352,19 @@ export function App({
   const problems = [watched.problem, schedulerProblem, configProblem, jobsWarning].filter((p): p is string => p !== null);
   // What shows under the help overlay (kept, hidden, so its scroll and search stay as they were).
   const view = mode === 'help' ? helpFrom : mode;
-  const paneAction = (action: Action) => (action === Action.Help ? openHelp() : tools.paneAction(action));
+  const showDetail = view === 'detail' || (planOpen && (view === 'log' || view === 'search'));
+  const paneAction = (action: Action) => {
+    if (action === Action.Help) return openHelp();
+    if (action === Action.Approve || action === Action.Reject) return act(gateKeys)[action]?.();
+    if (action === Action.FocusLog) {
+      if (!plan) return setMessage({ text: 'only a task waiting at a gate after a stage has a plan to show', kind: 'info' });
+      setPlanOpen(true);
+      return setMode('log');
+    }
+    return tools.paneAction(action);
+  };
+  // The detail view of a waiting task: its record above, the plan below (what its gate asks to approve).
+  const planHeight = plan ? Math.max(4, Math.floor(body / 2)) : 0;
   const status = message ?? (problems.length ? { text: problems[0]!, kind: 'error' as const } : null);
 
   return (
@@ -328,6 +372,7 @@ export function App({
       <Box flexDirection="column" width={columns} height={height} overflow="hidden">
         <Header
           entries={entries}
+          visible={shown}
           maxParallel={config.maxParallelTasks}
           showAll={showAll}
           filter={filter}
@@ -341,17 +386,36 @@ export function App({
         />
         {mode === 'help' ? <HelpOverlay width={columns} height={body} onClose={() => setMode(helpFrom)} /> : null}
         <Box display={mode === 'help' ? 'none' : 'flex'} flexDirection="column" height={body} overflow="hidden">
-          {view === 'detail' && selectedOk ? (
-            <TaskDetail
-              key={selectedOk.id}
-              task={selectedOk}
-              context={{ now, ...detail }}
-              width={columns}
-              height={body}
-              onBack={() => setMode('table')}
-              onAction={paneAction}
-              isActive={mode === 'detail'}
-            />
+          {showDetail && selectedOk ? (
+            <>
+              <TaskDetail
+                key={selectedOk.id}
+                task={selectedOk}
+                context={{ now, ...detail }}
+                width={columns}
+                height={body - planHeight}
+                onBack={() => setMode('table')}
+                onAction={paneAction}
+                isActive={mode === 'detail'}
+              />
+              {plan ? (
+                <LogPane
+                  key={`plan:${selectedOk.id}`}
+                  entry={selectedOk}
+                  lines={plan.lines}
+                  earlier={plan.earlier}
+                  title={`plan (${selectedOk.gate ? `before ${gateName(selectedOk.gate)}` : 'before the gate'}; ${keysFor('detail', Action.FocusLog)} to scroll and search)`}
+                  width={columns}
+                  height={planHeight}
+                  focused={planOpen && (mode === 'log' || mode === 'search')}
+                  searching={planOpen && mode === 'search'}
+                  onSearching={(on) => setMode(on ? 'search' : 'log')}
+                  onAction={paneAction}
+                  onBack={() => (setPlanOpen(false), setMode('detail'))}
+                  onQuit={() => exit()}
+                />
+              ) : null}
+            </>
           ) : (
             <>
               <TaskTable
@@ -409,6 +473,20 @@ export function App({
         </Box>
         {mode === 'confirm' ? (
           <ConfirmDialog question={pending ? questionText(pending) : ''} onAnswer={answer} />
+        ) : mode === 'reason' && rejecting ? (
+          <ReasonBar
+            id={rejecting.id}
+            onSubmit={(reason) => {
+              setRejecting(null);
+              setMode('table');
+              commands.reject(rejecting, reason.trim() || null);
+            }}
+            onCancel={() => {
+              setRejecting(null);
+              setMode('table');
+              setMessage({ text: `${rejecting.id} still waits`, kind: 'info' });
+            }}
+          />
         ) : mode === 'filter' ? (
           <FilterBar
             value={filter}
@@ -422,7 +500,7 @@ export function App({
         ) : (
           <MessageLine message={mode === 'help' ? null : status} />
         )}
-        <Footer mode={mode} width={columns} />
+        <Footer mode={mode} width={columns} waiting={selectedOk?.status === 'waiting'} />
       </Box>
     </KeyRouterContext.Provider>
   );

@@ -7,6 +7,8 @@ import { useColor } from './useColor.js';
 
 interface HeaderProps {
   entries: TaskEntry[];
+  /** The rows in view (filtered): the header sums what they spent. */
+  visible?: TaskEntry[];
   maxParallel: number;
   showAll: boolean;
   filter: string;
@@ -31,6 +33,7 @@ interface HeaderProps {
  */
 export const Header = memo(function Header({
   entries,
+  visible = entries,
   maxParallel,
   showAll,
   filter,
@@ -43,7 +46,7 @@ export const Header = memo(function Header({
   paused = null,
 }: HeaderProps) {
   const paint = useColor();
-  const parts = headerParts(entries, maxParallel);
+  const parts = headerParts(entries, maxParallel, visible);
   // A long filter is cut here (the filter line shows it whole).
   const shownFilter = filter.length > 20 ? `${filter.slice(0, 19)}…` : filter;
   return (

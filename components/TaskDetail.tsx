@@ -15,7 +15,7 @@ interface TaskDetailProps {
   /** Lines available, the title included. */
   height: number;
   onBack: () => void;
-  /** Keys of the detail view that act outside it (pager, copy, help). */
+  /** Keys of the detail view that act outside it (pager, copy, help, a gate's plan pane and answers). */
   onAction?: (action: Action) => void;
   isActive?: boolean;
 }
@@ -50,6 +50,9 @@ export function TaskDetail({ task, context, width, height, onBack, onAction, isA
         case Action.OpenPager:
         case Action.CopyId:
         case Action.Help:
+        case Action.FocusLog:
+        case Action.Approve:
+        case Action.Reject:
           return onAction?.(action);
         default:
           return undefined;

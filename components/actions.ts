@@ -1,6 +1,7 @@
 import { launchState } from '../src/core/task-view.js';
 import { startFailure, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
+import { approveTask, rejectTask } from '../src/runner/approval.js';
 import { cancelTask, type Cancelled } from '../src/runner/cancel.js';
 import { launchTask, restartTask, type LaunchResult, type LaunchSpec, type RestartEdit } from '../src/runner/launch.js';
 import { setPaused } from '../src/runner/queue-control.js';
@@ -22,6 +23,9 @@ export interface DashboardActions {
   /** `r`, and `R` with what was edited: it runs where the original ran. */
   restart(id: string, config: Config, edit?: RestartEdit): Promise<LaunchResult>;
   schedule(config: Config): Promise<unknown>;
+  /** A gate's answers, as `dev-tools approve` and `reject` give them (absent in fakes without gates). */
+  approve?(id: string, config: Config): Promise<{ message: string }>;
+  reject?(id: string, config: Config, reason: string | null): Promise<{ message: string }>;
   /** A worktree task's diff as text (absent in fakes that do not show one). */
   diff?(task: Task): Promise<string>;
   /** `p`: pauses or resumes a project's queued tasks (`dev-tools pause/resume <project>`). */
@@ -32,6 +36,8 @@ export function runnerActions(store: TaskStore, environment: NodeJS.ProcessEnv =
   return {
     launch: (spec, config) => launchTask(store, config, { ...spec, environment }),
     cancel: (id, config) => cancelTask(store, config, id),
+    approve: (id, config) => approveTask(store, config, id),
+    reject: (id, config, reason) => rejectTask(store, config, id, reason),
     restart: (id, config, edit) => restartTask(store, config, id, environment, undefined, [], edit),
     // The periodic step must not queue up behind a busy lock: the next one comes soon.
     schedule: (config) => schedule(store, config, { lockWaitMs: 200, jobs: 'shared' }),

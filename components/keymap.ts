@@ -51,16 +51,18 @@ export const Action = {
   TogglePause: 'togglePause',
   Mark: 'mark',
   QueueOptions: 'queueOptions',
+  Approve: 'approve',
+  Reject: 'reject',
   Open: 'open',
   Attach: 'attach',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
 /** `launch`: choosing the project; `launchText`: typing its name, the description or the command. */
-export const MODES = ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'help', 'filter'] as const;
+export const MODES = ['table', 'log', 'search', 'detail', 'launch', 'launchText', 'confirm', 'help', 'filter', 'reason'] as const;
 export type Mode = (typeof MODES)[number];
 /** Modes where printable keys are typed into a field (and a paste lands). */
-export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter', 'search'];
+export const TEXT_MODES: readonly Mode[] = ['launchText', 'filter', 'search', 'reason'];
 
 type NamedKey =
   | 'upArrow'
@@ -142,6 +144,9 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.Mark, keys: [c(' ')], description: 'mark or unmark a task (c and r act on all marked)' },
     { action: Action.Cancel, keys: [c('c')], description: 'cancel the selected or marked tasks (asks first)', hint: 'cancel' },
     { action: Action.Restart, keys: [c('r')], description: 'restart the selected or marked tasks as new tasks', hint: 'restart' },
+    // Footer hints only while the selected task waits (Footer: GATE_HINTS), and then first.
+    { action: Action.Approve, keys: [c('A')], description: 'approve a waiting task: it runs on (asks first)', hint: 'approve' },
+    { action: Action.Reject, keys: [c('X')], description: 'reject a waiting task, with a reason', hint: 'reject' },
     { action: Action.EditRestart, keys: [c('R')], description: 'edit in the launch form, then launch it anew' },
     // No footer hint (no room): the log pane's title names the key for a worktree task.
     { action: Action.ShowDiff, keys: [c('d')], description: 'show the diff of a worktree task' },
@@ -153,7 +158,7 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)' },
     { action: Action.OpenEditor, keys: [c('e')], description: 'open the log in $EDITOR (default vi)' },
     { action: Action.CopyId, keys: [c('y')], description: "copy the selected task's id (OSC 52 or tmux)" },
-    { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure: on / off' },
+    { action: Action.ToggleBell, keys: [c('b')], description: 'bell on a failure or a wait: on / off' },
     { action: Action.TogglePause, keys: [c('p')], description: "pause or resume the selected task's project" },
     { action: Action.Back, keys: [k('escape')], description: 'clear the filter' },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
@@ -189,6 +194,14 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
     { action: Action.OpenPager, keys: [c('o')], description: 'open the log in $PAGER (default less -R)', hint: 'pager' },
     { action: Action.CopyId, keys: [c('y')], description: "copy the task's id (OSC 52 or tmux)", hint: 'copy id' },
+    {
+      action: Action.FocusLog,
+      keys: [k('return'), k('tab')],
+      description: 'the plan of a waiting task: scroll, search',
+      hint: 'plan',
+    },
+    { action: Action.Approve, keys: [c('A')], description: 'approve a waiting task (asks first)', hint: 'approve' },
+    { action: Action.Reject, keys: [c('X')], description: 'reject a waiting task, with a reason', hint: 'reject' },
     { action: Action.Back, keys: [k('escape'), c('i'), c('q')], description: 'back to the task table', hint: 'back', pinned: true },
     { action: Action.Help, keys: [c('?')], description: 'show all keys', hint: 'help', pinned: true },
   ],
@@ -218,6 +231,11 @@ export const KEYMAP: Record<Mode, Binding[]> = {
     { action: Action.PageUp, keys: [k('pageUp')], description: 'a page up' },
     { action: Action.PageDown, keys: [k('pageDown'), c(' ')], description: 'a page down' },
     { action: Action.Back, keys: [k('escape'), c('?'), c('q')], description: 'close the help', hint: 'close' },
+  ],
+  reason: [
+    { action: Action.Submit, keys: [k('return')], description: 'reject the task with this reason (it may be empty)', hint: 'reject' },
+    { action: Action.Back, keys: [k('escape')], description: 'do not reject', hint: 'cancel' },
+    ...TEXT_EDITING,
   ],
   filter: [
     { action: Action.Submit, keys: [k('return')], description: 'keep the filter, back to the table', hint: 'keep' },
@@ -252,7 +270,11 @@ export const MODE_TITLES: Record<Mode, string> = {
   confirm: 'Confirmation',
   help: 'Help',
   filter: 'Filter',
+  reason: 'Reject: the reason',
 };
+
+/** The footer hints of the keys that answer a gate: shown only while the selected task waits. */
+export const GATE_HINTS: readonly string[] = ['approve', 'reject', 'plan'];
 
 function matches(spec: KeySpec, input: string, key: Key): boolean {
   if ('name' in spec) return key[spec.name] === true;

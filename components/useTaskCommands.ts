@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { errorMessage } from '../src/core/errors.js';
+import { gateName } from '../src/core/gate.js';
 import { isFinal, type Task } from '../src/core/task.js';
 import { printable } from '../src/core/terminal-text.js';
 import type { Config } from '../src/store/config.js';
@@ -12,6 +13,7 @@ interface TaskCommands {
   /** `cancelFirst`: the task still runs; cancel it, then restart it. `edit`: what R changed. */
   restart(task: Task, cancelFirst: boolean, edit?: RestartEdit): void;
   launch(spec: LaunchSpec): void;
+  reject(task: Task, reason: string | null): void;
   /** Runs what a question asked, once answered yes. */
   confirmed(asked: Question): void;
 }
@@ -19,6 +21,7 @@ interface TaskCommands {
 /** A command that asks first (y/N): which one, on which task; or on every marked task (`tasks`). */
 export type Question =
   | { action: typeof Action.Cancel; task: Task }
+  | { action: typeof Action.Approve; task: Task }
   | { action: typeof Action.Restart; task: Task; edit?: RestartEdit }
   | { action: typeof Action.Cancel | typeof Action.Restart; tasks: Task[] };
 
@@ -30,6 +33,10 @@ export function questionText(q: Question): string {
     return q.action === Action.Cancel
       ? `Cancel ${ids.length} marked tasks (${shown})?`
       : `Restart ${ids.length} marked tasks as new tasks (${shown})? Any still active is cancelled first.`;
+  }
+  if (q.action === Action.Approve) {
+    const gate = q.task.gate ? `: run ${gateName(q.task.gate)} on` : '';
+    return `Approve ${q.task.id} (${printable(q.task.project)}: ${printable(q.task.description)})${gate}?`;
   }
   return q.action === Action.Cancel
     ? `Cancel ${q.task.id} (${printable(q.task.project)}: ${printable(q.task.description)})?`
@@ -97,13 +104,31 @@ export function useTaskCommands(
     };
     void run();
   };
+  const approve = (task: Task) => {
+    say(`approving ${task.id}…`);
+    (actions.approve?.(task.id, config()) ?? Promise.reject(new Error('approve is not available'))).then(
+      (r) => say(printable(r.message)),
+      fail,
+    );
+  };
   return {
     cancel,
     restart,
-    confirmed: (asked) => {
-      if ('tasks' in asked) return each(asked);
-      return asked.action === Action.Cancel ? cancel(asked.task) : restart(asked.task, true, asked.edit);
+    reject(task, reason) {
+      say(`rejecting ${task.id}…`);
+      (actions.reject?.(task.id, config(), reason) ?? Promise.reject(new Error('reject is not available'))).then(
+        (r) => say(printable(r.message)),
+        fail,
+      );
     },
+    confirmed: (asked) =>
+      'tasks' in asked
+        ? each(asked)
+        : asked.action === Action.Cancel
+          ? cancel(asked.task)
+          : asked.action === Action.Approve
+            ? approve(asked.task)
+            : restart(asked.task, true, asked.edit),
     launch(spec) {
       say(`launching ${spec.project}…`);
       actions.launch(spec, config()).then((r) => {

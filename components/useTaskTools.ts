@@ -7,6 +7,7 @@ import { draftOf, type LaunchDraft } from './LaunchForm.js';
 import type { Message } from './MessageLine.js';
 import { BELL, type TerminalControl } from './terminal-control.js';
 import type { ActionHandlers } from './useModeKeys.js';
+import { useWaitingBell } from './useWaitingBell.js';
 import { useFailureAlerts } from './useFailureAlerts.js';
 import { useInputAlerts } from './useInputAlerts.js';
 import { useProgramOpener, type Programs } from './useProgramOpener.js';
@@ -39,6 +40,8 @@ export function useTaskTools(input: TaskToolsInput) {
   const [draft, setDraft] = useState<LaunchDraft | null>(null);
   const ring = useCallback(() => terminal.write(BELL), [terminal]);
   const alerts = useFailureAlerts(entries, ring);
+  // A task that waits for a person rings too (the same bell switch).
+  useWaitingBell(entries, ring, alerts.bell);
   useInputAlerts(entries, ring, alerts.bell);
   // A failure is seen once it is selected.
   const selectedId = shown[index]?.id ?? null;

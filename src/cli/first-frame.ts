@@ -7,11 +7,13 @@ import { dashboardColumns, GAP, headerParts, MARK, NO_MARK, STATUS_COLORS, taskC
 import { isBroken, type Task } from '../core/task.js';
 import type { TaskStore } from '../store/tasks.js';
 import { sortEntries } from '../store/task-file.js';
+import { sortTasks } from '../core/task-sort.js';
 import { paint } from './output.js';
 
 /** The header and table lines of the dashboard's first frame, for a terminal of `columns` x `rows`. */
 export function firstFrame(store: TaskStore, maxParallel: number, columns: number, rows: number, now = Date.now()): string {
-  const entries = sortEntries(store.listActive());
+  // In the dashboard's default order (waiting tasks first), so the first frame does not jump.
+  const entries = sortTasks(sortEntries(store.listActive()), 'created', Date.now());
   const tasks = entries.filter((e): e is Task => !isBroken(e));
   const header =
     `${paint('bold', 'dev-tools ')}` +

@@ -9,6 +9,8 @@ import { registerLogs } from './logs.js';
 import { registerCancel } from './cancel.js';
 import { registerRestart } from './restart.js';
 import { registerWait } from './wait.js';
+import { registerApprove } from './approve.js';
+import { registerReject } from './reject.js';
 import { registerClean } from './clean.js';
 import { registerUi } from './ui.js';
 import { registerDemo } from './demo.js';
@@ -29,6 +31,8 @@ const SUBCOMMANDS: Record<string, (program: Command, commandAfterDashes: string[
   pause: (p) => registerPause(p, true),
   resume: (p) => registerPause(p, false),
   priority: registerPriority,
+  approve: registerApprove,
+  reject: registerReject,
   send: registerSend,
   attach: registerAttach,
   diff: registerDiff,

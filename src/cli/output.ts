@@ -1,5 +1,6 @@
 import { fstatSync, statSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { gateName } from '../core/gate.js';
 import { describeEnd, formatStatus, STATUS_COLORS } from '../core/task-view.js';
 import type { Task, TaskStatus } from '../core/task.js';
 import { colorsAllowed } from '../core/terminal-codes.js';
@@ -12,6 +13,7 @@ const CODES: Record<string, [number, number]> = {
   yellowBright: [93, 39],
   magenta: [35, 39],
   cyan: [36, 39],
+  blueBright: [94, 39],
   gray: [90, 39],
   bold: [1, 22],
   dim: [2, 22],
@@ -127,6 +129,6 @@ export function terminalSafe(text: string): string {
 
 /** How a task ended, as `wait` and `logs -f` say it: `mh3k9x2a ✖ failed (exit code 3)`, coloured for `fd`. */
 export function endedLine(t: Task, fd: Fd = 1): string {
-  const end = describeEnd(t);
+  const end = t.status === 'waiting' && t.gate ? `for ${t.waitingFor ?? 'approval'} before ${gateName(t.gate)}` : describeEnd(t);
   return `${t.id} ${paint(STATUS_COLORS[t.status], formatStatus(t.status), fd)}${end ? ` (${end})` : ''}`;
 }

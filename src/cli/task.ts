@@ -17,7 +17,16 @@ interface TaskOptions extends QueueOptions {
   worktree?: boolean;
   base?: string;
   sbatchArg: string[];
+  budget?: string;
   tty?: boolean;
+}
+
+/** `--budget 0.50`: dollars, more than 0. */
+function budgetUsd(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const usd = /^\$?[0-9]+(\.[0-9]+)?$/.test(text.trim()) ? Number(text.trim().replace('$', '')) : NaN;
+  if (!(usd > 0)) throw new UsageError(`--budget takes an amount in US dollars, more than 0 (--budget 0.50), not ${JSON.stringify(text)}`);
+  return usd;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -44,6 +53,7 @@ export function registerTask(program: Command, command: string[] | null): void {
       collect,
       [],
     )
+    .option('--budget <usd>', 'stop it (failed) once its ::spend markers pass this many US dollars')
     .option('--tty', 'run it in a terminal of its own, to answer its questions: dev-tools send / attach (as a project with "tty": true)')
     .option('--no-tty', 'no terminal, whatever the project says')
     .option('--json', 'print the task object (with -b)');
@@ -59,6 +69,7 @@ Examples:
   dev-tools task ml "Train" -b --executor hpc -- python train.py   # a batch job on the Slurm executor "hpc"
   dev-tools task ml "Train" -b --executor hpc --sbatch-arg=--time=8:00:00 --sbatch-arg=--mem=32G -- python train.py
   dev-tools task web "Try the fix" -b --worktree --base main -- make test   # in a worktree of its own, from main
+  dev-tools task agents "Add login page" -b --budget 2.50   # stopped once its ::spend markers pass $2.50
   dev-tools task web "Fix the bug" -b --tty -- claude   # an agent that asks: dev-tools send / attach <id>
   id=$(dev-tools task ci "Unit tests" -b --json -- npm test | jq -r .id)
   dev-tools task ci "Deploy" -b --after "$id" --timeout 10m --retries 2 -- ./deploy.sh   # once the tests completed`,
@@ -71,6 +82,7 @@ Examples:
           `unexpected ${JSON.stringify(shown)} after the description: quote a description of several words, and put a command after -- (dev-tools task ${project} "…" -- ${shown})`,
         );
       }
+      const budget = budgetUsd(opts.budget);
       const [{ openContext }, { launchTask }] = await Promise.all([import('./context.js'), import('../runner/launch.js')]);
       const ctx = await openContext();
       const result = await launchTask(ctx.store, ctx.config, {
@@ -82,6 +94,7 @@ Examples:
         worktree: opts.worktree,
         base: opts.base,
         sbatchArgs: opts.sbatchArg,
+        budgetUsd: budget,
         tty: opts.tty,
         queue: queueSpec(opts),
       });
@@ -121,7 +134,13 @@ export function printLaunched(ctx: Context, result: LaunchResult, json: boolean)
   }
   if (json) return printJson(taskToJson(task));
   if (refused) return;
-  const state = result.started ? paint('cyan', 'started') : result.job ? paint('gray', 'submitted') : paint('gray', launchState(result));
+  const state = result.started
+    ? paint('cyan', 'started')
+    : task.status === 'waiting'
+      ? paint('blueBright', 'waiting for approval')
+      : result.job
+        ? paint('gray', 'submitted')
+        : paint('gray', launchState(result));
   const lines = [
     `${state} ${paint('bold', task.id)} (${printable(task.project)}: ${printable(task.description.split('\n')[0]!).slice(0, 80)})`,
     ...(result.workerPid ? [`  worker:  pid ${result.workerPid}`] : []),

@@ -6,15 +6,16 @@ import { endedLine, printJson, writeOut } from './output.js';
 export function registerWait(program: Command): void {
   program
     .command('wait')
-    .description('block until the tasks have finished; exit 0 only if all completed')
+    .description('block until the tasks have finished; exit 0 only if all completed (a task waiting for approval has not finished)')
     // Optional for commander, so that none given is said in dev-tools' words.
     .argument('[ids...]', 'task ids or unique prefixes')
     .option('--json', 'print the final task objects')
+    .option('--until-waiting', 'return as soon as each task waits for approval (or has finished); exit 0 if all wait or completed')
     .addHelpText(
       'after',
-      '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"',
+      '\nExamples:\n  dev-tools wait mh3k q7zp\n  id=$(dev-tools task ci "Tests" -b --json -- npm test | jq -r .id); dev-tools wait "$id"\n  dev-tools wait --until-waiting mh3k && dev-tools logs mh3k   # the plan, once it waits at its gate',
     )
-    .action(async (inputs: string[], opts: { json?: boolean }) => {
+    .action(async (inputs: string[], opts: { json?: boolean; untilWaiting?: boolean }) => {
       if (inputs.length === 0) throw new UsageError('wait needs the ids of the tasks to wait for (dev-tools wait mh3k q7zp)');
       const [{ openContext }, { scheduleTicker }, { sleep }] = await Promise.all([
         import('./context.js'),
@@ -29,7 +30,7 @@ export function registerWait(program: Command): void {
         for (const id of ids) {
           if (done.has(id)) continue;
           const now = store.get(id);
-          if (isFinal(now.status)) {
+          if (isFinal(now.status) || (opts.untilWaiting && now.status === 'waiting')) {
             done.set(id, now);
             if (!opts.json) writeOut(`${endedLine(now)}\n`);
           }
@@ -40,6 +41,7 @@ export function registerWait(program: Command): void {
       }
       const finals = ids.map((id) => done.get(id)!);
       if (opts.json) printJson(finals.map((t) => taskToJson(t)));
-      process.exitCode = finals.every((t) => t.status === 'completed') ? 0 : 1;
+      const ok = (t: Task) => t.status === 'completed' || (opts.untilWaiting && t.status === 'waiting');
+      process.exitCode = finals.every(ok) ? 0 : 1;
     });
 }

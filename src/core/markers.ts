@@ -2,7 +2,10 @@
 // place that decides what a marker line is. The log keeps them; every reader hides them.
 import { stripControl } from './terminal-text.js';
 
-export type Marker = { kind: 'progress'; percent: number; message: string | null } | { kind: 'stage'; name: string };
+export type Marker =
+  | { kind: 'progress'; percent: number; message: string | null }
+  | { kind: 'stage'; name: string }
+  | { kind: 'spend'; tokens: number | null; costUsd: number | null };
 
 /**
  * A marker line holds at most this many bytes (a `\r` before its newline aside). In
@@ -22,12 +25,33 @@ export function parseMarker(line: string): Marker | null {
     const message = progress[2]?.trim() || null;
     return { kind: 'progress', percent, message: message ? cleanText(message) : null };
   }
+  if (text.startsWith('::spend')) return parseSpend(text);
   const stage = /^::stage[ \t]+(.+)$/.exec(text);
   if (stage) {
     const name = cleanText(stage[1]!.trim());
     return name ? { kind: 'stage', name } : null;
   }
   return null;
+}
+
+/**
+ * `::spend tokens=1200 cost=0.031` (either key may be missing, not both; each once):
+ * a whole number of tokens, a cost in USD. Anything else is output, so a typo shows.
+ */
+function parseSpend(text: string): Marker | null {
+  const m = /^::spend((?:[ \t]+[a-z]+=[^ \t]*)+)[ \t]*$/.exec(text);
+  if (!m) return null;
+  let tokens: number | null = null;
+  let costUsd: number | null = null;
+  for (const pair of m[1]!.trim().split(/[ \t]+/)) {
+    const [key, value] = pair.split('=') as [string, string];
+    if (key === 'tokens' && tokens === null && /^[0-9]{1,15}$/.test(value)) tokens = Number(value);
+    // jq prints a small cost as 1.2e-05: taken as written.
+    else if (key === 'cost' && costUsd === null && /^[0-9]{1,12}(?:\.[0-9]{1,17})?(?:[eE][-+]?[0-9]{1,3})?$/.test(value))
+      costUsd = Number(value);
+    else return null;
+  }
+  return { kind: 'spend', tokens, costUsd };
 }
 
 // Marker text ends up in tables: no control characters.

@@ -66,6 +66,7 @@ export class ProgressTracker {
   }
 
   apply(m: Marker, now: number): void {
+    if (m.kind === 'spend') return; // the task's spend, not its progress
     if (m.kind === 'stage') {
       if (this.pipeline && this.stage) this.stage = { ...this.stage, phase: m.name };
       else this.stage = { index: 0, count: 1, name: m.name, phase: null };

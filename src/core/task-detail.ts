@@ -5,6 +5,8 @@ import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, 
 import { containmentLine, resourcesLine } from './resources.js';
 import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
+import { gateName } from './gate.js';
+import { describeBudget, describeSpend, expectedCost, formatUsd } from './spend.js';
 import { isFinal, needsInput, workerOf, type SlurmRun, type Task } from './task.js';
 import { printable } from './terminal-text.js';
 import { formatAgo, formatDuration } from './units.js';
@@ -24,6 +26,8 @@ export interface DetailContext {
   restartChain: string[];
   /** Durations (ms) of earlier completed runs of the same job, oldest first: what a history ETA used. */
   history: number[];
+  /** What earlier completed runs of the same job cost (USD, oldest first): the expected cost. */
+  costs?: number[];
   /** The time zone of absolute times (tests fix it; the dashboard shows local time). */
   timeZone?: string;
 }
@@ -157,6 +161,23 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
       : `${formatPercent(pct)}${task.progress?.message ? ` · ${printable(task.progress.message)}` : ''}`,
   );
   add('eta', etaSourceLine(task, ctx));
+  if (task.status === 'waiting' && task.gate) {
+    add(
+      'waiting',
+      `for ${printable(task.waitingFor ?? 'approval')} before ${printable(gateName(task.gate))} · since ${formatWhen(task.gate.since, ctx.now, ctx.timeZone)}`,
+      {
+        status: 'waiting',
+      },
+    );
+  }
+  const expected = expectedCost(ctx.costs ?? []) ?? task.expectedCostUsd ?? null;
+  if (task.spend || task.budget || expected !== null) {
+    add('spend', describeSpend(task.spend));
+    if (task.budget) add('budget', describeBudget(task.budget));
+    const runs = ctx.costs?.length ?? 0;
+    const from = runs ? ` (the median of ${runs} earlier run${runs === 1 ? '' : 's'})` : '';
+    if (expected !== null) add('expected', `~${formatUsd(expected)}${from}`);
+  }
   if (task.stages?.length) {
     add('stages', `${task.stages.length}`, { kind: 'heading' });
     task.stages.forEach((s, i) => {

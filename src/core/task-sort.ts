@@ -6,7 +6,15 @@ export const SORT_ORDERS = ['created', 'newest', 'status', 'project', 'progress'
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
 /** What needs a look first: failures, then what runs, waits, and what ended well. */
-const STATUS_RANK: Record<TaskStatus, number> = { failed: 0, interrupted: 1, running: 2, queued: 3, cancelled: 4, completed: 5 };
+const STATUS_RANK: Record<TaskStatus, number> = {
+  waiting: 0,
+  failed: 1,
+  interrupted: 2,
+  running: 3,
+  queued: 4,
+  cancelled: 5,
+  completed: 6,
+};
 
 export function nextSortOrder(order: SortOrder): SortOrder {
   return SORT_ORDERS[(SORT_ORDERS.indexOf(order) + 1) % SORT_ORDERS.length]!;
@@ -16,7 +24,7 @@ export function nextSortOrder(order: SortOrder): SortOrder {
 export function describeSortOrder(order: SortOrder): string {
   switch (order) {
     case 'created':
-      return 'oldest first';
+      return 'oldest first (waiting first)';
     case 'newest':
       return 'newest first';
     case 'status':
@@ -30,9 +38,15 @@ export function describeSortOrder(order: SortOrder): string {
   }
 }
 
-/** The entries in this order; ties keep creation order, broken rows go last. */
+/**
+ * The entries in this order; ties keep creation order, broken rows go last. The default
+ * order (`created`) puts the tasks waiting for a person first: they wait on whoever looks.
+ */
 export function sortTasks(entries: readonly TaskEntry[], order: SortOrder, now: number): TaskEntry[] {
-  if (order === 'created') return [...entries];
+  if (order === 'created') {
+    const waits = (e: TaskEntry) => !isBroken(e) && e.status === 'waiting';
+    return [...entries.filter(waits), ...entries.filter((e) => !waits(e))];
+  }
   const key = (e: TaskEntry): number | string => {
     if (isBroken(e)) return 0;
     switch (order) {

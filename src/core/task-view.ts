@@ -6,7 +6,19 @@ import { formatQueueReason } from './queue.js';
 import { cpuCell, memCell } from './resources.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
-import { isBroken, isLocal, jobOf, LOCAL_EXECUTOR, needsInput, TASK_STATUSES, type Task, type TaskEntry, type TaskStatus } from './task.js';
+import { costCell, totalSpend } from './spend.js';
+import {
+  isBroken,
+  isFinal,
+  isLocal,
+  jobOf,
+  LOCAL_EXECUTOR,
+  needsInput,
+  TASK_STATUSES,
+  type Task,
+  type TaskEntry,
+  type TaskStatus,
+} from './task.js';
 import { printable } from './terminal-text.js';
 import { agoChangesAt, formatAgo, formatDuration } from './units.js';
 
@@ -26,6 +38,7 @@ export function formatPercent(percent: number | null | undefined): string {
 const STATUS_SYMBOLS: Record<TaskStatus, string> = {
   queued: '…',
   running: '▶',
+  waiting: '◆',
   completed: '✔',
   failed: '✖',
   cancelled: '■',
@@ -35,6 +48,7 @@ const STATUS_SYMBOLS: Record<TaskStatus, string> = {
 export const STATUS_COLORS: Record<TaskStatus, string> = {
   queued: 'gray',
   running: 'cyan',
+  waiting: 'blueBright',
   completed: 'green',
   failed: 'red',
   cancelled: 'yellow',
@@ -77,6 +91,7 @@ export function statusColor(task: Pick<Task, 'status'> & Partial<Pick<Task, 'att
 export const SHORT_STATUS_WORDS: Record<TaskStatus, string> = {
   queued: 'queued',
   running: 'running',
+  waiting: 'waiting',
   completed: 'done',
   failed: 'failed',
   cancelled: 'stopped',
@@ -108,9 +123,15 @@ function ms(iso: string | null | undefined): number | null {
 
 /** Seconds the task has run (to now if still running; a suspended job's clock stands still). */
 export function elapsedSeconds(
-  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status'>>,
+  task: Pick<Task, 'startedAt' | 'claimedAt' | 'completedAt' | 'runsOn'> & Partial<Pick<Task, 'status' | 'ranMs' | 'gate'>>,
   now: number,
 ): number | null {
+  // A task with a gate ran in parts: the time it waited for a person does not count.
+  if (typeof task.ranMs === 'number') {
+    if (task.status === 'waiting') return task.ranMs / 1000;
+    const resumed = task.gate?.approvedAt ? (ms(task.claimedAt) ?? ms(task.gate.approvedAt)) : null;
+    if (resumed !== null) return (task.ranMs + Math.max(0, (ms(task.completedAt) ?? now) - resumed)) / 1000;
+  }
   const used = slurmRun(task)?.timeUsed;
   if (task.status && isSuspended({ status: task.status, runsOn: task.runsOn }) && typeof used === 'number') return used;
   // A job is claimed when it is submitted: it may wait in its cluster's queue long after.
@@ -176,6 +197,8 @@ const EXECUTOR_COLUMN: Column = { key: 'executor', header: 'EXECUTOR', min: 12, 
 
 const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 4, width: 14, align: 'right', dropPriority: 4.5 };
 
+/** What a task spent (`::spend` markers): only when one of the rows spent something or has a budget. */
+const COST_COLUMN: Column = { key: 'cost', header: 'COST', min: 4, width: 9, align: 'right', dropPriority: 4.2 };
 // What running tasks use: dropped early (before the description gives up cells), MEM after CPU.
 const CPU_COLUMN: Column = { key: 'cpu', header: 'CPU', min: 4, width: 5, align: 'right', dropPriority: 6.6 };
 const MEM_COLUMN: Column = { key: 'mem', header: 'MEM', min: 5, width: 5, align: 'right', dropPriority: 6.5 };
@@ -193,6 +216,7 @@ interface OptionalColumns {
 
 const OPTIONAL_COLUMNS: OptionalColumns[] = [
   { columns: [DIFF_COLUMN], after: ['elapsed'], when: (t) => !!(t.isolation || t.diff) },
+  { columns: [COST_COLUMN], after: ['elapsed'], when: (t) => !!(t.spend || t.budget || t.expectedCostUsd) },
   { columns: [CPU_COLUMN, MEM_COLUMN], after: ['diff', 'elapsed'], when: (t) => t.status === 'running' && !!t.resources },
   { columns: [EXECUTOR_COLUMN], after: ['status'], when: (t) => !isLocal(t) },
 ];
@@ -236,7 +260,16 @@ function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
       return { ...c, width: w, min: Math.min(c.min, w) };
     },
     progress: (c) => (tasks.some((t) => t.progress?.percent != null) ? c : { ...c, width: c.min, soft: c.min }),
-    // A DIFF cut short says nothing: the column goes rather than shrinks.
+    // Neither is worth reading cut short: the column goes rather than shrinks.
+    cost: (c) => {
+      const w = widest(
+        tasks.map((t) => costCell(t.spend, isFinal(t.status) ? null : t.expectedCostUsd)),
+        c.header,
+        c.min,
+        c.width ?? c.min,
+      );
+      return { ...c, width: w, min: w };
+    },
     diff: (c) => {
       const w = widest(tasks.map(diffCell), c.header, c.min, c.width ?? c.min);
       return { ...c, width: w, min: w };
@@ -330,7 +363,12 @@ export const MARK = '› ';
 export const NO_MARK = '  ';
 
 /** The dashboard header's counts, coloured: `running 3/10 · queued 2 · failed 1` (slots count local tasks; cluster ones apart). */
-export function headerParts(entries: readonly TaskEntry[], maxParallel: number): { text: string; color?: string }[] {
+export function headerParts(
+  entries: readonly TaskEntry[],
+  maxParallel: number,
+  /** The rows in view (filtered): their spend is summed. */
+  visible: readonly TaskEntry[] = entries,
+): { text: string; color?: string }[] {
   const counts = { broken: 0 } as Record<TaskStatus | 'broken', number>;
   for (const s of TASK_STATUSES) counts[s] = 0;
   for (const e of entries) counts[isBroken(e) ? 'broken' : e.status]++;
@@ -347,6 +385,9 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
     parts.push({ text: `on clusters ${active.remoteRunning} running, ${active.remoteQueued} pending`, color: STATUS_COLORS.running });
   }
   if (counts.broken) parts.push({ text: `broken ${counts.broken}`, color: 'red' });
+  // What the tasks in view spent, together.
+  const spent = totalSpend(visible.map((e) => (isBroken(e) ? null : e.spend)));
+  if (spent) parts.push({ text: `spent ${costCell(spent)}` });
   return parts;
 }
 
@@ -354,7 +395,8 @@ export function headerParts(entries: readonly TaskEntry[], maxParallel: number):
 export function activeSummary(entries: readonly TaskEntry[], maxParallel: number): string {
   const c = activeCounts(entries);
   const remote = c.remoteRunning + c.remoteQueued ? ` · on clusters: ${c.remoteRunning} running, ${c.remoteQueued} pending` : '';
-  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${remote}`;
+  const waiting = entries.filter((e) => !isBroken(e) && e.status === 'waiting').length;
+  return `running ${c.running}/${maxParallel}${c.queued ? ` · queued ${c.queued}` : ''}${waiting ? ` · waiting ${waiting}` : ''}${remote}`;
 }
 
 function agoOf(iso: string | null | undefined, now: number): string {
@@ -400,6 +442,7 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     eta: formatEta(currentEta(task, now)),
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
+    cost: costCell(task.spend, isFinal(task.status) ? null : task.expectedCostUsd),
     cpu: cpuCell(task),
     mem: memCell(task),
     started: agoOf(task.startedAt, now),

@@ -1,6 +1,6 @@
 import type { QueueReason } from './queue.js';
 
-export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
@@ -8,6 +8,8 @@ const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled
 export interface StageSpec {
   name: string;
   run: string;
+  /** A person approves before this stage starts (`dev-tools approve`): the task waits at this gate. */
+  approve?: boolean;
 }
 
 export interface StageState {
@@ -79,6 +81,18 @@ export interface Task {
   retryOnTimeout?: boolean;
   /** Why a queued task waits (shown only: the views fill it in from the queue's plan, never in the file). */
   queueReason?: QueueReason | null;
+  /** What a `waiting` task waits for (`approval` at a gate); null otherwise. */
+  waitingFor?: string | null;
+  /** The gate it waits at, or was last let through (`approvedAt`): where its next worker starts. */
+  gate?: Gate | null;
+  /** What it spent, from its `::spend` markers (all stages, all workers of it). */
+  spend?: Spend | null;
+  /** The spend that stops it (`failed`, `budget exceeded`): its project's budget, or `--budget`. */
+  budget?: Budget | null;
+  /** What earlier completed runs of the same job cost (their median, USD), known at launch: COST shows `~$0.40` until it spends. */
+  expectedCostUsd?: number | null;
+  /** Milliseconds its workers ran before the current one (a task with gates runs in several). */
+  ranMs?: number | null;
   /** Its commands run in a terminal of their own (`--tty`): `send` and `attach` reach it. */
   tty?: boolean | null;
   /** Why it needs the user now: `input`, its terminal's program waits for it (written by its worker). */
@@ -96,6 +110,29 @@ export interface Resources {
   peakMemoryBytes: number;
   /** CPU over the last interval, in percent of one core (null at the end, or before a second sample). */
   cpuPercent?: number | null;
+}
+
+/** A stage with `approve: true`: the task stopped before it until a person approves or rejects. */
+export interface Gate {
+  /** The step it waits to start (an index into taskSteps), of `count`. */
+  index: number;
+  count: number;
+  name: string;
+  /** When it started waiting. */
+  since: string;
+  /** The log's bytes [from, to) written by the stage before the gate (the plan to review). */
+  plan?: { from: number; to: number } | null;
+  approvedAt?: string | null;
+}
+
+export interface Spend {
+  tokens: number;
+  costUsd: number;
+}
+
+export interface Budget {
+  costUsd?: number | null;
+  tokens?: number | null;
 }
 
 /** What a running task may be waiting for from the user. */
@@ -233,8 +270,9 @@ export function isFinal(status: TaskStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }
 
+/** Not ended: queued, running, or waiting for a person. */
 export function isActive(status: TaskStatus): boolean {
-  return status === 'queued' || status === 'running';
+  return status === 'queued' || status === 'running' || status === 'waiting';
 }
 
 /** A task file that exists but could not be read as a task. */
@@ -276,10 +314,12 @@ export function shellArgv(line: string): string[] {
  * What a task's worker runs, in order: a worktree's setup as one stage `setup` (stopping
  * at its first failing line), then the command, or each stage of the pipeline.
  */
-export function taskSteps(task: Pick<Task, 'project' | 'command' | 'stages' | 'isolation'>): { name: string; argv: string[] }[] {
+export function taskSteps(
+  task: Pick<Task, 'project' | 'command' | 'stages' | 'isolation'>,
+): { name: string; argv: string[]; approve?: boolean }[] {
   const steps = task.command
     ? [{ name: task.project, argv: task.command }]
-    : (task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run) }));
+    : (task.stages ?? []).map((s) => ({ name: s.name, argv: shellArgv(s.run), ...(s.approve ? { approve: true } : {}) }));
   const setup = task.isolation?.setup ?? [];
   return setup.length ? [{ name: 'setup', argv: shellArgv(['set -e', ...setup].join('\n')) }, ...steps] : steps;
 }

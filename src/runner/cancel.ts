@@ -8,12 +8,13 @@ import { removeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import { NotRunning, type Cancelled } from './executors/executor.js';
 import { executorFor } from './executors/registry.js';
+import { rejectTask } from './approval.js';
 import { runFinishHook } from './finish-hook.js';
 import { underSchedulerLock } from './scheduler.js';
 
 export type { Cancelled };
 
-/** Running and queued tasks (of one project), oldest first, as `status` lists them: what can be cancelled. */
+/** Running, queued and waiting tasks (of one project), oldest first, as `status` lists them: what can be cancelled. */
 export function cancellable(store: TaskStore, project?: string): Task[] {
   return store
     .listActive()
@@ -29,6 +30,8 @@ export function cancellable(store: TaskStore, project?: string): Task[] {
  */
 export async function cancelTask(store: TaskStore, config: Config, id: string): Promise<Cancelled> {
   let task = store.get(id);
+  // Waiting for a person: nothing runs, so it ends as a rejection does, without a reason.
+  if (task.status === 'waiting') return rejectTask(store, config, task.id, null, 'cancelled');
   if (task.status === 'queued') {
     const cancelled = await underSchedulerLock(store, 10_000, () => {
       task = store.get(task.id);

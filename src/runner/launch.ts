@@ -4,15 +4,29 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeError, TaskError, UsageError } from '../core/errors.js';
 import { dependencyCycle, type QueueSpec } from '../core/queue.js';
-import { isBroken, isFinal, jobOf, PROJECT_NAME_RE, PROJECT_NAME_RULE, submittedJob, type Task } from '../core/task.js';
+import { gateAt, waitingAt } from '../core/gate.js';
+import { expectedCost, taskBudget } from '../core/spend.js';
+import {
+  historyKey,
+  isBroken,
+  isFinal,
+  jobOf,
+  PROJECT_NAME_RE,
+  PROJECT_NAME_RULE,
+  submittedJob,
+  type Budget,
+  type Task,
+} from '../core/task.js';
 import { expandHome, projectConfig, type Config } from '../store/config.js';
 import { clearFinishPending, markFinishPending } from '../store/finish-hook.js';
+import { recentCosts } from '../store/history.js';
 import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import type { JobDescription } from './executors/executor.js';
 import { executorFor, keptOptions, resolveExecutor } from './executors/registry.js';
 import { containmentProblem } from './containment.js';
 import { finishHookOf } from './finish-hook.js';
+import { runWaitingHook } from './waiting-hook.js';
 import { UnusableLock } from './lock.js';
 import { schedule, type ScheduleResult } from './scheduler.js';
 
@@ -37,6 +51,8 @@ export interface LaunchSpec {
   sbatchArgs?: string[];
   /** The queue's controls (`--after`, `--priority`, `--timeout`, `--retries`). */
   queue?: QueueSpec;
+  /** `--budget <usd>`: the spend in dollars that stops it (over its project's `budget.costUsd`). */
+  budgetUsd?: number | null;
   /** `--tty`: in a terminal of its own (default: the project's `tty`). */
   tty?: boolean | null;
 }
@@ -65,7 +81,7 @@ const MAX_DESCRIPTION = 64 * 1024;
 
 type TaskFields = Pick<
   Task,
-  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'tty'
+  'project' | 'description' | 'command' | 'stages' | 'cwd' | 'env' | 'restartOf' | 'executor' | 'runsOn' | 'isolation' | 'budget' | 'tty'
 > &
   QueueFields;
 
@@ -159,8 +175,24 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
     env: { ...(project?.env ?? {}) },
     restartOf: spec.restartOf ?? null,
     ...where,
+    ...budgetOf(taskBudget(project?.budget, spec.budgetUsd)),
     ...(tty ? { tty } : {}),
   };
+}
+
+/** Only a task with a budget has the field. */
+function budgetOf(budget: Budget | null): { budget?: Budget } {
+  return budget ? { budget } : {};
+}
+
+/** What earlier runs of the same job cost (their median), from the history the ETA reads: one small file. */
+function expectedCostOf(store: TaskStore, fields: TaskFields): { expectedCostUsd?: number } {
+  try {
+    const cost = expectedCost(recentCosts(store.paths, historyKey(fields)));
+    return cost === null ? {} : { expectedCostUsd: cost };
+  } catch {
+    return {};
+  }
 }
 
 /** A terminal is served by a worker of this machine: a task on a cluster cannot have one. */
@@ -220,7 +252,15 @@ async function createAndSchedule(
   environment: NodeJS.ProcessEnv,
   notes: string[] = [],
 ): Promise<LaunchResult> {
-  const base = { ...fields, status: 'queued' as const, createdAt: new Date().toISOString() };
+  const queued: Omit<Task, 'id' | 'logFile'> = {
+    ...fields,
+    ...expectedCostOf(store, fields),
+    status: 'queued',
+    createdAt: new Date().toISOString(),
+  };
+  // A gate before the first stage: it waits from the start, and no worker, slot or job is spent on it.
+  const gated = gateAt(queued, 0);
+  const base = gated ? waitingAt(queued as Task, 0, Date.now()) : queued;
   // Its onFinish runs in this environment too, whoever finishes the task: kept with the hook's mark.
   const hookEnv = finishHookOf(config, fields.project) ? environment : undefined;
   // The environment goes to its own 0600 file first, so a task is never seen without it.
@@ -237,7 +277,22 @@ async function createAndSchedule(
     });
   let task: Task;
   let result: ScheduleResult;
-  if (noQueue) {
+  if (gated) {
+    task = create();
+    await runWaitingHook(store, config, task, task.waitingFor!);
+    const running = store.listActive().filter((e) => !isBroken(e) && e.status === 'running').length;
+    result = {
+      locked: false,
+      started: [],
+      workerPids: {},
+      submitted: [],
+      reaped: [],
+      running,
+      queued: [],
+      states: null,
+      dependencyFailed: [],
+    };
+  } else if (noQueue) {
     // Created by the scheduler under its lock, and only if a slot is free for it.
     result = await schedule(store, config, { lockWaitMs: 10_000, admit: create });
     task = result.admitted!;
@@ -277,7 +332,7 @@ async function createAndSchedule(
   const position = result.queued.findIndex((t) => t.id === task.id);
   return {
     task: current,
-    started: current.status !== 'queued',
+    started: current.status !== 'queued' && current.status !== 'waiting',
     workerPid: result.workerPids[task.id] ?? current.runsOn.pid ?? null,
     jobId: submittedJob(current),
     job: executorFor(current, config).describe(current),
@@ -331,6 +386,7 @@ export async function restartTask(
     cwd: original.cwd,
     env: { ...original.env },
     restartOf: original.id,
+    ...budgetOf(original.budget ?? null),
     // The same base, setup and copy, in a worktree of its own.
     ...(original.isolation ? { isolation: original.isolation } : {}),
     ...(inTerminal ? { tty: true } : {}),

@@ -81,7 +81,8 @@ export function sweepStaleFiles(store: TaskStore, active: ReadonlyMap<string, Ta
   }
   for (const id of launchEnvIds(paths)) {
     const task = active.get(id);
-    if (task && (task.status === 'queued' || waitsForWorker(task))) continue;
+    // A task waiting at a gate keeps it for the worker an approval starts.
+    if (task && (task.status === 'queued' || task.status === 'waiting' || waitsForWorker(task))) continue;
     // Without a task file it may be a launch in progress, unless old; a finished task's goes now.
     if (!task && !existsSync(store.donePath(id)) && !launchEnvOlderThan(paths, id, STALE_ENV_MS)) continue;
     removeLaunchEnv(paths, id);

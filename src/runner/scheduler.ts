@@ -16,6 +16,7 @@ import type { Freshness, ReapOptions, WorkerStates } from './executors/executor.
 import { claimJobs, recordSubmissions, submitJobs } from './executors/jobs.js';
 import { executorFor, isKnown, usesSlots, workerStates } from './executors/registry.js';
 import { runFinishHook } from './finish-hook.js';
+import { sweepWaitingHooks } from './waiting-hook.js';
 import { FileLock } from './lock.js';
 import { sweepStrayCgroups } from './containment.js';
 import { claimMaintenance, sweepFinishHooks, sweepOrphansWithoutLock, sweepStaleFiles } from './maintenance.js';
@@ -106,7 +107,8 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
   };
   // Executors with a queue of their own are asked before the lock is taken (a slow controller must never
   // hold it), all their tasks in one query; a job seen ended stays ended, so reaping by this answer under the lock is sound.
-  const remote = store.listActive().filter((e): e is Task => !isBroken(e) && !usesSlots(e, config));
+  // A task waiting for a person has no job and no worker: nothing to ask about.
+  const remote = store.listActive().filter((e): e is Task => !isBroken(e) && e.status !== 'waiting' && !usesSlots(e, config));
   const freshness = typeof opts.jobs === 'function' ? opts.jobs(remote) : (opts.jobs ?? 'cached');
   if (remote.length) result.states = await workerStates(store, remote, config, freshness);
   const locked = await lock.acquire(opts.lockWaitMs ?? 5000);
@@ -162,6 +164,7 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
   }
   if (maintenance) {
     sweepFinishHooks(store, config);
+    sweepWaitingHooks(store, config);
     sweepStrayCgroups(store.paths);
   }
   return result;
@@ -209,6 +212,8 @@ function claimUnderLock(
   for (const entry of store.listActive()) {
     if (isBroken(entry)) continue;
     active.set(entry.id, entry);
+    // Waiting for a person: it holds no slot and no job until an approval queues it again.
+    if (entry.status === 'waiting') continue;
     // A cluster's queue and limits apply to a task of an executor with a queue of its own, not maxParallelTasks.
     if (!usesSlots(entry, config)) {
       // One of an executor type a newer version wrote is left to that version.

@@ -1,7 +1,10 @@
 // One run of a task inside its worker: the command or each stage in turn, the
 // markers read from the log, and the task file, which only this run writes while
 // the task runs. The process around it (argv, signals, early failure): entries/worker.ts.
+import { fstatSync } from 'node:fs';
+import { firstStep, gateAt, gateName, waitingAt } from '../core/gate.js';
 import type { Marker } from '../core/markers.js';
+import { addSpend, overBudget } from '../core/spend.js';
 import { ProgressTracker } from '../core/progress.js';
 import { describeError } from '../core/errors.js';
 import {
@@ -19,7 +22,7 @@ import { describeEnd } from '../core/task-view.js';
 import { formatLimit, retryDelaySeconds } from '../core/queue.js';
 import type { Config } from '../store/config.js';
 import { recentDurations, recordDuration } from '../store/history.js';
-import { removeLaunchEnv } from '../store/launch-env.js';
+import { keepLaunchEnv, removeLaunchEnv } from '../store/launch-env.js';
 import type { Ledger } from '../store/ledger.js';
 import { MarkerReader } from '../store/log-cursor.js';
 import type { TaskStore } from '../store/tasks.js';
@@ -36,6 +39,7 @@ import { logLine, spawnStep, stepProblem, stepRecorded, whyUnrecorded, type Step
 import type { GitContext } from './git.js';
 import type { ProgramRunner } from './program.js';
 import type { Attention, TaskTerminal } from './task-terminal.js';
+import { runWaitingHook } from './waiting-hook.js';
 
 const MARKER_POLL_MS = 100;
 /** How often what the task uses is measured (written with the progress, at most once a second). */
@@ -48,6 +52,8 @@ export class TaskRun {
   private readonly startedMs = Date.now();
   /** When the current attempt started: its ETA, and the duration history records, count from here. */
   private attemptStartedMs = this.startedMs;
+  /** Times the program in its terminal has asked for input (each one's onWaiting is told apart by it). */
+  private questions = 0;
   private progress: ProgressTracker;
   /** The current attempt ran past the task's timeout: it is being stopped, as a cancel stops it. */
   private timedOut = false;
@@ -55,8 +61,11 @@ export class TaskRun {
   private wake: (() => void) | null = null;
   private readonly writer: StateWriter;
   private cancelling = false;
-  /** How a stop ends the task: `cancelled`, or `interrupted` when the cluster stopped its job. */
-  private stopAs: { status: 'cancelled' | 'interrupted'; error: string | null } = { status: 'cancelled', error: null };
+  /**
+   * How a stop ends the task: `cancelled`, `interrupted` when the cluster stopped its job,
+   * `failed` when it spent past its budget.
+   */
+  private stopAs: { status: 'cancelled' | 'interrupted' | 'failed'; error: string | null } = { status: 'cancelled', error: null };
   /** Why the cluster stopped it, as asked while the stop goes on (it replaces the error then). */
   private stopDetail: Promise<string> | null = null;
   /** The task file holds this worker's pid: from then on only this worker writes it. */
@@ -74,6 +83,8 @@ export class TaskRun {
   private cwd: string;
   /** Git runs so far (each a step of its own in the ledger: step-git-<n>). */
   private gitRuns = 0;
+  /** Where the log stood when the current stage began: a gate after it shows that stage's output (the plan). */
+  private stageLogFrom = 0;
   /** The terminal its steps run in (a `--tty` task), opened before the first one. */
   private terminal: TaskTerminal | null = null;
 
@@ -101,7 +112,7 @@ export class TaskRun {
     this.writer = new StateWriter(store, () => this.current());
   }
 
-  onCancel(as?: { status: 'interrupted'; error: string; detail?: Promise<string> }): void {
+  onCancel(as?: { status: 'interrupted' | 'failed'; error: string; detail?: Promise<string> }): void {
     if (this.cancelling) return;
     this.cancelling = true;
     if (as) {
@@ -136,8 +147,15 @@ export class TaskRun {
     const poll = setInterval(() => this.markers.poll(), MARKER_POLL_MS);
     let final: { status: TaskStatus; result: StepResult } = { status: 'completed', result: { exitCode: 0, signal: null, error: null } };
     this.ledger.allowCommands();
+    // After an approval: the stages from the gate on, in the worktree made before it.
+    const start = firstStep(this.task);
+    const made = this.task.worktree && this.task.isolation ? this.task.worktree : null;
+    if (made && this.task.isolation) this.cwd = (await import('./worktree.js')).worktreeCwd(this.task, this.task.isolation, made);
     const prepared =
-      this.contain() ?? (this.task.tty ? await this.openTerminal() : null) ?? (this.task.isolation ? await this.prepareWorktree() : null);
+      this.contain() ??
+      (this.task.tty ? await this.openTerminal() : null) ??
+      (this.task.isolation && !made ? await this.prepareWorktree() : null);
+    let gate: number | null = null;
     if (prepared) {
       final = this.cancelling
         ? { status: this.stopAs.status, result: { exitCode: null, signal: null, error: this.stopAs.error } }
@@ -146,7 +164,13 @@ export class TaskRun {
     const attempts = Math.max(1, this.task.attempts ?? 1);
     for (let attempt = 1; !prepared; attempt++) {
       if (attempts > 1) this.beginAttempt(attempt, attempts);
-      final = await this.runAttempt(steps);
+      const ran = await this.runAttempt(steps, start);
+      final = ran;
+      // A gate ahead: the worker leaves, the task waits for a person.
+      if (ran.gate !== undefined) {
+        gate = ran.gate;
+        break;
+      }
       if (final.status !== 'failed' || this.cancelling || attempt >= attempts || (this.timedOut && !this.task.retryOnTimeout)) break;
       // A step that could not even start (a missing command, a full disk) fails the same way again.
       if (final.result.error && !this.timedOut) break;
@@ -164,6 +188,7 @@ export class TaskRun {
     clearInterval(poll);
     this.markers.drain();
     this.markers.close();
+    if (gate !== null && !this.cancelling && final.status === 'completed') return this.waitAtGate(gate, start);
     if (this.stopDetail && final.status === this.stopAs.status && final.result.error === this.stopAs.error) {
       final.result = { ...final.result, error: await this.stopDetail.catch(() => this.stopAs.error) };
     }
@@ -193,12 +218,17 @@ export class TaskRun {
 
   /**
    * The one place a task's attention changes, set and cleared: the program in its terminal
-   * waits for input (`input`), or no longer does (null). Written at once.
+   * waits for input (`input`), or no longer does (null). Written at once; each question
+   * is announced by the onWaiting hook, once.
    */
   private setAttention(attention: Attention): void {
     if ((this.task.attention ?? null) === attention) return;
     this.task = { ...this.task, attention };
     if (this.started) this.writer.now();
+    if (attention === 'input') {
+      this.questions++;
+      void runWaitingHook(this.store, this.config, this.current(), 'input', { key: String(this.questions), baseEnv: this.launchEnv });
+    }
   }
 
   /** An attempt after a failed one starts afresh: its own header in the log, progress and ETA. */
@@ -214,15 +244,23 @@ export class TaskRun {
     if (this.started) this.writer.now();
   }
 
-  /** One run of every step, stopped at the first that fails, by a cancel, or at the timeout. */
-  private async runAttempt(steps: { name: string; argv: string[] }[]): Promise<{ status: TaskStatus; result: StepResult }> {
+  /**
+   * One run of the steps from `start` (after an approval, the gate's), stopped at the first
+   * that fails, by a cancel, at the timeout, or before a gate (`gate`: its step).
+   */
+  private async runAttempt(
+    steps: { name: string; argv: string[] }[],
+    start: number,
+  ): Promise<{ status: TaskStatus; result: StepResult; gate?: number }> {
     const count = steps.length;
     const limit = this.task.timeout;
     const timer = limit ? setTimeout(() => this.onTimeout(), Math.min(limit * 1000, 2 ** 31 - 1)) : null;
     try {
-      for (let index = 0; index < count; index++) {
+      for (let index = start; index < count; index++) {
         if (this.stopped) return this.stoppedEnd({ exitCode: null, signal: null, error: null });
+        if (gateAt(this.task, index)) return { status: 'completed', result: { exitCode: 0, signal: null, error: null }, gate: index };
         const step = steps[index]!;
+        this.stageLogFrom = this.logSize();
         if (this.pipeline) {
           this.log(`stage ${index + 1}/${count}: ${step.name}`);
           this.progress.beginStage(index, count, step.name);
@@ -255,6 +293,40 @@ export class TaskRun {
       };
     });
     this.wake = null;
+  }
+
+  private logSize(): number {
+    try {
+      return fstatSync(this.logFd).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * The gate before step `index`: the task waits for a person, holding no slot and no
+   * worker. Its launching environment goes back to env/<id>.json for the worker an
+   * approval starts (and for the onWaiting hook); the stage before it is the plan.
+   */
+  private async waitAtGate(index: number, start: number): Promise<void> {
+    this.writer.stop();
+    const now = Date.now();
+    const plan = index > start ? { from: this.stageLogFrom, to: this.logSize() } : null;
+    const waiting = waitingAt(this.current(), index, now, { ranMs: this.started ? now - this.startedMs : 0, plan });
+    this.log(`${gateName(waiting.gate!)} waits for approval: dev-tools approve ${this.task.id} (or reject)`);
+    try {
+      keepLaunchEnv(this.store.paths, this.task.id, this.launchEnv);
+    } catch (err) {
+      // Without it an approval could not start the rest in the task's environment.
+      return this.finish('failed', { exitCode: null, signal: null, error: `cannot wait at the gate: ${describeError(err)}` });
+    }
+    this.task = waiting;
+    if (!this.started) {
+      // No command ran (a gate before the first stage): this is the first write, under the lock.
+      await underFirstWriteLock(this.store, this.task, () => this.store.write(this.task));
+      return;
+    }
+    await this.writer.final(this.task, () => testPoint('waiting-write'));
   }
 
   /**
@@ -426,9 +498,11 @@ export class TaskRun {
   }
 
   private recordStep(step: Step, index: number, count: number): void {
-    const started =
-      index === 0
-        ? withWorker({ ...this.task, startedAt: new Date(this.startedMs).toISOString() }, process.pid, ownStartTime())
+    // A task resumed after a gate keeps when it first started.
+    const started = !this.task.startedAt
+      ? withWorker({ ...this.task, startedAt: new Date(this.startedMs).toISOString() }, process.pid, ownStartTime())
+      : index === firstStep(this.task)
+        ? withWorker(this.task, process.pid, ownStartTime())
         : this.task;
     this.task = { ...started, commandPid: step.pgid, commandStartTime: step.startTime };
     if (this.progress.stepStarted(index, count, Date.now())) this.writer.changed();
@@ -458,8 +532,22 @@ export class TaskRun {
   }
 
   private onMarker(m: Marker): void {
+    if (m.kind === 'spend') return this.onSpend(m);
     this.progress.apply(m, Date.now());
     this.writer.changed(m.kind !== 'stage');
+  }
+
+  /** Spend adds up, over every stage and every worker of the task; past its budget the task stops as a cancel stops it. */
+  private onSpend(m: Extract<Marker, { kind: 'spend' }>): void {
+    this.task = { ...this.task, spend: addSpend(this.task.spend, m) };
+    const over = overBudget(this.task.spend, this.task.budget);
+    if (over && !this.cancelling) {
+      this.log(over);
+      this.onCancel({ status: 'failed', error: over });
+      this.writer.now();
+      return;
+    }
+    this.writer.changed(true);
   }
 
   /** The task as it is now, with its stage and progress (none yet: not in the file either). */
@@ -506,11 +594,11 @@ export class TaskRun {
       await this.firstWrite(() => undefined);
       return;
     }
-    // Before the final state: whoever sees `completed` and launches again gets this run's ETA.
+    // Before the final state: whoever sees `completed` and launches again gets this run's ETA (and cost).
     if (status === 'completed') {
       try {
-        // The successful attempt's time: the failed ones before it say nothing of how long it takes.
-        recordDuration(this.store.paths, historyKey(this.task), now - this.attemptStartedMs);
+        // The successful attempt's time (the failed ones before it say nothing of how long it takes), with the runs before a gate.
+        recordDuration(this.store.paths, historyKey(this.task), (this.task.ranMs ?? 0) + now - this.attemptStartedMs, this.task.spend);
       } catch {
         // history is a nicety
       }

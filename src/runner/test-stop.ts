@@ -9,12 +9,22 @@
  * hooks), `finish-hook` (final state written, its onFinish not yet started),
  * `dependency-failed` (a scheduler run wrote one queued task failed for its dependency,
  * under the lock, before the others and its onFinish), `retry-wait` (an attempt failed,
- * the next one not yet started). Unset, it
+ * the next one not yet started), `waiting-write` (a gate's `waiting` state in its temp
+ * file), `waiting-hook` (`waiting` written, its onWaiting not yet started). Unset, it
  * does nothing.
  */
 const TEST_STOP_AT = process.env.DEV_TOOLS_TEST_STOP_AT;
 export function testPoint(
-  name: 'spawned' | 'stage-spawned' | 'final-write' | 'worktree-add' | 'finish-hook' | 'dependency-failed' | 'retry-wait',
+  name:
+    | 'spawned'
+    | 'stage-spawned'
+    | 'final-write'
+    | 'worktree-add'
+    | 'finish-hook'
+    | 'dependency-failed'
+    | 'retry-wait'
+    | 'waiting-write'
+    | 'waiting-hook',
 ): void {
   if (TEST_STOP_AT === name) process.kill(process.pid, 'SIGSTOP');
 }

@@ -11,6 +11,13 @@ import type { Config } from './config.js';
 const stage = z.strictObject({
   name: z.string().min(1, 'must be a non-empty string'),
   run: z.string().min(1, 'must be a non-empty shell line'),
+  approve: z.boolean('must be true or false (true: a person approves before the stage starts)').optional(),
+});
+
+const amount = (what: string) => z.number(`must be a number (${what})`).positive(`must be more than 0 (${what})`);
+const budget = z.strictObject({
+  costUsd: amount('US dollars').optional(),
+  tokens: z.int('must be a whole number of tokens').positive('must be more than 0 (tokens)').optional(),
 });
 
 /** What a process environment can hold: a name without "=" or NUL, a value without NUL. */
@@ -59,6 +66,8 @@ const project = z.strictObject({
     .optional(),
   retryDelay: z.union([z.literal('exp'), durationOf(true)], 'must be a duration ("30s", or seconds) or "exp"').optional(),
   retryOnTimeout: z.boolean('must be true or false').optional(),
+  onWaiting: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
+  budget: budget.optional(),
   tty: z.boolean('must be true or false').optional(),
   limits: z
     .strictObject({
@@ -113,6 +122,7 @@ const schema = z.strictObject({
     .default(5000),
   containment: z.enum(['auto', 'cgroup', 'process-group'], 'must be "auto", "cgroup" or "process-group"').default('auto'),
   onFinish: z.string('must be a shell line (a string)').optional(),
+  onWaiting: z.string('must be a shell line (a string)').optional(),
   executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), executor).default({}),
   projects: z.record(z.string().regex(PROJECT_NAME_RE, PROJECT_NAME_RULE), project).default({}),
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { homedir } from 'node:os';
 import { errnoReason, UsageError } from '../core/errors.js';
-import type { StageSpec } from '../core/task.js';
+import type { Budget, StageSpec } from '../core/task.js';
 import { notOursMessage, ownedByUs, type StatePaths } from './paths.js';
 import { readOwnFile } from './read-own.js';
 
@@ -31,6 +31,10 @@ export interface ProjectConfig {
   retryDelay?: number | 'exp';
   /** A timed-out attempt is retried too. */
   retryOnTimeout?: boolean;
+  /** Replaces the top-level onWaiting for this project's tasks ("" for none). */
+  onWaiting?: string;
+  /** The spend that stops a task of this project (`task --budget` overrides the dollars). */
+  budget?: Budget;
   /** Its tasks run in a terminal of their own, as with `--tty`. */
   tty?: boolean;
   /** What its tasks may use at most (cgroup v2 memory.max / cpu.max): a launch is refused where they cannot be applied. */
@@ -63,6 +67,8 @@ export interface Config {
   containment?: ContainmentSetting;
   /** A shell line run once when a task reaches a final state (runner/finish-hook.ts). */
   onFinish?: string;
+  /** A shell line run once when a task starts waiting for a person (runner/waiting-hook.ts). */
+  onWaiting?: string;
   executors: Record<string, ExecutorConfig>;
   projects: Record<string, ProjectConfig>;
 }

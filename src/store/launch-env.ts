@@ -22,6 +22,15 @@ export function writeLaunchEnv(paths: StatePaths, id: string, env: NodeJS.Proces
   createFileExclusive(launchEnvPath(paths, id), JSON.stringify(vars));
 }
 
+/**
+ * A task that waits at a gate keeps its launching environment here again, for the worker
+ * an approval starts and for its hooks: as at launch, 0600, never in the task file.
+ */
+export function keepLaunchEnv(paths: StatePaths, id: string, env: Record<string, string>): void {
+  removeLaunchEnv(paths, id);
+  writeLaunchEnv(paths, id, env);
+}
+
 /** The launching environment, or a reason it cannot be had. */
 export function readLaunchEnv(paths: StatePaths, id: string): { env: Record<string, string> } | { problem: string } {
   const file = readOwnFile(launchEnvPath(paths, id), 64 * 1024 * 1024);

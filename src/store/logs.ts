@@ -233,6 +233,22 @@ export function countLines(path: string, end: number, maxBytes = 4 * 1024 * 1024
   }
 }
 
+/**
+ * The bytes [from, to) of a log, at most the last `max` of them (a gate's plan, in the
+ * detail view); `skipped` says how many before them were left out.
+ */
+export function readLogRange(path: string, from: number, to: number, max = 256 * 1024): { data: Buffer; skipped: number } {
+  const start = Math.max(from, to - max);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const data = Buffer.alloc(Math.max(0, to - start));
+    const got = data.length ? readSync(fd, data, 0, data.length, start) : 0;
+    return { data: data.subarray(0, got), skipped: start - from };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function fileSize(path: string): number {
   try {
     return statSync(path).size;

@@ -118,7 +118,9 @@ describe('--tty', () => {
 });
 
 describe('send', () => {
-  it('answers a read; attention is set while the command waits for input, and cleared after', async () => {
+  it('answers a read; attention is set while the command waits for input, and cleared after; onWaiting announces each question', async () => {
+    const told = join(h.home, 'told');
+    h.writeConfig({ onWaiting: `echo "$DEV_TOOLS_TASK_ID $DEV_TOOLS_WAITING_FOR" >> ${told}` });
     const t = h.sh('p', 'printf "Proceed? "; read a; echo "first $a"; sleep 2; printf "Again? "; read b; echo "second $b"', ['--tty']);
     await waitFor(() => (attention(t.id) === 'input' ? true : undefined), 'attention: input', 20_000);
     expect(h.run(['status', '--json']).stdout).toContain('"attention":"input"');
@@ -134,6 +136,13 @@ describe('send', () => {
     expect(done.status).toBe('completed');
     expect(done.attention ?? null).toBe(null);
     expect(h.log(t.id)).toContain('second no');
+    // Once per question, each with DEV_TOOLS_WAITING_FOR=input.
+    await waitFor(
+      () => (existsSync(told) && readFileSync(told, 'utf8').split('\n').length > 2) || undefined,
+      'onWaiting for both questions',
+      10_000,
+    );
+    expect(readFileSync(told, 'utf8')).toBe(`${t.id} input\n${t.id} input\n`);
   });
 
   it('sees a Node program waiting on its terminal (epoll), not a read of a pipe', async () => {

@@ -11,7 +11,7 @@ afterEach(() => cleanup());
 async function readAll(width: number, height: number): Promise<{ lines: string[]; frames: string[] }> {
   const ui = render(<HelpOverlay width={width} height={height} onClose={() => {}} />);
   const frames: string[] = [];
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 200; i++) {
     await tick();
     frames.push(ui.lastFrame()!);
     if (!ui.lastFrame()!.includes('more below')) break;

@@ -2,6 +2,7 @@
 // the dashboard asks for. Tasks, state dirs and waits: test/fixtures.
 import type { DashboardActions, LaunchResult, LaunchSpec, RestartEdit } from '../../components/actions.js';
 import { isBroken, type Task } from '../../src/core/task.js';
+import { approveTask, rejectTask } from '../../src/runner/approval.js';
 import { cancelTask } from '../../src/runner/cancel.js';
 import { launchTask, restartTask } from '../../src/runner/launch.js';
 import { schedule } from '../../src/runner/scheduler.js';
@@ -81,6 +82,8 @@ export function runnerActionsFor(store: TaskStore, config: () => Config): Dashbo
     steps: 0,
     launch: (spec: LaunchSpec) => launchTask(store, config(), spec),
     cancel: (id: string) => cancelTask(store, config(), id),
+    approve: (id: string) => approveTask(store, config(), id),
+    reject: (id: string, _config: Config, reason: string | null) => rejectTask(store, config(), id, reason),
     restart: (id: string, _config: Config, edit?: RestartEdit) => restartTask(store, config(), id, process.env, undefined, [], edit),
     schedule: async () => {
       const result = await schedule(store, config(), { lockWaitMs: 200 });

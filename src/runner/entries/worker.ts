@@ -13,6 +13,7 @@ import { ensureStateDirs, statePaths } from '../../store/paths.js';
 import { TaskStore } from '../../store/tasks.js';
 import { jobWorker } from '../executors/registry.js';
 import { runFinishHook } from '../finish-hook.js';
+import { runWaitingHook } from '../waiting-hook.js';
 import { ledgerBusy } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
 import { programsStarted } from '../program.js';
@@ -88,15 +89,23 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    removeLaunchEnv(store.paths, id);
+    // A task waiting at a gate keeps it for the worker an approval starts.
+    const now = store.read(id);
+    if (!now || isBroken(now) || now.status !== 'waiting') removeLaunchEnv(store.paths, id);
     closeLedger(ledger);
   }
-  // Reached only when this worker recorded the final state (an abandoned task is its reaper's).
+  // Reached only when this worker recorded the final state, or `waiting` at a gate (an abandoned task is its reaper's).
   config ??= (await loadConfigOrLastValid(store.paths).catch(() => null))?.config ?? null;
   if (config) {
     const final = store.read(id);
-    testPoint('finish-hook');
-    if (final && !isBroken(final)) await runFinishHook(store, config, final, hookEnv);
+    if (final && !isBroken(final) && final.status === 'waiting' && final.waitingFor) {
+      // It stopped at a gate: whoever must approve hears of it (and the slot it held is free).
+      testPoint('waiting-hook');
+      await runWaitingHook(store, config, final, final.waitingFor, { baseEnv: hookEnv });
+    } else {
+      testPoint('finish-hook');
+      if (final && !isBroken(final)) await runFinishHook(store, config, final, hookEnv);
+    }
   }
   // This worker freed a slot (or failed to take it): start what waits, by the config it ran with.
   // A job's worker held no local slot, and runs on a node that is not where the others run.

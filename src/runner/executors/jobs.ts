@@ -44,7 +44,7 @@ export function reapEndedJob(
   opts: ReapOptions & { now: number },
   words: JobWords,
 ): Task | null {
-  if (isFinal(task.status) || (task.status === 'queued' && !opts.underLock)) return null;
+  if (isFinal(task.status) || task.status === 'waiting' || (task.status === 'queued' && !opts.underLock)) return null;
   let reason: string;
   // A job that ran to its end without its worker ever writing: the worker could not find the task.
   let ranWithoutWorker = false;

@@ -11,6 +11,7 @@ import type { TaskStore } from '../../../store/tasks.js';
 import { ledgerBusy, stopOrphanedGroups } from '../../orphans.js';
 import { reapIfDead, schedule } from '../../scheduler.js';
 import { pollUntil, sleep } from '../../sleep.js';
+import { rejectTask } from '../../approval.js';
 import { NotRunning, type Cancelled } from '../executor.js';
 import { localWorkerOf, signalWorker, STARTING_MS, workerAlive, workerState } from './liveness.js';
 
@@ -38,6 +39,8 @@ export async function cancelLocal(store: TaskStore, config: Config, task: Task):
   const worker = localWorkerOf(store, task);
   if (worker && signalWorker(worker, 'SIGTERM')) signalWorker(worker, 'SIGCONT');
   const final = await waitForFinal(store, config, task.id, config.cancelGraceMs + 15_000);
+  // The worker reached a gate as the cancel came: the task waits, and ends as a cancel of a waiting task does.
+  if (final?.status === 'waiting') return rejectTask(store, config, final.id, null, 'cancelled');
   if (final) return finished(store, config, final);
   // The worker did not answer (stopped again, hung): kill it and do its part here.
   if (worker && workerAlive(worker)) {
@@ -91,7 +94,7 @@ async function reapAndStop(
 }
 
 /**
- * Polls until the task is final and no command group of it is left; reaps a worker
+ * Polls until the task is final and no command group of it is left, or waits at a gate; reaps a worker
  * that dies on the way (and stops its groups). Returns null at the deadline.
  */
 async function waitForFinal(store: TaskStore, config: Config, id: string, timeoutMs: number): Promise<Task | null> {
@@ -100,6 +103,7 @@ async function waitForFinal(store: TaskStore, config: Config, id: string, timeou
     const entry = store.read(id);
     if (entry && !isBroken(entry)) {
       if (isFinal(entry.status) && !hasLiveGroups(store, id)) return entry;
+      if (entry.status === 'waiting') return entry;
       if (entry.status === 'running' && reapIfDead(store, entry, config)) {
         await stopOrphanedGroups(store.paths, id, config.cancelGraceMs, Math.max(0, deadline - Date.now()));
       }

@@ -2,6 +2,7 @@
 // group stopper that stops what a dead worker left running. Both are detached (own
 // process group, stdio not tied to whoever started them) and unref'd.
 import { closeSync } from 'node:fs';
+import { resumes } from '../../../core/gate.js';
 import type { Task } from '../../../core/task.js';
 import { openLogForAppend } from '../../../store/logs.js';
 import type { TaskStore } from '../../../store/tasks.js';
@@ -26,8 +27,8 @@ function helperEnvironment(): NodeJS.ProcessEnv {
 
 /** Starts the worker of a claimed task; returns its pid. */
 export function spawnWorker(store: TaskStore, task: Task): number {
-  // The log is made here, new: anything already at its path was planted.
-  const fd = openLogForAppend(store.logPath(task.id), 'new');
+  // The log is made here, new: anything already at its path was planted (after an approval, the first worker's goes on).
+  const fd = openLogForAppend(store.logPath(task.id), resumes(task) ? 'existing-or-new' : 'new');
   try {
     // A raw fd, not a pipe: the launcher can exit at once and the worker never gets SIGPIPE.
     const child = childProcess().spawn(process.execPath, [runtimeFile('worker'), store.paths.home, task.id], {

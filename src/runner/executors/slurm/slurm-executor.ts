@@ -16,6 +16,7 @@ import {
   withJobState,
   type JobStates,
 } from '../../../core/slurm.js';
+import { resumes } from '../../../core/gate.js';
 import { isBroken, isFinal, type Task } from '../../../core/task.js';
 import { readLaunchEnv } from '../../../store/launch-env.js';
 import { openLogForAppend } from '../../../store/logs.js';
@@ -44,9 +45,10 @@ async function submit(store: TaskStore, task: Task, executorArgs: readonly strin
   if ('problem' in launch) throw new Error(`the environment of the shell that launched it is ${launch.problem} (env/${task.id}.json)`);
   const sbatch = findSlurmCommand('sbatch', launch.env.PATH);
   if ('problem' in sbatch) throw new Error(sbatch.problem);
-  // The log is made here, new, as for a local worker: anything already at its path was planted.
+  // The log is made here, new, as for a local worker: anything already at its path was planted
+  // (after an approval, the log its first job wrote goes on).
   const log = store.logPath(task.id);
-  closeSync(openLogForAppend(log, 'new'));
+  closeSync(openLogForAppend(log, resumes(task) ? 'existing-or-new' : 'new'));
   const args = [
     // Requeued after a node failure, the job would start a second worker for a task that ran.
     '--no-requeue',
