@@ -86,7 +86,8 @@ export function runFinishHook(store: TaskStore, config: Config, task: Task, base
   }
 }
 
-function existingDir(path: string | undefined): string | null {
+/** `path` if it is a folder that exists (a hook runs there), else null. */
+export function existingDir(path: string | undefined): string | null {
   if (!path) return null;
   try {
     return statSync(path).isDirectory() ? path : null;

@@ -28,7 +28,7 @@ import { containmentProblem } from './containment.js';
 import { finishHookOf } from './finish-hook.js';
 import { runWaitingHook } from './waiting-hook.js';
 import { UnusableLock } from './lock.js';
-import { schedule, type ScheduleResult } from './scheduler.js';
+import { noSchedule, schedule, type ScheduleResult } from './scheduler.js';
 
 export interface LaunchSpec {
   project: string;
@@ -281,17 +281,7 @@ async function createAndSchedule(
     task = create();
     await runWaitingHook(store, config, task, task.waitingFor!);
     const running = store.listActive().filter((e) => !isBroken(e) && e.status === 'running').length;
-    result = {
-      locked: false,
-      started: [],
-      workerPids: {},
-      submitted: [],
-      reaped: [],
-      running,
-      queued: [],
-      states: null,
-      dependencyFailed: [],
-    };
+    result = noSchedule(running);
   } else if (noQueue) {
     // Created by the scheduler under its lock, and only if a slot is free for it.
     result = await schedule(store, config, { lockWaitMs: 10_000, admit: create });
@@ -314,17 +304,7 @@ async function createAndSchedule(
         `note: ${task.id} is queued, but the scheduler could not run now (${describeError(err)}); it starts at the next command that can (dev-tools status)`,
       );
       const running = store.listActive().filter((e) => !isBroken(e) && e.status === 'running').length;
-      result = {
-        locked: false,
-        started: [],
-        workerPids: {},
-        submitted: [],
-        reaped: [],
-        dependencyFailed: [],
-        running,
-        queued: [],
-        states: null,
-      };
+      result = noSchedule(running);
     }
   }
   const now = store.read(task.id);

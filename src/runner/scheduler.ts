@@ -92,19 +92,14 @@ export interface ScheduleResult {
  * claim queued tasks in order while there is room. Workers are spawned after the
  * lock is released; if one cannot be started, its task fails and the claiming goes on.
  */
+/** A scheduler run that did nothing (no lock taken), with `running` tasks counted. */
+export function noSchedule(running: number): ScheduleResult {
+  return { locked: false, started: [], workerPids: {}, submitted: [], reaped: [], dependencyFailed: [], running, queued: [], states: null };
+}
+
 export async function schedule(store: TaskStore, config: Config, opts: ScheduleOptions = {}): Promise<ScheduleResult> {
   const lock = schedulerLock(store);
-  const result: ScheduleResult = {
-    locked: false,
-    started: [],
-    workerPids: {},
-    submitted: [],
-    reaped: [],
-    dependencyFailed: [],
-    running: 0,
-    queued: [],
-    states: null,
-  };
+  const result = noSchedule(0);
   // Executors with a queue of their own are asked before the lock is taken (a slow controller must never
   // hold it), all their tasks in one query; a job seen ended stays ended, so reaping by this answer under the lock is sound.
   // A task waiting for a person has no job and no worker: nothing to ask about.

@@ -5,7 +5,7 @@
 // the program waits for input (proc-terminal.ts): that is the task's attention.
 import { createServer, type Server, type Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import type { IPty } from '@lydell/node-pty';
 import { errnoReason } from '../core/errors.js';
 import type { Attention as TaskAttention } from '../core/task.js';
@@ -18,6 +18,14 @@ import { terminalOf, waitsForInput } from './proc-terminal.js';
 export const DEFAULT_SIZE = { cols: 80, rows: 24 };
 /** How often the foreground program is looked at while a step runs. */
 const ATTENTION_POLL_MS = 200;
+/**
+ * node-pty destroys its end of the terminal 200 ms after the command exits if the last
+ * output has not been read by then (a loaded machine), and that output is lost. Its
+ * socket's destroy is held back until the output has been quiet this long (at most
+ * DRAIN_MAX_MS): normally the end of the output (EIO) closes it first.
+ */
+const DRAIN_QUIET_MS = 100;
+const DRAIN_MAX_MS = 3000;
 /** What an attach gets first: the end of the output so far, so its screen is not blank. */
 const REPLAY_BYTES = 16 * 1024;
 /** An attach this far behind (stopped with Ctrl+Z, a stalled link) is let go, not buffered for without bound. */
@@ -39,6 +47,8 @@ export class TaskTerminal {
   private readonly attaches = new Set<Socket>();
   private readonly clients = new Set<Socket>();
   private recent: Buffer = Buffer.alloc(0);
+  private lastOutputAt = 0;
+  private held: number | null = null;
   private poll: NodeJS.Timeout | null = null;
   private seenWaiting = 0;
   private attention: Attention = null;
@@ -102,7 +112,9 @@ export class TaskTerminal {
       encoding: null,
     });
     this.pty = pty;
+    this.drainBeforeDestroy(pty);
     this.pts = ((pty as unknown as { _pty?: string })._pty ?? null) || terminalOf(pty.pid);
+    this.holdTerminal();
     pty.onData((data) => this.output(typeof data === 'string' ? Buffer.from(data) : (data as unknown as Buffer)));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       pty.onExit(({ exitCode, signal }) => {
@@ -115,7 +127,37 @@ export class TaskTerminal {
     return { pid: pty.pid, exited };
   }
 
+  private drainBeforeDestroy(pty: object): void {
+    const socket = (pty as { _socket?: { destroy: (...a: unknown[]) => unknown } })._socket;
+    if (!socket || typeof socket.destroy !== 'function') return;
+    const destroy = socket.destroy.bind(socket);
+    let asked = 0;
+    socket.destroy = (...a: unknown[]) => {
+      asked ||= Date.now();
+      const quiet = Date.now() - this.lastOutputAt;
+      if (quiet >= DRAIN_QUIET_MS || Date.now() - asked >= DRAIN_MAX_MS) return destroy(...a);
+      setTimeout(() => socket.destroy(...a), DRAIN_QUIET_MS - quiet);
+      return socket;
+    };
+  }
+
+  /**
+   * The worker holds the terminal's other end open while the command runs: when the
+   * command's last process closes it, Linux may report the end (EIO) to the reader before
+   * the last output is read, and that output would be lost. Closed once the step ended.
+   */
+  private holdTerminal(): void {
+    if (!this.pts) return;
+    try {
+      this.held = openSync(this.pts, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+    } catch {
+      this.held = null;
+    }
+  }
+
   private stepEnded(): void {
+    if (this.held !== null) closeSync(this.held);
+    this.held = null;
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
     this.pty = null;
@@ -124,6 +166,7 @@ export class TaskTerminal {
   }
 
   private output(data: Buffer): void {
+    this.lastOutputAt = Date.now();
     try {
       writeSync(this.logFd, data);
     } catch {

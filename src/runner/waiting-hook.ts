@@ -4,14 +4,14 @@
 // creates logs/<id>.onwaiting-<key>.log with O_EXCL, so of any number of starters
 // (the worker, the sweep after a crash) one runs it. The sweep (sweepWaitingHooks)
 // needs no mark: a waiting task stays in tasks/ and says what it waits for.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBroken, type Task } from '../core/task.js';
 import { projectConfig, type Config } from '../store/config.js';
 import { readLaunchEnv } from '../store/launch-env.js';
 import type { StatePaths } from '../store/paths.js';
 import type { TaskStore } from '../store/tasks.js';
-import { finishHookEnv } from './finish-hook.js';
+import { existingDir, finishHookEnv } from './finish-hook.js';
 import { startDetached } from './program.js';
 
 /** The project's onWaiting, else the top level's; an empty string turns it off for a project. */
@@ -80,14 +80,5 @@ export function sweepWaitingHooks(store: TaskStore, config: Config, now = Date.n
     const since = Date.parse(entry.gate?.since ?? '');
     if (Number.isFinite(since) && now - since < HOOK_SWEEP_AFTER_MS) continue;
     void runWaitingHook(store, config, entry, entry.waitingFor);
-  }
-}
-
-function existingDir(path: string | undefined): string | null {
-  if (!path) return null;
-  try {
-    return statSync(path).isDirectory() ? path : null;
-  } catch {
-    return null;
   }
 }

@@ -380,8 +380,11 @@ describe('a stopped (SIGSTOP) worker or command', () => {
     const t = h.sh('web', 'sleep 30 & sleep 30; wait');
     const running = await started(t.id);
     await waitFor(() => groupMembers(running.commandPid!).length >= 2 || undefined, 'the group');
-    process.kill(-running.commandPid!, 'SIGSTOP');
-    await waitFor(() => groupMembers(running.commandPid!).every((p) => procState(p) === 'T') || undefined, 'the group to be stopped');
+    // Sent again while waiting: a member the shell forked as the first SIGSTOP went out is stopped too.
+    await waitFor(() => {
+      process.kill(-running.commandPid!, 'SIGSTOP');
+      return groupMembers(running.commandPid!).every((p) => procState(p) === 'T') || undefined;
+    }, 'the group to be stopped');
     const before = Date.now();
     const r = h.run(['cancel', t.id]);
     expect(r.code).toBe(0);
