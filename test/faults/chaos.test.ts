@@ -37,6 +37,20 @@ const ESCAPEE = 'sleep 27.5';
 /** Past the kills: enough for a task claimed by a killed CLI to be reaped as never started (15 s). */
 const DRAIN_MS = 45_000;
 
+/** A file's text, or '' (a process or cgroup gone meanwhile). */
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A process's command line, spaces between its arguments. */
+function commandLine(pid: number): string {
+  return readOr(`/proc/${pid}/cmdline`).split('\0').filter(Boolean).join(' ');
+}
+
 /** A small seeded generator, so a failing run can be replayed with CHAOS_SEED. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -184,7 +198,9 @@ describe('chaos', () => {
           if (roll < 0.7 && queuedCount() < LIMIT * 3) {
             const seconds = (0.8 + rand() * 1.7).toFixed(2);
             const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
-            const escapee = CGROUPS && rand() < 1 / 4 ? `setsid ${ESCAPEE} & ` : '';
+            // Started from a subshell that exits at once: the command's `wait` does not wait for it
+            // (setsid execs in place when its caller leads no group, so `setsid x &` would be waited for).
+            const escapee = CGROUPS && rand() < 1 / 4 ? `(setsid ${ESCAPEE} &); ` : '';
             if (escapee) figures.escapees++;
             // The queue's controls: after a task launched before, a timeout some runs exceed, a retry of a first attempt that fails.
             const controls: string[] = [];
@@ -271,6 +287,13 @@ describe('chaos', () => {
         }
       };
 
+      const statusOf = (id: string): string => {
+        try {
+          return h.task(id).status;
+        } catch {
+          return '?';
+        }
+      };
       const projects = new Map<string, string>();
       const projectOf = (id: string): string | undefined => {
         if (!projects.has(id)) {
@@ -293,7 +316,9 @@ describe('chaos', () => {
         const ofChaos = [...live.keys()].filter((id) => projectOf(id) === 'chaos').length;
         if (live.size > LIMIT || ofChaos > PROJECT_LIMIT) {
           figures.limitBreaches++;
-          if (breaches.length < 5) breaches.push(`${new Date().toISOString()} ${[...live.keys()].join(',')}`);
+          // Which processes each task had, and what its file said: enough to tell why.
+          const what = (id: string, pids: number[]) => `${id}(${statusOf(id)}):${pids.map((p) => `${p}=${commandLine(p)}`).join('|')}`;
+          if (breaches.length < 5) breaches.push(`${new Date().toISOString()} ${[...live].map(([id, pids]) => what(id, pids)).join(' ')}`);
         }
       }, 50);
 
@@ -382,7 +407,8 @@ describe('chaos', () => {
       }
       const left = taskProcesses(h.home, { ignore: HOOK });
       figures.orphans = [...left.values()].reduce((n, pids) => n + pids.length, 0);
-      figures.escaped = pidsMatching(ESCAPEE, '').length;
+      // This run's only (another run on the machine has escapees of its own).
+      figures.escaped = [...left.values()].flat().filter((pid) => commandLine(pid) === ESCAPEE).length;
       for (const t of all.filter((x) => !isFinal(x.status))) {
         // What a stuck task looked like, to reproduce it (with CHAOS_SEED) and see why.
         let ledger: string[] = [];
@@ -391,7 +417,18 @@ describe('chaos', () => {
         } catch {
           // no ledger
         }
-        console.log(`[stuck] ${JSON.stringify(t)} ledger=${JSON.stringify(ledger)} log=${JSON.stringify(h.log(t.id).slice(-500))}`);
+        const worker = t.pid ? `worker ${t.pid}: ${procState(t.pid) ?? 'gone'} wchan=${readOr(`/proc/${t.pid}/wchan`)}` : 'no worker';
+        const cgroup = ledger.find((l) => l.startsWith('cgroup='))?.slice('cgroup='.length);
+        const held = cgroup
+          ? `cgroup ${readOr(join(cgroup, 'cgroup.events')).replace(/\n/g, ' ')}procs ${readOr(join(cgroup, 'cgroup.procs'))
+              .split('\n')
+              .filter(Boolean)
+              .map((p) => `${p}=${commandLine(Number(p))}`)
+              .join('|')}`
+          : '';
+        console.log(
+          `[stuck] ${JSON.stringify(t)} ledger=${JSON.stringify(ledger)} ${worker} ${held} log=${JSON.stringify(h.log(t.id).slice(-500))}`,
+        );
       }
       const report = JSON.stringify(figures);
       console.log(`[figure] chaos: ${report}`);
