@@ -9,7 +9,7 @@
 // cgroup v2 (cpu.stat usage_usec, cgroup.events populated, cgroup.kill) where a
 // cgroup2 hierarchy is writable; else the v1 cpuacct controller (cpuacct.usage in
 // ns); else null, and the caller says that the CPU figure was not measured.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function mounts() {
@@ -49,6 +49,17 @@ function pidsIn(dir) {
   } catch {
     return [];
   }
+}
+
+/** The cgroups below `dir`, parents before their children. */
+function subgroups(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const sub = join(dir, entry.name);
+    out.push(sub, ...subgroups(sub));
+  }
+  return out;
 }
 
 class CpuGroup {
@@ -100,9 +111,10 @@ class CpuGroup {
     }
   }
 
-  /** Removes the group (once empty); best effort. */
+  /** Removes the group (once empty), and the `dev-tools` cgroup its workers made inside it; best effort. */
   remove() {
     try {
+      if (this.kind === 'v2') for (const sub of subgroups(this.dir).reverse()) rmdirSync(sub);
       rmdirSync(this.dir);
       return true;
     } catch {

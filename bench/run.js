@@ -4,7 +4,7 @@
 //
 //   node bench/run.js [--full] [--only <section,...>] [--bin <dev-tools.js>] [--base-bin <dev-tools.js>] [--out <file.md>]
 //
-// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta, execa, tty, queue.
+// Sections: startup, history, logs, launches, worker, dashboard, others, slurm, worktree, fuse, squeue, eta, execa, tty, queue, containment.
 // Every process it starts (detached workers included: they run in a cgroup of
 // their own where the system allows one) and every temp dir is removed, also on
 // Ctrl+C. How each figure is taken is written beside it in BENCHMARKS.md.
@@ -36,6 +36,7 @@ import { benchEta } from './eta.js';
 import { benchExeca } from './execa.js';
 import { benchTty } from './tty.js';
 import { benchQueue } from './queue.js';
+import { benchContainment } from './containment.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -1137,6 +1138,7 @@ const SECTIONS = [
     () => benchTty({ NODE, BIN, baseBin: BASE_BIN, cliEnv, drain, readTask, procStatus, row, notes, methods, rounds: FULL ? 30 : ROUNDS }),
   ],
   ['queue', () => benchQueue({ dt, cliEnv, row, methods, stopHooks, rounds: ROUNDS, root: ROOT })],
+  ['containment', () => benchContainment({ NODE, BIN, dt, cliEnv, drain, row, notes, methods, rounds: FULL ? 15 : 7 })],
 ];
 
 let cleaned = false;

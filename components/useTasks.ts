@@ -30,14 +30,14 @@ interface TasksView {
 const BROKEN_RETRY_MS = 1200;
 
 /** Two JSON values, compared without making strings (this runs for every task-file event). */
-function jsonEqual(a: unknown, b: unknown, skip?: string): boolean {
+function jsonEqual(a: unknown, b: unknown, skip?: ReadonlySet<string>): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
   for (const k of ka) {
-    if (k === skip) continue;
+    if (skip?.has(k)) continue;
     if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
   return true;
@@ -47,10 +47,13 @@ function same(a: TaskEntry | undefined, b: TaskEntry | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && jsonEqual(a, b));
 }
 
-/** Whether two versions of a task differ in their progress only (percent, message, ETA). */
+/** What a running task's worker rewrites about once a second: shown by the next tick, not at once. */
+const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['progress', 'resources']);
+
+/** Whether two versions of a task differ in their progress only (percent, message, ETA; what it uses). */
 function progressOnly(a: TaskEntry | undefined, b: TaskEntry): boolean {
   if (!a || isBroken(a) || isBroken(b)) return false;
-  return jsonEqual(a, b, 'progress');
+  return jsonEqual(a, b, PROGRESS_FIELDS);
 }
 
 /**

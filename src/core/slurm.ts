@@ -2,7 +2,7 @@
 // The commands themselves run in src/runner/executors/slurm/.
 // Over 250 lines: every answer Slurm gives (squeue, scontrol, sbatch options) and what a task's row makes of it, read in one place.
 import { shellQuote } from './shell.js';
-import { isBroken, isFinal, type SlurmRun, type Task, type TaskEntry } from './task.js';
+import { isBroken, isFinal, type Resources, type SlurmRun, type Task, type TaskEntry } from './task.js';
 
 /** The name of a task's job (`squeue -n dev-tools-<id>` finds it). */
 export function jobName(id: string): string {
@@ -39,6 +39,44 @@ export interface JobInfo {
   timeLimit?: number | null;
   /** How long it has run in seconds, as Slurm counts it (time suspended left out). */
   timeUsed?: number | null;
+  /** What its batch step uses, as `sstat` reports it (absent where the cluster gathers no accounting). */
+  resources?: Resources | null;
+}
+
+/** `sstat -n -P -a -o <SSTAT_FORMAT>`: what each step of a running job uses. */
+export const SSTAT_FORMAT = 'JobID,AveCPU,AveRSS,MaxRSS';
+
+/** `512K`, `1.5M`, `0` as sstat prints sizes (K, M, G, T: powers of 1024; no suffix: bytes), in bytes. */
+function parseSlurmSize(text: string | undefined): number | null {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)$/.exec(text?.trim() ?? '');
+  if (!m) return null;
+  return Math.round(Number(m[1]) * 1024 ** (m[2] ? ' KMGT'.indexOf(m[2]) : 0));
+}
+
+/** `00:01.234`, `1:02:03`, `1-00:00:00` (AveCPU), in seconds. */
+function parseSlurmCpu(text: string | undefined): number | null {
+  const t = text?.trim() ?? '';
+  const frac = /\.(\d+)$/.exec(t);
+  const whole = parseSlurmTime(frac ? t.slice(0, frac.index) : t);
+  if (whole === null) return null;
+  // `MM:SS` is minutes and seconds here (parseSlurmTime reads it so too).
+  return whole + (frac ? Number(`0.${frac[1]}`) : 0);
+}
+
+/** Parses sstat's answer: the batch step of each job (where dev-tools' worker and the task run). */
+export function parseSstat(text: string): Map<string, Resources> {
+  const out = new Map<string, Resources>();
+  for (const line of text.split('\n')) {
+    const [step, cpu, rss, maxRss] = line.split('|');
+    const m = /^(\d+)\.batch$/.exec(step?.trim() ?? '');
+    if (!m) continue;
+    const cpuSeconds = parseSlurmCpu(cpu);
+    const memoryBytes = parseSlurmSize(rss);
+    const peak = parseSlurmSize(maxRss);
+    if (cpuSeconds === null || memoryBytes === null) continue;
+    out.set(m[1]!, { cpuSeconds, memoryBytes, peakMemoryBytes: Math.max(peak ?? 0, memoryBytes), cpuPercent: null });
+  }
+  return out;
 }
 
 /** What squeue said about the jobs it was asked about. */
@@ -257,9 +295,13 @@ export function withJobState<T extends TaskEntry>(entry: T, jobs: JobStates | nu
   const job = slurmRun(entry)!;
   const info = jobs.found.get(job.jobId!);
   if (!info) return entry;
-  if (job.state === info.state && job.reason === (info.reason ?? null) && job.timeUsed === (info.timeUsed ?? null)) return entry;
+  // What sstat says it uses (where the cluster gathers it); the worker of a job measures nothing itself.
+  const resources = info.resources ? { resources: info.resources } : {};
+  if (job.state === info.state && job.reason === (info.reason ?? null) && job.timeUsed === (info.timeUsed ?? null) && !info.resources)
+    return entry;
   return {
     ...entry,
+    ...resources,
     runsOn: { ...job, state: info.state, reason: info.reason ?? null, timeLimit: info.timeLimit ?? null, timeUsed: info.timeUsed ?? null },
   };
 }

@@ -2,6 +2,7 @@
 // in, plain data out (the dashboard reads the restart chain and the history for it).
 import { formatLimit, formatQueueReason } from './queue.js';
 import { describeEnd, elapsedSeconds, formatEta, formatExecutor, formatPercent, formatTaskStatus, currentEta } from './task-view.js';
+import { containmentLine, resourcesLine } from './resources.js';
 import { shellLine } from './shell.js';
 import { slurmRun } from './slurm.js';
 import { gateName } from './gate.js';
@@ -188,6 +189,8 @@ export function detailLines(task: Task, ctx: DetailContext): DetailLine[] {
   // The chain as far as it could be read; at least the task's own restartOf.
   const chain = ctx.restartChain.length ? ctx.restartChain : task.restartOf ? [task.restartOf] : [];
   add('restart of', chain.length ? chain.join(' ← ') : '-');
+  add('resources', resourcesLine(task));
+  if (task.containment) add('containment', containmentLine(task));
   const worker = workerOf(task).pid;
   if (worker) add('worker pid', `${worker}${task.commandPid ? ` · command group ${task.commandPid}` : ''}`);
   const job = slurmRun(task);

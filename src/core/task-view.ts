@@ -3,6 +3,7 @@
 import { cellWidth } from './cell-width.js';
 import { diffCell } from './diff.js';
 import { formatQueueReason } from './queue.js';
+import { cpuCell, memCell } from './resources.js';
 import { isSuspended, pendingReason, slurmRun } from './slurm.js';
 import { layoutColumns, renderTable, type Cells, type Column } from './table.js';
 import { costCell, totalSpend } from './spend.js';
@@ -198,6 +199,27 @@ const DIFF_COLUMN: Column = { key: 'diff', header: 'DIFF', min: 4, width: 14, al
 
 /** What a task spent (`::spend` markers): only when one of the rows spent something or has a budget. */
 const COST_COLUMN: Column = { key: 'cost', header: 'COST', min: 4, width: 9, align: 'right', dropPriority: 4.2 };
+// What running tasks use: dropped early (before the description gives up cells), MEM after CPU.
+const CPU_COLUMN: Column = { key: 'cpu', header: 'CPU', min: 4, width: 5, align: 'right', dropPriority: 6.6 };
+const MEM_COLUMN: Column = { key: 'mem', header: 'MEM', min: 5, width: 5, align: 'right', dropPriority: 6.5 };
+
+/**
+ * Columns shown only when a row has something for them, each placed after a column of
+ * the base table (the first of `after` that is there): one entry each, so columns added
+ * side by side do not touch each other's code.
+ */
+interface OptionalColumns {
+  columns: Column[];
+  after: string[];
+  when: (task: Task) => boolean;
+}
+
+const OPTIONAL_COLUMNS: OptionalColumns[] = [
+  { columns: [DIFF_COLUMN], after: ['elapsed'], when: (t) => !!(t.isolation || t.diff) },
+  { columns: [COST_COLUMN], after: ['elapsed'], when: (t) => !!(t.spend || t.budget || t.expectedCostUsd) },
+  { columns: [CPU_COLUMN, MEM_COLUMN], after: ['diff', 'elapsed'], when: (t) => t.status === 'running' && !!t.resources },
+  { columns: [EXECUTOR_COLUMN], after: ['status'], when: (t) => !isLocal(t) },
+];
 
 /** The widest of these texts (and the header), in cells, between `min` and `max`. */
 function widest(texts: Iterable<string>, header: string, min: number, max: number): number {
@@ -258,7 +280,8 @@ function sizedToRows(columns: Column[], tasks: readonly Task[]): Column[] {
 
 /**
  * The task columns for these rows, sized to them: EXECUTOR only when one of them does
- * not run here, DIFF only when one of them runs in a worktree.
+ * not run here, DIFF only when one of them runs in a worktree, CPU and MEM only when
+ * one of them runs and was measured (OPTIONAL_COLUMNS).
  */
 export function taskColumns(entries: readonly TaskEntry[], opts: { times?: number } = {}): Column[] {
   const tasks = entries.filter((e): e is Task => !isBroken(e));
@@ -272,17 +295,13 @@ function columnsFor(entries: readonly TaskEntry[], opts: { times?: number }): Co
     const at = columns.findIndex((c) => c.key === 'elapsed');
     columns = [...columns.slice(0, at), ...TIME_COLUMNS.slice(0, opts.times), ...columns.slice(at)];
   }
-  if (entries.some((e) => !isBroken(e) && (e.isolation || e.diff))) {
-    const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
-    columns = [...columns.slice(0, at), DIFF_COLUMN, ...columns.slice(at)];
+  for (const optional of OPTIONAL_COLUMNS) {
+    if (!entries.some((e) => !isBroken(e) && optional.when(e))) continue;
+    const key = optional.after.find((k) => columns.some((c) => c.key === k));
+    const at = columns.findIndex((c) => c.key === key) + 1;
+    columns = [...columns.slice(0, at), ...optional.columns, ...columns.slice(at)];
   }
-  if (entries.some((e) => !isBroken(e) && (e.spend || e.budget || e.expectedCostUsd))) {
-    const at = columns.findIndex((c) => c.key === 'elapsed') + 1;
-    columns = [...columns.slice(0, at), COST_COLUMN, ...columns.slice(at)];
-  }
-  if (!entries.some((e) => !isBroken(e) && !isLocal(e))) return columns;
-  const at = columns.findIndex((c) => c.key === 'status') + 1;
-  return [...columns.slice(0, at), EXECUTOR_COLUMN, ...columns.slice(at)];
+  return columns;
 }
 
 /**
@@ -424,6 +443,8 @@ export function taskCells(task: Task, now: number, progressWidth = 18): Cells {
     elapsed: formatDuration(elapsedSeconds(task, now)),
     diff: diffCell(task),
     cost: costCell(task.spend, isFinal(task.status) ? null : task.expectedCostUsd),
+    cpu: cpuCell(task),
+    mem: memCell(task),
     started: agoOf(task.startedAt, now),
     ended: agoOf(task.completedAt, now),
     description: printable(task.description),

@@ -61,6 +61,10 @@ export interface Task {
   worktree?: Worktree | null;
   /** What it changed against its base (committed, uncommitted and untracked), once it ended. */
   diff?: DiffCount | null;
+  /** How its processes were held together: a cgroup of its own, or process groups (absent until it started). */
+  containment?: Containment | null;
+  /** What its processes used, as its worker measured it (updated while it runs, final at its end). */
+  resources?: Resources | null;
   /** Tasks that must all complete before it starts (`--after`). */
   after?: string[];
   /** Higher starts first among queued tasks (default 0). */
@@ -94,6 +98,19 @@ export interface Task {
   tty?: boolean | null;
   /** Why it needs the user now: `input`, its terminal's program waits for it (written by its worker). */
   attention?: Attention | null;
+}
+
+export type Containment = 'cgroup' | 'process-group';
+
+export interface Resources {
+  /** CPU time of all its processes, in seconds. */
+  cpuSeconds: number;
+  /** Memory its processes hold now (0 once it ended). */
+  memoryBytes: number;
+  /** The most memory seen held at once. */
+  peakMemoryBytes: number;
+  /** CPU over the last interval, in percent of one core (null at the end, or before a second sample). */
+  cpuPercent?: number | null;
 }
 
 /** A stage with `approve: true`: the task stopped before it until a person approves or rejects. */

@@ -62,3 +62,24 @@ export function formatBytes(bytes: number): string {
   }
   return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** `2G`, `512M`, `1.5GiB`, `100000` (bytes): a size in bytes, or null. K/M/G/T are powers of 1024, as in cgroups and Slurm. */
+export function parseSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(text);
+  if (!m) return null;
+  const power = ' KMGT'.indexOf((m[2] || ' ').toUpperCase());
+  const bytes = Math.floor(Number(m[1]) * 1024 ** power);
+  return bytes > 0 ? bytes : null;
+}
+
+/** A size in a narrow cell: `812K`, `210M`, `1.2G`. */
+export function formatBytesShort(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i > 0 && v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
+}

@@ -24,6 +24,7 @@ import { removeLaunchEnv, writeLaunchEnv } from '../store/launch-env.js';
 import type { TaskStore } from '../store/tasks.js';
 import type { JobDescription } from './executors/executor.js';
 import { executorFor, keptOptions, resolveExecutor } from './executors/registry.js';
+import { containmentProblem } from './containment.js';
 import { finishHookOf } from './finish-hook.js';
 import { runWaitingHook } from './waiting-hook.js';
 import { UnusableLock } from './lock.js';
@@ -155,6 +156,15 @@ function resolveSpec(config: Config, spec: LaunchSpec, environment: NodeJS.Proce
   if (jobOf(where) && spec.noQueue) {
     throw new UsageError(`--no-queue is for local tasks: a task on executor "${where.executor}" waits in the cluster's queue`);
   }
+  // A limit is never ignored: refused here where it cannot be applied, as is a cgroup that must be had.
+  const limits = project?.limits ?? {};
+  if (jobOf(where) && (limits.memory !== undefined || limits.cpus !== undefined)) {
+    throw new TaskError(
+      `project "${spec.project}" has limits, which apply to local tasks: on executor "${where.executor}" ask its cluster (--sbatch-arg=--mem=..., --cpus-per-task=...)`,
+    );
+  }
+  const problem = jobOf(where) ? null : containmentProblem(config.containment ?? 'auto', limits, environment);
+  if (problem) throw new TaskError(`cannot launch a task of project "${spec.project}": ${problem}`);
   const tty = checkTty(spec.tty ?? project?.tty ?? false, where);
   return {
     project: spec.project,

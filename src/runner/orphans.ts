@@ -5,6 +5,8 @@ import { FileLock } from './lock.js';
 import { isOwnGroup, isSameProcess, startTimeFromToken } from './proc.js';
 import { sleep } from './sleep.js';
 import { stopGroup } from './graceful-stop.js';
+import { cgroupPopulated } from './cgroup.js';
+import { killAndRemoveCgroup, sweepCgroup } from './containment.js';
 
 /** An empty ledger younger than this may be one a worker is creating right now. */
 const FRESH_LEDGER_MS = 10_000;
@@ -30,33 +32,57 @@ export function liveGroups(state: LedgerState): LiveGroup[] {
   return out;
 }
 
+/** Whether something of the task still lives: a recorded group, or a process in its cgroup. */
+export function ledgerBusy(state: LedgerState): boolean {
+  return liveGroups(state).length > 0 || (!!state.cgroup && cgroupPopulated(state.cgroup));
+}
+
+/** The task's cgroup goes if it is empty (its record with it); false while something lives in it. */
+function cgroupGone(ledger: Ledger, state: LedgerState): boolean {
+  if (!state.cgroup) return true;
+  if (cgroupPopulated(state.cgroup) || !killAndRemoveCgroup(state.cgroup, ledger.id)) return false;
+  ledger.forgetCgroup();
+  return true;
+}
+
 /**
  * A ledger whose worker is gone: `go` is removed first, so no step that has not yet
  * checked it will run; only then are the step records read. Records of groups that
  * are gone (or never ran, or are not verifiably ours) are dropped. Returns the live
  * groups left, or null when the worker is alive (the ledger is still its own).
  */
-function revokeOrphan(ledger: Ledger, keepWorker = false): LiveGroup[] | null {
+function revokeOrphan(ledger: Ledger, keepWorker = false): Orphan | null {
   const first = ledger.read();
-  if (!first) return [];
+  if (!first) return { groups: [], cgroup: null };
   if (ledgerOwnerAlive(first)) return null;
-  if (!first.worker && first.steps.length === 0) {
+  if (!first.worker && first.steps.length === 0 && !first.cgroup) {
     // No worker record yet and nothing spawned: a worker may be creating it right now.
     if (first.ageMs >= FRESH_LEDGER_MS) removeLedger(ledger);
-    return [];
+    return { groups: [], cgroup: null };
   }
   ledger.revoke();
   const state = ledger.read();
-  if (!state) return [];
+  if (!state) return { groups: [], cgroup: null };
   const live = liveGroups(state);
   const keep = new Set(live.map((g) => g.step.file));
   for (const step of state.steps) if (!keep.has(step.file)) ledger.endStep(step.file);
-  if (live.length === 0 && !keepWorker) removeLedger(ledger);
-  return live;
+  // An empty cgroup goes now; one with processes is the stopper's.
+  const cgroup = cgroupGone(ledger, state) ? null : state.cgroup;
+  if (live.length === 0 && !cgroup && !keepWorker) removeLedger(ledger);
+  return { groups: live, cgroup };
 }
 
-/** Its groups are gone: the ledger goes, with the lock of a stopper that was killed holding it. */
+/** What a ledger whose worker is gone still holds alive. */
+interface Orphan {
+  groups: LiveGroup[];
+  /** Its cgroup, while something lives in it. */
+  cgroup: string | null;
+}
+
+/** Its groups are gone: the ledger goes (its empty cgroup first), with the lock of a stopper that was killed holding it. */
 function removeLedger(ledger: Ledger): void {
+  const state = ledger.read();
+  if (state && !cgroupGone(ledger, state)) return;
   new FileLock(ledger.stopLockPath).clearIfStale();
   ledger.remove();
 }
@@ -86,12 +112,12 @@ export function sweepLedgers(
     // the job ends, and its reaper removes the ledger of a job that ended (executors/jobs.ts).
     if (state.worker?.job) continue;
     if (ledgerOwnerAlive(state)) {
-      // Its worker tends it; a task no longer `running` still holds a slot while a group lives.
-      if (liveGroups(state).length > 0) busy.add(id);
+      // Its worker tends it; a task no longer `running` still holds a slot while a group (or its cgroup) lives.
+      if (ledgerBusy(state)) busy.add(id);
       continue;
     }
     const live = revokeOrphan(ledger, unreaped.has(id));
-    if (!live || live.length === 0) continue;
+    if (!live || (live.groups.length === 0 && !live.cgroup)) continue;
     busy.add(id);
     if (!new FileLock(ledger.stopLockPath).heldByLiveOwner()) stopperInBackground(paths.home, id, graceMs);
   }
@@ -118,7 +144,7 @@ export async function stopOrphanedGroups(paths: StatePaths, id: string, graceMs:
       throw err;
     }
     const state = ledger.read();
-    if (!state || liveGroups(state).length === 0) return true;
+    if (!state || !ledgerBusy(state)) return true;
     if (Date.now() >= deadline) return false;
     await sleep(50);
   }
@@ -126,11 +152,15 @@ export async function stopOrphanedGroups(paths: StatePaths, id: string, graceMs:
     for (let round = 0; round < 3; round++) {
       const live = revokeOrphan(ledger);
       if (live === null) return false; // its worker is alive after all: it stops its own
-      if (live.length === 0) return true;
-      await Promise.all(live.map((g) => stopGroup(g.pgid, g.startTime, round === 0 ? graceMs : 0)));
+      if (live.groups.length === 0 && !live.cgroup) return true;
+      const grace = round === 0 ? graceMs : 0;
+      await Promise.all([
+        ...live.groups.map((g) => stopGroup(g.pgid, g.startTime, grace)),
+        ...(live.cgroup ? [sweepCgroup(live.cgroup, id, grace)] : []),
+      ]);
     }
     const state = ledger.read();
-    return !state || liveGroups(state).length === 0;
+    return !state || !ledgerBusy(state);
   } finally {
     lock.release();
     ledger.removeFolder();

@@ -88,7 +88,7 @@ export function isSameProcess(pid: number | null | undefined, startTime: number 
 }
 
 /** Live, non-zombie members of a process group. */
-function groupMembers(pgid: number): number[] {
+export function groupMembers(pgid: number): number[] {
   if (!Number.isInteger(pgid) || pgid <= 1) return [];
   // No process at all in the group (the usual case once a command has ended): no scan.
   try {
@@ -167,20 +167,27 @@ export function startTimeFromToken(token: string): number | null {
 }
 
 /**
- * The `sh -c` prelude every step runs through: `sh -c PRELUDE dev-tools-step <record> <go> argv...`.
+ * The `sh -c` prelude every step runs through: `sh -c PRELUDE dev-tools-step <record> <go> <cgroup> argv...`.
  * It records its own pid (the group it leads) and start time in <record>, then runs the
  * command only if <go> still exists. A reaper removes <go> before it reads the records,
  * so either it sees this step's record or this step never runs (each writes, then reads).
  * Exit 126 with an empty record: the record could not be written, nothing ran (see unrecordedStep).
+ * With a <cgroup> (else ""), it moves itself into it before it runs anything, so all it
+ * starts is in there; exit 124 with an empty record when it cannot (nothing ran).
  */
 export const STEP_PRELUDE = [
-  'r=$1 g=$2; shift 2',
+  'r=$1 g=$2 c=$3; shift 3',
   startTimeShell(),
   // A record that cannot be written (a full disk) ends the step before it runs, silently: the worker says why.
   '{ echo "$$ $s" > "$r"; } 2>/dev/null || exit 126',
   '[ -e "$g" ] || exit 125',
+  // Its record emptied: a command's own exit 124 (timeout's) is not taken for this.
+  '[ -z "$c" ] || { echo $$ > "$c/cgroup.procs"; } 2>/dev/null || { : > "$r"; exit 124; }',
   'exec "$@"',
 ].join('\n');
+
+/** The prelude's exit code when it could not move into the task's cgroup. */
+export const CGROUP_ENTRY_FAILED = 124;
 
 /** The name a step's prelude shell runs under ($0), so it can be told from the command it becomes. */
 export const STEP_PRELUDE_NAME = 'dev-tools-step';
@@ -200,5 +207,39 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux in use). */
+const CLK_TCK = 100;
+
+/**
+ * CPU seconds a process has used: its own (utime, stime) and, with `children`, that of
+ * its children it has waited for (cutime, cstime). Null when it is gone (or no /proc).
+ */
+export function cpuSecondsOf(pid: number, children = false): number | null {
+  if (!HAS_PROC) return null;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // After the comm field: utime is field 14 (index 11 here), stime, cutime, cstime follow.
+    const ticks = [11, 12, ...(children ? [13, 14] : [])].reduce((sum, i) => sum + Number(rest[i]), 0);
+    return Number.isFinite(ticks) ? ticks / CLK_TCK : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's resident memory now and its peak (VmRSS, VmHWM), in bytes; null when it is gone (or a kernel thread). */
+export function memoryOf(pid: number): { rss: number; hwm: number } | null {
+  if (!HAS_PROC) return null;
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB$/m.exec(text);
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(text);
+    if (!rss) return null;
+    return { rss: Number(rss[1]) * 1024, hwm: hwm ? Number(hwm[1]) * 1024 : Number(rss[1]) * 1024 };
+  } catch {
+    return null;
   }
 }

@@ -18,6 +18,7 @@ import { executorFor, isKnown, usesSlots, workerStates } from './executors/regis
 import { runFinishHook } from './finish-hook.js';
 import { sweepWaitingHooks } from './waiting-hook.js';
 import { FileLock } from './lock.js';
+import { sweepStrayCgroups } from './containment.js';
 import { claimMaintenance, sweepFinishHooks, sweepOrphansWithoutLock, sweepStaleFiles } from './maintenance.js';
 import { sweepLedgers } from './orphans.js';
 import { testPoint } from './test-stop.js';
@@ -159,6 +160,7 @@ export async function schedule(store: TaskStore, config: Config, opts: ScheduleO
   if (maintenance) {
     sweepFinishHooks(store, config);
     sweepWaitingHooks(store, config);
+    sweepStrayCgroups(store.paths);
   }
   return result;
 }

@@ -35,7 +35,8 @@ export function stepProblem(argv: string[], cwd: string, env: Record<string, str
 }
 
 /**
- * Starts one step through the prelude (its own process group, its output straight into
+ * Starts one step through the prelude (its own process group, and the task's cgroup when
+ * it has one; its output straight into
  * the given fds: the log, for a command; no pipe through the worker), or, for a `--tty`
  * task, in its terminal (a session of its own; the worker copies the output to the log). The step records
  * itself in the ledger before it runs anything, so a worker killed right after this call
@@ -45,7 +46,7 @@ export function spawnStep(
   ledger: Ledger,
   key: number | string,
   argv: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number; terminal?: TaskTerminal | null },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stdout: number; stderr: number; terminal?: TaskTerminal | null; cgroup?: string | null },
 ): Step | { error: string } {
   let record: string;
   try {
@@ -54,7 +55,7 @@ export function spawnStep(
     return { error: `cannot start command: ${errnoReason(err)}` };
   }
   // The one spawn of a step: through the prelude, in a pipe-less process group, or in the task's terminal.
-  const args = ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, ...argv];
+  const args = ['-c', STEP_PRELUDE, STEP_PRELUDE_NAME, record, ledger.goPath, opts.cgroup ?? '', ...argv];
   let pid: number | undefined;
   let exited: Promise<{ code: number | null; signal: string | null }>;
   try {

@@ -7,7 +7,17 @@ import type { Marker } from '../core/markers.js';
 import { addSpend, overBudget } from '../core/spend.js';
 import { ProgressTracker } from '../core/progress.js';
 import { describeError } from '../core/errors.js';
-import { commandEnv, historyKey, runsAsPipeline, taskSteps, withWorker, type Task, type TaskStatus, type Worktree } from '../core/task.js';
+import {
+  commandEnv,
+  historyKey,
+  runsAsPipeline,
+  taskSteps,
+  withWorker,
+  type Resources,
+  type Task,
+  type TaskStatus,
+  type Worktree,
+} from '../core/task.js';
 import { describeEnd } from '../core/task-view.js';
 import { formatLimit, retryDelaySeconds } from '../core/queue.js';
 import type { Config } from '../store/config.js';
@@ -16,9 +26,12 @@ import { keepLaunchEnv, removeLaunchEnv } from '../store/launch-env.js';
 import type { Ledger } from '../store/ledger.js';
 import { MarkerReader } from '../store/log-cursor.js';
 import type { TaskStore } from '../store/tasks.js';
-import { stopGroup } from './graceful-stop.js';
+import { stopContained } from './graceful-stop.js';
+import { cgroupOomKills } from './cgroup.js';
+import { containTask, outOfMemoryError, releaseCgroup } from './containment.js';
+import { ResourceMeter } from './resources.js';
 import { underFirstWriteLock } from './hand-over.js';
-import { ownStartTime } from './proc.js';
+import { CGROUP_ENTRY_FAILED, ownStartTime } from './proc.js';
 import { sleep } from './sleep.js';
 import { StateWriter } from './state-writer.js';
 import { testPoint } from './test-stop.js';
@@ -29,6 +42,8 @@ import type { Attention, TaskTerminal } from './task-terminal.js';
 import { runWaitingHook } from './waiting-hook.js';
 
 const MARKER_POLL_MS = 100;
+/** How often what the task uses is measured (written with the progress, at most once a second). */
+const RESOURCE_SAMPLE_MS = 1000;
 /** A git step stopped at its deadline has this long between TERM and KILL. */
 const GIT_KILL_AFTER_MS = 2000;
 
@@ -56,6 +71,12 @@ export class TaskRun {
   /** The task file holds this worker's pid: from then on only this worker writes it. */
   private started = false;
   private currentGroup: { pgid: number; startTime: number | null } | null = null;
+  /** The task's cgroup, when it has one (every step runs in it). */
+  private cgroup: string | null = null;
+  private meter: ResourceMeter | null = null;
+  private resources: Resources | null = null;
+  /** The task's memory limit (bytes), when it has one: a SIGKILL the kernel counts as an OOM kill is reported so. */
+  private memoryLimit: number | null = null;
   private readonly markers: MarkerReader;
   private readonly pipeline: boolean;
   /** Where commands run: the project's cwd, or its place in the task's worktree. */
@@ -80,6 +101,8 @@ export class TaskRun {
      * this long for it, so a cancel or a stop by the cluster is not taken for a failure.
      */
     private readonly signalSettleMs = 0,
+    /** In a job its cluster holds its processes together, and measures them. */
+    private readonly inJob = false,
   ) {
     this.task = task;
     this.cwd = task.cwd;
@@ -113,9 +136,10 @@ export class TaskRun {
     return this.cancelling || this.timedOut;
   }
 
+  /** The one stop of what runs now (a cancel, a timeout): the step's group and everything in the task's cgroup. */
   private async stopCurrent(): Promise<void> {
     const g = this.currentGroup;
-    if (g) await stopGroup(g.pgid, g.startTime, this.config.cancelGraceMs);
+    if (g) await stopContained({ ...g, cgroup: this.cgroup }, this.config.cancelGraceMs);
   }
 
   async run(): Promise<void> {
@@ -128,7 +152,9 @@ export class TaskRun {
     const made = this.task.worktree && this.task.isolation ? this.task.worktree : null;
     if (made && this.task.isolation) this.cwd = (await import('./worktree.js')).worktreeCwd(this.task, this.task.isolation, made);
     const prepared =
-      (this.task.tty ? await this.openTerminal() : null) ?? (this.task.isolation && !made ? await this.prepareWorktree() : null);
+      this.contain() ??
+      (this.task.tty ? await this.openTerminal() : null) ??
+      (this.task.isolation && !made ? await this.prepareWorktree() : null);
     let gate: number | null = null;
     if (prepared) {
       final = this.cancelling
@@ -172,6 +198,10 @@ export class TaskRun {
       // After the final state: an attach that sees its socket close reads it at once.
       this.terminal?.close();
     }
+    // Empty since its last step settled: removed after the final state, whose write it must not
+    // take room from on a full disk (its record frees a page). A worker killed before this
+    // leaves it to the sweepers, by its record.
+    if (this.cgroup) releaseCgroup(this.ledger, this.cgroup);
   }
 
   /** The terminal of a `--tty` task (node-pty is loaded here, and only here); returns why it cannot be had, or null. */
@@ -300,6 +330,43 @@ export class TaskRun {
   }
 
   /**
+   * Where the task's processes are held (its cgroup, or process groups), before anything
+   * runs; the meter of what they use. Returns why the task cannot run as configured, or null.
+   */
+  private contain(): string | null {
+    const limits = this.config.projects[this.task.project]?.limits ?? {};
+    // Limits added to config.json after a job was submitted: its cluster's, never ignored here.
+    if (this.inJob && (limits.memory !== undefined || limits.cpus !== undefined)) {
+      return `project "${this.task.project}" has limits, which apply to local tasks (ask the cluster: --sbatch-arg=--mem=...)`;
+    }
+    const setting = this.inJob ? 'process-group' : (this.config.containment ?? 'auto');
+    const c = containTask(this.ledger, this.store.paths.home, this.task.id, setting, limits);
+    if ('problem' in c) return c.problem;
+    this.cgroup = c.cgroup;
+    this.memoryLimit = c.memoryLimit;
+    // A job's processes are its cluster's to hold together (scancel stops them all): not said here.
+    if (!this.inJob) {
+      this.task = { ...this.task, containment: c.cgroup ? 'cgroup' : 'process-group' };
+      this.meter = new ResourceMeter(this.cgroup);
+      const timer = setInterval(() => this.measure(), RESOURCE_SAMPLE_MS);
+      timer.unref();
+      this.stopMeasuring = () => clearInterval(timer);
+    }
+    return null;
+  }
+
+  private stopMeasuring: () => void = () => {};
+
+  private measure(): void {
+    if (!this.meter || !this.started) return;
+    const r = this.meter.sample(this.currentGroup?.pgid ?? null);
+    const was = this.resources;
+    this.resources = r;
+    if (!was || was.cpuSeconds !== r.cpuSeconds || was.memoryBytes !== r.memoryBytes || was.cpuPercent !== r.cpuPercent)
+      this.writer.changed(true);
+  }
+
+  /**
    * The worktree, made after the first write (git may take a while on a big repo; the
    * worker is alive and cancellable meanwhile). Returns why it could not be made, or null.
    */
@@ -331,18 +398,19 @@ export class TaskRun {
   }
 
   private readonly runGit: ProgramRunner = async (argv, opts) => {
-    const step = spawnStep(this.ledger, `git-${++this.gitRuns}`, argv, { ...opts, cwd: opts.cwd ?? this.cwd });
+    const step = spawnStep(this.ledger, `git-${++this.gitRuns}`, argv, { ...opts, cwd: opts.cwd ?? this.cwd, cgroup: this.cgroup });
     if ('error' in step) return step;
     if (opts.label === 'worktree-add') testPoint('worktree-add');
     // Past its deadline, git's whole group is stopped as a cancel stops a step (TERM, grace, KILL).
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
-      void stopGroup(step.pgid, step.startTime, GIT_KILL_AFTER_MS);
+      void stopContained({ pgid: step.pgid, startTime: step.startTime, cgroup: this.cgroup }, GIT_KILL_AFTER_MS);
     }, opts.timeoutMs);
     const exit = await this.settle(step).finally(() => clearTimeout(deadline));
     // Git never ran: its record could not be written (a full disk), which git's exit code would not say.
     if (exit.code === 126 && !exit.recorded) return { error: `cannot start git: ${whyUnrecorded(step.record)}` };
+    if (!exit.ran) return { error: `cannot start git: ${this.cgroupEntryFailed()}` };
     return { ...exit, timedOut };
   };
 
@@ -350,15 +418,28 @@ export class TaskRun {
    * Waits for a step's main process, then stops what it left in its group; the record
    * goes once the group is gone. `recorded`: the step had written its record.
    */
-  private async settle(step: Step): Promise<{ code: number | null; signal: string | null; recorded: boolean }> {
+  private async settle(step: Step): Promise<{ code: number | null; signal: string | null; recorded: boolean; ran: boolean }> {
     this.currentGroup = { pgid: step.pgid, startTime: step.startTime };
-    const exit = { ...(await step.exited), recorded: stepRecorded(step.record) };
-    // The main process ended the step: whatever it left in its group is stopped too.
-    const gone = await stopGroup(step.pgid, step.startTime, this.config.cancelGraceMs);
+    const exited = await step.exited;
+    const recorded = stepRecorded(step.record);
+    // The prelude empties its record and exits 124 when it cannot enter the cgroup: nothing ran.
+    const exit = { ...exited, recorded, ran: !(exited.code === CGROUP_ENTRY_FAILED && !recorded) };
+    this.measure();
+    // The main process ended the step: whatever it left (in its group, in the task's cgroup) is
+    // stopped too, as systemd's KillMode=control-group does; the slot is held until it is all gone.
+    const { gone, stopped } = await stopContained(
+      { pgid: step.pgid, startTime: step.startTime, cgroup: this.cgroup },
+      this.config.cancelGraceMs,
+    );
+    if (stopped > 0 && !this.stopped) this.log(`stopped ${stopped} process${stopped === 1 ? '' : 'es'} it left running`);
     // A group that outlives even KILL keeps its record: it still holds the task's slot.
     if (gone) this.ledger.endStep(step.record);
     this.currentGroup = null;
     return exit;
+  }
+
+  private cgroupEntryFailed(): string {
+    return `cannot move into its cgroup ${this.cgroup ?? ''}`;
   }
 
   private async runStep(argv: string[], index: number, count: number): Promise<StepResult> {
@@ -373,6 +454,7 @@ export class TaskRun {
         stdout: this.logFd,
         stderr: this.logFd,
         terminal: this.terminal,
+        cgroup: this.cgroup,
       });
       if (!('error' in s)) this.currentGroup = { pgid: s.pgid, startTime: s.startTime };
       return s;
@@ -400,12 +482,17 @@ export class TaskRun {
     if ('error' in step) return { exitCode: null, signal: null, error: step.error };
     if (this.stopped) void this.stopCurrent();
 
+    const oomKills = this.cgroup && this.memoryLimit !== null ? cgroupOomKills(this.cgroup) : 0;
     const exit = await this.settle(step);
     this.markers.drain();
     // Its prelude could not write its record (a full disk): the command never ran; say so, not "exit 126".
     if (exit.code === 126 && !exit.recorded) {
       const what = this.pipeline ? `stage ${index + 1}/${count} (${this.progress.stage?.name ?? index + 1})` : 'the command';
       return { exitCode: null, signal: null, error: `cannot start ${what}: ${whyUnrecorded(step.record)}` };
+    }
+    if (!exit.ran) return { exitCode: null, signal: null, error: `cannot start the command: ${this.cgroupEntryFailed()}` };
+    if (exit.signal === 'SIGKILL' && this.cgroup && this.memoryLimit !== null && cgroupOomKills(this.cgroup) > oomKills) {
+      return { exitCode: null, signal: exit.signal, error: outOfMemoryError(this.memoryLimit) };
     }
     return { exitCode: exit.code, signal: exit.signal, error: null };
   }
@@ -466,11 +553,17 @@ export class TaskRun {
   /** The task as it is now, with its stage and progress (none yet: not in the file either). */
   private current(): Task {
     const { stage, progress } = this.progress;
-    return { ...this.task, ...(stage ? { stage } : {}), ...(progress ? { progress } : {}) };
+    return {
+      ...this.task,
+      ...(stage ? { stage } : {}),
+      ...(progress ? { progress } : {}),
+      ...(this.resources ? { resources: this.resources } : {}),
+    };
   }
 
   private async finish(status: TaskStatus, result: StepResult): Promise<void> {
     this.writer.stop();
+    this.stopMeasuring();
     const now = Date.now();
     const stage = this.progress.stage;
     this.progress.finish(status === 'completed', now);
@@ -494,6 +587,8 @@ export class TaskRun {
       const ctx = this.gitContext(stage?.name ?? '');
       this.task = await (await import('./worktree.js')).withEndDiff(this.task, this.task.worktree, (l) => this.log(l), ctx);
     }
+    // Final: nothing of the task runs any more (the cgroup, and its cpu.stat, go after the final write).
+    if (this.meter && this.started) this.task = { ...this.task, resources: this.meter.final() };
     if (!this.started) {
       // Nothing ran (a bad cwd, a missing command, a cancel before the start): this is the first write.
       await this.firstWrite(() => undefined);

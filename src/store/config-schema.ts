@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { copyPathProblem } from '../core/diff.js';
 import { sbatchArgProblem } from '../core/slurm.js';
+import { parseSize } from '../core/units.js';
 import { LOCAL_EXECUTOR, PROJECT_NAME_RE, PROJECT_NAME_RULE } from '../core/task.js';
 import { MAX_RETRIES } from '../core/queue.js';
 import { parseDuration } from '../core/units.js';
@@ -68,6 +69,15 @@ const project = z.strictObject({
   onWaiting: z.string('must be a shell line (a string; "" turns the top-level one off for this project)').optional(),
   budget: budget.optional(),
   tty: z.boolean('must be true or false').optional(),
+  limits: z
+    .strictObject({
+      memory: z
+        .string('must be a size such as "2G" or "512M"')
+        .refine((v) => parseSize(v) !== null, 'must be a size such as "2G" or "512M"')
+        .optional(),
+      cpus: z.number('must be a number of CPUs (1.5: one and a half)').positive('must be a positive number of CPUs').optional(),
+    })
+    .optional(),
 });
 
 /** `{ "type": "slurm", "sbatchArgs": [...] }`: a Slurm cluster (src/runner/executors/slurm/). */
@@ -110,6 +120,7 @@ const schema = z.strictObject({
     .nonnegative('must be a non-negative integer (milliseconds)')
     .max(MAX_GRACE_MS, `must be at most ${MAX_GRACE_MS} (one hour, in milliseconds)`)
     .default(5000),
+  containment: z.enum(['auto', 'cgroup', 'process-group'], 'must be "auto", "cgroup" or "process-group"').default('auto'),
   onFinish: z.string('must be a shell line (a string)').optional(),
   onWaiting: z.string('must be a shell line (a string)').optional(),
   executors: z.record(z.string().regex(EXECUTOR_NAME_RE, EXECUTOR_NAME_RULE), executor).default({}),

@@ -37,7 +37,12 @@ export interface ProjectConfig {
   budget?: Budget;
   /** Its tasks run in a terminal of their own, as with `--tty`. */
   tty?: boolean;
+  /** What its tasks may use at most (cgroup v2 memory.max / cpu.max): a launch is refused where they cannot be applied. */
+  limits?: { memory?: string; cpus?: number };
 }
+
+/** How a task's processes are held together: `auto` takes a cgroup where the machine gives one. */
+export type ContainmentSetting = 'auto' | 'cgroup' | 'process-group';
 
 /** A Slurm cluster: each task is one batch job, submitted with these extra sbatch options. */
 export interface SlurmExecutorConfig {
@@ -58,6 +63,8 @@ export type ExecutorConfig = ExecutorConfigs[keyof ExecutorConfigs];
 export interface Config {
   maxParallelTasks: number;
   cancelGraceMs: number;
+  /** Absent in configs cached by older versions: auto. */
+  containment?: ContainmentSetting;
   /** A shell line run once when a task reaches a final state (runner/finish-hook.ts). */
   onFinish?: string;
   /** A shell line run once when a task starts waiting for a person (runner/waiting-hook.ts). */
@@ -69,7 +76,7 @@ export interface Config {
 // Bump when the schema changes, so a config validated by an older version is checked again.
 const CONFIG_SCHEMA_VERSION = 4;
 
-export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, executors: {}, projects: {} };
+export const DEFAULT_CONFIG: Config = { maxParallelTasks: 10, cancelGraceMs: 5000, containment: 'auto', executors: {}, projects: {} };
 
 /** A config.json larger than this is refused before it is read (a config of a few projects is a few KiB). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;

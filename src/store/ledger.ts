@@ -16,6 +16,8 @@ import { removeTerminalSocket } from './terminal-socket.js';
  *   step-<n>   one per spawned step, written by the step's own shell before it checks
  *              `go`: "<pgid> <start time>" (the shell leads its group and execs the command);
  *              step-git-<n> for git and the hooks it starts (a worktree's checkout, its diff)
+ *   cgroup     the path of the task's cgroup, written before the cgroup is made and
+ *              removed after it is: a crash at any point leaves it findable
  *   stop.lock  held by whoever stops the groups of a ledger whose worker is gone
  *   cancel     made by `cancel` before it asks Slurm to stop a task's job, so the
  *              worker can tell that SIGTERM from a cancel from one from the cluster
@@ -45,6 +47,8 @@ export interface LedgerState {
   worker: LedgerWorker | null;
   go: boolean;
   steps: LedgerStep[];
+  /** The task's cgroup (it may be gone already, or not made yet). */
+  cgroup: string | null;
   /** How long ago the folder was made or last changed (a worker may be creating it right now). */
   ageMs: number;
 }
@@ -57,6 +61,7 @@ export class Ledger {
   readonly workerPath: string;
   readonly stopLockPath: string;
   readonly cancelPath: string;
+  readonly cgroupPath: string;
 
   constructor(
     private readonly paths: StatePaths,
@@ -67,6 +72,7 @@ export class Ledger {
     this.workerPath = join(this.dir, 'worker');
     this.stopLockPath = join(this.dir, 'stop.lock');
     this.cancelPath = join(this.dir, 'cancel');
+    this.cgroupPath = join(this.dir, 'cgroup');
   }
 
   /** The worker's first act: the folder, then its own pid and start time. */
@@ -103,6 +109,16 @@ export class Ledger {
     return file;
   }
 
+  /** The task's cgroup, recorded before it is made. */
+  recordCgroup(path: string): void {
+    writeFileAtomic(this.cgroupPath, path);
+  }
+
+  /** Its cgroup is removed. */
+  forgetCgroup(): void {
+    safeUnlink(this.cgroupPath);
+  }
+
   endStep(file: string): void {
     safeUnlink(file);
   }
@@ -119,17 +135,21 @@ export class Ledger {
       return null;
     }
     let worker: LedgerWorker | null = null;
+    let cgroup: string | null = null;
     const steps: LedgerStep[] = [];
     for (const name of names) {
       if (name === 'worker') worker = readWorker(this.workerPath);
-      else if (name.startsWith('step-') && !name.endsWith(TEMP_SUFFIX)) {
+      else if (name === 'cgroup') {
+        const r = readOwnFile(this.cgroupPath, 4096);
+        cgroup = r.ok && r.text.startsWith('/') ? r.text : null;
+      } else if (name.startsWith('step-') && !name.endsWith(TEMP_SUFFIX)) {
         const file = join(this.dir, name);
         const r = readOwnFile(file, 4096);
         const m = r.ok ? STEP_RECORD.exec(r.text) : null;
         steps.push(m ? { file, pgid: Number(m[1]), token: m[2]! } : { file, pgid: null, token: null });
       }
     }
-    return { worker, go: names.includes('go'), steps, ageMs };
+    return { worker, go: names.includes('go'), steps, cgroup, ageMs };
   }
 
   /** `cancel` is stopping this task (made before it signals the worker's job). */

@@ -4,7 +4,9 @@
 // random, and workers are stopped and killed at chosen points (worktree creation and
 // onFinish among them). /proc is sampled every 50 ms. In the end: every task final, none
 // run twice, no process of any task alive, never more than 4 tasks with a live command,
-// and each ran, and had its onFinish run once, with its own shell's environment.
+// and each ran, and had its onFinish run once, with its own shell's environment. Where
+// the machine gives cgroups, a quarter of the commands also start a `setsid` escapee
+// (a session of its own, outside the task's process group): none may be left either.
 //
 // `npm test` runs it for CHAOS_SECONDS (default 20); `npm run soak` for longer, with
 // the figures written to CHAOS_REPORT (see test/faults/RELIABILITY.md).
@@ -17,6 +19,7 @@ import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
 import { Harness, sleep, waitFor, type RunningCli } from '../integration/harness.js';
 import { makeRepo } from '../fixtures/index.js';
 import { describeLive, pidsMatching, procState, taskProcesses } from './fault-kit.js';
+import { cgroupFolder, taskCgroups } from '../fixtures/cgroups.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
 const LIMIT = 4;
@@ -26,8 +29,27 @@ const SHELLS = ['A', 'B', 'C'];
 const POINTS = ['spawned', 'stage-spawned', 'final-write', 'worktree-add', 'finish-hook'];
 /** The onFinish hook's shell (before and after it execs the user's line): not a command of the task. */
 const HOOK = /dev-tools-onfinish|chaos-onfinish/;
+/** Escapees (started with setsid by a command) need a cgroup to be stopped: only where the machine gives one. */
+const CGROUPS = cgroupFolder() !== null;
+/** An escapee's command line, told apart from every other sleep of the run. */
+const ESCAPEE = 'sleep 27.5';
+
 /** Past the kills: enough for a task claimed by a killed CLI to be reaped as never started (15 s). */
 const DRAIN_MS = 45_000;
+
+/** A file's text, or '' (a process or cgroup gone meanwhile). */
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A process's command line, spaces between its arguments. */
+function commandLine(pid: number): string {
+  return readOr(`/proc/${pid}/cmdline`).split('\0').filter(Boolean).join(' ');
+}
 
 /** A small seeded generator, so a failing run can be replayed with CHAOS_SEED. */
 function random(seed: number): () => number {
@@ -76,6 +98,13 @@ interface Figures {
   hooksDoubled: number;
   hooksWrongEnvironment: number;
   notFinal: number;
+  /** How the tasks' processes were held (cgroup where the machine gives one). */
+  containment: string;
+  /** Commands that started a setsid escapee, and escapees alive at the end. */
+  escapees: number;
+  escaped: number;
+  /** Tasks whose log says processes their command left running were stopped when it exited (escapees among them). */
+  leftoversStopped: number;
   orphans: number;
   drainMs: number;
 }
@@ -139,6 +168,10 @@ describe('chaos', () => {
         hooksDoubled: 0,
         hooksWrongEnvironment: 0,
         notFinal: 0,
+        containment: CGROUPS ? 'cgroup' : 'process-group',
+        escapees: 0,
+        escaped: 0,
+        leftoversStopped: 0,
         orphans: 0,
         drainMs: 0,
       };
@@ -168,6 +201,10 @@ describe('chaos', () => {
           if (roll < 0.7 && queuedCount() < LIMIT * 3) {
             const seconds = (0.8 + rand() * 1.7).toFixed(2);
             const stubborn = rand() < 1 / 3 ? `trap '' TERM; ` : '';
+            // Started from a subshell that exits at once: the command's `wait` does not wait for it
+            // (setsid execs in place when its caller leads no group, so `setsid x &` would be waited for).
+            const escapee = CGROUPS && rand() < 1 / 4 ? `(setsid ${ESCAPEE} &); ` : '';
+            if (escapee) figures.escapees++;
             // The queue's controls: after a task launched before, a timeout some runs exceed, a retry of a first attempt that fails.
             const controls: string[] = [];
             const earlier = [...confirmed.keys()].slice(-8);
@@ -176,7 +213,7 @@ describe('chaos', () => {
             const retried = rand() < 0.2;
             if (retried) controls.push('--retries', '1');
             const failFirst = retried ? `[ "$DEV_TOOLS_ATTEMPT" = 2 ] || exit 3; ` : '';
-            const body = `${stubborn}${record}; sleep ${seconds} & sleep ${seconds}; wait; ${failFirst}echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
+            const body = `${stubborn}${escapee}${record}; sleep ${seconds} & sleep ${seconds}; wait; ${failFirst}echo "end $DEV_TOOLS_TASK_ID" >> ${spans}`;
             const kind = rand();
             const what =
               kind < 0.2
@@ -369,6 +406,9 @@ describe('chaos', () => {
       }
       const left = taskProcesses(h.home, { ignore: HOOK });
       figures.orphans = [...left.values()].reduce((n, pids) => n + pids.length, 0);
+      // This run's only (another run on the machine has escapees of its own).
+      figures.escaped = [...left.values()].flat().filter((pid) => commandLine(pid) === ESCAPEE).length;
+      figures.leftoversStopped = all.filter((t) => /stopped \d+ process(es)? it left running/.test(h.log(t.id))).length;
       for (const t of all.filter((x) => !isFinal(x.status))) {
         // What a stuck task looked like, to reproduce it (with CHAOS_SEED) and see why.
         let ledger: string[] = [];
@@ -377,13 +417,26 @@ describe('chaos', () => {
         } catch {
           // no ledger
         }
-        console.log(`[stuck] ${JSON.stringify(t)} ledger=${JSON.stringify(ledger)} log=${JSON.stringify(h.log(t.id).slice(-500))}`);
+        const worker = t.pid ? `worker ${t.pid}: ${procState(t.pid) ?? 'gone'} wchan=${readOr(`/proc/${t.pid}/wchan`)}` : 'no worker';
+        const cgroup = ledger.find((l) => l.startsWith('cgroup='))?.slice('cgroup='.length);
+        const held = cgroup
+          ? `cgroup ${readOr(join(cgroup, 'cgroup.events')).replace(/\n/g, ' ')}procs ${readOr(join(cgroup, 'cgroup.procs'))
+              .split('\n')
+              .filter(Boolean)
+              .map((p) => `${p}=${commandLine(Number(p))}`)
+              .join('|')}`
+          : '';
+        console.log(
+          `[stuck] ${JSON.stringify(t)} ledger=${JSON.stringify(ledger)} ${worker} ${held} log=${JSON.stringify(h.log(t.id).slice(-500))}`,
+        );
       }
       const report = JSON.stringify(figures);
       console.log(`[figure] chaos: ${report}`);
       if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, `${JSON.stringify(figures, null, 2)}\n`);
 
-      expect(figures.launches).toBeGreaterThan(SECONDS);
+      // It launched all along: one launch every 2 s at least (a CLI takes seconds at a load average of 14 on 2 cores).
+      expect(figures.launches).toBeGreaterThanOrEqual(SECONDS / 2);
+      expect(figures.ran).toBeGreaterThan(0);
       expect(figures.kills.worker + figures.kills.atPoint).toBeGreaterThan(0);
       expect(figures.kills.cli).toBeGreaterThan(0);
       expect({ notFinal: figures.notFinal, stuck: all.filter((t) => !isFinal(t.status)).map((t) => `${t.id}:${t.status}`) }).toEqual({
@@ -403,6 +456,8 @@ describe('chaos', () => {
       expect({ breaches: figures.limitBreaches, first: breaches }).toEqual({ breaches: 0, first: [] });
       expect(figures.maxLiveTasks).toBeLessThanOrEqual(LIMIT);
       expect(readdirSync(join(h.home, 'run'))).toEqual([]);
+      expect(figures.escaped).toBe(0);
+      expect(taskCgroups(h.home)).toEqual([]);
       // A launch environment is left only where the launcher was killed before its task file existed
       // (swept a minute later); none belongs to a task.
       const envLeft = readdirSync(join(h.home, 'env')).map((f) => f.replace(/\.json$/, ''));

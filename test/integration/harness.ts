@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { isAlive } from '../../src/runner/proc.js';
+import { removeTaskCgroups } from '../fixtures/cgroups.js';
 import { BIN, killGroup, pidsWithEnv, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
 
 // The shared fixtures these tests have always taken from here.
@@ -189,6 +190,7 @@ export class Harness {
     // Commands of tasks not recorded in any task file (a worker killed before its first write):
     // they carry this state dir in their environment.
     for (const pid of pidsWithEnv(`DEV_TOOLS_HOME=${this.home}`)) killGroup(pid);
+    removeTaskCgroups(this.home);
     rmSync(this.home, { recursive: true, force: true });
   }
 }

@@ -14,7 +14,7 @@ import { TaskStore } from '../../store/tasks.js';
 import { jobWorker } from '../executors/registry.js';
 import { runFinishHook } from '../finish-hook.js';
 import { runWaitingHook } from '../waiting-hook.js';
-import { liveGroups } from '../orphans.js';
+import { ledgerBusy } from '../orphans.js';
 import { ownStartTime } from '../proc.js';
 import { programsStarted } from '../program.js';
 import { schedule } from '../scheduler.js';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       // In a job, the command also gets what the cluster gives the job (SLURM_JOB_ID, SLURM_CPUS_ON_NODE, ...).
       const env = job ? { ...setup.env, ...job.commandEnv() } : setup.env;
       hookEnv = env;
-      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job?.signalSettleMs ?? 0);
+      run = new TaskRun(store, setup.config, ledger, entry, setup.logFd, env, job?.signalSettleMs ?? 0, !!job);
       if (early.stop) run.onCancel(...early.stop);
       try {
         await run.run();
@@ -142,8 +142,8 @@ function closeLedger(ledger: Ledger): void {
   ledger.revoke();
   const state = ledger.read();
   if (!state) return;
-  // A group that survived KILL keeps its record (the sweepers still see, count and stop it).
-  if (liveGroups(state).length > 0) ledger.dropWorker();
+  // A group (or cgroup) that survived KILL keeps its record (the sweepers still see, count and stop it).
+  if (ledgerBusy(state) || state.cgroup) ledger.dropWorker();
   else ledger.remove();
 }
 

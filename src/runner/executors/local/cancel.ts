@@ -8,7 +8,7 @@ import { isBroken, isFinal, type Task } from '../../../core/task.js';
 import type { Config } from '../../../store/config.js';
 import { Ledger } from '../../../store/ledger.js';
 import type { TaskStore } from '../../../store/tasks.js';
-import { liveGroups, stopOrphanedGroups } from '../../orphans.js';
+import { ledgerBusy, stopOrphanedGroups } from '../../orphans.js';
 import { reapIfDead, schedule } from '../../scheduler.js';
 import { pollUntil, sleep } from '../../sleep.js';
 import { rejectTask } from '../../approval.js';
@@ -59,7 +59,7 @@ function describeFinal(status: Task['status']): string {
 
 function hasLiveGroups(store: TaskStore, id: string): boolean {
   const state = new Ledger(store.paths, id).read();
-  return !!state && liveGroups(state).length > 0;
+  return !!state && ledgerBusy(state);
 }
 
 /** The task ended (by its worker or a reaper): return once the worker has exited too. */

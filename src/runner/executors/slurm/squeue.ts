@@ -6,7 +6,15 @@
 // asked again only after a backoff; meanwhile everyone uses the last answer and says so.
 import { join } from 'node:path';
 import { answeredCache, failedCache, retryInMs, sharedAnswerMs, statesFromCache, type JobCache } from '../../../core/slurm-cache.js';
-import { isUnknownJobError, parseSqueue, SQUEUE_FORMAT, type JobStates } from '../../../core/slurm.js';
+import {
+  isUnknownJobError,
+  parseSqueue,
+  parseSstat,
+  SQUEUE_FORMAT,
+  SSTAT_FORMAT,
+  type JobInfo,
+  type JobStates,
+} from '../../../core/slurm.js';
 import { writeFileAtomic } from '../../../store/atomic.js';
 import type { StatePaths } from '../../../store/paths.js';
 import { readOwnFile } from '../../../store/read-own.js';
@@ -24,10 +32,30 @@ export async function queryJobs(jobIds: Iterable<string>): Promise<JobStates> {
   } catch (err) {
     return { asked, found: new Map(), error: (err as Error).message };
   }
-  if (r.code === 0) return { asked, found: parseSqueue(r.stdout), error: null };
+  if (r.code === 0) return { asked, found: await withResources(parseSqueue(r.stdout)), error: null };
   // One unknown id is an error; several unknown ids are just not listed.
   if (isUnknownJobError(r.stderr)) return { asked, found: new Map(), error: null };
   return { asked, found: new Map(), error: `squeue: ${firstLine(r.stderr) || `exit code ${r.code}`}` };
+}
+
+/**
+ * What the running jobs use, from `sstat` (one call for all of them), where the cluster
+ * gathers it (JobAcctGatherType not none); else they stay without: nothing is guessed.
+ */
+async function withResources(found: Map<string, JobInfo>): Promise<Map<string, JobInfo>> {
+  const running = [...found].filter(([, info]) => info.state === 'RUNNING').map(([id]) => id);
+  if (running.length === 0) return found;
+  try {
+    const r = await runSlurm('sstat', ['-n', '-P', '-a', '-o', SSTAT_FORMAT, '-j', running.join(',')], { timeoutMs: QUERY_TIMEOUT_MS });
+    if (r.code !== 0) return found;
+    for (const [id, resources] of parseSstat(r.stdout)) {
+      const info = found.get(id);
+      if (info) found.set(id, { ...info, resources });
+    }
+  } catch {
+    // no sstat (or it did not answer): the jobs show no resources
+  }
+  return found;
 }
 
 /** This process's place in the ±20 % of jitter: fixed, so its own checks agree with one another. */
