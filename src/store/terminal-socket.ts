@@ -3,7 +3,6 @@
 // path holds at most 107 bytes (and Node cuts a longer one silently): under a deep state
 // dir it goes to a folder of this user's under $XDG_RUNTIME_DIR, else /tmp, checked as
 // the state dir is (ours, 0700, no link).
-import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -29,7 +28,8 @@ function shortFolder(env: NodeJS.ProcessEnv = process.env): string {
 
 function inShortFolder(paths: StatePaths, id: string): string {
   // The state dir's hash tells two state dirs apart; the id tells the tasks apart.
-  const home = createHash('sha256').update(paths.home).digest('hex').slice(0, 12);
+  // node:crypto only here (a deep state dir's --tty task): loading it costs every command that imports this module a few ms.
+  const home = process.getBuiltinModule('node:crypto').createHash('sha256').update(paths.home).digest('hex').slice(0, 12);
   return join(shortFolder(), `${home}-${id}.sock`);
 }
 

@@ -414,4 +414,11 @@ describe('fast paths', () => {
       expect(r.modules.filter((u) => HEAVY_MODULE.test(u))).toEqual([]);
     },
   );
+
+  it.each([[['--help']], [['status']], [['status', '--json']], [['logs', '-n', '5', 'zzzz']]])('%j does not load node:crypto', (args) => {
+    h.launch('web', 'x', ['true']);
+    const r = h.runRecordingImports(args);
+    expect(r.code === 0 || r.code === 1).toBe(true);
+    expect(r.modules.filter((u) => u === 'node:crypto')).toEqual([]);
+  });
 });
