@@ -3,7 +3,6 @@
 // "over" means the cgroup is empty. Only the parts of cgroupfs dev-tools uses are read or
 // written here; where no writable cgroup v2 exists, tasks fall back to process groups.
 import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { signalProcess } from './proc.js';
 import { pollUntil } from './sleep.js';
@@ -82,7 +81,8 @@ function ownCgroupPath(): string | null {
 
 /** The cgroup of a task of this state directory (several state directories share one `dev-tools`). */
 export function taskCgroupPath(rootDir: string, home: string, id: string): string {
-  const key = createHash('sha256').update(home).digest('hex').slice(0, 8);
+  // node:crypto when it is used: `status` loads this module, and node:crypto costs it a few ms.
+  const key = process.getBuiltinModule('node:crypto').createHash('sha256').update(home).digest('hex').slice(0, 8);
   return join(rootDir, `${key}-${id}`);
 }
 
