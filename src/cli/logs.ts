@@ -27,6 +27,13 @@ export function registerLogs(program: Command): void {
         const { printTerminalLog } = await import('./terminal-log.js');
         return printTerminalLog(store, config, id, n, Boolean(opts.follow));
       }
+      // Ctrl+C while following only stops following: from before the tail is printed, as a
+      // Ctrl+C may come as soon as it shows (on a busy machine, before the next statement).
+      let stop = false;
+      if (opts.follow)
+        process.on('SIGINT', () => {
+          stop = true;
+        });
       const write = outputWriter(Boolean(opts.raw));
       let offset = 0;
       try {
@@ -38,11 +45,6 @@ export function registerLogs(program: Command): void {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       if (!opts.follow) return write(null);
-      let stop = false;
-      // Ctrl+C while following only stops following.
-      process.on('SIGINT', () => {
-        stop = true;
-      });
       const [{ followTask }, { isFinal }] = await Promise.all([import('../runner/follow.js'), import('../core/task.js')]);
       const final = await followTask(store, config, id, {
         offset,

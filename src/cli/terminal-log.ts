@@ -13,6 +13,12 @@ import { endedLine, writeOut } from './output.js';
 const PLAYBACK_BYTES = 1024 * 1024;
 
 export async function printTerminalLog(store: TaskStore, config: Config, id: string, n: number, follow: boolean): Promise<void> {
+  // Following, Ctrl+C only stops following: from before the playback shows (see logs.ts).
+  let stop = false;
+  if (follow)
+    process.on('SIGINT', () => {
+      stop = true;
+    });
   const tail = tailBytes(store.logPath(id), PLAYBACK_BYTES);
   const lines = renderTerminalStream(tail.data.toString('utf8'));
   const shown = n === 0 ? [] : lines.slice(-n);
@@ -21,10 +27,6 @@ export async function printTerminalLog(store: TaskStore, config: Config, id: str
   };
   print(shown);
   if (!follow) return;
-  let stop = false;
-  process.on('SIGINT', () => {
-    stop = true;
-  });
   const { followTask } = await import('../runner/follow.js');
   const decoder = new StringDecoder('utf8');
   const stream = new TerminalLines();
