@@ -321,7 +321,8 @@ describe('a controller that does not answer', () => {
       // Shows Slurm tasks: asks, gives up at the deadline (squeue itself would take 18 s), and says so once.
       const first = timed(h, ['status']);
       expect(first.code).toBe(0);
-      expect(first.ms).toBeLessThan(3000 + 2500);
+      // The 3 s deadline, and room for a loaded machine (9.3 s seen at load 16): far from squeue's 18 s.
+      expect(first.ms).toBeLessThan(3000 + 9000);
       expect(first.stderr.trim().split('\n')).toEqual([
         expect.stringMatching(
           /^warning: cannot ask Slurm about its jobs \(squeue did not answer within 3 s\); showing its answer of \d+ s ago$/,
