@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { isAlive } from '../../src/runner/proc.js';
-import { BIN, killGroup, pidsWithEnv, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
+import { BIN, childEnv, killGroup, pidsWithEnv, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
 
 // The shared fixtures these tests have always taken from here.
 export {
@@ -46,7 +46,7 @@ export class Harness {
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, DEV_TOOLS_HOME: this.home, NO_COLOR: '1', ...extra };
+    const env: NodeJS.ProcessEnv = { ...childEnv(), DEV_TOOLS_HOME: this.home, NO_COLOR: '1', ...extra };
     delete env.FORCE_COLOR;
     return env;
   }
