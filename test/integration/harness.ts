@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { isAlive } from '../../src/runner/proc.js';
-import { BIN, childEnv, killGroup, pidsWithEnv, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
+import { BIN, childEnv, killGroup, pidsWithEnv, processesWithArgs, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
 
 // The shared fixtures these tests have always taken from here.
 export {
@@ -179,12 +179,9 @@ export class Harness {
     }
     for (const c of this.children) if (c.pid) killGroup(c.pid);
     // Workers may have been spawned but not recorded yet: find them by their state dir argument.
-    const ps = spawnSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
-    for (const line of ps.stdout.split('\n')) {
-      if (!line.includes(this.home)) continue;
-      const [pid, pgid] = line.trim().split(/\s+/).map(Number);
+    for (const { pid, pgid } of processesWithArgs(this.home)) {
       if (pgid) killGroup(pgid);
-      if (pid) killGroup(pid);
+      killGroup(pid);
     }
     // Commands of tasks not recorded in any task file (a worker killed before its first write):
     // they carry this state dir in their environment.
