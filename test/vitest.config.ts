@@ -13,9 +13,12 @@ const parallel = (name: string, include: string[]) => ({
   extends: true as const,
   test: { name, include, pool: 'threads' as const, maxWorkers: 2 },
 });
+// One worker process runs all the files of a serial project (isolate: false), one after the
+// other: not a process started and the harness and sources imported again for each file. Their
+// group runs after unit and ui (groupOrder 1), a project at a time.
 const serial = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
   extends: true as const,
-  test: { name, include, fileParallelism: false, ...extra },
+  test: { name, include, fileParallelism: false, isolate: false, sequence: { groupOrder: 1 }, ...extra },
 });
 
 export default defineConfig({

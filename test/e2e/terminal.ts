@@ -1,6 +1,6 @@
 // A real terminal: tmux on its own socket. .ci/run installs tmux; without it the tests fail, never skip silently.
 import { spawnSync } from 'node:child_process';
-import { waitFor } from '../fixtures/index.js';
+import { childEnv, waitFor } from '../fixtures/index.js';
 
 let sockets = 0;
 
@@ -8,7 +8,8 @@ export class Terminal {
   readonly socket = `dev-tools-e2e-${process.pid}-${++sockets}`;
 
   tmux(...args: string[]): string {
-    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    // The server started by the first call passes its environment to what runs in the window.
+    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', env: childEnv() });
     if (r.error) throw new Error(`tmux is required for the end-to-end tests (apt-get install tmux): ${r.error.message}`);
     return r.stdout;
   }

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
-import { killGroup, makeTaskJson, procState, waitFor, writeTaskFile } from '../fixtures/index.js';
+import { killGroup, makeTaskJson, processesWithArgs, procState, waitFor, writeTaskFile } from '../fixtures/index.js';
 import type { Harness } from '../integration/harness.js';
 
 export { procState, startTime } from '../fixtures/index.js';
@@ -74,12 +74,7 @@ export function killAll(children: (ChildProcess | number | undefined | null)[]):
 
 /** Pids whose command line contains every one of `parts` (e.g. a group-stopper for one pgid). */
 export function pidsMatching(...parts: string[]): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  const out: number[] = [];
-  for (const line of ps.stdout.split('\n')) {
-    if (parts.every((p) => line.includes(p))) out.push(Number(line.trim().split(/\s+/)[0]));
-  }
-  return out.filter((p) => p !== process.pid);
+  return processesWithArgs(...parts).map((p) => p.pid);
 }
 
 /** Mounts a tmpfs of `size` over `dir`; false (test skips) when this machine cannot mount. */

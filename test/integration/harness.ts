@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isFinal, type TaskJson } from '../../src/core/task.js';
 import { isAlive } from '../../src/runner/proc.js';
 import { removeTaskCgroups } from '../fixtures/cgroups.js';
-import { BIN, killGroup, pidsWithEnv, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
+import { BIN, childEnv, killGroup, pidsWithEnv, processesWithArgs, RECORD_IMPORTS, waitFor } from '../fixtures/index.js';
 
 // The shared fixtures these tests have always taken from here.
 export {
@@ -47,7 +47,7 @@ export class Harness {
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, DEV_TOOLS_HOME: this.home, NO_COLOR: '1', ...extra };
+    const env: NodeJS.ProcessEnv = { ...childEnv(), DEV_TOOLS_HOME: this.home, NO_COLOR: '1', ...extra };
     delete env.FORCE_COLOR;
     return env;
   }
@@ -180,12 +180,9 @@ export class Harness {
     }
     for (const c of this.children) if (c.pid) killGroup(c.pid);
     // Workers may have been spawned but not recorded yet: find them by their state dir argument.
-    const ps = spawnSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
-    for (const line of ps.stdout.split('\n')) {
-      if (!line.includes(this.home)) continue;
-      const [pid, pgid] = line.trim().split(/\s+/).map(Number);
+    for (const { pid, pgid } of processesWithArgs(this.home)) {
       if (pgid) killGroup(pgid);
-      if (pid) killGroup(pid);
+      killGroup(pid);
     }
     // Commands of tasks not recorded in any task file (a worker killed before its first write):
     // they carry this state dir in their environment.

@@ -191,6 +191,8 @@ describe('eta', () => {
     const f = await h.waitForStatus(first.id, ['completed']);
     expect(f.progress?.etaSeconds ?? null).toBeNull();
     const longer = h.launch('hist', 'longer', ['sh', '-c', 'sleep 3']);
+    // Meanwhile (a command of its own, so it changes nothing of longer's estimate).
+    const second = h.launch('hist', 'second', ['sh', '-c', 'sleep 1; sleep 4']);
     // A different command has no history: unknown.
     const l = await waitFor(() => {
       const x = h.task(longer.id);
@@ -198,7 +200,6 @@ describe('eta', () => {
     }, 'worker pid');
     expect(l.progress?.etaSeconds ?? null).toBeNull();
     await h.waitForStatus(longer.id, ['completed']);
-    const second = h.launch('hist', 'second', ['sh', '-c', 'sleep 1; sleep 4']);
     await h.waitForStatus(second.id, ['completed']);
     // Same project and command as `second`: its duration (~5 s) is the history.
     const third = h.launch('hist', 'third', ['sh', '-c', 'sleep 1; sleep 4']);

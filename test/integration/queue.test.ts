@@ -231,13 +231,14 @@ describe('retries', () => {
 
   it('gives up after the last attempt; a timed-out attempt is not retried unless retryOnTimeout; exp delays 1 s, 2 s', async () => {
     h.writeConfig({ projects: { slow: { timeout: 1, retries: 2, retryOnTimeout: true, retryDelay: 'exp' } } });
+    // Three tasks of their own, side by side.
     const fails = h.sh('web', 'exit 7', ['--retries', '1']);
+    const noRetry = h.sh('web', 'sleep 30', ['--retries', '2', '--timeout', '1s']);
+    const slow = h.sh('slow', 'sleep 30');
     const f = await h.waitForStatus(fails.id, ['failed']);
     expect([f.attempt, f.attempts, f.exitCode]).toEqual([2, 2, 7]);
-    const noRetry = h.sh('web', 'sleep 30', ['--retries', '2', '--timeout', '1s']);
     const n = await h.waitForStatus(noRetry.id, ['failed']);
     expect([n.attempt, n.timedOut]).toEqual([1, true]);
-    const slow = h.sh('slow', 'sleep 30');
     const s = await h.waitForStatus(slow.id, ['failed'], 40_000);
     expect([s.attempt, s.attempts, s.timedOut, s.error]).toEqual([3, 3, true, 'timed out after 1s']);
     expect(h.log(slow.id)).toMatch(

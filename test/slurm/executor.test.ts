@@ -1,6 +1,7 @@
 // The Slurm executor on a real single-node cluster (test/slurm/cluster.sh up): the same
 // task, status, logs, wait, cancel, restart, pipeline and marker checks as for local
-// tasks, run through sbatch, squeue and scancel. Without a cluster these tests are
+// tasks, run through sbatch, squeue and scancel (a scancel from outside and the TERM and
+// KILL of a cancel are in cluster-users.test.ts). Without a cluster these tests are
 // skipped with the reason, except in CI, where they fail.
 // Over 250 lines: every scenario of the executor shares one cluster, one set-up and its cleanup.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskJson } from '../../src/core/task.js';
-import { alive, Harness, pidsWithEnv, waitFor } from '../integration/harness.js';
+import { Harness, waitFor } from '../integration/harness.js';
 import { writeTask } from '../faults/fault-kit.js';
 import { cancelJobsOf, job, jobs, requireCluster, scancel, submit, waitForJob } from './cluster.js';
 
@@ -47,11 +48,6 @@ async function fillNode(): Promise<string> {
   own.push(blocker);
   await waitForJob(blocker, /^RUNNING/);
   return blocker;
-}
-
-/** Live processes of a task's commands, wherever they went (setsid ones too): they carry its id. */
-function commandProcesses(id: string): number[] {
-  return pidsWithEnv(`DEV_TOOLS_TASK_ID=${id}`).filter(alive);
 }
 
 describe('a task on the Slurm executor', () => {
@@ -169,82 +165,6 @@ describe('the queue and cancel', () => {
     expect(h.task(t.id).status).toBe('cancelled');
     expect(h.task(t.id).pid).toBeUndefined();
     expect(existsSync(join(h.home, 'env', `${t.id}.json`))).toBe(false);
-  });
-
-  it('cancel of a running job whose command ignores TERM (with a setsid child) leaves no process', async () => {
-    const script = 'trap "" TERM; echo started; sleep 1000 & setsid sh -c \'trap "" TERM; sleep 999\' & wait';
-    const t = h.launch('p', 'stubborn', ['sh', '-c', script], ['--executor', 'slurm']);
-    const running = await waitFor(() => {
-      const now = h.task(t.id);
-      return now.status === 'running' && h.log(t.id).includes('started') && commandProcesses(t.id).length >= 4 ? now : undefined;
-    }, 'the command and its children to run');
-    expect(h.run(['status']).stdout).toContain('running 0/10 · on clusters: 1 running, 0 pending');
-    const c = h.run(['cancel', t.id]);
-    expect(c.code, c.stderr).toBe(0);
-    expect(c.stdout).toContain(`cancelled ${t.id} (Slurm job ${running.slurm!.jobId})`);
-    // cancel returns once the job has left the running states: nothing of the task is left.
-    expect(commandProcesses(t.id)).toEqual([]);
-    expect(alive(running.pid)).toBe(false);
-    expect(job(running.slurm!.jobId!)?.state).toMatch(/^(CANCELLED|COMPLETED)/);
-    expect(h.task(t.id).status).toBe('cancelled');
-  });
-
-  it('cancel of a running job whose command dies of the TERM Slurm sends it too: cancelled, never failed', async () => {
-    // Slurm signals the worker and the command at once: the command's death must not read as a failure.
-    for (let i = 0; i < 3; i++) {
-      const t = h.launch('p', `obedient ${i}`, ['sh', '-c', 'echo up; sleep 100'], ['--executor', 'slurm']);
-      await waitFor(() => h.log(t.id).includes('up') || undefined, 'the command to start');
-      const c = h.run(['cancel', t.id]);
-      expect(c.code, c.stderr).toBe(0);
-      expect(h.task(t.id)).toMatchObject({ status: 'cancelled', error: null });
-      expect(commandProcesses(t.id)).toEqual([]);
-    }
-  });
-
-  it('with a grace shorter than the cluster KillWait the worker records the cancel itself', async () => {
-    h.writeConfig({ ...CONFIG, cancelGraceMs: 1000 });
-    const t = h.launch('p', 'graceful', ['sh', '-c', 'trap "" TERM; echo started; sleep 1000'], ['--executor', 'slurm']);
-    await waitFor(() => h.log(t.id).includes('started') || undefined, 'the command to start');
-    const c = h.run(['cancel', t.id]);
-    expect(c.code, c.stderr).toBe(0);
-    expect(h.task(t.id)).toMatchObject({ status: 'cancelled', error: null });
-    expect(h.log(t.id)).toContain('==> [dev-tools] cancelled');
-    expect(commandProcesses(t.id)).toEqual([]);
-  });
-
-  it('scancel from outside dev-tools: the task is interrupted, with the reason, running or pending', async () => {
-    const t = h.launch('p', 'outside', ['sh', '-c', 'echo up; sleep 100'], ['--executor', 'slurm']);
-    await waitFor(() => h.log(t.id).includes('up') || undefined, 'the command to start');
-    scancel(h.task(t.id).slurm!.jobId!);
-    const stopped = await h.waitForStatus(t.id, ['interrupted', 'cancelled', 'failed', 'completed'], 30_000);
-    expect(stopped.status).toBe('interrupted');
-    expect(stopped.error).toMatch(/^Slurm stopped job \d+ \(scancel outside dev-tools\)$/);
-    expect(commandProcesses(t.id)).toEqual([]);
-
-    // A worker the cluster had to KILL (its command ignores TERM) cannot say so: whoever finds the job ended does.
-    h.writeConfig({ ...CONFIG, cancelGraceMs: 60_000 });
-    const stubborn = h.launch('p', 'outside', ['sh', '-c', 'trap "" TERM; echo up; sleep 100'], ['--executor', 'slurm']);
-    await waitFor(() => h.log(stubborn.id).includes('up') || undefined, 'the command to start');
-    const jobId = h.task(stubborn.id).slurm!.jobId!;
-    scancel(jobId);
-    await waitForJob(jobId, /^CANCELLED/, 30_000);
-    expect(h.run(['wait', stubborn.id]).code).toBe(1);
-    expect(h.task(stubborn.id)).toMatchObject({
-      status: 'interrupted',
-      error: `Slurm job ${jobId} ended CANCELLED (signal 9); its worker recorded no end`,
-    });
-
-    await fillNode();
-    const pending = h.launch('p', 'pending', ['true'], ['--executor', 'slurm']);
-    await waitForJob(pending.slurm!.jobId!, /^PENDING/);
-    scancel(pending.slurm!.jobId!);
-    await waitForJob(pending.slurm!.jobId!, /^CANCELLED/);
-    const after = statusJson();
-    expect(after.find((x) => x.id === pending.id)).toBeUndefined();
-    expect(h.task(pending.id)).toMatchObject({
-      status: 'interrupted',
-      error: `Slurm job ${pending.slurm!.jobId} ended CANCELLED; its worker never started`,
-    });
   });
 
   it('a job that ran without finding its task (a state dir the nodes do not share) says so', async () => {
