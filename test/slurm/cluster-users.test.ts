@@ -165,22 +165,26 @@ describe('what Slurm says of a job', () => {
     expect(stopped.error).toBe(
       `Slurm requeued job ${t.slurm!.jobId} (scontrol requeue, a node failure or preemption): its task does not run twice; restart it instead`,
     );
-    // The job runs again (Slurm holds a requeued job back a while, BeginTime: let it go now,
-    // again if the requeue set its begin time after that); its worker finds the task ended and leaves.
+    // The job runs again (Slurm holds a requeued job back a while, its BeginTime: let it go now,
+    // and again while it pends, whatever reason it shows at that moment: a CI run saw it pend past
+    // 60 s); its worker finds the task ended and leaves. On a timeout, the job's last state is named.
+    let last = '';
     await waitFor(
       () => {
         const j = job(t.slurm!.jobId!);
-        if (j?.state.startsWith('PENDING') && /BeginTime|None/.test(j.reason))
-          scontrol('update', `JobId=${t.slurm!.jobId}`, 'StartTime=now');
+        last = j ? `${j.state} (${j.reason})` : 'gone from squeue';
+        if (j?.state.startsWith('PENDING')) scontrol('update', `JobId=${t.slurm!.jobId}`, 'StartTime=now');
         return h.log(t.id).includes('not waiting for a worker') || undefined;
       },
       "the requeued job's worker to leave",
-      60_000,
+      150_000,
       500,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message} (job ${t.slurm!.jobId}: ${last})`);
+    });
     await waitForJob(t.slurm!.jobId!, /^(COMPLETED|FAILED)/, 30_000);
     expect(readFileSync(runs, 'utf8')).toBe('run\n');
-  }, 120_000);
+  }, 240_000);
 
   it('--sbatch-arg: checked at launch, given to sbatch after the executor options (a bad --mem fails the launch)', async () => {
     const local = h.run(['task', 'p', 'x', '-b', '--sbatch-arg=--mem=1G', '--', 'true']);
