@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskJson } from '../../src/core/task.js';
 import { RUNTIME_FILES } from '../../src/runner/runtime-files.js';
-import { killGroup, makeTaskJson, processesWithArgs, procState, waitFor, writeTaskFile } from '../fixtures/index.js';
+import { killGroup, makeTaskJson, processesWithArgs, procState, statFields, waitFor, writeTaskFile } from '../fixtures/index.js';
 import type { Harness } from '../integration/harness.js';
 
 export { procState, startTime } from '../fixtures/index.js';
@@ -166,10 +166,9 @@ export function taskProcesses(home: string, opts: { commandsOnly?: boolean; igno
 }
 
 function parentCmdline(pid: number): string {
+  const ppid = statFields(pid)?.[1];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-    return readFileSync(`/proc/${ppid}/cmdline`, 'latin1');
+    return ppid ? readFileSync(`/proc/${ppid}/cmdline`, 'latin1') : '';
   } catch {
     return '';
   }
@@ -208,8 +207,7 @@ export function describeLive(home: string, id: string, pids: number[]): string {
     // none
   }
   const procs = pids.map((pid) => {
-    const stat = read(`/proc/${pid}/stat`) ?? '';
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(pid) ?? [];
     const cmd = (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ').slice(0, 80);
     return `${pid}(${fields[0]} ppid=${fields[1]} pgid=${fields[2]}) ${cmd}`;
   });
